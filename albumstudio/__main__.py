@@ -1,0 +1,5 @@
+import sys
+
+from albumstudio.cli import main
+
+sys.exit(main())

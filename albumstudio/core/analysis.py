@@ -1,0 +1,50 @@
+"""The figures an analysis of a track produces (pure data; computed in ``albumstudio.audio.analysis``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+ANALYSIS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    duration: float
+    sample_rate: int
+    channels: int
+    tempo_bpm: float
+    beat_times: tuple[float, ...]
+    key: str  # "C", "C#", … "B"
+    mode: str  # "major" or "minor"
+    key_confidence: float  # 0..1, correlation with the best key profile
+    loudness_lufs: float  # ITU-R BS.1770-4 integrated loudness; -inf for silence
+    true_peak_dbtp: float  # 4x-oversampled true peak, dBTP; -inf for silence
+    energy: float  # 0..1 overall energy (mean RMS mapped to a perceptual scale)
+    energy_curve: tuple[float, ...]  # 0..1 RMS envelope, one value per ``curve_hop_s``
+    brightness_hz: float  # mean spectral centroid
+    onset_density: float  # onsets per second
+    novelty_curve: tuple[float, ...]  # 0..1 section novelty, one value per ``curve_hop_s``
+    section_times: tuple[float, ...]  # section boundaries, seconds
+    curve_hop_s: float = 0.5
+    version: int = ANALYSIS_VERSION
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, tuple):
+                data[key] = list(value)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> AnalysisResult:
+        """Rebuild from ``to_dict`` output; raises ValueError for another version or shape."""
+        if data.get("version") != ANALYSIS_VERSION:
+            raise ValueError("analysis format changed")
+        kwargs = {}
+        for f in fields(cls):
+            if f.name not in data:
+                raise ValueError(f"missing field {f.name}")
+            value = data[f.name]
+            kwargs[f.name] = tuple(value) if isinstance(value, list) else value
+        return cls(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,27 @@
+"""Small text helpers for showing paths and durations to people."""
+
+from __future__ import annotations
+
+import os
+
+
+def display_name(path: str | os.PathLike[str], limit: int = 60) -> str:
+    """The file's base name, safe to show (undecodable bytes replaced) and elided in the middle."""
+    name = os.path.basename(os.fspath(path).rstrip(os.sep)) or os.fspath(path)
+    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if len(name) > limit:
+        keep = (limit - 1) // 2
+        name = name[:keep] + "…" + name[-(limit - 1 - keep):]
+    return name
+
+
+def format_time(seconds: float, precise: bool = False) -> str:
+    """'3:07' (or '3:07.25' when precise); hours appear only when needed."""
+    seconds = max(0.0, float(seconds))
+    whole = int(seconds)
+    h, rem = divmod(whole, 3600)
+    m, s = divmod(rem, 60)
+    text = f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    if precise:
+        text += f".{int(round((seconds - whole) * 100)) % 100:02d}"
+    return text

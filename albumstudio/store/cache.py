@@ -1,0 +1,50 @@
+"""A content-addressed cache: one file per (kind, content hash), written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from albumstudio.store.files import atomic_write_bytes
+
+
+class ContentCache:
+    """Stores derived data (peaks, analysis) keyed by the source file's content hash."""
+
+    def __init__(self, folder: str | os.PathLike[str], suffix: str) -> None:
+        self.folder = Path(folder)
+        self.suffix = suffix
+
+    def path_for(self, key: str) -> Path:
+        if not key or not all(c in "0123456789abcdef" for c in key):
+            raise ValueError("cache keys are lowercase hex digests")
+        return self.folder / key[:2] / f"{key}{self.suffix}"
+
+    def get_bytes(self, key: str) -> bytes | None:
+        try:
+            return self.path_for(key).read_bytes()
+        except OSError:
+            return None
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        atomic_write_bytes(self.path_for(key), data)
+
+    def get_json(self, key: str) -> dict | None:
+        raw = self.get_bytes(key)
+        if raw is None:
+            return None
+        try:
+            value = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    def put_json(self, key: str, value: dict) -> None:
+        self.put_bytes(key, json.dumps(value).encode())
+
+    def discard(self, key: str) -> None:
+        try:
+            self.path_for(key).unlink()
+        except OSError:
+            pass

@@ -1,0 +1,51 @@
+"""Where AlbumStudio keeps its data; ``ALBUMSTUDIO_HOME`` moves everything (tests, portable use)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "AlbumStudio"
+HOME_ENV = "ALBUMSTUDIO_HOME"
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    data: Path  # history, settings
+    cache: Path  # peaks, analysis, numba cache: safe to delete
+
+    @property
+    def peaks(self) -> Path:
+        return self.cache / "peaks"
+
+    @property
+    def analysis(self) -> Path:
+        return self.cache / "analysis"
+
+    @property
+    def numba(self) -> Path:
+        return self.cache / "numba"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.data / "settings.json"
+
+    def ensure(self) -> DataPaths:
+        for folder in (self.data, self.cache, self.peaks, self.analysis, self.numba):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def default_paths() -> DataPaths:
+    """platformdirs locations, or ``$ALBUMSTUDIO_HOME/{data,cache}`` when that is set."""
+    override = os.environ.get(HOME_ENV)
+    if override:
+        root = Path(override)
+        return DataPaths(root / "data", root / "cache")
+    import platformdirs
+
+    return DataPaths(
+        Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+        Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
+    )

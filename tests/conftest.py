@@ -1,0 +1,37 @@
+import os
+import threading
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def data_home(tmp_path, monkeypatch):
+    """A fresh AlbumStudio data and cache folder for every test."""
+    home = tmp_path / "albumstudio-home"
+    monkeypatch.setenv("ALBUMSTUDIO_HOME", str(home))
+    return home
+
+
+@pytest.fixture(autouse=True)
+def no_thread_leaks():
+    """Fail a test that leaves a Python thread or a Qt pool thread running."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 3.0
+    while True:
+        extra = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+        if not extra or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert not extra, f"test left threads running: {[t.name for t in extra]}"
+    import sys
+
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QThreadPool
+
+        pool = QThreadPool.globalInstance()
+        pool.waitForDone(3000)
+        assert pool.activeThreadCount() == 0, "test left QThreadPool work running"
