@@ -22,7 +22,10 @@ def no_thread_leaks():
     yield
     deadline = time.monotonic() + 3.0
     while True:
-        extra = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+        extra = [
+            t for t in threading.enumerate()
+            if t not in before and t.is_alive() and not isinstance(t, threading._DummyThread)
+        ]
         if not extra or time.monotonic() > deadline:
             break
         time.sleep(0.02)
@@ -35,3 +38,10 @@ def no_thread_leaks():
         pool = QThreadPool.globalInstance()
         pool.waitForDone(3000)
         assert pool.activeThreadCount() == 0, "test left QThreadPool work running"
+    if "albumstudio.jobs.runner" in sys.modules:
+        from albumstudio.jobs.runner import JobRunner
+
+        deadline = time.monotonic() + 3.0
+        while JobRunner.running_anywhere() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert JobRunner.running_anywhere() == 0, "test left a JobRunner worker running"

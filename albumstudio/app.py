@@ -1,0 +1,77 @@
+"""Starting the window: theme, data folders, first paint, and a clean shutdown."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+HEAVY_MODULES = ("torch", "diffusers", "transformers", "librosa")
+
+
+def heavy_modules_loaded() -> list[str]:
+    return [name for name in HEAVY_MODULES if name in sys.modules]
+
+
+def run_gui(argv: list[str] | None = None, exit_after_paint: bool = False,
+            track: str | None = None) -> int:
+    """Open the main window (optionally a track); with ``exit_after_paint`` print timing JSON and quit."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from albumstudio.core.uptime import process_uptime
+    from albumstudio.store.paths import default_paths
+    from albumstudio.ui.main_window import MainWindow
+    from albumstudio.ui.theme import apply_dark_theme
+
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("AlbumStudio")
+    app.setOrganizationName("AlbumStudio")
+    app.setDesktopFileName("albumstudio")
+    apply_dark_theme(app)
+    icon = app_icon_path()
+    if icon:
+        app.setWindowIcon(QIcon(icon))
+    paths = default_paths().ensure()
+    window = MainWindow(paths)
+
+    class FirstPaint(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seconds: float | None = None
+
+        def eventFilter(self, obj, event):  # noqa: N802
+            if event.type() == QEvent.Type.Paint and self.seconds is None:
+                self.seconds = process_uptime()
+                app.removeEventFilter(self)
+                QTimer.singleShot(0, after_first_paint)
+            return False
+
+    def after_first_paint() -> None:
+        if exit_after_paint:
+            report = {"seconds_to_first_paint": round(probe.seconds or 0.0, 3),
+                      "heavy_modules_loaded": heavy_modules_loaded()}
+            print(json.dumps(report), flush=True)
+            window.close()
+            app.quit()
+            return
+        window.player.check_device()
+        if track:
+            window.open_path(track)
+
+    probe = FirstPaint()
+    app.installEventFilter(probe)
+    window.show()
+    code = app.exec()
+    window.shutdown()
+    return int(code)
+
+
+def app_icon_path() -> str | None:
+    from importlib import resources
+
+    try:
+        icon = resources.files("albumstudio.resources").joinpath("icons/albumstudio.svg")
+        return str(icon) if icon.is_file() else None
+    except (ModuleNotFoundError, OSError):
+        return None

@@ -1,0 +1,107 @@
+"""The ``albumstudio`` command: no subcommand opens the window; subcommands run headless."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from albumstudio import __version__
+
+
+def _finite(value: object) -> object:
+    """JSON has no infinity: silence's -inf loudness becomes null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="albumstudio",
+        description="Turn a track into a release kit. With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"AlbumStudio {__version__}")
+    parser.add_argument("--exit-after-paint", action="store_true",
+                        help="open the window, quit after its first paint and print timing JSON")
+    parser.add_argument("--open", metavar="TRACK", help="open this track in the window")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    analyze = sub.add_parser("analyze", help="print a track's figures and description")
+    analyze.add_argument("track", help="an audio file (wav, flac, ogg, mp3, m4a …)")
+    analyze.add_argument("--json", action="store_true", help="print JSON instead of text")
+    return parser
+
+
+def cmd_analyze(track: str, as_json: bool) -> int:
+    from albumstudio.audio.analysis import analyze_file
+    from albumstudio.audio.decode import probe
+    from albumstudio.audio.tags import read_tags
+    from albumstudio.core.description import describe, describe_parts
+    from albumstudio.store.cache import ContentCache
+    from albumstudio.store.files import hash_file
+    from albumstudio.store.paths import default_paths
+
+    info = probe(track)
+    paths = default_paths().ensure()
+    content_hash = hash_file(track)
+    analysis = analyze_file(track, cache=ContentCache(paths.analysis, ".json"),
+                            content_hash=content_hash)
+    tags = read_tags(track)
+    description = describe(analysis)
+    if as_json:
+        report = {
+            "file": info.path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+            "content_hash": content_hash,
+            "format": info.format,
+            "sample_rate": info.sample_rate,
+            "channels": info.channels,
+            "tags": tags.to_dict(),
+            "analysis": analysis.to_dict(),
+            "description": description,
+            "description_reasons": [{"phrase": p, "because": r}
+                                    for p, r in describe_parts(analysis)],
+            "warnings": list(info.warnings),
+        }
+        print(json.dumps(_finite(report), indent=2, ensure_ascii=False))
+        return 0
+    lines = [
+        f"duration     {analysis.duration:.2f} s ({info.format}, {info.sample_rate} Hz, "
+        f"{info.channels} ch)",
+        f"tempo        {analysis.tempo_bpm:.1f} BPM",
+        f"key          {analysis.key} {analysis.mode}",
+        f"loudness     {analysis.loudness_lufs:.1f} LUFS, true peak {analysis.true_peak_dbtp:.1f} dBTP",
+        f"energy       {analysis.energy:.2f}",
+        f"brightness   {analysis.brightness_hz:.0f} Hz",
+        f"onsets       {analysis.onset_density:.2f} /s",
+        f"sections     {', '.join(f'{t:.1f}s' for t in analysis.section_times) or '-'}",
+        f"description  {description}",
+    ]
+    print("\n".join(lines))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from albumstudio.core.errors import UserFacingError
+
+    try:
+        if args.command == "analyze":
+            return cmd_analyze(args.track, args.json)
+        from albumstudio.app import run_gui
+
+        return run_gui(exit_after_paint=args.exit_after_paint, track=args.open)
+    except UserFacingError as exc:
+        print(f"albumstudio: error: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: one line for the person, not a traceback
+        print(f"albumstudio: unexpected error ({type(exc).__name__}: {exc}); please report it.",
+              file=sys.stderr)
+        return 1

@@ -1,0 +1,17 @@
+"""Preparing a track for playback off the main thread (PyAV formats decode fully here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from albumstudio.jobs.runner import JobContext
+
+
+def open_playback_source(path: str) -> Callable[[JobContext], object]:
+    def job(ctx: JobContext) -> object:
+        from albumstudio.audio.player import open_source
+
+        ctx.check_cancel()
+        return open_source(path)
+
+    return job

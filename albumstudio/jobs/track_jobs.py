@@ -1,0 +1,50 @@
+"""Job functions for a track: stream peaks and tags, then analyse. Audio modules load on the worker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from albumstudio.core.analysis import AnalysisResult
+from albumstudio.core.peaks import PeakPyramid
+from albumstudio.core.track import AudioInfo, ReleaseTags
+from albumstudio.jobs.runner import JobContext
+from albumstudio.store.cache import ContentCache
+from albumstudio.store.paths import DataPaths
+
+
+@dataclass(frozen=True)
+class LoadedTrack:
+    info: AudioInfo
+    tags: ReleaseTags
+    peaks: PeakPyramid
+
+
+def load_track(path: str, paths: DataPaths) -> Callable[[JobContext], LoadedTrack]:
+    """Decode ``path`` once for its peaks (partials go out as they grow) and read its tags."""
+
+    def job(ctx: JobContext) -> LoadedTrack:
+        from albumstudio.audio.peaks import compute_peaks
+        from albumstudio.audio.tags import read_tags
+
+        paths.ensure()
+        ctx.progress(0.0, "Reading the track")
+        info, peaks = compute_peaks(path, ContentCache(paths.peaks, ".npz"),
+                                    on_partial=ctx.partial, cancel=ctx.cancel)
+        return LoadedTrack(info, read_tags(path), peaks)
+
+    return job
+
+
+def analyse_track(path: str, content_hash: str, paths: DataPaths
+                  ) -> Callable[[JobContext], AnalysisResult]:
+    """Tempo, key, loudness and the rest, cached by the file's content hash."""
+
+    def job(ctx: JobContext) -> AnalysisResult:
+        from albumstudio.audio.analysis import analyze_file
+
+        paths.ensure()
+        return analyze_file(path, cache=ContentCache(paths.analysis, ".json"),
+                            content_hash=content_hash, progress=ctx.progress, cancel=ctx.cancel)
+
+    return job

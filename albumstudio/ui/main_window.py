@@ -1,0 +1,269 @@
+"""The main window: waveform and transport on top, canvas and controls in the middle, history below."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from albumstudio import __version__
+from albumstudio.core.text import display_name
+from albumstudio.jobs.runner import JobRunner
+from albumstudio.store.paths import DataPaths
+from albumstudio.store.settings import Settings
+from albumstudio.ui.drops import choose_track
+from albumstudio.ui.panels.analysis_panel import AnalysisPanel
+from albumstudio.ui.panels.placeholders import CanvasPlaceholder, HistoryStrip
+from albumstudio.ui.panels.release_panel import ReleasePanel
+from albumstudio.ui.track_session import TrackSession
+from albumstudio.ui.transport import PlayerController, TransportBar
+from albumstudio.ui.waveform.panel import WaveformPanel
+
+AUDIO_FILTER = (
+    "Audio (*.wav *.flac *.ogg *.oga *.opus *.mp3 *.m4a *.aac *.mp4 *.aif *.aiff *.caf *.w64 "
+    "*.wma *.webm);;All files (*)"
+)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, paths: DataPaths, runner: JobRunner | None = None,
+                 settings: Settings | None = None) -> None:
+        super().__init__()
+        self.paths = paths
+        self.runner = runner or JobRunner(max_threads=2, parent=self)
+        self.settings = settings or Settings.load(paths.settings_file)
+        self.qsettings = QSettings(str(paths.data / "window.ini"), QSettings.Format.IniFormat)
+        self.session = TrackSession(self.runner, paths, self)
+        self.player = PlayerController(self.session, self.settings, self)
+        self.setWindowTitle("AlbumStudio")
+        self.setAcceptDrops(True)
+        self.resize(1280, 820)
+        self.setMinimumSize(720, 480)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 6, 8, 6)
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._banner_timer = QTimer(self, singleShot=True)
+        self._banner_timer.timeout.connect(self.banner.hide)
+        layout.addWidget(self.banner)
+        self.transport = TransportBar(self.player)
+        layout.addWidget(self.transport)
+        self.waveform = WaveformPanel()
+        self.waveform.setMinimumHeight(170)
+
+        self.canvas = CanvasPlaceholder()
+        self.tabs = QTabWidget()
+        self.release_panel = ReleasePanel(self.session)
+        self.analysis_panel = AnalysisPanel(self.session)
+        self.tabs.addTab(self.analysis_panel, "Analysis")
+        self.tabs.addTab(self.release_panel, "Release")
+        self.middle = QSplitter(Qt.Orientation.Horizontal)
+        self.middle.addWidget(self.canvas)
+        self.middle.addWidget(self.tabs)
+        self.middle.setStretchFactor(0, 3)
+        self.middle.setStretchFactor(1, 2)
+        self.history = HistoryStrip()
+        self.vertical = QSplitter(Qt.Orientation.Vertical)
+        self.vertical.addWidget(self.waveform)
+        self.vertical.addWidget(self.middle)
+        self.vertical.addWidget(self.history)
+        self.vertical.setStretchFactor(0, 2)
+        self.vertical.setStretchFactor(1, 4)
+        self.vertical.setStretchFactor(2, 1)
+        layout.addWidget(self.vertical, 1)
+        self.setCentralWidget(central)
+        self.status_label = QLabel("Drop a track to begin.")
+        self.statusBar().addWidget(self.status_label, 1)
+
+        self._build_menus()
+        self._bind()
+        self._restore_geometry()
+
+    # -- construction -----------------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_action = self._action("&Open Track…", self.open_dialog, QKeySequence.StandardKey.Open)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+
+        play_menu = bar.addMenu("&Playback")
+        self.play_action = self._action("Play / Pause", self.player.toggle, Qt.Key.Key_Space)
+        play_menu.addAction(self.play_action)
+        play_menu.addAction(self._action("Stop", self.player.stop, "S"))
+        play_menu.addAction(self._action("Go to Start", lambda: self.player.seek(0.0), Qt.Key.Key_Home))
+        play_menu.addAction(self._action("Go to End", self.player.seek_end, Qt.Key.Key_End))
+        self.loop_action = self._action("Loop Selection", self.transport.loop_button.setChecked,
+                                        "L", checkable=True)
+        self.transport.loop_button.toggled.connect(self.loop_action.setChecked)
+        play_menu.addAction(self.loop_action)
+
+        view_menu = bar.addMenu("&View")
+        view = self.waveform.view
+        view_menu.addAction(self._action("Zoom &In", view.zoom_in, QKeySequence.StandardKey.ZoomIn))
+        view_menu.addAction(self._action("Zoom &Out", view.zoom_out, QKeySequence.StandardKey.ZoomOut))
+        view_menu.addAction(self._action("Zoom to &Fit", view.zoom_to_fit, "Ctrl+0"))
+        self.overlay_action = self._action("Show Analysis &Overlays", self._set_overlays, checkable=True)
+        self.overlay_action.setChecked(self.settings.show_overlays)
+        view_menu.addAction(self.overlay_action)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&About AlbumStudio", self._about))
+
+    def _bind(self) -> None:
+        s, view = self.session, self.waveform.view
+        s.peaks_changed.connect(view.set_peaks)
+        s.analysis_changed.connect(self._show_overlays)
+        s.status_changed.connect(lambda text: self.status_label.setText(text))
+        s.error.connect(self.show_error)
+        s.warning.connect(self.show_warning)
+        s.loading_started.connect(self._on_loading)
+        s.loaded.connect(self._on_loaded)
+        view.seek_requested.connect(self.player.seek)
+        view.selection_changed.connect(self.player.set_selection)
+        self.player.position_changed.connect(view.set_playhead)
+        view.set_overlays_visible(self.settings.show_overlays)
+
+    # -- track -------------------------------------------------------------------------------
+    def open_path(self, path: str) -> bool:
+        self.banner.hide()
+        return self.session.open(path)
+
+    def open_dialog(self) -> None:
+        start = os.path.dirname(self.settings.recent_tracks[0]) if self.settings.recent_tracks else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a track", start, AUDIO_FILTER)
+        if path:
+            self.open_path(path)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        if not self.settings.recent_tracks:
+            self.recent_menu.addAction("No recent tracks").setEnabled(False)
+            return
+        for path in self.settings.recent_tracks:
+            action = self.recent_menu.addAction(display_name(path))
+            action.setToolTip(path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+
+    def _on_loading(self, path: str) -> None:
+        self.setWindowTitle(f"{display_name(path)} — AlbumStudio")
+        self.waveform.view.set_overlays()
+        self.waveform.view.clear_selection()
+
+    def _on_loaded(self, path: str) -> None:
+        self.settings.add_recent(path)
+        self._save_settings()
+
+    def _show_overlays(self, analysis) -> None:
+        if analysis is None:
+            self.waveform.view.set_overlays()
+            return
+        self.waveform.view.set_overlays(
+            beat_times=analysis.beat_times,
+            energy_curve=analysis.energy_curve,
+            curve_hop_s=analysis.curve_hop_s,
+            section_times=analysis.section_times,
+        )
+
+    def _set_overlays(self, visible: bool) -> None:
+        self.settings.show_overlays = bool(visible)
+        self.waveform.view.set_overlays_visible(bool(visible))
+        self._save_settings()
+
+    def _save_settings(self) -> None:
+        try:
+            self.settings.save()
+        except OSError as exc:
+            self.show_warning(f"Settings could not be saved ({exc.strerror or exc}); they last until you quit.")
+
+    # -- messages ----------------------------------------------------------------------------
+    def show_error(self, message: str) -> None:
+        self._show_banner(message, "errorBanner", 0)
+
+    def show_warning(self, message: str) -> None:
+        self._show_banner(message, "infoBanner", 12000)
+
+    def _show_banner(self, message: str, name: str, timeout_ms: int) -> None:
+        self.banner.setObjectName(name)
+        self.banner.setText(message)
+        self.banner.style().unpolish(self.banner)
+        self.banner.style().polish(self.banner)
+        self.banner.show()
+        self.status_label.setText(message)
+        if timeout_ms:
+            self._banner_timer.start(timeout_ms)
+        else:
+            self._banner_timer.stop()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self, "About AlbumStudio",
+            f"AlbumStudio {__version__}\nTurn a track into a release kit on your own computer.\n"
+            f"Your data: {self.paths.data}\nCache: {self.paths.cache}",
+        )
+
+    # -- drag and drop -----------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        urls = event.mimeData().urls()
+        paths = [u.toLocalFile() for u in urls if u.isLocalFile()]
+        event.acceptProposedAction()
+        choice = choose_track(paths, remote_count=len(urls) - len(paths))
+        if choice.error:
+            self.show_error(choice.error)
+            return
+        if choice.path and self.open_path(choice.path) and choice.note:
+            self.show_warning(choice.note)
+
+    # -- geometry and shutdown ---------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        geometry = self.qsettings.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = self.qsettings.value("splitter")
+        if isinstance(state, QByteArray):
+            self.vertical.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.qsettings.setValue("geometry", self.saveGeometry())
+        self.qsettings.setValue("splitter", self.vertical.saveState())
+        self.qsettings.sync()
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop playback, cancel and join every worker (safe to call twice)."""
+        self.player.close()
+        self.runner.shutdown()

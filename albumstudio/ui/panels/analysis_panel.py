@@ -1,0 +1,139 @@
+"""The analysis figures of the open track and its editable music description."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from albumstudio.core.analysis import AnalysisResult
+from albumstudio.core.text import format_time
+from albumstudio.core.track import AudioInfo
+from albumstudio.ui.track_session import TrackSession
+
+FIGURES = (
+    ("duration", "Duration"),
+    ("format", "Format"),
+    ("tempo", "Tempo"),
+    ("key", "Key"),
+    ("loudness", "Loudness"),
+    ("true_peak", "True peak"),
+    ("energy", "Energy"),
+    ("brightness", "Brightness"),
+    ("onsets", "Onset density"),
+    ("sections", "Sections"),
+)
+
+
+def _db(value: float, unit: str) -> str:
+    return "silent" if not math.isfinite(value) else f"{value:.1f} {unit}"
+
+
+def analysis_figures(a: AnalysisResult) -> dict[str, str]:
+    """The analysis as short display strings, keyed like ``FIGURES``."""
+    return {
+        "tempo": f"{a.tempo_bpm:.1f} BPM ({len(a.beat_times)} beats)" if a.tempo_bpm else "no steady beat",
+        "key": f"{a.key} {a.mode} (confidence {a.key_confidence:.2f})",
+        "loudness": _db(a.loudness_lufs, "LUFS integrated"),
+        "true_peak": _db(a.true_peak_dbtp, "dBTP"),
+        "energy": f"{a.energy:.2f} of 1",
+        "brightness": f"{a.brightness_hz:,.0f} Hz spectral centroid",
+        "onsets": f"{a.onset_density:.2f} per second",
+        "sections": ", ".join(format_time(t) for t in a.section_times) or "one section",
+    }
+
+
+class AnalysisPanel(QWidget):
+    """Bound to a TrackSession: shows figures, and edits the description through the session."""
+
+    def __init__(self, session: TrackSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        layout = QVBoxLayout(self)
+        self.status = QLabel("Open a track to see its tempo, key, loudness and character.")
+        self.status.setObjectName("placeholder")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.values: dict[str, QLabel] = {}
+        for key, label in FIGURES:
+            value = QLabel("–")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)
+            self.values[key] = value
+            form.addRow(label + ":", value)
+        layout.addLayout(form)
+        title = QLabel("Music description")
+        title.setObjectName("sectionTitle")
+        layout.addWidget(title)
+        self.description = QPlainTextEdit()
+        self.description.setPlaceholderText("The description appears after the analysis; edit it freely.")
+        self.description.setMaximumHeight(110)
+        layout.addWidget(self.description)
+        row = QHBoxLayout()
+        self.why = QLabel("")
+        self.why.setObjectName("placeholder")
+        self.why.setWordWrap(True)
+        row.addWidget(self.why, 1)
+        self.reset_button = QPushButton("Reset to analysis")
+        self.reset_button.setToolTip("Replace your edits with the description built from the figures.")
+        self.reset_button.setEnabled(False)
+        row.addWidget(self.reset_button)
+        layout.addLayout(row)
+        layout.addStretch(1)
+
+        self._edit_timer = QTimer(self, singleShot=True, interval=400)
+        self._edit_timer.timeout.connect(self._commit_edit)
+        self.description.textChanged.connect(self._edit_timer.start)
+        self.reset_button.clicked.connect(session.reset_description)
+        session.loading_started.connect(self._on_loading)
+        session.info_changed.connect(self.show_info)
+        session.analysis_changed.connect(self.show_analysis)
+        session.description_changed.connect(self.show_description)
+        session.status_changed.connect(self._on_status)
+
+    def _on_loading(self, _path: str) -> None:
+        for value in self.values.values():
+            value.setText("–")
+        self.why.setText("")
+
+    def _on_status(self, text: str) -> None:
+        if text:
+            self.status.setText(text)
+
+    def show_info(self, info: AudioInfo | None) -> None:
+        if info is None:
+            return
+        self.values["duration"].setText(format_time(info.duration, precise=True))
+        self.values["format"].setText(
+            f"{info.format}, {info.sample_rate:,} Hz, {info.channels} channel"
+            + ("s" if info.channels != 1 else "")
+        )
+
+    def show_analysis(self, analysis: AnalysisResult | None) -> None:
+        if analysis is None:
+            return
+        for key, text in analysis_figures(analysis).items():
+            self.values[key].setText(text)
+        reasons = self.session.description_reasons()
+        self.why.setText("Why: " + "; ".join(f"{p} ← {r}" for p, r in reasons) if reasons else "")
+
+    def show_description(self, text: str) -> None:
+        if self.description.toPlainText() != text:
+            self.description.blockSignals(True)
+            self.description.setPlainText(text)
+            self.description.blockSignals(False)
+        self.reset_button.setEnabled(self.session.description_edited)
+
+    def _commit_edit(self) -> None:
+        self.session.set_description(self.description.toPlainText())

@@ -1,0 +1,145 @@
+"""The open track as an observable model: widgets bind to its signals and own no track state."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QObject, Signal
+
+from albumstudio.core.analysis import AnalysisResult
+from albumstudio.core.description import describe, describe_parts
+from albumstudio.core.peaks import PeakPyramid
+from albumstudio.core.text import display_name
+from albumstudio.core.track import AudioInfo, ReleaseTags
+from albumstudio.jobs.runner import JobHandle, JobRunner
+from albumstudio.jobs.track_jobs import LoadedTrack, analyse_track, load_track
+from albumstudio.store.paths import DataPaths
+
+
+class TrackSession(QObject):
+    loading_started = Signal(str)  # path
+    info_changed = Signal(object)  # AudioInfo | None
+    tags_changed = Signal(object)  # ReleaseTags
+    peaks_changed = Signal(object)  # PeakPyramid | None (partial while decoding)
+    analysis_changed = Signal(object)  # AnalysisResult | None
+    description_changed = Signal(str)
+    status_changed = Signal(str)
+    loaded = Signal(str)  # path, once peaks and info are complete
+    analysed = Signal()
+    error = Signal(str)
+    warning = Signal(str)
+
+    def __init__(self, runner: JobRunner, paths: DataPaths, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.paths = paths
+        self.path: str | None = None
+        self.info: AudioInfo | None = None
+        self.tags = ReleaseTags()
+        self.peaks: PeakPyramid | None = None
+        self.analysis: AnalysisResult | None = None
+        self.description = ""
+        self.description_edited = False
+        self._generation = 0
+        self._handles: list[JobHandle] = []
+
+    # -- opening -----------------------------------------------------------------------------
+    def open(self, path: str) -> bool:
+        """Start loading ``path``; False (and an error signal) when it is plainly not a track."""
+        name = display_name(path)
+        if os.path.isdir(path):
+            self.error.emit(f"'{name}' is a folder; open or drop a single audio file.")
+            return False
+        if not os.path.exists(path):
+            self.error.emit(f"'{name}' does not exist any more; it may have been moved or deleted.")
+            return False
+        self._generation += 1
+        gen = self._generation
+        self.runner.cancel_key("analysis")
+        self.path = path
+        self.info, self.peaks, self.analysis = None, None, None
+        self.tags = ReleaseTags()
+        self.description, self.description_edited = "", False
+        self.loading_started.emit(path)
+        self.info_changed.emit(None)
+        self.peaks_changed.emit(None)
+        self.analysis_changed.emit(None)
+        self.description_changed.emit("")
+        self.status_changed.emit(f"Reading {name}…")
+        handle = self.runner.submit(f"reading '{name}'", load_track(path, self.paths), key="track")
+        handle.partial.connect(lambda pyr, g=gen: self._on_partial(g, pyr))
+        handle.finished.connect(lambda res, g=gen: self._on_loaded(g, res))
+        handle.failed.connect(lambda msg, g=gen: self._on_failed(g, msg))
+        self._keep(handle)
+        return True
+
+    def _keep(self, handle: JobHandle) -> None:
+        self._handles = [h for h in self._handles if not h.is_done] + [handle]
+
+    def _on_partial(self, gen: int, pyramid: PeakPyramid) -> None:
+        if gen == self._generation:
+            self.peaks = pyramid
+            self.peaks_changed.emit(pyramid)
+
+    def _on_loaded(self, gen: int, result: LoadedTrack) -> None:
+        if gen != self._generation:
+            return
+        self.info, self.tags, self.peaks = result.info, result.tags, result.peaks
+        self.info_changed.emit(result.info)
+        self.tags_changed.emit(result.tags)
+        self.peaks_changed.emit(result.peaks)
+        for sentence in result.info.warnings:
+            self.warning.emit(sentence)
+        self.loaded.emit(result.info.path)
+        self.status_changed.emit("Analysing tempo, key and loudness…")
+        name = display_name(result.info.path)
+        handle = self.runner.submit(
+            f"analysing '{name}'",
+            analyse_track(result.info.path, result.info.content_hash, self.paths),
+            key="analysis",
+        )
+        handle.progress.connect(lambda f, text, g=gen: self._on_progress(g, f, text))
+        handle.finished.connect(lambda res, g=gen: self._on_analysed(g, res))
+        handle.failed.connect(lambda msg, g=gen: self._on_failed(g, msg))
+        self._keep(handle)
+
+    def _on_progress(self, gen: int, fraction: float, text: str) -> None:
+        if gen == self._generation:
+            self.status_changed.emit(f"{text or 'Analysing'}… {int(fraction * 100)} %")
+
+    def _on_analysed(self, gen: int, result: AnalysisResult) -> None:
+        if gen != self._generation:
+            return
+        self.analysis = result
+        self.analysis_changed.emit(result)
+        if not self.description_edited:
+            self.description = describe(result)
+            self.description_changed.emit(self.description)
+        self.status_changed.emit("Ready")
+        self.analysed.emit()
+
+    def _on_failed(self, gen: int, message: str) -> None:
+        if gen == self._generation:
+            self.status_changed.emit("")
+            self.error.emit(message)
+
+    # -- editing -----------------------------------------------------------------------------
+    def set_description(self, text: str) -> None:
+        """The artist edited the description; it is kept until they reset it."""
+        if text != self.description:
+            self.description = text
+            self.description_edited = True
+            self.description_changed.emit(text)
+
+    def reset_description(self) -> None:
+        self.description_edited = False
+        self.description = describe(self.analysis) if self.analysis else ""
+        self.description_changed.emit(self.description)
+
+    def description_reasons(self) -> list[tuple[str, str]]:
+        return describe_parts(self.analysis) if self.analysis else []
+
+    def set_tags(self, tags: ReleaseTags) -> None:
+        if tags != self.tags:
+            self.tags = tags
+            self.tags_changed.emit(tags)
