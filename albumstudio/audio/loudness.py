@@ -132,17 +132,19 @@ class LoudnessMeter:
         return -0.691 + _to_db(float(gated.mean()), 10.0)
 
 
-def _oversampling_phases(factor: int, taps_per_phase: int) -> np.ndarray:
-    """(taps, factor) polyphase matrix of a Kaiser-windowed low-pass at the original Nyquist.
+def _interpolation_phases(factor: int, taps_per_phase: int) -> np.ndarray:
+    """(factor - 1, taps + 1) FIR taps that give the values between the input samples.
 
-    The prototype has an odd length and zeros at every ``factor``-th tap from its centre, so
-    phase 0 reproduces the input samples and the true peak is never below the sample peak.
+    They are the polyphase components of a Kaiser-windowed low-pass at the original Nyquist,
+    each scaled to unity DC gain; the missing phase 0 would return the input samples
+    themselves, so the true peak is never below the sample peak.
     """
     from scipy import signal
 
     prototype = signal.firwin(factor * taps_per_phase + 1, 1.0 / factor, window=("kaiser", 6.0))
-    prototype = np.concatenate([prototype * factor, np.zeros(factor - 1)])
-    return np.ascontiguousarray(prototype.reshape(taps_per_phase + 1, factor)[::-1])
+    prototype = np.concatenate([prototype, np.zeros(factor - 1)])
+    phases = prototype.reshape(taps_per_phase + 1, factor).T[1:, ::-1]
+    return np.ascontiguousarray(phases / phases.sum(axis=1, keepdims=True))
 
 
 class TruePeakMeter:
@@ -151,17 +153,22 @@ class TruePeakMeter:
     def __init__(self, sample_rate: int, channels: int) -> None:
         if sample_rate <= 0 or channels <= 0:
             raise ValueError("sample rate and channel count must be positive")
+        from scipy import ndimage
+
+        self._correlate = ndimage.correlate1d
         self.channels = channels
-        self._phases = _oversampling_phases(OVERSAMPLING, TAPS_PER_PHASE).astype(np.float32)
+        self._phases = _interpolation_phases(OVERSAMPLING, TAPS_PER_PHASE).astype(np.float32)
         self._history = np.zeros((channels, TAPS_PER_PHASE), dtype=np.float32)
         self._peak = 0.0
 
-    def _filtered_peak(self, samples: np.ndarray) -> float:
+    def _between_samples_peak(self, lanes: np.ndarray) -> float:
+        """Peak of the interpolated values over every full filter window in ``lanes``."""
+        half = TAPS_PER_PHASE // 2
         peak = 0.0
-        for lane in samples:
-            windows = np.lib.stride_tricks.sliding_window_view(lane, TAPS_PER_PHASE + 1)
-            out = windows @ self._phases
-            peak = max(peak, float(out.max()), -float(out.min()))
+        for lane in lanes:
+            for taps in self._phases:
+                out = self._correlate(lane, taps, mode="constant")[half:-half]
+                peak = max(peak, float(out.max()), -float(out.min()))
         return peak
 
     def add(self, block: np.ndarray) -> None:
@@ -170,7 +177,8 @@ class TruePeakMeter:
         if block.shape[0] == 0:
             return
         lanes = np.concatenate([self._history, block.T.astype(np.float32)], axis=1)
-        self._peak = max(self._peak, self._filtered_peak(lanes))
+        sample_peak = float(np.abs(block).max())
+        self._peak = max(self._peak, sample_peak, self._between_samples_peak(lanes))
         self._history = np.ascontiguousarray(lanes[:, -TAPS_PER_PHASE:])
 
     def peak(self) -> float:
@@ -178,7 +186,7 @@ class TruePeakMeter:
         tail = np.concatenate(
             [self._history, np.zeros((self.channels, TAPS_PER_PHASE), np.float32)], axis=1
         )
-        return max(self._peak, self._filtered_peak(tail))
+        return max(self._peak, self._between_samples_peak(tail))
 
     def dbtp(self) -> float:
         """True peak in dBTP; -inf for silence."""

@@ -1,15 +1,13 @@
-"""Playback: the stream logic (PlaybackEngine) and the PortAudio wrapper around it (AudioOutput).
+"""Playback on the sound device: AudioOutput opens PortAudio and calls PlaybackEngine.fill.
 
-The engine is pure numpy + soxr and is driven by `fill(out)`, which is the body of the audio
-callback; tests call it directly. AudioOutput opens the device at its own sample rate and builds
-the engine for that rate, so a 44.1 kHz file plays on a 48 kHz device. sounddevice and soxr are
-imported only inside functions: the window paints first, and PortAudio may be missing.
+The device is opened at its own sample rate and the engine is built for that rate, so a
+44.1 kHz file plays on a 48 kHz device. sounddevice is imported only inside functions: the
+window paints first, and PortAudio may be missing (`import sounddevice` raises OSError).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -19,8 +17,9 @@ import numpy as np
 from albumstudio.audio.playback_source import (
     ArraySource,
     FrameSource,
+    PlaybackEngine,
     SoundFileSource,
-    open_source,
+    downmix_matrix,
 )
 from albumstudio.core.errors import UserFacingError
 
@@ -37,313 +36,252 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-READ_BLOCK = 4096
-RAMP_SECONDS = 0.01
-MIN_LOOP_SECONDS = 0.01
-_CENTER = math.sqrt(0.5)
-
-# (left, right) gains per input channel, in the WAVE channel order for each count.
-_STEREO_GAINS: dict[int, list[tuple[float, float]]] = {
-    3: [(1, 0), (0, 1), (_CENTER, _CENTER)],
-    4: [(1, 0), (0, 1), (1, 0), (0, 1)],
-    5: [(1, 0), (0, 1), (_CENTER, _CENTER), (1, 0), (0, 1)],
-    6: [(1, 0), (0, 1), (_CENTER, _CENTER), (0, 0), (1, 0), (0, 1)],
-    7: [(1, 0), (0, 1), (_CENTER, _CENTER), (0, 0), (_CENTER, _CENTER), (1, 0), (0, 1)],
-    8: [(1, 0), (0, 1), (_CENTER, _CENTER), (0, 0), (1, 0), (0, 1), (1, 0), (0, 1)],
-}
-
 
 class PlaybackUnavailable(UserFacingError):
     """The sound device cannot be used; the message is one sentence for a tooltip or status bar."""
 
 
-def downmix_matrix(in_channels: int, out_channels: int) -> np.ndarray | None:
-    """(in, out) float32 gains mapping source channels to outputs, or None when they match.
+def decode_to_array(path: str) -> ArraySource:
+    """Decode a whole file with the app's decoder (PyAV for m4a/AAC); raises InputError."""
+    from albumstudio.audio.decode import open_audio
 
-    Mono feeds both outputs; more than two channels fold to stereo with the usual surround
-    gains (centre at -3 dB, LFE dropped), scaled so no output can exceed the loudest input.
-    """
-    if in_channels < 1 or out_channels < 1:
-        raise ValueError("channel counts must be positive")
-    if in_channels == out_channels:
-        return None
-    if out_channels == 1:
-        return np.full((in_channels, 1), 1.0 / in_channels, dtype=np.float32)
-    if in_channels == 1:
-        stereo = np.array([[1.0, 1.0]])
-    elif in_channels == 2:
-        stereo = np.eye(2)
+    with open_audio(path) as reader:
+        info = reader.info
+        blocks = [np.asarray(block, dtype=np.float32) for block in reader.blocks()]
+    if blocks:
+        data = np.concatenate(blocks, axis=0)
     else:
-        gains = _STEREO_GAINS.get(in_channels) or [
-            (1.0, 0.0) if k % 2 == 0 else (0.0, 1.0) for k in range(in_channels)
-        ]
-        stereo = np.array(gains, dtype=np.float64)
-        stereo /= max(1.0, float(np.abs(stereo).sum(axis=0).max()))
-    matrix = np.zeros((in_channels, out_channels), dtype=np.float32)
-    matrix[:, :2] = stereo
-    return matrix
+        data = np.zeros((0, max(1, info.channels)), dtype=np.float32)
+    return ArraySource(data, info.sample_rate)
 
 
-class PlaybackEngine:
-    """Play position, loop, volume and resampling for one source; thread-safe.
+def open_source(path: str) -> FrameSource:
+    """A playback source for `path`: read on demand when libsndfile can, else decoded in memory.
 
-    `fill` runs on PortAudio's thread, everything else on the UI thread. `on_finished` is
-    called from the audio thread when the track ends: the UI must marshal it to the main
-    thread (a queued Qt signal) and must not block in it.
+    The fallback decodes the whole track (seconds for a long m4a): call it from a worker.
+    Raises InputError when neither libsndfile nor the decoder can read the file.
+    """
+    try:
+        return SoundFileSource(path)
+    except (OSError, RuntimeError):
+        pass
+    return decode_to_array(path)
+
+
+# -- the device ----------------------------------------------------------------------------
+
+PORTAUDIO_MISSING = (
+    "Playback is off: the PortAudio library is not installed "
+    "(on Debian/Ubuntu: apt install libportaudio2)."
+)
+SOUNDDEVICE_MISSING = (
+    "Playback is off: the sounddevice package is not installed (pip install sounddevice)."
+)
+NO_OUTPUT_DEVICE = (
+    "Playback is off: no audio output device was found "
+    "(plug in speakers or headphones, or check the system's sound settings)."
+)
+QUERY_FAILED = (
+    "Playback is off: the sound system could not list its output devices "
+    "(check the system's sound settings, then restart AlbumStudio)."
+)
+DEVICE_BUSY = (
+    "Playback is off: the sound device is busy or unavailable "
+    "(close other apps that use it, then try again)."
+)
+BAD_SAMPLE_RATE = (
+    "Playback is off: the sound device accepts none of the sample rates AlbumStudio tried "
+    "(choose another output device in the system's sound settings)."
+)
+OPEN_FAILED = (
+    "Playback is off: the sound device could not be opened "
+    "(check the system's sound settings, then try again)."
+)
+_PA_INVALID_SAMPLE_RATE = -9997
+_PA_DEVICE_UNAVAILABLE = -9985
+
+EngineFactory = Callable[[int, int], PlaybackEngine]
+
+
+def _import_sounddevice() -> Any:
+    """The sounddevice module; raises OSError when PortAudio is missing, ImportError without it."""
+    import sounddevice
+
+    return sounddevice
+
+
+def _load_sounddevice() -> Any:
+    try:
+        return _import_sounddevice()
+    except OSError as exc:
+        raise PlaybackUnavailable(PORTAUDIO_MISSING) from exc
+    except ImportError as exc:
+        raise PlaybackUnavailable(SOUNDDEVICE_MISSING) from exc
+
+
+def _describe(exc: BaseException) -> str:
+    code = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
+    text = str(exc.args[0] if exc.args else exc).lower()
+    if code == _PA_DEVICE_UNAVAILABLE or "unavailable" in text or "busy" in text:
+        return DEVICE_BUSY
+    if code == _PA_INVALID_SAMPLE_RATE or "sample rate" in text:
+        return BAD_SAMPLE_RATE
+    return OPEN_FAILED
+
+
+def _output_device(sd: Any, device: int | str | None) -> dict[str, Any]:
+    """The output device's description (the default one, else the first that can play)."""
+    try:
+        devices = list(sd.query_devices())
+    except (sd.PortAudioError, ValueError) as exc:
+        raise PlaybackUnavailable(QUERY_FAILED) from exc
+    outputs = [d for d in devices if int(d.get("max_output_channels", 0)) > 0]
+    if not outputs:
+        raise PlaybackUnavailable(NO_OUTPUT_DEVICE)
+    try:
+        info = dict(sd.query_devices(device, kind="output"))
+    except (sd.PortAudioError, ValueError) as exc:
+        if device is not None:
+            raise PlaybackUnavailable(NO_OUTPUT_DEVICE) from exc
+        info = dict(outputs[0])
+    if int(info.get("max_output_channels", 0)) < 1:
+        raise PlaybackUnavailable(NO_OUTPUT_DEVICE)
+    return info
+
+
+def _candidate_rates(info: dict[str, Any]) -> list[int]:
+    rates = [round(float(info.get("default_samplerate") or 0)), 48000, 44100]
+    return [rate for rate in dict.fromkeys(rates) if rate > 0]
+
+
+def _supported_rate(sd: Any, device: Any, channels: int, rates: list[int]) -> int:
+    error: BaseException | None = None
+    for rate in rates:
+        try:
+            sd.check_output_settings(device=device, channels=channels, dtype="float32",
+                                     samplerate=rate)
+            return rate
+        except (sd.PortAudioError, ValueError) as exc:
+            error = error or exc
+    message = _describe(error) if error is not None else BAD_SAMPLE_RATE
+    raise PlaybackUnavailable(message) from error
+
+
+class AudioOutput:
+    """A PortAudio output stream whose callback is `engine.fill`; it never leaves a thread.
+
+    Pass an engine factory, called as factory(device_rate, channels) (for example
+    `functools.partial(PlaybackEngine, source)`), so the engine resamples to the device's
+    rate; an engine passed as is is played at its own out_rate, which the device may refuse.
     """
 
-    def __init__(self, source: FrameSource, out_rate: int, out_channels: int = 2,
-                 on_finished: Callable[[], None] | None = None, quality: str = "HQ") -> None:
-        if out_rate <= 0 or out_channels < 1:
-            raise ValueError("out_rate and out_channels must be positive")
-        if source.sample_rate <= 0:
-            raise ValueError("the source has no sample rate")
-        self.source = source
-        self.out_rate = int(out_rate)
-        self.out_channels = int(out_channels)
-        self.on_finished = on_finished
-        self._in_rate = int(source.sample_rate)
-        self._matrix = downmix_matrix(source.channels, self.out_channels)
-        self._resampler: Any = None
-        if self._in_rate != self.out_rate:
-            import soxr
-
-            self._resampler = soxr.ResampleStream(
-                self._in_rate, self.out_rate, self.out_channels, dtype="float32", quality=quality
-            )
+    def __init__(self, engine: PlaybackEngine | EngineFactory,
+                 device: int | str | None = None) -> None:
+        self._factory: EngineFactory | None = None if isinstance(engine, PlaybackEngine) else engine
+        self._engine: PlaybackEngine | None = engine if isinstance(engine, PlaybackEngine) else None
+        self._device = device
+        self._stream: Any = None
         self._lock = threading.Lock()
-        self._playing = False
-        self._volume = 1.0
-        self._gain = 1.0
-        self._ramp_step = 1.0 / max(1, round(RAMP_SECONDS * self.out_rate))
-        self._loop: tuple[int, int] | None = None
-        self._error = ""
-        self._reset(0)
 
-    # -- UI-thread API -------------------------------------------------------------------
+    @staticmethod
+    def check_available(device: int | str | None = None) -> tuple[bool, str]:
+        """(True, '') when playback can work, else (False, one sentence for a tooltip)."""
+        try:
+            sd = _load_sounddevice()
+            _output_device(sd, device)
+        except PlaybackUnavailable as exc:
+            return False, exc.message
+        return True, ""
 
-    @property
-    def duration_seconds(self) -> float:
-        return self.source.frames / self._in_rate
+    @staticmethod
+    def device_rate(device: int | str | None = None) -> int:
+        """The rate start() opens the device at when given a factory; raises PlaybackUnavailable.
 
-    @property
-    def position_seconds(self) -> float:
-        with self._lock:
-            return self._position_frames() / self._in_rate
-
-    @property
-    def playing(self) -> bool:
-        with self._lock:
-            return self._playing
-
-    @property
-    def error(self) -> str:
-        """One sentence when playback stopped because the source failed, else ''."""
-        with self._lock:
-            return self._error
+        Build an engine for this rate to pass one in directly (the device's default rate,
+        else 48 or 44.1 kHz when the default is refused).
+        """
+        sd = _load_sounddevice()
+        info = _output_device(sd, device)
+        channels = min(2, int(info["max_output_channels"]))
+        return _supported_rate(sd, info.get("index", device), channels, _candidate_rates(info))
 
     @property
-    def volume(self) -> float:
-        with self._lock:
-            return self._volume
-
-    @volume.setter
-    def volume(self, value: float) -> None:
-        value = float(value)
-        if not math.isfinite(value):
-            raise ValueError(f"volume must be a number between 0 and 1, got {value}")
-        with self._lock:
-            self._volume = min(1.0, max(0.0, value))
-            if not self._playing:
-                self._gain = self._volume
+    def engine(self) -> PlaybackEngine | None:
+        """The engine being played: built by start() when a factory was given (and rebuilt if
+    the device's rate changed when it was opened again), so read it after start()."""
+        return self._engine
 
     @property
-    def loop(self) -> tuple[float, float] | None:
+    def active(self) -> bool:
         with self._lock:
-            if self._loop is None:
-                return None
-            return self._loop[0] / self._in_rate, self._loop[1] / self._in_rate
+            return self._stream is not None and bool(self._stream.active)
 
-    def play(self) -> None:
-        """Start or resume; after the track ended, start again from the beginning."""
+    def start(self) -> None:
+        """Open the device if needed and start calling the engine; raises PlaybackUnavailable."""
         with self._lock:
-            if self._at_end:
-                self._reset(0)
-            self._error = ""
-            self._playing = True
-
-    def pause(self) -> None:
-        with self._lock:
-            self._playing = False
+            sd = _load_sounddevice()
+            if self._stream is None:
+                self._stream = self._open(sd)
+            try:
+                if not self._stream.active:
+                    self._stream.start()
+            except (sd.PortAudioError, OSError, ValueError) as exc:
+                self._close_stream()
+                raise PlaybackUnavailable(_describe(exc)) from exc
 
     def stop(self) -> None:
-        """Pause and go back to the start."""
+        """Stop the callbacks (the engine keeps its position); the device stays open."""
         with self._lock:
-            self._playing = False
-            self._reset(0)
+            if self._stream is not None:
+                try:
+                    self._stream.stop()
+                except Exception:
+                    log.exception("stopping the audio stream failed")
 
-    def seek(self, seconds: float) -> None:
-        """Move to `seconds` of source time (clamped to the track)."""
+    def close(self) -> None:
+        """Stop and release the device; safe to call twice."""
         with self._lock:
-            self._reset(self._frame_at(seconds))
+            self._close_stream()
 
-    def set_loop(self, start_s: float, end_s: float) -> None:
-        """Repeat [start_s, end_s); a position outside the region jumps to its start."""
-        start, end = self._frame_at(start_s), self._frame_at(end_s)
-        if end - start < max(1, round(MIN_LOOP_SECONDS * self._in_rate)):
-            raise ValueError(f"loop [{start_s}, {end_s}) is shorter than {MIN_LOOP_SECONDS} s")
-        with self._lock:
-            self._loop = (start, end)
-            position = round(self._position_frames())
-            if not start <= position < end:
-                self._reset(start)
-            else:
-                self._retarget(end, is_loop=True)
+    def __enter__(self) -> AudioOutput:
+        return self
 
-    def clear_loop(self) -> None:
-        with self._lock:
-            self._loop = None
-            if self._seg_is_loop:
-                self._retarget(self.source.frames, is_loop=False)
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
-    # -- audio-thread API ----------------------------------------------------------------
-
-    def fill(self, out: np.ndarray) -> None:
-        """Write exactly out.shape[0] frames into `out` (frames, out_channels) float32; never raises."""
-        finished = False
-        with self._lock:
-            if not self._playing:
-                out.fill(0.0)
-                self._gain = self._volume
-                return
-            written = 0
-            try:
-                written, finished = self._render(out)
-            except Exception:
-                log.exception("playback source failed")
-                self._error = "Playback stopped: the track could not be read any more."
-                self._playing = False
-                self._pending = self._pending[:0]
-                finished = True
-            out[written:] = 0.0
-            self._apply_gain(out[:written])
-            np.nan_to_num(out[:written], copy=False)
-        callback = self.on_finished
-        if finished and callback is not None:
-            try:
-                callback()
-            except Exception:
-                log.exception("on_finished callback failed")
-
-    # -- internals (lock held) -----------------------------------------------------------
-
-    def _frame_at(self, seconds: float) -> int:
-        seconds = float(seconds)
-        if not math.isfinite(seconds):
-            raise ValueError(f"time must be a finite number of seconds, got {seconds}")
-        return min(self.source.frames, max(0, round(seconds * self._in_rate)))
-
-    def _position_frames(self) -> float:
-        position = self._anchor + self._emitted * self._in_rate / self.out_rate
-        return min(position, float(self._seg_end))
-
-    def _reset(self, frame: int) -> None:
-        """Start a new segment at source frame `frame` (seek, loop wrap, stop)."""
-        self._anchor = frame
-        self._emitted = 0
-        self._read_pos = frame
-        self._pending = np.zeros((0, self.out_channels), dtype=np.float32)
-        self._flushed = False
-        self._at_end = False
-        if self._loop is not None and frame < self._loop[1]:
-            self._seg_end, self._seg_is_loop = self._loop[1], True
+    def _open(self, sd: Any) -> Any:
+        info = _output_device(sd, self._device)
+        device = info.get("index", self._device)
+        channels = min(2, int(info["max_output_channels"]))
+        if self._factory is None and self._engine is not None:
+            rates = [self._engine.out_rate]
+            channels = self._engine.out_channels
         else:
-            self._seg_end, self._seg_is_loop = self.source.frames, False
-        if self._resampler is not None:
-            self._resampler.clear()
+            rates = _candidate_rates(info)
+        rate = _supported_rate(sd, device, channels, rates)
+        engine = self._engine
+        if engine is None or (engine.out_rate, engine.out_channels) != (rate, channels):
+            assert self._factory is not None
+            self._engine = self._factory(rate, channels)
+        try:
+            return sd.OutputStream(samplerate=rate, channels=channels, dtype="float32",
+                                   device=device, callback=self._callback)
+        except (sd.PortAudioError, OSError, ValueError) as exc:
+            raise PlaybackUnavailable(_describe(exc)) from exc
 
-    def _retarget(self, end: int, is_loop: bool) -> None:
-        """Change where the current segment ends, restarting it if input past `end` was read."""
-        if self._flushed or self._read_pos > end:
-            self._reset(round(self._position_frames()))
-        else:
-            self._seg_end, self._seg_is_loop = end, is_loop
-
-    def _render(self, out: np.ndarray) -> tuple[int, bool]:
-        """Copy source audio into `out`, wrapping loops; returns (frames written, track ended)."""
-        wanted = out.shape[0]
-        written = 0
-        empty_wraps = 0
-        while written < wanted:
-            if len(self._pending) == 0:
-                self._refill(wanted - written)
-            if len(self._pending) == 0:
-                if self._seg_is_loop and self._loop is not None and empty_wraps < 2:
-                    empty_wraps += 1
-                    self._reset(self._loop[0])
-                    continue
-                self._finish()
-                return written, True
-            take = min(len(self._pending), wanted - written)
-            out[written:written + take] = self._pending[:take]
-            self._pending = self._pending[take:]
-            self._emitted += take
-            written += take
-            empty_wraps = 0
-        return written, False
-
-    def _refill(self, wanted: int) -> None:
-        """Read and convert source audio until `wanted` output frames wait (or the segment ends)."""
-        chunks: list[np.ndarray] = []
-        ready = 0
-        while ready < wanted and not self._flushed:
-            block = READ_BLOCK if self._resampler is not None else max(READ_BLOCK, wanted)
-            count = max(0, min(block, self._seg_end - self._read_pos))
-            data = self.source.read(self._read_pos, count)[:count] if count else None
-            got = 0 if data is None else len(data)
-            self._read_pos += got
-            last = got < count or count == 0 or self._read_pos >= self._seg_end
-            mapped = self._map_channels(data)
-            if self._resampler is not None:
-                mapped = self._resampler.resample_chunk(mapped, last=last)
-            if len(mapped):
-                chunks.append(mapped)
-                ready += len(mapped)
-            if last:
-                self._flushed = True
-                if got < count:
-                    self._seg_end = self._read_pos
-        if chunks:
-            self._pending = np.concatenate([self._pending, *chunks], axis=0)
-
-    def _map_channels(self, data: np.ndarray | None) -> np.ndarray:
-        if data is None or len(data) == 0:
-            return np.zeros((0, self.out_channels), dtype=np.float32)
-        data = np.asarray(data, dtype=np.float32)
-        if self._matrix is not None:
-            data = data @ self._matrix
-        return np.ascontiguousarray(data, dtype=np.float32)
-
-    def _finish(self) -> None:
-        self._playing = False
-        self._at_end = True
-        self._anchor = self._seg_end
-        self._emitted = 0
-        self._pending = self._pending[:0]
-
-    def _apply_gain(self, block: np.ndarray) -> None:
-        target = self._volume
-        count = len(block)
-        if count == 0:
+    def _callback(self, outdata: np.ndarray, frames: int, time: Any, status: Any) -> None:
+        engine = self._engine
+        if engine is None:
+            outdata.fill(0.0)
             return
-        if self._gain != target:
-            distance = abs(target - self._gain)
-            steps = min(count, math.ceil(distance / self._ramp_step))
-            direction = 1.0 if target > self._gain else -1.0
-            ramp = self._gain + direction * self._ramp_step * np.arange(1, steps + 1)
-            ramp = np.clip(ramp, min(self._gain, target), max(self._gain, target))
-            block[:steps] *= ramp.astype(np.float32)[:, np.newaxis]
-            self._gain = float(ramp[-1])
-            block = block[steps:]
-        if target != 1.0 and len(block):
-            block *= np.float32(target)
+        engine.fill(outdata)
+
+    def _close_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        for step in (stream.stop, stream.close):
+            try:
+                step()
+            except Exception:
+                log.exception("closing the audio stream failed")

@@ -1,12 +1,16 @@
-"""The audio file types AlbumStudio opens."""
+"""The audio file types AlbumStudio opens (the one list; decoding and the UI both use it)."""
 
+# extensions libsndfile reads itself; everything else goes to PyAV first
 SOUNDFILE_EXTENSIONS = frozenset({
     ".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".aifc", ".caf", ".w64",
-    ".rf64",
+    ".rf64", ".au", ".snd",
 })
-PYAV_EXTENSIONS = frozenset({".m4a", ".aac", ".mp4", ".opus", ".wma", ".webm", ".mka", ".alac"})
+PYAV_EXTENSIONS = frozenset({
+    ".opus", ".m4a", ".m4b", ".aac", ".mp4", ".wma", ".webm", ".mka", ".alac", ".ac3", ".wv",
+    ".ape",
+})
 AUDIO_EXTENSIONS = SOUNDFILE_EXTENSIONS | PYAV_EXTENSIONS
-READABLE_LIST = "WAV, FLAC, OGG, MP3, M4A/AAC, OPUS, AIFF"
+READABLE_LIST = "WAV, FLAC, MP3, OGG, Opus, M4A/AAC, AIFF or WMA"
 
 
 def has_audio_extension(path: str) -> bool:

@@ -156,4 +156,8 @@ class JobRunner(QObject):
     @classmethod
     def running_anywhere(cls) -> int:
         """Worker threads still busy in any live runner (tests use this to catch leaks)."""
-        return sum(r.pool.activeThreadCount() for r in list(cls._live))
+        import shiboken6
+
+        # a deleted pool joined its threads in its destructor
+        return sum(r.pool.activeThreadCount() for r in list(cls._live)
+                   if shiboken6.isValid(r) and shiboken6.isValid(r.pool))

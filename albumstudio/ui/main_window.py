@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from albumstudio import __version__
+from albumstudio.core.formats import AUDIO_EXTENSIONS
 from albumstudio.core.text import display_name
 from albumstudio.jobs.runner import JobRunner
 from albumstudio.store.paths import DataPaths
@@ -30,10 +31,7 @@ from albumstudio.ui.track_session import TrackSession
 from albumstudio.ui.transport import PlayerController, TransportBar
 from albumstudio.ui.waveform.panel import WaveformPanel
 
-AUDIO_FILTER = (
-    "Audio (*.wav *.flac *.ogg *.oga *.opus *.mp3 *.m4a *.aac *.mp4 *.aif *.aiff *.caf *.w64 "
-    "*.wma *.webm);;All files (*)"
-)
+AUDIO_FILTER = "Audio (" + " ".join("*" + e for e in sorted(AUDIO_EXTENSIONS)) + ");;All files (*)"
 
 
 class MainWindow(QMainWindow):

@@ -35,7 +35,7 @@ def apply_dark_theme(app: QApplication) -> None:
     app.setPalette(p)
     app.setStyleSheet(
         "QToolTip { border: 1px solid #555; padding: 4px; }"
-        f"QLabel#errorBanner {{ background: #5c2b2b; color: #ffdede; padding: 6px 10px;"
+        "QLabel#errorBanner { background: #5c2b2b; color: #ffdede; padding: 6px 10px;"
         " border-radius: 4px; }"
         "QLabel#infoBanner { background: #2b4a5c; color: #e0f4ff; padding: 6px 10px;"
         " border-radius: 4px; }"

@@ -1,0 +1,444 @@
+"""Track analysis in one streaming pass: loudness, true peak, tempo, key, energy and sections.
+
+The decoded blocks go once through the loudness and true-peak meters and, mixed to mono,
+through a streaming resampler to 22,050 Hz; only that mono signal is kept. The musical
+figures are then computed from it with librosa, sharing one STFT between all features.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from albumstudio.audio.loudness import LoudnessMeter, TruePeakMeter
+from albumstudio.core.analysis import AnalysisResult
+from albumstudio.core.errors import CancelledError
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+
+
+class JsonCache(Protocol):
+    """What ``analyze_file`` needs of a cache (``albumstudio.store.cache.ContentCache``)."""
+
+    def get_json(self, key: str) -> dict | None: ...
+
+    def put_json(self, key: str, value: dict) -> None: ...
+
+
+ANALYSIS_RATE = 22050
+N_FFT = 2048
+HOP = 512
+SPECTRUM_CHUNK_FRAMES = 2048  # STFT frames per chunk (about 47 s)
+TEMPO_WINDOW_S = 8.0  # librosa's tempogram window
+TEMPO_CHUNK_FRAMES = 16384  # onset-envelope frames per tempogram chunk (about 6 minutes)
+CURVE_HOP_S = 0.5
+MIN_FEATURE_SECONDS = 1.0  # shorter clips get loudness, peak and energy only
+SILENCE_RMS_DB = -90.0
+ENERGY_FLOOR_DB = -48.0  # mean RMS at or below this is energy 0 …
+ENERGY_CEILING_DB = -8.0  # … and at or above this is energy 1
+NOVELTY_HALF_WIDTH_S = 6.0
+SECTION_MIN_GAP_S = 8.0
+SECTION_EDGE_S = 4.0
+SECTION_MIN_NOVELTY = 0.25
+STREAM_SHARE = 0.6  # of the progress bar, for reading and metering
+
+# Krumhansl–Kessler key profiles, tonic first
+MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+
+def _import_librosa() -> Any:
+    if not os.environ.get("NUMBA_CACHE_DIR"):
+        from albumstudio.store.paths import default_paths
+
+        os.environ["NUMBA_CACHE_DIR"] = str(default_paths().ensure().numba)
+    import librosa
+
+    return librosa
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise CancelledError("analysis cancelled")
+
+
+class _Stages:
+    """Reports progress and keeps per-stage timings for the log."""
+
+    def __init__(self, progress: Progress | None, cancel: threading.Event | None) -> None:
+        self._progress = progress
+        self._cancel = cancel
+        self._last = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def report(self, fraction: float, words: str) -> None:
+        if self._progress is not None:
+            self._progress(min(1.0, max(0.0, fraction)), words)
+
+    def done(self, stage: str, next_fraction: float | None = None, words: str = "") -> None:
+        now = time.perf_counter()
+        self.timings[stage] = round(now - self._last, 4)
+        self._last = now
+        _check(self._cancel)
+        if next_fraction is not None:
+            self.report(next_fraction, words)
+
+
+class _MonoBuffer:
+    """A float32 array that grows by appending (sized up front when the length is known)."""
+
+    def __init__(self, capacity: int) -> None:
+        self._data = np.empty(max(capacity, 1 << 16), dtype=np.float32)
+        self._size = 0
+
+    def append(self, values: np.ndarray) -> None:
+        end = self._size + values.size
+        if end > self._data.size:
+            grown = np.empty(max(end, 2 * self._data.size), dtype=np.float32)
+            grown[: self._size] = self._data[: self._size]
+            self._data = grown
+        self._data[self._size:end] = values
+        self._size = end
+
+    def values(self) -> np.ndarray:
+        return self._data[: self._size]
+
+
+def _stream(
+    blocks: Iterable[np.ndarray],
+    sample_rate: int,
+    channels: int,
+    stages: _Stages,
+    cancel: threading.Event | None,
+    total_frames: int,
+) -> tuple[int, float, float, np.ndarray]:
+    """(frames, LUFS, dBTP, mono signal at ANALYSIS_RATE) from one pass over the blocks."""
+    import soxr
+
+    loudness = LoudnessMeter(sample_rate, channels)
+    peak = TruePeakMeter(sample_rate, channels)
+    resampler = None
+    if sample_rate != ANALYSIS_RATE:
+        resampler = soxr.ResampleStream(sample_rate, ANALYSIS_RATE, 1, dtype="float32")
+    expected = int(total_frames * ANALYSIS_RATE / sample_rate) + 4096 if total_frames > 0 else 0
+    mono_all = _MonoBuffer(expected)
+    frames = 0
+    for block in blocks:
+        _check(cancel)
+        block = np.asarray(block, dtype=np.float32)
+        if block.ndim == 1 and channels == 1:
+            block = block[:, None]
+        if block.ndim != 2 or block.shape[1] != channels:
+            raise ValueError(f"expected (frames, {channels}) blocks, got shape {block.shape}")
+        if block.shape[0] == 0:
+            continue
+        loudness.add(block)
+        peak.add(block)
+        mono = block[:, 0].copy()
+        for lane in range(1, channels):  # much faster than mean(axis=1) over 2 columns
+            mono += block[:, lane]
+        if channels > 1:
+            mono *= np.float32(1.0 / channels)
+        mono_all.append(resampler.resample_chunk(mono) if resampler else mono)
+        frames += block.shape[0]
+        if total_frames > 0:
+            stages.report(STREAM_SHARE * min(1.0, frames / total_frames), "Measuring loudness")
+    if resampler is not None:
+        mono_all.append(resampler.resample_chunk(np.zeros(0, np.float32), last=True))
+    return frames, loudness.integrated_lufs(), peak.dbtp(), mono_all.values()
+
+
+def _bin_index(n_bins: int, frame_times: np.ndarray) -> np.ndarray:
+    return np.minimum((frame_times / CURVE_HOP_S).astype(np.int64), n_bins - 1)
+
+
+def _bin_means(values: np.ndarray, bins: np.ndarray, n_bins: int) -> np.ndarray:
+    """Mean of each row of ``values`` (features, frames) over the frames in each curve bin."""
+    counts = np.bincount(bins, minlength=n_bins).astype(np.float64)
+    sums = np.zeros((values.shape[0], n_bins), dtype=np.float64)
+    np.add.at(sums.T, bins, values.T)
+    return sums / np.maximum(counts, 1.0)
+
+
+def _energy(y: np.ndarray, n_bins: int) -> tuple[float, float, np.ndarray]:
+    """(energy 0..1, mean RMS dBFS, RMS per curve bin) of the mono signal."""
+    step = int(round(CURVE_HOP_S * ANALYSIS_RATE))
+    sums = np.zeros(n_bins, dtype=np.float64)
+    chunk = 256
+    for first in range(0, n_bins, chunk):
+        part = y[first * step:(first + chunk) * step].astype(np.float64)
+        count = -(-part.size // step)
+        padded = np.zeros(count * step)
+        padded[: part.size] = part
+        sums[first:first + count] = np.square(padded).reshape(count, step).sum(axis=1)
+    lengths = np.full(n_bins, step, dtype=np.float64)
+    lengths[-1] = max(1, y.size - step * (n_bins - 1))
+    rms = np.sqrt(sums / lengths)
+    mean_rms = float(np.average(rms, weights=lengths))
+    rms_db = 20.0 * math.log10(mean_rms) if mean_rms > 0 else -math.inf
+    span = ENERGY_CEILING_DB - ENERGY_FLOOR_DB
+    energy = min(1.0, max(0.0, (rms_db - ENERGY_FLOOR_DB) / span)) if mean_rms > 0 else 0.0
+    return energy, rms_db, rms
+
+
+def _key(chroma_mean: np.ndarray) -> tuple[str, str, float]:
+    """Best Krumhansl–Schmuckler match: (pitch class, mode, correlation clipped to 0..1)."""
+    if not np.any(chroma_mean > 0) or np.ptp(chroma_mean) == 0:
+        return "C", "major", 0.0
+    best = ("C", "major", -2.0)
+    for mode, profile in (("major", MAJOR_PROFILE), ("minor", MINOR_PROFILE)):
+        for tonic in range(12):
+            r = float(np.corrcoef(chroma_mean, np.roll(profile, tonic))[0, 1])
+            if r > best[2]:
+                best = (PITCH_CLASSES[tonic], mode, r)
+    return best[0], best[1], min(1.0, max(0.0, best[2]))
+
+
+def _refined_tempo(tempo: float, beat_times: np.ndarray) -> float:
+    """The mean of the regular inter-beat intervals: finer than the tempogram's lag grid."""
+    if beat_times.size < 4:
+        return tempo
+    intervals = np.diff(beat_times)
+    median = float(np.median(intervals))
+    if median <= 0:
+        return tempo
+    regular = intervals[np.abs(intervals - median) <= 0.1 * median]
+    return 60.0 / float(regular.mean()) if regular.size >= 3 else tempo
+
+
+def _unit_columns(features: np.ndarray) -> np.ndarray:
+    return features / np.maximum(np.linalg.norm(features, axis=0, keepdims=True), 1e-9)
+
+
+def _checkerboard_novelty(views: Sequence[np.ndarray], half: int) -> np.ndarray:
+    """Foote novelty at each bin boundary over the mean cosine self-similarity of ``views``
+    (unit-column feature matrices): Gaussian-weighted similarity within the blocks before
+    and after the boundary minus the similarity across it (0 where a side is missing).
+    Only the band of the self-similarity matrix the kernel touches is ever computed."""
+    n = views[0].shape[1]
+    offsets = np.arange(-half, half) + 0.5
+    taper = np.exp(-0.5 * (offsets / (0.5 * half)) ** 2)
+    novelty = np.zeros(n, dtype=np.float64)
+    for i in range(2, n - 1):
+        lo, hi = max(0, i - half), min(n, i + half)
+        block = sum(v[:, lo:hi].T @ v[:, lo:hi] for v in views) / len(views)
+        w = taper[lo - i + half : hi - i + half]
+        weights = np.outer(w, w)
+        before = slice(0, i - lo)
+        after = slice(i - lo, hi - lo)
+        within = (np.sum(block[before, before] * weights[before, before])
+                  + np.sum(block[after, after] * weights[after, after]))
+        within_w = np.sum(weights[before, before]) + np.sum(weights[after, after])
+        across = np.sum(block[before, after] * weights[before, after])
+        across_w = np.sum(weights[before, after])
+        novelty[i] = within / within_w - across / across_w
+    return np.clip(novelty, 0.0, 1.0)
+
+
+def _sections(novelty: np.ndarray, duration: float) -> tuple[float, ...]:
+    from scipy.signal import find_peaks
+
+    if novelty.size < 3:
+        return ()
+    distance = max(1, int(round(SECTION_MIN_GAP_S / CURVE_HOP_S)))
+    peaks, _ = find_peaks(novelty, height=SECTION_MIN_NOVELTY, distance=distance,
+                          prominence=0.4 * SECTION_MIN_NOVELTY)
+    times = peaks * CURVE_HOP_S
+    keep = (times >= SECTION_EDGE_S) & (times <= duration - SECTION_EDGE_S)
+    return tuple(round(float(t), 3) for t in times[keep])
+
+
+def _rounded(values: Iterable[float], digits: int) -> tuple[float, ...]:
+    return tuple(round(float(v), digits) for v in values)
+
+
+def _spectral_pass(
+    librosa: Any, y: np.ndarray, cancel: threading.Event | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mel power (96, frames), raw chroma (12, frames), summed magnitude spectrum) of ``y``.
+
+    The STFT is taken a chunk of frames at a time (same frames as one centred STFT), so
+    memory stays at the feature matrices however long the track is.
+    """
+    sr = ANALYSIS_RATE
+    n_frames = 1 + y.size // HOP
+    mel_fb = librosa.filters.mel(sr=sr, n_fft=N_FFT, n_mels=96)
+    chroma_fb = librosa.filters.chroma(sr=sr, n_fft=N_FFT, tuning=0.0)
+    chroma_fb[chroma_fb < 1e-8] = 0.0  # its far tails are denormal products that slow matmul
+    mel = np.empty((mel_fb.shape[0], n_frames), dtype=np.float32)
+    chroma = np.empty((chroma_fb.shape[0], n_frames), dtype=np.float32)
+    magnitude_sum = np.zeros(1 + N_FFT // 2, dtype=np.float64)
+    for first in range(0, n_frames, SPECTRUM_CHUNK_FRAMES):
+        _check(cancel)
+        last = min(n_frames, first + SPECTRUM_CHUNK_FRAMES)
+        start = first * HOP - N_FFT // 2
+        stop = (last - 1) * HOP + N_FFT // 2
+        segment = y[max(start, 0):min(stop, y.size)]
+        if start < 0 or stop > y.size:
+            segment = np.pad(segment, (max(0, -start), max(0, stop - y.size)))
+        magnitude = np.abs(librosa.stft(segment, n_fft=N_FFT, hop_length=HOP, center=False))
+        power = np.square(magnitude)
+        mel[:, first:last] = mel_fb @ power
+        chroma[:, first:last] = chroma_fb @ power
+        magnitude_sum += magnitude.sum(axis=1, dtype=np.float64)
+    return mel, chroma, magnitude_sum
+
+
+def _mean_tempogram(
+    librosa: Any, onset_env: np.ndarray, cancel: threading.Event | None
+) -> np.ndarray:
+    """librosa's tempogram averaged over time, computed a chunk of frames at a time.
+
+    The same columns as one tempogram of the whole envelope, but a long track never holds
+    the whole (lags × frames) matrix, which is gigabytes for an hour of audio.
+    """
+    sr = ANALYSIS_RATE
+    window = int(librosa.time_to_frames(TEMPO_WINDOW_S, sr=sr, hop_length=HOP))
+    n = onset_env.size
+    margin = window // 2 + 1
+    total = np.zeros(window, dtype=np.float64)
+    for first in range(0, n, TEMPO_CHUNK_FRAMES):
+        _check(cancel)
+        last = min(n, first + TEMPO_CHUNK_FRAMES)
+        lo, hi = max(0, first - margin), min(n, last + margin)
+        tg = librosa.feature.tempogram(onset_envelope=onset_env[lo:hi], sr=sr, hop_length=HOP,
+                                       win_length=window)
+        total += tg[:, first - lo:last - lo].sum(axis=1, dtype=np.float64)
+    return (total / max(n, 1))[:, None]
+
+
+def _features(
+    y: np.ndarray, duration: float, n_bins: int, stages: _Stages, cancel: threading.Event | None
+) -> dict[str, Any]:
+    """The librosa-based figures of a non-silent mono signal at ANALYSIS_RATE."""
+    librosa = _import_librosa()
+    sr = ANALYSIS_RATE
+    mel, chroma, magnitude_sum = _spectral_pass(librosa, y, cancel)
+    mel_db = librosa.power_to_db(mel)
+    stages.done("spectrum", STREAM_SHARE + 0.1, "Finding the beat")
+
+    onset_env = librosa.onset.onset_strength(S=mel_db, sr=sr, hop_length=HOP)
+    tempo = librosa.feature.tempo(tg=_mean_tempogram(librosa, onset_env, cancel), sr=sr,
+                                  hop_length=HOP)
+    tempo, beat_frames = librosa.beat.beat_track(onset_envelope=onset_env, sr=sr, hop_length=HOP,
+                                                 bpm=float(tempo[0]))
+    beat_times = librosa.frames_to_time(beat_frames, sr=sr, hop_length=HOP)
+    tempo = float(np.atleast_1d(tempo)[0]) if beat_times.size else 0.0
+    tempo = _refined_tempo(tempo, beat_times)
+    onsets = librosa.onset.onset_detect(onset_envelope=onset_env, sr=sr, hop_length=HOP)
+    stages.done("beat", STREAM_SHARE + 0.2, "Finding the key and tone colour")
+
+    key, mode, confidence = _key(chroma.mean(axis=1, dtype=np.float64))
+    freqs = librosa.fft_frequencies(sr=sr, n_fft=N_FFT)
+    total = float(magnitude_sum.sum())
+    brightness = float(freqs @ magnitude_sum) / total if total > 0 else 0.0
+    stages.done("key", STREAM_SHARE + 0.3, "Finding sections")
+
+    mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=14)[1:]
+    mfcc = (mfcc - mfcc.mean(axis=1, keepdims=True)) / (mfcc.std(axis=1, keepdims=True) + 1e-9)
+    times = librosa.frames_to_time(np.arange(mel.shape[1]), sr=sr, hop_length=HOP)
+    bins = _bin_index(n_bins, times)
+    views = [_unit_columns(_bin_means(chroma, bins, n_bins)),
+             _unit_columns(_bin_means(mfcc, bins, n_bins))]
+    half = max(2, int(round(NOVELTY_HALF_WIDTH_S / CURVE_HOP_S)))
+    novelty = _checkerboard_novelty(views, half)
+    stages.done("sections")
+    return {
+        "tempo_bpm": round(tempo, 2),
+        "beat_times": _rounded(beat_times, 3),
+        "key": key,
+        "mode": mode,
+        "key_confidence": round(confidence, 4),
+        "brightness_hz": round(brightness, 1),
+        "onset_density": round(len(onsets) / duration, 3),
+        "novelty_curve": _rounded(novelty, 4),
+        "section_times": _sections(novelty, duration),
+    }
+
+
+def analyze_stream(
+    blocks: Iterable[np.ndarray],
+    sample_rate: int,
+    channels: int,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    total_frames: int = 0,
+) -> AnalysisResult:
+    """Analyse a track given as (frames, channels) float32 blocks, in one pass.
+
+    ``progress(fraction, words)`` is called from this thread; ``cancel`` is checked for
+    every block and between stages (CancelledError). ``total_frames`` (an estimate is fine)
+    lets the reading stage report progress. Silence gives -inf loudness and true peak, tempo
+    0, energy 0 and empty curves; a clip under a second gets loudness, peak and energy only.
+    """
+    if sample_rate <= 0 or channels <= 0:
+        raise ValueError("sample rate and channel count must be positive")
+    stages = _Stages(progress, cancel)
+    stages.report(0.0, "Measuring loudness")
+    frames, lufs, dbtp, y = _stream(blocks, sample_rate, channels, stages, cancel, total_frames)
+    duration = frames / sample_rate
+    stages.done("read+meter+resample", STREAM_SHARE, "Analysing the spectrum")
+
+    n_bins = max(1, math.ceil(y.size / (CURVE_HOP_S * ANALYSIS_RATE)))
+    energy, rms_db, rms_bins = _energy(y, n_bins) if y.size else (0.0, -math.inf, np.zeros(0))
+    silent = not rms_db > SILENCE_RMS_DB
+    figures: dict[str, Any] = {
+        "tempo_bpm": 0.0, "beat_times": (), "key": "C", "mode": "major", "key_confidence": 0.0,
+        "brightness_hz": 0.0, "onset_density": 0.0, "novelty_curve": (), "section_times": (),
+        "energy_curve": (),
+    }
+    if not silent and duration >= MIN_FEATURE_SECONDS:
+        figures.update(_features(y, duration, n_bins, stages, cancel))
+        figures["energy_curve"] = _rounded(rms_bins / rms_bins.max(), 4)
+    log.debug("analysis of %.1f s took %s", duration, stages.timings)
+    stages.report(1.0, "Done")
+    return AnalysisResult(
+        duration=round(duration, 6),
+        sample_rate=int(sample_rate),
+        channels=int(channels),
+        loudness_lufs=round(lufs, 3) if math.isfinite(lufs) else -math.inf,
+        true_peak_dbtp=round(dbtp, 3) if math.isfinite(dbtp) else -math.inf,
+        energy=0.0 if silent else round(energy, 4),
+        extra={"rms_dbfs": round(max(rms_db, -120.0), 2) if not silent else -120.0},
+        **figures,
+    )
+
+
+def analyze_file(
+    path: str,
+    cache: JsonCache | None = None,
+    content_hash: str | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> AnalysisResult:
+    """Analyse an audio file, or return the cached result for ``content_hash``.
+
+    Raises InputError (one sentence) for a file that cannot be decoded, CancelledError when
+    ``cancel`` is set. A cache entry from another analysis version is recomputed.
+    """
+    from albumstudio.audio.decode import open_audio
+
+    if cache is not None and content_hash:
+        cached = cache.get_json(content_hash)
+        if cached is not None:
+            try:
+                return AnalysisResult.from_dict(cached)
+            except (TypeError, ValueError):
+                log.info("recomputing the analysis for %s: cached copy unusable", content_hash)
+    with open_audio(path) as reader:
+        info = reader.info
+        result = analyze_stream(reader.blocks(), info.sample_rate, info.channels,
+                                progress=progress, cancel=cancel, total_frames=info.frames)
+    if cache is not None and content_hash:
+        cache.put_json(content_hash, result.to_dict())
+    return result

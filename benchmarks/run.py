@@ -1,0 +1,200 @@
+"""Speed and memory figures for the issue's targets: ``python -m benchmarks.run`` prints JSON.
+
+Targets (2-core machine): first paint ≤ 1.5 s; a 4-minute track's waveform ≤ 0.5 s after the
+drop and its analysis ≤ 4 s warm; a 60-minute track's peaks ≤ 5 s with peak RSS ≤ 1 GiB; the
+main thread never stalls more than 50 ms while decoding or analysing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_track(path: Path, minutes: float, sr: int = 44100) -> Path:
+    """A stereo 16-bit wav built in 10-second chunks (a 60-minute one never sits in memory)."""
+    import soundfile as sf
+
+    rng = np.random.default_rng(1)
+    chunk = 10 * sr
+    total = int(minutes * 60 * sr)
+    t = np.arange(chunk) / sr
+    with sf.SoundFile(str(path), "w", samplerate=sr, channels=2, subtype="PCM_16") as out:
+        done = 0
+        while done < total:
+            n = min(chunk, total - done)
+            beat = (np.sin(2 * np.pi * 2 * t[:n]) > 0.95) * rng.standard_normal(n) * 0.5
+            tone = 0.2 * np.sin(2 * np.pi * 220 * (t[:n] + done / sr))
+            mono = (tone + beat).astype(np.float32)
+            out.write(np.stack([mono, 0.7 * mono], axis=1))
+            done += n
+    return path
+
+
+def first_paint(runs: int = 3) -> dict:
+    times, heavy = [], []
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    with tempfile.TemporaryDirectory() as home:
+        env["ALBUMSTUDIO_HOME"] = home
+        for _ in range(runs):
+            out = subprocess.run([sys.executable, "-m", "albumstudio", "--exit-after-paint"],
+                                 env=env, capture_output=True, text=True, timeout=120, check=True)
+            report = json.loads(out.stdout.strip().splitlines()[-1])
+            times.append(report["seconds_to_first_paint"])
+            heavy = report["heavy_modules_loaded"]
+    return {"first_paint_s_median": statistics.median(times), "first_paint_runs_s": times,
+            "heavy_modules_at_first_paint": heavy, "target_s": 1.5}
+
+
+def peaks_60min(folder: Path) -> dict:
+    track = write_track(folder / "sixty.wav", 60)
+    code = (
+        "import json, resource, sys, time\n"
+        "from albumstudio.audio.peaks import compute_peaks\n"
+        "t = time.perf_counter()\n"
+        "info, pyr = compute_peaks(sys.argv[1])\n"
+        "dt = time.perf_counter() - t\n"
+        "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "print(json.dumps({'seconds': dt, 'peak_rss_mib': rss, 'bytes': pyr.nbytes}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(track)], capture_output=True,
+                         text=True, timeout=600, check=True)
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    size = track.stat().st_size
+    track.unlink()
+    return {"peaks_60min_s": round(report["seconds"], 3),
+            "peaks_60min_peak_rss_mib": round(report["peak_rss_mib"], 1),
+            "peaks_60min_file_mib": round(size / 2**20, 1),
+            "peaks_60min_summary_mib": round(report["bytes"] / 2**20, 2),
+            "target_s": 5.0, "target_rss_mib": 1024}
+
+
+def analysis_4min(track: Path) -> dict:
+    from albumstudio.audio.analysis import analyze_file
+
+    t = time.perf_counter()
+    analyze_file(str(track))
+    cold = time.perf_counter() - t
+    t = time.perf_counter()
+    result = analyze_file(str(track))
+    warm = time.perf_counter() - t
+    return {"analysis_4min_cold_s": round(cold, 3), "analysis_4min_warm_s": round(warm, 3),
+            "tempo_bpm": round(result.tempo_bpm, 1), "target_warm_s": 4.0}
+
+
+def gui_4min(track: Path) -> dict:
+    """Drop-to-waveform, drop-to-analysis, and the main thread's worst stall, in a real window."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from albumstudio.store.paths import default_paths
+    from albumstudio.ui.main_window import MainWindow
+    from albumstudio.ui.theme import apply_dark_theme
+
+    app = QApplication.instance() or QApplication([])
+    apply_dark_theme(app)
+    window = MainWindow(default_paths().ensure())
+    window.resize(1400, 860)
+    window.show()
+    app.processEvents()
+    marks: dict[str, float] = {}
+    clock = QElapsedTimer()
+    gaps: list[float] = []
+    last = [0.0]
+
+    def tick() -> None:
+        now = clock.nsecsElapsed() / 1e6
+        gaps.append(now - last[0])
+        last[0] = now
+
+    def on_peaks(pyr) -> None:
+        if pyr is None:
+            return
+        window.waveform.view.repaint()
+        marks.setdefault("first_waveform", clock.nsecsElapsed() / 1e9)
+        if pyr.complete:
+            marks.setdefault("full_waveform", clock.nsecsElapsed() / 1e9)
+
+    window.session.peaks_changed.connect(on_peaks)
+    window.session.analysed.connect(lambda: (marks.setdefault("analysed", clock.nsecsElapsed() / 1e9),
+                                             app.quit()))
+    window.session.error.connect(lambda m: (marks.setdefault("error", m), app.quit()))
+    timer = QTimer(interval=5)
+    timer.timeout.connect(tick)
+    clock.start()
+    timer.start()
+    window.open_path(str(track))
+    QTimer.singleShot(120000, app.quit)
+    app.exec()
+    timer.stop()
+    window.shutdown()
+    window.deleteLater()
+    stall = max((g - 5.0 for g in gaps[1:]), default=0.0)
+    return {"drop_to_first_waveform_s": round(marks.get("first_waveform", -1), 3),
+            "drop_to_full_waveform_s": round(marks.get("full_waveform", -1), 3),
+            "drop_to_analysis_s": round(marks.get("analysed", -1), 3),
+            "main_thread_worst_stall_ms": round(stall, 1),
+            "targets": {"waveform_s": 0.5, "analysis_s": 4.0, "stall_ms": 50}}
+
+
+def redraw(folder: Path) -> dict:
+    from PySide6.QtWidgets import QApplication
+
+    from albumstudio.audio.peaks import compute_peaks
+    from albumstudio.ui.waveform.view import WaveformView
+
+    QApplication.instance() or QApplication([])
+    track = write_track(folder / "ten.wav", 10)
+    _, pyr = compute_peaks(str(track))
+    view = WaveformView()
+    view.resize(1600, 300)
+    view.set_peaks(pyr)
+    out = {}
+    for label, seconds_per_px in (("fit", None), ("1s_per_px", 1.0), ("deep", 256 / 44100 / 4)):
+        if seconds_per_px is None:
+            view.zoom_to_fit()
+        else:
+            view.zoom_by(view.seconds_per_pixel / seconds_per_px, pyr.duration / 2)
+        times = []
+        for _ in range(20):
+            t = time.perf_counter()
+            view.render_to_image(1600, 300)
+            times.append((time.perf_counter() - t) * 1000)
+        out[f"redraw_1600px_{label}_ms"] = round(statistics.median(times), 2)
+    track.unlink()
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-60min", action="store_true", help="skip the 60-minute peaks run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        os.environ["ALBUMSTUDIO_HOME"] = str(folder / "home")
+        results: dict = {"machine": {"cpus": os.cpu_count()}}
+        results["first_paint"] = first_paint()
+        track = write_track(folder / "four.wav", 4)
+        results["analysis"] = analysis_4min(track)
+        results["gui_4min"] = gui_4min(write_track(folder / "four-b.wav", 4))
+        results["redraw"] = redraw(folder)
+        if not args.skip_60min:
+            results["peaks_60min"] = peaks_60min(folder)
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+import json
+import os
+
+import pytest
+
+from albumstudio.store.cache import ContentCache
+from albumstudio.store.files import atomic_write_bytes, hash_file
+from albumstudio.store.paths import default_paths
+from albumstudio.store.settings import MAX_RECENT, Settings
+
+
+def test_paths_follow_the_override(data_home):
+    paths = default_paths().ensure()
+    assert paths.data == data_home / "data"
+    assert paths.peaks.is_dir() and paths.analysis.is_dir() and paths.numba.is_dir()
+
+
+def test_atomic_write_replaces_whole_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "x.bin"
+    atomic_write_bytes(target, b"one")
+    atomic_write_bytes(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert os.listdir(tmp_path) == ["x.bin"]
+
+
+def test_hash_depends_on_content_only(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    a.write_bytes(b"same")
+    b.write_bytes(b"same")
+    c.write_bytes(b"diff")
+    assert hash_file(a) == hash_file(b) != hash_file(c)
+
+
+def test_cache_round_trip_and_damage(tmp_path):
+    cache = ContentCache(tmp_path, ".json")
+    key = "ab" * 20
+    assert cache.get_json(key) is None
+    cache.put_json(key, {"tempo": 120.0})
+    assert cache.get_json(key) == {"tempo": 120.0}
+    cache.path_for(key).write_bytes(b"{not json")
+    assert cache.get_json(key) is None
+    with pytest.raises(ValueError):
+        cache.path_for("../../etc/passwd")
+
+
+def test_settings_round_trip_with_undecodable_path(tmp_path):
+    path = tmp_path / "settings.json"
+    settings = Settings.load(path)
+    odd = os.fsdecode(b"/music/caf\xe9.wav")
+    settings.add_recent(odd)
+    for i in range(MAX_RECENT + 3):
+        settings.add_recent(f"/music/{i}.wav")
+    settings.add_recent(odd)
+    settings.volume = 0.25
+    settings.save()
+    loaded = Settings.load(path)
+    assert loaded.recent_tracks[0] == odd
+    assert len(loaded.recent_tracks) == MAX_RECENT
+    assert loaded.volume == 0.25
+
+
+def test_damaged_settings_are_kept_aside_not_lost(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text("{ broken")
+    settings = Settings.load(path)
+    assert settings.recent_tracks == []
+    assert (tmp_path / "settings.damaged.json").read_text() == "{ broken"
+    settings.save()
+    assert json.loads(path.read_text())["recent_tracks"] == []

@@ -1,0 +1,70 @@
+"""The headless command line: real subprocesses, exit codes, one-sentence errors."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests import synth
+
+
+def run_cli(*args, env_home=None, timeout=180):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    if env_home:
+        env["ALBUMSTUDIO_HOME"] = str(env_home)
+    return subprocess.run([sys.executable, "-m", "albumstudio", *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_analyze_json(tmp_path, data_home):
+    track = synth.write(tmp_path / "beat.wav", synth.music(8.0, sr=22050, bpm=120), 22050)
+    result = run_cli("analyze", track, "--json", env_home=data_home)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    analysis = report["analysis"]
+    assert analysis["duration"] == pytest.approx(8.0, abs=0.05)
+    assert analysis["key"] in {"A", "C"} and analysis["mode"] in {"major", "minor"}
+    assert "BPM" in report["description"]
+    assert report["sample_rate"] == 22050 and report["channels"] == 2
+    # the second run comes from the cache and says the same
+    again = json.loads(run_cli("analyze", track, "--json", env_home=data_home).stdout)
+    assert again["analysis"] == analysis
+
+
+def test_analyze_silence_is_valid_json(tmp_path, data_home):
+    track = synth.write(tmp_path / "quiet.wav", synth.tone(2.0, amp=0.0, channels=1), 44100)
+    result = run_cli("analyze", track, "--json", env_home=data_home)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["analysis"]["loudness_lufs"] is None
+
+
+@pytest.mark.parametrize("make", ["empty", "text", "missing", "folder"])
+def test_bad_input_exits_2_with_one_sentence(tmp_path, data_home, make):
+    target = tmp_path / "bad.wav"
+    if make == "empty":
+        target.write_bytes(b"")
+    elif make == "text":
+        target.write_text("this is not audio\n" * 50)
+    elif make == "folder":
+        target = tmp_path
+    result = run_cli("analyze", target, env_home=data_home)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("albumstudio: error: ")
+    assert "Traceback" not in result.stderr and lines[0].endswith(".")
+
+
+def test_exit_after_paint_reports_and_loads_no_heavy_module(data_home):
+    result = run_cli("--exit-after-paint", env_home=data_home, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["seconds_to_first_paint"] > 0
+    assert report["heavy_modules_loaded"] == []
+
+
+def test_unknown_command_exits_2():
+    result = run_cli("paint-my-cover")
+    assert result.returncode == 2

@@ -1,0 +1,138 @@
+"""The main window driven as a person would: drop a track, see it, click it, read it."""
+
+import os
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QThread, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from albumstudio.store.paths import default_paths
+from albumstudio.ui.main_window import MainWindow
+from tests import synth
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(default_paths().ensure())
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.shutdown()
+
+
+def drop(widget, paths, pos=(300, 400)):
+    """Drag enter + drop through the window, as the platform delivers a file-manager drop."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    window = widget.windowHandle()
+    enter = QDragEnterEvent(QPoint(*pos), Qt.DropAction.CopyAction, mime, buttons, mods)
+    assert QApplication.sendEvent(window, enter)
+    QApplication.sendEvent(window, QDropEvent(QPointF(*pos), Qt.DropAction.CopyAction, mime,
+                                              buttons, mods))
+
+
+def test_dropped_track_is_shown_clicked_and_described(window, qtbot, tmp_path):
+    track = synth.write(tmp_path / "demo.wav", synth.music(12.0, sr=22050, bpm=120), 22050)
+    main_thread = QThread.currentThread()
+    seen_threads = []
+    window.session.peaks_changed.connect(lambda _p: seen_threads.append(QThread.currentThread()))
+    with qtbot.waitSignal(window.session.analysed, timeout=90000):
+        drop(window, [track])
+    assert all(t == main_thread for t in seen_threads)
+    view = window.waveform.view
+    assert view.pyramid is not None and view.pyramid.complete
+    assert window.analysis_panel.values["tempo"].text().endswith("beats)")
+    assert "BPM" in window.session.description
+    assert window.analysis_panel.description.toPlainText() == window.session.description
+    assert window.windowTitle().startswith("demo.wav")
+
+    image = view.grab().toImage()
+    lane_y = int(view.lane_rects()[0].center().y())
+    coloured = sum(1 for x in range(0, image.width(), 7)
+                   if image.pixelColor(x, lane_y).blue() > 150)
+    assert coloured > 10, "the waveform should be painted"
+
+    x = view.width() // 2
+    with qtbot.waitSignal(view.seek_requested, timeout=2000) as blocker:
+        qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(x, lane_y))
+    assert window.player.position == pytest.approx(blocker.args[0], abs=0.05)
+    assert 0 < window.player.position < 12.0
+
+    assert os.path.abspath(str(track)) in window.settings.recent_tracks
+
+
+def test_description_edit_survives_and_resets(window, qtbot, tmp_path):
+    track = synth.write(tmp_path / "t.wav", synth.music(6.0, sr=22050), 22050)
+    with qtbot.waitSignal(window.session.analysed, timeout=90000):
+        window.open_path(str(track))
+    generated = window.session.description
+    window.analysis_panel.description.setPlainText("my own words")
+    qtbot.waitUntil(lambda: window.session.description == "my own words", timeout=3000)
+    assert window.analysis_panel.reset_button.isEnabled()
+    window.analysis_panel.reset_button.click()
+    assert window.session.description == generated
+
+
+def test_dropping_a_folder_says_so(window, tmp_path):
+    folder = tmp_path / "album"
+    folder.mkdir()
+    drop(window, [folder])
+    assert window.banner.isVisible()
+    assert "is a folder" in window.banner.text()
+
+
+def test_dropping_200_files_opens_the_first_track(window, qtbot, tmp_path):
+    files = []
+    for i in range(200):
+        p = tmp_path / f"note{i:03d}.txt"
+        p.write_text("x")
+        files.append(p)
+    track = synth.write(tmp_path / "z.wav", synth.tone(1.0, sr=8000, channels=1), 8000)
+    files.insert(150, track)
+    with qtbot.waitSignal(window.session.loaded, timeout=30000):
+        drop(window, files)
+    assert window.session.path == str(track)
+    assert "201 items were dropped" in window.banner.text()
+
+
+def test_empty_file_error_in_window(window, qtbot, tmp_path):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    with qtbot.waitSignal(window.session.error, timeout=10000) as blocker:
+        drop(window, [empty])
+    message = blocker.args[0]
+    assert "empty" in message and "\n" not in message
+    qtbot.waitUntil(window.banner.isVisible, timeout=2000)
+    assert window.banner.text() == message
+
+
+def test_transport_disabled_with_reason_without_device(window, qtbot, monkeypatch, tmp_path):
+    from albumstudio.audio import player as player_mod
+
+    monkeypatch.setattr(player_mod.AudioOutput, "check_available",
+                        staticmethod(lambda: (False, "Playback is off: no audio output device was found.")))
+    window.player.device_ok = None
+    window.player.check_device()
+    track = synth.write(tmp_path / "t.wav", synth.tone(1.0, sr=8000, channels=1), 8000)
+    with qtbot.waitSignal(window.session.loaded, timeout=30000):
+        window.open_path(str(track))
+    assert not window.transport.play_button.isEnabled()
+    assert "no audio output device" in window.transport.play_button.toolTip()
+    window.player.toggle()  # Space with no device: nothing happens, nothing crashes
+
+
+def test_geometry_is_remembered(qtbot):
+    paths = default_paths().ensure()
+    first = MainWindow(paths)
+    qtbot.addWidget(first)
+    first.resize(760, 520)
+    first.show()
+    first.close()
+    second = MainWindow(paths)
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == (760, 520)
+    second.shutdown()
