@@ -3,6 +3,13 @@ import threading
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# librosa's first import JIT-compiles for ~30 s: share that work across tests and sessions
+# (and with the CLI subprocesses) instead of redoing it in each test's fresh ALBUMSTUDIO_HOME
+os.environ.setdefault(
+    "NUMBA_CACHE_DIR",
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".pytest_cache",
+                 "numba"),
+)
 
 import pytest  # noqa: E402
 

@@ -130,8 +130,8 @@ def _stream(
     resampler = None
     if sample_rate != ANALYSIS_RATE:
         resampler = soxr.ResampleStream(sample_rate, ANALYSIS_RATE, 1, dtype="float32")
-    expected = int(total_frames * ANALYSIS_RATE / sample_rate) + 4096 if total_frames > 0 else 0
-    mono_all = _MonoBuffer(expected)
+    expected = int(max(0, total_frames) * ANALYSIS_RATE / sample_rate) + 4096
+    mono_all = _MonoBuffer(min(expected, 1 << 27))  # a header may claim any length
     frames = 0
     for block in blocks:
         _check(cancel)
@@ -142,6 +142,8 @@ def _stream(
             raise ValueError(f"expected (frames, {channels}) blocks, got shape {block.shape}")
         if block.shape[0] == 0:
             continue
+        if not np.isfinite(block).all():
+            block = np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0)
         loudness.add(block)
         peak.add(block)
         mono = block[:, 0].copy()
@@ -174,13 +176,10 @@ def _energy(y: np.ndarray, n_bins: int) -> tuple[float, float, np.ndarray]:
     """(energy 0..1, mean RMS dBFS, RMS per curve bin) of the mono signal."""
     step = int(round(CURVE_HOP_S * ANALYSIS_RATE))
     sums = np.zeros(n_bins, dtype=np.float64)
-    chunk = 256
-    for first in range(0, n_bins, chunk):
-        part = y[first * step:(first + chunk) * step].astype(np.float64)
-        count = -(-part.size // step)
-        padded = np.zeros(count * step)
-        padded[: part.size] = part
-        sums[first:first + count] = np.square(padded).reshape(count, step).sum(axis=1)
+    for first in range(0, y.size, 256 * step):
+        squares = np.square(y[first:first + 256 * step], dtype=np.float64)
+        part = np.add.reduceat(squares, np.arange(0, squares.size, step))
+        sums[first // step:first // step + part.size] = part
     lengths = np.full(n_bins, step, dtype=np.float64)
     lengths[-1] = max(1, y.size - step * (n_bins - 1))
     rms = np.sqrt(sums / lengths)

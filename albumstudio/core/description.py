@@ -22,7 +22,7 @@ BRIGHTNESS_WORDS = ((1000.0, "dark"), (1800.0, "warm"), (3000.0, "balanced"),
                     (4500.0, "bright"), (math.inf, "brilliant"))
 LOUDNESS_WORDS = ((-28.0, "very quiet"), (-20.0, "quiet"), (-14.0, "moderately loud"),
                   (-9.0, "loud"), (math.inf, "very loud"))
-DENSITY_WORDS = ((1.5, "sparse"), (3.0, "steady"), (5.0, "busy"), (math.inf, "dense"))
+DENSITY_WORDS = ((1.5, "sparse"), (3.0, "measured"), (5.0, "busy"), (math.inf, "dense"))
 MIN_KEY_CONFIDENCE = 0.3  # below this the key is too uncertain to name
 MIN_ARC_POINTS = 16  # an energy arc needs at least this many curve points (8 s)
 STEADY_SPREAD = 0.15  # thirds of the energy curve closer than this: "holding steady"

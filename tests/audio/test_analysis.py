@@ -2,24 +2,16 @@ import functools
 import importlib.util
 import json
 import math
-import os
-import tempfile
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-# librosa's first import JIT-compiles for ~30 s; keep that work across test sessions rather
-# than in each test's fresh ALBUMSTUDIO_HOME (the app uses default_paths().numba)
-os.environ.setdefault("NUMBA_CACHE_DIR",
-                      str(Path(tempfile.gettempdir()) / "albumstudio-test-numba"))
-
-from albumstudio.audio.analysis import analyze_file, analyze_stream  # noqa: E402
-from albumstudio.core.analysis import AnalysisResult  # noqa: E402
-from albumstudio.core.errors import CancelledError, InputError  # noqa: E402
-from albumstudio.store.cache import ContentCache  # noqa: E402
-from tests.synth import music, write  # noqa: E402
+from albumstudio.audio.analysis import analyze_file, analyze_stream
+from albumstudio.core.analysis import AnalysisResult
+from albumstudio.core.errors import CancelledError, InputError
+from albumstudio.store.cache import ContentCache
+from tests.synth import music, write
 
 SR = 22050
 C4_HZ = 261.63
@@ -129,6 +121,16 @@ def test_very_short_and_empty_input_do_not_raise():
     assert short.energy_curve == ()
     empty = analyze_stream(iter(()), SR, 2)
     assert empty.duration == 0.0 and empty.true_peak_dbtp == -math.inf
+
+
+def test_non_finite_samples_do_not_leak_into_the_figures():
+    clip = music(6, sr=SR, seed=5)
+    clip[1000:1010] = np.nan
+    clip[2000] = np.inf
+    result = analyse(clip)
+    numbers = [v for v in result.to_dict().values() if isinstance(v, float)]
+    assert all(math.isfinite(v) for v in numbers)
+    assert all(math.isfinite(v) for v in result.energy_curve + result.novelty_curve)
 
 
 def test_wrong_block_shape_is_refused():

@@ -77,7 +77,7 @@ def test_loudness_words(lufs, word):
 
 
 @pytest.mark.parametrize(("density", "word"), [
-    (0.0, "sparse"), (1.49, "sparse"), (1.5, "steady"), (2.99, "steady"), (3.0, "busy"),
+    (0.0, "sparse"), (1.49, "sparse"), (1.5, "measured"), (2.99, "measured"), (3.0, "busy"),
     (4.99, "busy"), (5.0, "dense"), (9.0, "dense"),
 ])
 def test_density_words(density, word):
