@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_analyze(track: str, as_json: bool) -> int:
     from albumstudio.audio.analysis import analyze_file
     from albumstudio.audio.decode import probe
+    from albumstudio.audio.peaks import with_decoded_length
     from albumstudio.audio.tags import read_tags
     from albumstudio.core.description import describe, describe_parts
     from albumstudio.store.cache import ContentCache
@@ -51,6 +52,9 @@ def cmd_analyze(track: str, as_json: bool) -> int:
     content_hash = hash_file(track)
     analysis = analyze_file(track, cache=ContentCache(paths.analysis, ".json"),
                             content_hash=content_hash)
+    info = with_decoded_length(info, round(analysis.duration * info.sample_rate))
+    for warning in info.warnings:
+        print(f"albumstudio: warning: {warning}", file=sys.stderr)
     tags = read_tags(track)
     description = describe(analysis)
     if as_json:

@@ -68,3 +68,40 @@ def test_exit_after_paint_reports_and_loads_no_heavy_module(data_home):
 def test_unknown_command_exits_2():
     result = run_cli("paint-my-cover")
     assert result.returncode == 2
+
+
+def test_truncated_mp3_is_analysed_with_a_warning(tmp_path, data_home):
+    import soundfile as sf
+
+    full = tmp_path / "full.mp3"
+    sf.write(str(full), synth.tone(10.0, sr=44100, channels=2), 44100, format="MP3")
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    result = run_cli("analyze", cut, "--json", env_home=data_home)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["analysis"]["duration"] < 7.0
+    assert any("shorter than its header claims" in w for w in report["warnings"])
+    assert "albumstudio: warning:" in result.stderr
+
+
+def test_corrupt_wav_header_exits_2(tmp_path, data_home):
+    good = synth.write(tmp_path / "good.wav", synth.tone(1.0, channels=1), 44100)
+    data = bytearray(good.read_bytes())
+    data[8:16] = b"XXXXXXXX"  # breaks 'WAVEfmt '
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(bytes(data))
+    result = run_cli("analyze", bad, env_home=data_home)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "broken.wav" in result.stderr
+
+
+def test_odd_names_and_formats_work(tmp_path, data_home):
+    odd = os.path.join(os.fsencode(tmp_path), b"caf\xe9 " + b"x" * 200 + b".wav")
+    plain = synth.write(tmp_path / "plain.wav", synth.tone(2.0, sr=96000, channels=8), 96000)
+    os.rename(plain, odd)
+    result = run_cli("analyze", os.fsdecode(odd), "--json", env_home=data_home)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["channels"] == 8 and report["sample_rate"] == 96000
+    assert "\ufffd" in report["file"]

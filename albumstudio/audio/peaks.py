@@ -40,7 +40,7 @@ def _content_hash(path: str, cancel: threading.Event | None) -> str:
         raise vanished_error(path) from None
 
 
-def _with_decoded_length(info: AudioInfo, decoded: int) -> AudioInfo:
+def with_decoded_length(info: AudioInfo, decoded: int) -> AudioInfo:
     """Record the decoded length, warning when the header promised noticeably more."""
     warnings = info.warnings
     claimed = info.frames
@@ -87,7 +87,7 @@ def compute_peaks(
         info = dataclasses.replace(reader.info, content_hash=_content_hash(path, cancel))
         hit = _cached(cache, info.content_hash)
         if hit is not None:
-            return _with_decoded_length(info, hit.frames_done), hit
+            return with_decoded_length(info, hit.frames_done), hit
         builder = PeakBuilder(info.sample_rate, info.channels, info.frames)
         # whole bins per block keep PeakBuilder's carry empty, and channel-major (Fortran)
         # blocks make its per-bin min/max reductions contiguous: about 20x faster
@@ -112,4 +112,4 @@ def compute_peaks(
             cache.put_bytes(info.content_hash, pyramid.to_bytes())
         except OSError:
             pass  # a full or read-only cache folder only costs a re-decode next time
-    return _with_decoded_length(info, builder.frames_done), pyramid
+    return with_decoded_length(info, builder.frames_done), pyramid
