@@ -58,6 +58,10 @@ def run_gui(argv: list[str] | None = None, exit_after_paint: bool = False,
         window.player.check_device()
         if track:
             window.open_path(track)
+        elif not any(paths.numba.iterdir()):  # first run: compile the analyser while idle
+            from albumstudio.jobs.track_jobs import warm_up_analysis
+
+            window.runner.submit("preparing the analyser", warm_up_analysis, key="warm-up")
 
     probe = FirstPaint()
     app.installEventFilter(probe)

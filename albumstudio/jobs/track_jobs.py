@@ -48,3 +48,14 @@ def analyse_track(path: str, content_hash: str, paths: DataPaths
                             content_hash=content_hash, progress=ctx.progress, cancel=ctx.cancel)
 
     return job
+
+
+def warm_up_analysis(ctx: JobContext) -> None:
+    """Import librosa and run the analysis once on a short noise clip, so numba compiles (and
+    caches) before the artist's first track instead of during it."""
+    import numpy as np
+
+    from albumstudio.audio.analysis import analyze_stream
+
+    noise = np.random.default_rng(0).standard_normal((3 * 22050, 1)).astype(np.float32) * 0.1
+    analyze_stream([noise], 22050, 1, cancel=ctx.cancel)

@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
         view.seek_requested.connect(self.player.seek)
         view.selection_changed.connect(self.player.set_selection)
         self.player.position_changed.connect(view.set_playhead)
+        self.player.position_changed.connect(self._follow_playhead)
         view.set_overlays_visible(self.settings.show_overlays)
 
     # -- track -------------------------------------------------------------------------------
@@ -179,6 +180,14 @@ class MainWindow(QMainWindow):
     def _on_loaded(self, path: str) -> None:
         self.settings.add_recent(path)
         self._save_settings()
+
+    def _follow_playhead(self, seconds: float) -> None:
+        """While playing, page the view forward when the playhead runs off its right edge."""
+        view = self.waveform.view
+        if not (self.player.engine is not None and self.player.engine.playing):
+            return
+        if not view.view_start <= seconds < view.view_start + view.visible_seconds:
+            view.scroll_to(max(0.0, seconds - 0.05 * view.visible_seconds))
 
     def _show_overlays(self, analysis) -> None:
         if analysis is None:
