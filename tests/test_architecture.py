@@ -32,3 +32,16 @@ def test_ruff_is_clean():
                              "benchmarks", "tools"],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_resources_are_importable_as_package_data():
+    from albumstudio.app import app_icon_path
+
+    icon = app_icon_path()
+    assert icon is not None and Path(icon).read_text().startswith("<svg")
+
+
+def test_desktop_entry_names_the_command_and_icon():
+    entry = (ROOT / "packaging" / "albumstudio.desktop").read_text()
+    assert "Exec=albumstudio" in entry and "Icon=albumstudio" in entry
+    assert (ROOT / "resources" / "icons" / "albumstudio.svg").is_file()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -32,6 +33,14 @@ from albumstudio.ui.transport import PlayerController, TransportBar
 from albumstudio.ui.waveform.panel import WaveformPanel
 
 AUDIO_FILTER = "Audio (" + " ".join("*" + e for e in sorted(AUDIO_EXTENSIONS)) + ");;All files (*)"
+
+
+def _scrolling(panel: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(panel)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -68,8 +77,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.release_panel = ReleasePanel(self.session)
         self.analysis_panel = AnalysisPanel(self.session)
-        self.tabs.addTab(self.analysis_panel, "Analysis")
-        self.tabs.addTab(self.release_panel, "Release")
+        self.tabs.addTab(_scrolling(self.analysis_panel), "Analysis")
+        self.tabs.addTab(_scrolling(self.release_panel), "Release")
         self.middle = QSplitter(Qt.Orientation.Horizontal)
         self.middle.addWidget(self.canvas)
         self.middle.addWidget(self.tabs)
@@ -83,7 +92,7 @@ class MainWindow(QMainWindow):
         self.vertical.setStretchFactor(0, 2)
         self.vertical.setStretchFactor(1, 3)
         self.vertical.setStretchFactor(2, 0)
-        self.vertical.setSizes([300, 420, 110])
+        self.vertical.setSizes([260, 480, 90])
         layout.addWidget(self.vertical, 1)
         self.setCentralWidget(central)
         self.status_label = QLabel("Drop a track to begin.")
