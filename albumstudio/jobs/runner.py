@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from albumstudio.core.errors import CancelledError, UserFacingError
 
@@ -130,8 +130,15 @@ class JobRunner(QObject):
         runnable = _Runnable(handle, fn)
         self._active[handle.job_id] = (handle, runnable)
         handle.done.connect(lambda jid=handle.job_id: self._active.pop(jid, None))
-        self.pool.start(runnable)
+        # start on the next turn of the event loop, so the caller's connections are in place
+        # before the job can emit anything (a cross-thread emit with no receiver is lost)
+        QTimer.singleShot(0, self, lambda: self._start(handle.job_id))
         return handle
+
+    def _start(self, job_id: int) -> None:
+        entry = self._active.get(job_id)
+        if entry is not None and entry[0].state == "queued" and not self._closed:
+            self.pool.start(entry[1])
 
     def cancel_key(self, key: str) -> None:
         for handle, _ in list(self._active.values()):
@@ -151,6 +158,9 @@ class JobRunner(QObject):
         self.cancel_all()
         self.pool.clear()
         stopped = self.pool.waitForDone(timeout_ms)
+        for handle, _ in self._active.values():
+            if handle.state == "queued":  # never started: it will not run now
+                handle.state = "cancelled"
         return bool(stopped)
 
     @classmethod

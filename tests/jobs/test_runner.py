@@ -59,7 +59,7 @@ def test_same_key_cancels_the_older_job_and_shutdown_joins(qtbot):
         ctx.check_cancel()
 
     first = runner.submit("first", slow, key="track")
-    assert started.wait(5)
+    qtbot.waitUntil(started.is_set, timeout=5000)
     with qtbot.waitSignal(first.cancelled, timeout=5000):
         runner.submit("second", lambda ctx: "done", key="track")
     runner.submit("forever", slow)
