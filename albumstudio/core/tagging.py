@@ -1,0 +1,52 @@
+"""A music tagger's output: a taggram (one row of tag probabilities per 3-second patch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TAGGING_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TagResult:
+    model: str  # e.g. "MTT_musicnn"
+    tag_names: tuple[str, ...]
+    segment_s: float  # seconds between taggram rows (patch length without overlap)
+    taggram: tuple[tuple[float, ...], ...]  # (segments, tags) probabilities 0..1
+    version: int = TAGGING_VERSION
+
+    def mean(self) -> tuple[float, ...]:
+        """Mean probability of each tag over the track (musicnn's tags_likelihood_mean)."""
+        if not self.taggram:
+            return tuple(0.0 for _ in self.tag_names)
+        n = len(self.taggram)
+        return tuple(sum(row[i] for row in self.taggram) / n for i in range(len(self.tag_names)))
+
+    def top(self, n: int = 5) -> list[tuple[str, float]]:
+        """The n most likely tags, most likely first; ties broken by name so order is stable."""
+        ranked = sorted(zip(self.tag_names, self.mean(), strict=True), key=lambda t: (-t[1], t[0]))
+        return ranked[:n]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "model": self.model,
+            "tag_names": list(self.tag_names),
+            "segment_s": self.segment_s,
+            "taggram": [list(row) for row in self.taggram],
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> TagResult:
+        """Rebuild from ``to_dict`` output; ValueError for another version or shape."""
+        if data.get("version") != TAGGING_VERSION:
+            raise ValueError("tagging format changed")
+        try:
+            names = tuple(str(n) for n in data["tag_names"])  # type: ignore[union-attr]
+            rows = tuple(tuple(float(v) for v in row) for row in data["taggram"])  # type: ignore[union-attr]
+            result = cls(str(data["model"]), names, float(data["segment_s"]), rows)  # type: ignore[arg-type]
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"bad tag result: {exc}") from exc
+        if any(len(row) != len(names) for row in rows):
+            raise ValueError("taggram rows do not match the tag names")
+        return result
