@@ -50,3 +50,12 @@ class TagResult:
         if any(len(row) != len(names) for row in rows):
             raise ValueError("taggram rows do not match the tag names")
         return result
+
+
+def strongest_tags(result: TagResult | None, hidden: frozenset[str] = frozenset(), n: int = 4,
+                   min_probability: float = 0.1) -> list[tuple[str, float]]:
+    """The artist-facing tags: the n most likely, above a floor, minus those the artist removed."""
+    if result is None:
+        return []
+    ranked = result.top(len(result.tag_names))
+    return [(name, p) for name, p in ranked if name not in hidden and p >= min_probability][:n]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from albumstudio.core.analysis import AnalysisResult
 from albumstudio.core.peaks import PeakPyramid
+from albumstudio.core.tagging import TagResult
 from albumstudio.core.track import AudioInfo, ReleaseTags
 from albumstudio.jobs.runner import JobContext
 from albumstudio.store.cache import ContentCache
@@ -46,6 +47,20 @@ def analyse_track(path: str, content_hash: str, paths: DataPaths
         paths.ensure()
         return analyze_file(path, cache=ContentCache(paths.analysis, ".json"),
                             content_hash=content_hash, progress=ctx.progress, cancel=ctx.cancel)
+
+    return job
+
+
+def tag_track(path: str, content_hash: str, paths: DataPaths
+              ) -> Callable[[JobContext], TagResult]:
+    """musicnn tags (MagnaTagATune), cached by content hash in a folder per model."""
+
+    def job(ctx: JobContext) -> TagResult:
+        from albumstudio.audio.tagger import DEFAULT_MODEL, tag_file
+
+        cache = ContentCache(paths.cache / "tags" / DEFAULT_MODEL, ".json")
+        return tag_file(path, DEFAULT_MODEL, cache=cache, content_hash=content_hash,
+                        progress=ctx.progress, cancel=ctx.cancel)
 
     return job
 

@@ -31,6 +31,7 @@ from albumstudio.ui.panels.release_panel import ReleasePanel
 from albumstudio.ui.track_session import TrackSession
 from albumstudio.ui.transport import PlayerController, TransportBar
 from albumstudio.ui.waveform.panel import WaveformPanel
+from albumstudio.ui.waveform.taggram import TaggramStrip
 
 AUDIO_FILTER = "Audio (" + " ".join("*" + e for e in sorted(AUDIO_EXTENSIONS)) + ");;All files (*)"
 
@@ -71,7 +72,14 @@ class MainWindow(QMainWindow):
         self.transport = TransportBar(self.player)
         layout.addWidget(self.transport)
         self.waveform = WaveformPanel()
-        self.waveform.setMinimumHeight(170)
+        self.taggram = TaggramStrip()
+        self.wave_area = QWidget()
+        wave_layout = QVBoxLayout(self.wave_area)
+        wave_layout.setContentsMargins(0, 0, 0, 0)
+        wave_layout.setSpacing(2)
+        wave_layout.addWidget(self.waveform, 1)
+        wave_layout.addWidget(self.taggram)
+        self.wave_area.setMinimumHeight(200)
 
         self.canvas = CanvasPlaceholder()
         self.tabs = QTabWidget()
@@ -86,7 +94,7 @@ class MainWindow(QMainWindow):
         self.middle.setStretchFactor(1, 2)
         self.history = HistoryStrip()
         self.vertical = QSplitter(Qt.Orientation.Vertical)
-        self.vertical.addWidget(self.waveform)
+        self.vertical.addWidget(self.wave_area)
         self.vertical.addWidget(self.middle)
         self.vertical.addWidget(self.history)
         self.vertical.setStretchFactor(0, 2)
@@ -159,6 +167,10 @@ class MainWindow(QMainWindow):
         self.player.position_changed.connect(view.set_playhead)
         self.player.position_changed.connect(self._follow_playhead)
         view.set_overlays_visible(self.settings.show_overlays)
+        view.view_changed.connect(self.taggram.set_view)
+        s.music_tags_changed.connect(self._show_taggram)
+        s.hidden_tags_changed.connect(self._show_taggram)
+        s.tagging_status.connect(lambda t: self.taggram.set_message(t) if t else None)
 
     # -- track -------------------------------------------------------------------------------
     def open_path(self, path: str) -> bool:
@@ -197,6 +209,11 @@ class MainWindow(QMainWindow):
             return
         if not view.view_start <= seconds < view.view_start + view.visible_seconds:
             view.scroll_to(max(0.0, seconds - 0.05 * view.visible_seconds))
+
+    def _show_taggram(self, *_args) -> None:
+        view = self.waveform.view
+        self.taggram.set_view(view.view_start, view.visible_seconds)
+        self.taggram.set_result(self.session.music_tags, self.session.hidden_tags)
 
     def _show_overlays(self, analysis) -> None:
         if analysis is None:

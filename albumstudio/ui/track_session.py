@@ -9,10 +9,11 @@ from PySide6.QtCore import QObject, Signal
 from albumstudio.core.analysis import AnalysisResult
 from albumstudio.core.description import describe, describe_parts
 from albumstudio.core.peaks import PeakPyramid
+from albumstudio.core.tagging import TagResult, strongest_tags
 from albumstudio.core.text import display_name
 from albumstudio.core.track import AudioInfo, ReleaseTags
 from albumstudio.jobs.runner import JobHandle, JobRunner
-from albumstudio.jobs.track_jobs import LoadedTrack, analyse_track, load_track
+from albumstudio.jobs.track_jobs import LoadedTrack, analyse_track, load_track, tag_track
 from albumstudio.store.paths import DataPaths
 
 
@@ -26,6 +27,9 @@ class TrackSession(QObject):
     status_changed = Signal(str)
     loaded = Signal(str)  # path, once peaks and info are complete
     analysed = Signal()
+    music_tags_changed = Signal(object)  # TagResult | None
+    hidden_tags_changed = Signal(object)  # frozenset[str]
+    tagging_status = Signal(str)
     error = Signal(str)
     warning = Signal(str)
 
@@ -40,6 +44,8 @@ class TrackSession(QObject):
         self.analysis: AnalysisResult | None = None
         self.description = ""
         self.description_edited = False
+        self.music_tags: TagResult | None = None
+        self.hidden_tags: frozenset[str] = frozenset()
         self._generation = 0
         self._handles: list[JobHandle] = []
 
@@ -60,7 +66,11 @@ class TrackSession(QObject):
         self.info, self.peaks, self.analysis = None, None, None
         self.tags = ReleaseTags()
         self.description, self.description_edited = "", False
+        self.music_tags, self.hidden_tags = None, frozenset()
+        self.runner.cancel_key("tagging")
         self.loading_started.emit(path)
+        self.music_tags_changed.emit(None)
+        self.hidden_tags_changed.emit(self.hidden_tags)
         self.info_changed.emit(None)
         self.peaks_changed.emit(None)
         self.analysis_changed.emit(None)
@@ -112,11 +122,57 @@ class TrackSession(QObject):
             return
         self.analysis = result
         self.analysis_changed.emit(result)
-        if not self.description_edited:
-            self.description = describe(result)
-            self.description_changed.emit(self.description)
+        self._refresh_description()
         self.status_changed.emit("Ready")
         self.analysed.emit()
+        self._start_tagging(gen)
+
+    def _start_tagging(self, gen: int) -> None:
+        if self.info is None:
+            return
+        self.tagging_status.emit("Tagging the music…")
+        handle = self.runner.submit(
+            f"tagging '{display_name(self.info.path)}'",
+            tag_track(self.info.path, self.info.content_hash, self.paths), key="tagging")
+        handle.finished.connect(lambda res, g=gen: self._on_tagged(g, res))
+        handle.failed.connect(lambda msg, g=gen: self._on_tagging_failed(g, msg))
+        self._keep(handle)
+
+    def _on_tagged(self, gen: int, result: TagResult) -> None:
+        if gen != self._generation:
+            return
+        self.music_tags = result
+        self.music_tags_changed.emit(result)
+        self.tagging_status.emit("")
+        self._refresh_description()
+
+    def _on_tagging_failed(self, gen: int, message: str) -> None:
+        if gen == self._generation:
+            self.tagging_status.emit(f"Music tags are unavailable: {message}")
+
+    def shown_tags(self) -> list[tuple[str, float]]:
+        return strongest_tags(self.music_tags, self.hidden_tags)
+
+    def hide_tag(self, name: str) -> None:
+        """The artist removed a wrong tag; it leaves the description and the strip."""
+        self.hidden_tags = self.hidden_tags | {name}
+        self.hidden_tags_changed.emit(self.hidden_tags)
+        self._refresh_description()
+
+    def restore_tags(self) -> None:
+        self.hidden_tags = frozenset()
+        self.hidden_tags_changed.emit(self.hidden_tags)
+        self._refresh_description()
+
+    def _generated_description(self) -> str:
+        if self.analysis is None:
+            return ""
+        return describe(self.analysis, [name for name, _ in self.shown_tags()])
+
+    def _refresh_description(self) -> None:
+        if not self.description_edited:
+            self.description = self._generated_description()
+            self.description_changed.emit(self.description)
 
     def _on_failed(self, gen: int, message: str) -> None:
         if gen == self._generation:
@@ -133,11 +189,11 @@ class TrackSession(QObject):
 
     def reset_description(self) -> None:
         self.description_edited = False
-        self.description = describe(self.analysis) if self.analysis else ""
-        self.description_changed.emit(self.description)
+        self._refresh_description()
 
     def description_reasons(self) -> list[tuple[str, str]]:
-        return describe_parts(self.analysis) if self.analysis else []
+        tags = [name for name, _ in self.shown_tags()]
+        return describe_parts(self.analysis, tags) if self.analysis else []
 
     def set_tags(self, tags: ReleaseTags) -> None:
         if tags != self.tags:

@@ -136,3 +136,31 @@ def test_geometry_is_remembered(qtbot):
     qtbot.addWidget(second)
     assert (second.width(), second.height()) == (760, 520)
     second.shutdown()
+
+
+def test_shortcuts_drive_the_player_but_not_while_typing(window, qtbot, monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(window.player, "toggle", lambda: calls.append("toggle"))
+    # actions were bound at construction: re-bind the Space action to the patched method
+    window.play_action.triggered.disconnect()
+    window.play_action.triggered.connect(window.player.toggle)
+    window.waveform.view.setFocus()
+    qtbot.keyClick(window.waveform.view, Qt.Key.Key_Space)
+    assert calls == ["toggle"]
+    window.tabs.setCurrentIndex(0)
+    editor = window.analysis_panel.description
+    editor.setFocus()
+    qtbot.keyClicks(editor, "a b")
+    assert editor.toPlainText() == "a b" and calls == ["toggle"]
+
+    track = synth.write(tmp_path / "t.wav", synth.tone(20.0, sr=8000, channels=1), 8000)
+    with qtbot.waitSignal(window.session.loaded, timeout=30000):
+        window.open_path(str(track))
+    window.waveform.view.setFocus()
+    qtbot.keyClick(window.waveform.view, Qt.Key.Key_End)
+    assert window.player.position == pytest.approx(20.0)
+    qtbot.keyClick(window.waveform.view, Qt.Key.Key_Home)
+    assert window.player.position == 0.0
+    before = window.waveform.view.seconds_per_pixel
+    qtbot.keyClick(window.waveform.view, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    assert window.waveform.view.seconds_per_pixel < before

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from albumstudio.core.analysis import AnalysisResult
 from albumstudio.core.text import format_time
 from albumstudio.core.track import AudioInfo
+from albumstudio.ui.panels.tag_chips import TagChips
 from albumstudio.ui.track_session import TrackSession
 
 FIGURES = (
@@ -73,6 +74,11 @@ class AnalysisPanel(QWidget):
             self.values[key] = value
             form.addRow(label + ":", value)
         layout.addLayout(form)
+        tags_title = QLabel("Music tags (musicnn, MagnaTagATune)")
+        tags_title.setObjectName("sectionTitle")
+        layout.addWidget(tags_title)
+        self.tag_chips = TagChips(session)
+        layout.addWidget(self.tag_chips)
         title = QLabel("Music description")
         title.setObjectName("sectionTitle")
         layout.addWidget(title)
@@ -101,6 +107,8 @@ class AnalysisPanel(QWidget):
         session.analysis_changed.connect(self.show_analysis)
         session.description_changed.connect(self.show_description)
         session.status_changed.connect(self._on_status)
+        session.music_tags_changed.connect(lambda _r: self._show_reasons())
+        session.hidden_tags_changed.connect(lambda _h: self._show_reasons())
 
     def _on_loading(self, _path: str) -> None:
         for value in self.values.values():
@@ -125,6 +133,9 @@ class AnalysisPanel(QWidget):
             return
         for key, text in analysis_figures(analysis).items():
             self.values[key].setText(text)
+        self._show_reasons()
+
+    def _show_reasons(self) -> None:
         reasons = self.session.description_reasons()
         self.why.setText("Why: " + "; ".join(f"{p} ← {r}" for p, r in reasons) if reasons else "")
 
