@@ -7,10 +7,8 @@ Everything but the playhead is painted into a cached layer, so playback redraws 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-import numpy as np
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
@@ -28,7 +26,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from albumstudio.core.peaks import PeakPyramid
-from albumstudio.core.text import format_time
+from albumstudio.ui.waveform import raster
 
 EMPTY_TEXT = "Drop a track here or press Ctrl+O"
 WAVE_COLOR = QColor("#4FC3F7")
@@ -43,21 +41,8 @@ MAX_LANES = 8
 MIN_PX_PER_BASE_BIN = 4
 DRAG_THRESHOLD_PX = 3
 LANE_GAP = 2
-# (major tick seconds, minor ticks per major)
-_TICKS = ((0.01, 5), (0.02, 4), (0.05, 5), (0.1, 5), (0.2, 4), (0.5, 5), (1, 5), (2, 4),
-          (5, 5), (10, 5), (15, 3), (30, 6), (60, 4), (120, 4), (300, 5), (600, 5),
-          (900, 3), (1800, 6), (3600, 4), (7200, 4))
-
-
-def _premultiplied(color: QColor) -> int:
-    a = color.alpha()
-    r, g, b = (c * a // 255 for c in (color.red(), color.green(), color.blue()))
-    return (a << 24) | (r << 16) | (g << 8) | b
-
-
-def _times(values: Sequence[float]) -> np.ndarray:
-    arr = np.asarray(values, np.float64).ravel()
-    return np.sort(arr[np.isfinite(arr)])
+_PIXEL_COLORS = raster.WaveColors(*(raster.premultiplied(*c.getRgb())
+                                     for c in (WAVE_COLOR, RMS_COLOR, BEAT_COLOR, ENERGY_FILL)))
 
 
 class WaveformView(QWidget):
@@ -73,8 +58,7 @@ class WaveformView(QWidget):
         self._start = self._spp = self._playhead = 0.0
         self._fit = True
         self._selection: tuple[float, float] | None = None
-        self._beats = self._energy = self._sections = np.empty(0)
-        self._hop = 0.5
+        self._overlays = raster.overlays()
         self._overlays_visible = True
         self._press_x: float | None = None
         self._dragging = False
@@ -136,9 +120,7 @@ class WaveformView(QWidget):
     def set_overlays(self, beat_times: Sequence[float] = (), energy_curve: Sequence[float] = (),
                      curve_hop_s: float = 0.5, section_times: Sequence[float] = ()) -> None:
         """Beat grid, energy curve (value i at ``i * curve_hop_s``) and section boundaries."""
-        self._beats, self._sections = _times(beat_times), _times(section_times)
-        self._energy = np.nan_to_num(np.asarray(energy_curve, np.float64).ravel())
-        self._hop = float(curve_hop_s) if curve_hop_s > 0 else 0.5
+        self._overlays = raster.overlays(beat_times, energy_curve, curve_hop_s, section_times)
         self._changed()
 
     def set_overlays_visible(self, visible: bool) -> None:
@@ -290,11 +272,8 @@ class WaveformView(QWidget):
         w = self.width() if width is None else width
         h = self.height() if height is None else height
         n = min(MAX_LANES, self._peaks.channels) if self._peaks is not None else 0
-        top = self.ruler_height()
-        if n == 0 or h - top < 2 * n:
-            return []
-        lane_h = (h - top - LANE_GAP * (n - 1)) / n
-        return [QRectF(0, top + i * (lane_h + LANE_GAP), w, lane_h) for i in range(n)]
+        spans = raster.lane_spans(n, self.ruler_height(), h, LANE_GAP)
+        return [QRectF(0, top, w, lane_h) for top, lane_h in spans]
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
@@ -340,13 +319,12 @@ class WaveformView(QWidget):
         ruler_h = self.ruler_height()
         area = QRectF(0, ruler_h, w, h - ruler_h)
         end_x = min(float(w), (self.duration - start) / spp)
-        if end_x < w:
-            p.fillRect(QRectF(end_x, area.top(), w, area.height()),
-                       pal.color(QPalette.ColorRole.Window))
-        for lane in lanes[1:]:
-            p.fillRect(QRectF(0, lane.top() - LANE_GAP, w, LANE_GAP),
-                       pal.color(QPalette.ColorRole.Window))
         done_x = max(0.0, (self._peaks.frames_done / self._peaks.sample_rate - start) / spp)
+        window = pal.color(QPalette.ColorRole.Window)
+        if end_x < w:
+            p.fillRect(QRectF(end_x, area.top(), w, area.height()), window)
+        for lane in lanes[1:]:
+            p.fillRect(QRectF(0, lane.top() - LANE_GAP, w, LANE_GAP), window)
         if not self._peaks.complete and done_x < end_x:
             hatch = QColor(text)
             hatch.setAlpha(28)
@@ -360,91 +338,32 @@ class WaveformView(QWidget):
         axis.setAlpha(40)
         p.setPen(QPen(axis, 0))
         p.drawLines([QLineF(0, r.center().y(), axis_end, r.center().y()) for r in lanes])
-        energy = self._energy_points(area, start, spp) if self._overlays_visible else None
-        buf = self._raster(lanes, area, start, spp, dpr, energy)
-        raster = QImage(buf.data, buf.shape[1], buf.shape[0], buf.shape[1] * 4,
+        box, shown = (area.top(), area.width(), area.height()), self._overlays_visible
+        ov = self._overlays
+        energy = raster.energy_points(ov.energy, ov.hop, start, spp, box) if shown else None
+        buf = raster.wave_pixels(self._peaks, [(r.top(), r.bottom()) for r in lanes], box, start,
+                                 spp, dpr, _PIXEL_COLORS, ov.beats if shown else None, energy)
+        pixels = QImage(buf.data, buf.shape[1], buf.shape[0], buf.shape[1] * 4,
                         QImage.Format.Format_ARGB32_Premultiplied)
-        p.drawImage(area, raster)
-        if len(lanes) > 1:
-            names = ["L", "R"] if len(lanes) == 2 else [str(i + 1) for i in range(len(lanes))]
-            p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-            for name, lane in zip(names, lanes, strict=False):
-                p.drawText(QPointF(lane.left() + 5, lane.top() + p.fontMetrics().ascent() + 1), name)
+        p.drawImage(area, pixels)
+        p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+        for name, lane in zip(raster.lane_labels(len(lanes)), lanes, strict=False):
+            p.drawText(QPointF(lane.left() + 5, lane.top() + p.fontMetrics().ascent() + 1), name)
         if energy is not None and energy[0].size > 1:
-            xy = np.column_stack(energy).tolist()
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             p.setPen(QPen(ENERGY_COLOR, 2))
-            p.drawLines([QLineF(*a, *b) for a, b in zip(xy, xy[1:], strict=False)])
+            p.drawLines([QLineF(*segment) for segment in raster.segments(energy)])
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         if sel is not None:
             p.setPen(QPen(PLAYHEAD_COLOR, 0))
             p.drawLines([QLineF(x, area.top(), x, area.bottom()) for x in (x0, x1)])
         self._paint_ruler(p, w, ruler_h, start, spp)
-        marks = self._visible(self._sections, start, spp, w) if self._overlays_visible else []
+        marks = raster.visible_x(ov.sections, start, spp, w) if shown else []
         if len(marks):
             p.setPen(QPen(SECTION_COLOR, 2))
             p.drawLines([QLineF(x, area.top() - 5, x, area.bottom()) for x in marks.tolist()])
         p.end()
         return image
-
-    def _visible(self, times: np.ndarray, start: float, spp: float, w: float) -> np.ndarray:
-        lo, hi = np.searchsorted(times, [start - spp, start + (w + 1) * spp])
-        return (times[lo:hi] - start) / spp
-
-    def _raster(self, lanes: list[QRectF], area: QRectF, start: float, spp: float, dpr: float,
-                energy: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
-        """Min/max envelope, RMS band, beat grid and energy fill as premultiplied ARGB pixels."""
-        pk = self._peaks
-        assert pk is not None
-        pw, ph = max(1, round(area.width() * dpr)), max(1, round(area.height() * dpr))
-        mins, maxs, rms = pk.columns(start * pk.sample_rate, spp * pk.sample_rate / dpr, pw)
-        buf = np.zeros((ph, pw), np.uint32)
-        wave, core = _premultiplied(WAVE_COLOR), _premultiplied(RMS_COLOR)
-        for ch, lane in enumerate(lanes):
-            top = round((lane.top() - area.top()) * dpr)
-            bottom = min(ph, round((lane.bottom() - area.top()) * dpr))
-            half, cy = (bottom - top) / 2 * 0.92, (top + bottom) / 2
-            valid = ~np.isnan(maxs[ch])
-            hi = np.clip(np.nan_to_num(maxs[ch]), -1, 1)
-            lo = np.clip(np.nan_to_num(mins[ch]), -1, 1)
-            r = np.clip(np.nan_to_num(rms[ch]), 0, 1)
-            rows = np.arange(top, bottom, dtype=np.float64)[:, None]
-            env = (rows >= np.floor(cy - hi * half)) & (rows <= np.ceil(cy - lo * half)) & valid
-            band = env & (rows >= np.floor(cy - r * half)) & (rows <= np.ceil(cy + r * half))
-            buf[top:bottom] = np.where(band, core, np.where(env, wave, 0))
-        if self._overlays_visible and self._beats.size:
-            xs = self._visible(self._beats, start, spp, area.width())
-            spacing, step = float(np.median(np.diff(xs))) if xs.size > 1 else 1e9, 1
-            while spacing * step < 6 and step < xs.size:
-                step *= 2
-            first = int(np.searchsorted(self._beats, start - spp))
-            cols = np.round(xs[(np.arange(xs.size) + first) % step == 0] * dpr).astype(np.int64)
-            cols = cols[(cols >= 0) & (cols < pw)]
-            beat_px = buf[:, cols]
-            beat_px[beat_px == 0] = _premultiplied(BEAT_COLOR)
-            buf[:, cols] = beat_px
-        if energy is not None:
-            cols = (np.arange(pw) + 0.5) / dpr
-            inside = (cols >= energy[0][0]) & (cols <= energy[0][-1])
-            curve = (np.interp(cols, *energy) - area.top()) * dpr
-            rows = np.arange(ph, dtype=np.float64)[:, None]
-            buf[(rows >= curve) & inside & (buf == 0)] = _premultiplied(ENERGY_FILL)
-        return buf
-
-    def _energy_points(self, area: QRectF, start: float,
-                       spp: float) -> tuple[np.ndarray, np.ndarray] | None:
-        n = self._energy.size
-        peak = float(np.max(np.abs(self._energy))) if n else 0.0
-        i0 = max(0, math.floor(start / self._hop) - 1)
-        i1 = min(n, math.ceil((start + area.width() * spp) / self._hop) + 2)
-        if peak <= 0 or i1 - i0 < 2:
-            return None
-        xs = (np.arange(i0, i1) * self._hop - start) / spp
-        values = np.clip(self._energy[i0:i1] / peak, 0, 1)
-        if xs.size > area.width() / 3:
-            _, first = np.unique(np.floor(xs / 3), return_index=True)
-            xs, values = xs[first], np.maximum.reduceat(values, first)
-        return xs, area.bottom() - 4 - values * (area.height() - 12)
 
     def _paint_ruler(self, p: QPainter, w: int, ruler_h: int, start: float, spp: float) -> None:
         pal = self.palette()
@@ -456,23 +375,14 @@ class WaveformView(QWidget):
         p.drawLine(QLineF(0, ruler_h - 0.5, w, ruler_h - 0.5))
         fm = p.fontMetrics()
         min_px = fm.horizontalAdvance("0:00:00.00") + 12
-        major, div = next(((m, d) for m, d in _TICKS if m / spp >= min_px), _TICKS[-1])
-        minor = major / div
-        end = min(self.duration, start + w * spp)
-        first = math.ceil(start / minor - 1e-9)
-        ticks = range(first, math.floor(end / minor + 1e-9) + 1)
-        lines: dict[bool, list[QLineF]] = {True: [], False: []}
+        ticks = raster.ruler_ticks(start, spp, w, self.duration, min_px)
         p.setPen(text)
-        for k in ticks:
-            x = round((k * minor - start) / spp) + 0.5
-            is_major = k % div == 0
-            lines[is_major].append(QLineF(x, ruler_h - (8 if is_major else 4), x, ruler_h - 1))
-            if is_major:
-                p.drawText(QPointF(x + 3, fm.ascent() + 3), format_time(k * minor, major < 1))
-        p.setPen(QPen(faint, 0))
-        p.drawLines(lines[False])
-        p.setPen(QPen(text, 0))
-        p.drawLines(lines[True])
+        for tick in (t for t in ticks if t.is_major):
+            p.drawText(QPointF(tick.x + 3, fm.ascent() + 3), tick.label)
+        for major, color in ((False, faint), (True, text)):
+            p.setPen(QPen(color, 0))
+            p.drawLines([QLineF(t.x, ruler_h - (8 if major else 4), t.x, ruler_h - 1)
+                         for t in ticks if t.is_major == major])
 
     def _paint_playhead(self, p: QPainter, w: int, h: int, start: float, spp: float) -> None:
         if self._peaks is None or spp <= 0:
