@@ -56,7 +56,14 @@ def cmd_analyze(track: str, as_json: bool) -> int:
     for warning in info.warnings:
         print(f"albumstudio: warning: {warning}", file=sys.stderr)
     tags = read_tags(track)
-    description = describe(analysis)
+    from albumstudio.audio.tagger import DEFAULT_MODEL, tag_file
+    from albumstudio.core.tagging import strongest_tags
+
+    music_tags = tag_file(track, DEFAULT_MODEL,
+                          cache=ContentCache(paths.cache / "tags" / DEFAULT_MODEL, ".json"),
+                          content_hash=content_hash)
+    named = strongest_tags(music_tags)
+    description = describe(analysis, [name for name, _ in named])
     if as_json:
         report = {
             "file": info.path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
@@ -66,9 +73,17 @@ def cmd_analyze(track: str, as_json: bool) -> int:
             "channels": info.channels,
             "tags": tags.to_dict(),
             "analysis": analysis.to_dict(),
+            "music_tags": {
+                "model": music_tags.model,
+                "top": [{"tag": n, "probability": round(p, 4)} for n, p in music_tags.top(10)],
+                "in_description": [n for n, _ in named],
+                "segment_s": music_tags.segment_s,
+                "tag_names": list(music_tags.tag_names),
+                "taggram": [[round(v, 4) for v in row] for row in music_tags.taggram],
+            },
             "description": description,
             "description_reasons": [{"phrase": p, "because": r}
-                                    for p, r in describe_parts(analysis)],
+                                    for p, r in describe_parts(analysis, [n for n, _ in named])],
             "warnings": list(info.warnings),
         }
         print(json.dumps(_finite(report), indent=2, ensure_ascii=False))
@@ -83,6 +98,7 @@ def cmd_analyze(track: str, as_json: bool) -> int:
         f"brightness   {analysis.brightness_hz:.0f} Hz",
         f"onsets       {analysis.onset_density:.2f} /s",
         f"sections     {', '.join(f'{t:.1f}s' for t in analysis.section_times) or '-'}",
+        f"tags         {', '.join(f'{n} {p:.2f}' for n, p in music_tags.top(5))}",
         f"description  {description}",
     ]
     print("\n".join(lines))

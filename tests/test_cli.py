@@ -28,6 +28,11 @@ def test_analyze_json(tmp_path, data_home):
     assert analysis["key"] in {"A", "C"} and analysis["mode"] in {"major", "minor"}
     assert "BPM" in report["description"]
     assert report["sample_rate"] == 22050 and report["channels"] == 2
+    tags = report["music_tags"]
+    assert tags["model"] == "MTT_musicnn" and len(tags["tag_names"]) == 50
+    assert len(tags["taggram"]) == 2 and len(tags["top"]) == 10  # 8 s: two 3-second patches
+    probabilities = [t["probability"] for t in tags["top"]]
+    assert probabilities == sorted(probabilities, reverse=True)
     # the second run comes from the cache and says the same
     again = json.loads(run_cli("analyze", track, "--json", env_home=data_home).stdout)
     assert again["analysis"] == analysis

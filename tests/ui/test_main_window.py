@@ -49,6 +49,10 @@ def test_dropped_track_is_shown_clicked_and_described(window, qtbot, tmp_path):
     assert "BPM" in window.session.description
     assert window.analysis_panel.description.toPlainText() == window.session.description
     assert window.windowTitle().startswith("demo.wav")
+    qtbot.waitUntil(lambda: window.session.music_tags is not None, timeout=60000)
+    assert window.session.music_tags.model == "MTT_musicnn"
+    assert len(window.session.music_tags.taggram) == 4  # 12 s in 3-second patches
+    assert window.taggram.shown_tags()
 
     image = view.grab().toImage()
     lane_y = int(view.lane_rects()[0].center().y())
@@ -69,6 +73,7 @@ def test_description_edit_survives_and_resets(window, qtbot, tmp_path):
     track = synth.write(tmp_path / "t.wav", synth.music(6.0, sr=22050), 22050)
     with qtbot.waitSignal(window.session.analysed, timeout=90000):
         window.open_path(str(track))
+    qtbot.waitUntil(lambda: window.session.music_tags is not None, timeout=60000)
     generated = window.session.description
     window.analysis_panel.description.setPlainText("my own words")
     qtbot.waitUntil(lambda: window.session.description == "my own words", timeout=3000)

@@ -1,0 +1,136 @@
+"""The built-in music tagger: musicnn (MTT or MSD) in PyTorch with weights shipped in the app.
+
+Torch is imported only when a model runs (via ``albumstudio.audio.musicnn``), never on import
+of this module. Each 187-frame (3 s) patch of the 16 kHz log-mel spectrogram gives one taggram
+row; the UI and the prompt builder use ``TagResult.top``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from collections.abc import Callable
+from importlib import resources
+from typing import Any, Protocol
+
+import numpy as np
+
+from albumstudio.core.errors import CancelledError
+from albumstudio.core.tagging import TagResult
+
+MODELS = ("MTT_musicnn", "MSD_musicnn")
+DEFAULT_MODEL = "MTT_musicnn"
+SAMPLE_RATE = 16000
+SEGMENT_S = 3.0
+BATCH_PATCHES = 2  # small batches keep the big front-end maps in cache (fastest on CPU)
+
+Progress = Callable[[float, str], None]
+
+
+class JsonCache(Protocol):
+    """What ``tag_file`` needs of a cache (one ``ContentCache`` folder per model)."""
+
+    def get_json(self, key: str) -> dict | None: ...
+
+    def put_json(self, key: str, value: dict) -> None: ...
+
+
+def _check_model(model: str) -> None:
+    if model not in MODELS:
+        raise ValueError(f"unknown tagger model {model!r}; choose one of {', '.join(MODELS)}")
+
+
+def _resource(name: str) -> Any:
+    return resources.files("albumstudio.resources") / "musicnn" / name
+
+
+@functools.cache
+def _all_tag_names() -> dict[str, tuple[str, ...]]:
+    data = json.loads(_resource("tags.json").read_text(encoding="utf-8"))
+    return {model: tuple(data[model]) for model in MODELS}
+
+
+def tag_names(model: str = DEFAULT_MODEL) -> tuple[str, ...]:
+    """The model's tag names in taggram column order (no torch needed)."""
+    _check_model(model)
+    return _all_tag_names()[model]
+
+
+@functools.lru_cache(maxsize=len(MODELS))
+def _loaded_model(model: str) -> Any:
+    from albumstudio.audio import musicnn
+
+    with resources.as_file(_resource(f"{model}.safetensors")) as path:
+        return musicnn.load_model(str(path))
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise CancelledError()
+
+
+def tag_samples(y16k_mono: np.ndarray, model: str = DEFAULT_MODEL,
+                cancel: threading.Event | None = None,
+                progress: Progress | None = None) -> TagResult:
+    """Tag 16 kHz mono samples: one taggram row per non-overlapping 3 s patch.
+
+    Anything shorter than a patch (silence, 0.5 s, even no samples) is repeat-padded to one
+    patch. Raises CancelledError when ``cancel`` is set (checked between batches).
+    """
+    _check_model(model)
+    _check(cancel)
+    from albumstudio.audio import musicnn
+
+    y = np.nan_to_num(np.asarray(y16k_mono, dtype=np.float32).reshape(-1), nan=0.0,
+                      posinf=1.0, neginf=-1.0)
+    batch = musicnn.patches(musicnn.log_mel(y))
+    net = _loaded_model(model)
+    rows: list[np.ndarray] = []
+    for start in range(0, batch.shape[0], BATCH_PATCHES):
+        _check(cancel)
+        rows.append(musicnn.predict(net, batch[start:start + BATCH_PATCHES]))
+        if progress is not None:
+            done = min(batch.shape[0], start + BATCH_PATCHES)
+            progress(done / batch.shape[0], f"Tagging {done}/{batch.shape[0]} segments")
+    _check(cancel)
+    taggram = np.concatenate(rows).astype(np.float64)
+    return TagResult(model, tag_names(model), SEGMENT_S,
+                     tuple(tuple(float(v) for v in row) for row in taggram))
+
+
+def tag_file(path: str, model: str = DEFAULT_MODEL, cache: JsonCache | None = None,
+             content_hash: str | None = None, progress: Progress | None = None,
+             cancel: threading.Event | None = None) -> TagResult:
+    """Tag an audio file, or return the cached result for ``content_hash``.
+
+    ``cache`` must be dedicated to ``model`` (keys are bare content hashes); a cached entry
+    for another model or tagging version is recomputed. ``progress(fraction, words)`` is
+    called from this thread. Raises InputError for unusable files, CancelledError on cancel.
+    """
+    _check_model(model)
+    if cache is not None and content_hash:
+        hit = cache.get_json(content_hash)
+        if hit is not None:
+            try:
+                result = TagResult.from_dict(hit)
+            except ValueError:
+                result = None
+            if result is not None and result.model == model:
+                return result
+    from albumstudio.audio.decode import decode_all
+
+    if progress is not None:
+        progress(0.0, "Decoding for the tagger")
+    y, _ = decode_all(path, target_sr=SAMPLE_RATE, mono=True, cancel=cancel)
+
+    def tagging_progress(fraction: float, words: str) -> None:
+        if progress is not None:
+            progress(0.3 + 0.7 * fraction, words)
+
+    if progress is not None:
+        progress(0.3, "Tagging")
+    result = tag_samples(y, model, cancel=cancel, progress=tagging_progress)
+    if cache is not None and content_hash:
+        cache.put_json(content_hash, result.to_dict())
+    return result
