@@ -58,10 +58,13 @@ def run_gui(argv: list[str] | None = None, exit_after_paint: bool = False,
         window.player.check_device()
         if track:
             window.open_path(track)
-        elif not any(paths.numba.iterdir()):  # first run: compile the analyser while idle
-            from albumstudio.jobs.track_jobs import warm_up_analysis
+            return
+        from albumstudio.jobs.track_jobs import preload_tagger, warm_up_analysis
 
+        if not any(paths.numba.iterdir()):  # first run: compile the analyser while idle
             window.runner.submit("preparing the analyser", warm_up_analysis, key="warm-up")
+        QTimer.singleShot(1000, lambda: window.session.path is None and window.runner.submit(
+            "preparing the music tagger", preload_tagger, key="preload"))
 
     probe = FirstPaint()
     app.installEventFilter(probe)

@@ -65,6 +65,12 @@ def _loaded_model(model: str) -> Any:
         return musicnn.load_model(str(path))
 
 
+def preload(model: str = DEFAULT_MODEL) -> None:
+    """Import torch and load the model now (the app does this while idle after start-up)."""
+    _check_model(model)
+    _loaded_model(model)
+
+
 def _check(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise CancelledError()

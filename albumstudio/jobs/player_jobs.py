@@ -15,3 +15,10 @@ def open_playback_source(path: str) -> Callable[[JobContext], object]:
         return open_source(path)
 
     return job
+
+
+def check_audio_device(ctx: JobContext) -> tuple[bool, str]:
+    """(can play, why not): imports sounddevice and asks PortAudio for an output device."""
+    from albumstudio.audio.player import AudioOutput
+
+    return AudioOutput.check_available()

@@ -122,11 +122,12 @@ class JobRunner(QObject):
     def submit(self, name: str, fn: Callable[[JobContext], object],
                key: str | None = None) -> JobHandle:
         """Queue ``fn``; ``name`` reads as 'while <name>' in error messages."""
-        if self._closed:
-            raise RuntimeError("JobRunner is shut down")
         if key is not None:
             self.cancel_key(key)
         handle = JobHandle(next(self._ids), name, key)
+        if self._closed:  # the window is closing: nothing new starts
+            handle.state = "cancelled"
+            return handle
         runnable = _Runnable(handle, fn)
         self._active[handle.job_id] = (handle, runnable)
         handle.done.connect(lambda jid=handle.job_id: self._active.pop(jid, None))

@@ -65,6 +65,15 @@ def tag_track(path: str, content_hash: str, paths: DataPaths
     return job
 
 
+def preload_tagger(ctx: JobContext) -> None:
+    """Import torch and load the tagger while the window is idle: importing torch holds the
+    interpreter lock for a few hundred milliseconds, which is better spent before a drop."""
+    from albumstudio.audio.tagger import preload
+
+    ctx.check_cancel()
+    preload()
+
+
 def warm_up_analysis(ctx: JobContext) -> None:
     """Import librosa and run the analysis once on a short noise clip, so numba compiles (and
     caches) before the artist's first track instead of during it."""

@@ -31,6 +31,7 @@ class PlayerController(QObject):
         self.position = 0.0
         self.selection: tuple[float, float] | None = None
         self.looping = False
+        self._checking = False
         self._source_handle = None
         self._timer = QTimer(self, interval=30)
         self._timer.timeout.connect(self._poll)
@@ -38,14 +39,25 @@ class PlayerController(QObject):
         session.info_changed.connect(self._on_info)
 
     # -- device ------------------------------------------------------------------------------
-    def check_device(self) -> tuple[bool, str]:
-        """Ask PortAudio once whether we can play (imports sounddevice; call after first paint)."""
-        if self.device_ok is None:
-            from albumstudio.audio.player import AudioOutput
+    def check_device(self) -> None:
+        """Ask PortAudio, on a worker, whether we can play (its first call takes ~0.1–0.3 s)."""
+        if self.device_ok is not None or self._checking:
+            return
+        from albumstudio.jobs.player_jobs import check_audio_device
 
-            self.device_ok, self.device_reason = AudioOutput.check_available()
-            self.availability_changed.emit(self.can_play, self.reason)
-        return bool(self.device_ok), self.device_reason
+        self._checking = True
+        handle = self.session.runner.submit("checking the audio output", check_audio_device,
+                                            key="device")
+        handle.finished.connect(self._on_device_checked)
+        handle.failed.connect(lambda msg: self._on_device_checked((False, msg)))
+
+    def _on_device_checked(self, result: tuple[bool, str]) -> None:
+        self._checking = False
+        self.device_ok, self.device_reason = bool(result[0]), str(result[1])
+        self.availability_changed.emit(self.can_play, self.reason)
+        info = self.session.info
+        if self.device_ok and info is not None and self.engine is None:
+            self._prepare(info)
 
     @property
     def can_play(self) -> bool:
@@ -71,9 +83,12 @@ class PlayerController(QObject):
         if info is None:
             return
         self.duration = info.duration
-        ok, _ = self.check_device()
-        if not ok:
-            return
+        if self.device_ok is None:
+            self.check_device()  # prepares the track when the answer comes
+        elif self.device_ok:
+            self._prepare(info)
+
+    def _prepare(self, info) -> None:
         from albumstudio.jobs.player_jobs import open_playback_source
 
         path = info.path

@@ -69,3 +69,12 @@ def test_same_key_cancels_the_older_job_and_shutdown_joins(qtbot):
 
 def test_warm_up_runs_the_analysis_once():
     warm_up_analysis(JobContext(threading.Event(), lambda f, t: None, lambda v: None))
+
+
+def test_preload_tagger_loads_the_model():
+    from albumstudio.jobs.track_jobs import preload_tagger
+
+    preload_tagger(JobContext(threading.Event(), lambda f, t: None, lambda v: None))
+    import sys
+
+    assert "torch" in sys.modules

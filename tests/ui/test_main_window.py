@@ -122,6 +122,7 @@ def test_transport_disabled_with_reason_without_device(window, qtbot, monkeypatc
                         staticmethod(lambda: (False, "Playback is off: no audio output device was found.")))
     window.player.device_ok = None
     window.player.check_device()
+    qtbot.waitUntil(lambda: window.player.device_ok is not None, timeout=5000)
     track = synth.write(tmp_path / "t.wav", synth.tone(1.0, sr=8000, channels=1), 8000)
     with qtbot.waitSignal(window.session.loaded, timeout=30000):
         window.open_path(str(track))
@@ -169,3 +170,48 @@ def test_shortcuts_drive_the_player_but_not_while_typing(window, qtbot, monkeypa
     before = window.waveform.view.seconds_per_pixel
     qtbot.keyClick(window.waveform.view, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
     assert window.waveform.view.seconds_per_pixel < before
+
+
+def test_transport_plays_through_a_fake_device(window, qtbot, monkeypatch, tmp_path):
+    """The controller's wiring with a stand-in output: play, the callback renders, seek, loop."""
+    import numpy as np
+
+    from albumstudio.audio import player as player_mod
+
+    class FakeOutput:
+        def __init__(self, engine):
+            self.engine, self.started, self.closed = engine, 0, False
+
+        def start(self):
+            self.started += 1
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(player_mod, "AudioOutput", type("AO", (FakeOutput,), {
+        "check_available": staticmethod(lambda: (True, "")),
+        "device_rate": staticmethod(lambda: 48000)}))
+    window.player.device_ok = None
+    track = synth.write(tmp_path / "t.wav", synth.tone(4.0, sr=44100, channels=2), 44100)
+    window.open_path(str(track))
+    qtbot.waitUntil(lambda: window.player.engine is not None, timeout=30000)
+    assert window.transport.play_button.isEnabled()
+    window.player.seek(1.0)
+    window.player.toggle()
+    assert window.player.output.started == 1 and window.player.engine.playing
+    out = np.zeros((4800, 2), np.float32)
+    window.player.engine.fill(out)  # what PortAudio's callback would do
+    assert np.abs(out).max() > 0.1
+    assert window.player.engine.position_seconds == pytest.approx(1.1, abs=0.01)
+    qtbot.waitUntil(lambda: window.player.position > 1.05, timeout=2000)  # the playhead polls
+    window.waveform.view.set_selection(2.0, 2.5)
+    window.player.set_selection(2.0, 2.5)
+    window.transport.loop_button.setChecked(True)
+    for _ in range(20):
+        window.player.engine.fill(out)
+    assert 2.0 <= window.player.engine.position_seconds < 2.5
+    window.player.toggle()
+    assert not window.player.engine.playing
+    output = window.player.output
+    window.shutdown()
+    assert output.closed
