@@ -39,7 +39,8 @@ def main(out: str = str(ROOT / "docs" / "screenshot.png")) -> int:
         window = MainWindow(default_paths().ensure())
         window.resize(1400, 860)
         window.show()
-        window.session.analysed.connect(lambda: QTimer.singleShot(300, app.quit))
+        window.session.music_tags_changed.connect(
+            lambda r: r is not None and QTimer.singleShot(300, app.quit))
         window.session.error.connect(lambda m: (print(m), app.quit()))
         window.open_path(str(track))
         QTimer.singleShot(120000, app.quit)

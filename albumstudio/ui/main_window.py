@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
         wave_layout.setSpacing(2)
         wave_layout.addWidget(self.waveform, 1)
         wave_layout.addWidget(self.taggram)
-        self.wave_area.setMinimumHeight(200)
+        self.wave_area.setMinimumHeight(240)
 
         self.canvas = CanvasPlaceholder()
         self.tabs = QTabWidget()
@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
         self.vertical.setStretchFactor(0, 2)
         self.vertical.setStretchFactor(1, 3)
         self.vertical.setStretchFactor(2, 0)
-        self.vertical.setSizes([260, 480, 90])
+        self.vertical.setSizes([340, 420, 90])
         layout.addWidget(self.vertical, 1)
         self.setCentralWidget(central)
         self.status_label = QLabel("Drop a track to begin.")

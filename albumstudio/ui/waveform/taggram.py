@@ -17,7 +17,7 @@ HEAT = QColor("#CE93D8")
 class TaggramStrip(QWidget):
     """Shows the ``rows`` strongest tags over time; call ``set_view`` to follow the waveform."""
 
-    def __init__(self, rows: int = 6, parent: QWidget | None = None) -> None:
+    def __init__(self, rows: int = 5, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows = rows
         self.result: TagResult | None = None
