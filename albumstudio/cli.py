@@ -34,10 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", help="print a track's figures and description")
     analyze.add_argument("track", help="an audio file (wav, flac, ogg, mp3, m4a …)")
     analyze.add_argument("--json", action="store_true", help="print JSON instead of text")
+    analyze.add_argument("--tag-model", choices=("MTT_musicnn", "MSD_musicnn"),
+                         default="MTT_musicnn",
+                         help="musicnn weights: MagnaTagATune (default) or Million Song Dataset")
     return parser
 
 
-def cmd_analyze(track: str, as_json: bool) -> int:
+def cmd_analyze(track: str, as_json: bool, tag_model: str = "MTT_musicnn") -> int:
     from albumstudio.audio.analysis import analyze_file
     from albumstudio.audio.decode import probe
     from albumstudio.audio.peaks import with_decoded_length
@@ -56,11 +59,11 @@ def cmd_analyze(track: str, as_json: bool) -> int:
     for warning in info.warnings:
         print(f"albumstudio: warning: {warning}", file=sys.stderr)
     tags = read_tags(track)
-    from albumstudio.audio.tagger import DEFAULT_MODEL, tag_file
+    from albumstudio.audio.tagger import tag_file
     from albumstudio.core.tagging import strongest_tags
 
-    music_tags = tag_file(track, DEFAULT_MODEL,
-                          cache=ContentCache(paths.cache / "tags" / DEFAULT_MODEL, ".json"),
+    music_tags = tag_file(track, tag_model,
+                          cache=ContentCache(paths.cache / "tags" / tag_model, ".json"),
                           content_hash=content_hash)
     named = strongest_tags(music_tags)
     description = describe(analysis, [name for name, _ in named])
@@ -112,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "analyze":
-            return cmd_analyze(args.track, args.json)
+            return cmd_analyze(args.track, args.json, args.tag_model)
         from albumstudio.app import run_gui
 
         return run_gui(exit_after_paint=args.exit_after_paint, track=args.open)

@@ -38,6 +38,14 @@ def test_analyze_json(tmp_path, data_home):
     assert again["analysis"] == analysis
 
 
+def test_analyze_with_the_msd_tagger(tmp_path, data_home):
+    track = synth.write(tmp_path / "beat.wav", synth.music(4.0, sr=22050, bpm=100), 22050)
+    result = run_cli("analyze", track, "--json", "--tag-model", "MSD_musicnn", env_home=data_home)
+    assert result.returncode == 0, result.stderr
+    tags = json.loads(result.stdout)["music_tags"]
+    assert tags["model"] == "MSD_musicnn" and "rock" in tags["tag_names"]
+
+
 def test_analyze_silence_is_valid_json(tmp_path, data_home):
     track = synth.write(tmp_path / "quiet.wav", synth.tone(2.0, amp=0.0, channels=1), 44100)
     result = run_cli("analyze", track, "--json", env_home=data_home)
