@@ -28,11 +28,16 @@ class DataPaths:
         return self.cache / "numba"
 
     @property
+    def track_edits(self) -> Path:
+        return self.data / "tracks"
+
+    @property
     def settings_file(self) -> Path:
         return self.data / "settings.json"
 
     def ensure(self) -> DataPaths:
-        for folder in (self.data, self.cache, self.peaks, self.analysis, self.numba):
+        for folder in (self.data, self.cache, self.peaks, self.analysis, self.numba,
+                       self.track_edits):
             folder.mkdir(parents=True, exist_ok=True)
         return self
 

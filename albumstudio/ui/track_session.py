@@ -15,6 +15,7 @@ from albumstudio.core.track import AudioInfo, ReleaseTags
 from albumstudio.jobs.runner import JobHandle, JobRunner
 from albumstudio.jobs.track_jobs import LoadedTrack, analyse_track, load_track, tag_track
 from albumstudio.store.paths import DataPaths
+from albumstudio.store.track_edits import TrackEdits, TrackEditsStore
 
 
 class TrackSession(QObject):
@@ -44,6 +45,9 @@ class TrackSession(QObject):
         self.analysis: AnalysisResult | None = None
         self.description = ""
         self.description_edited = False
+        self.edits_store = TrackEditsStore(paths.track_edits)
+        self.edits = TrackEdits()
+        self.file_tags = ReleaseTags()
         self.music_tags: TagResult | None = None
         self.hidden_tags: frozenset[str] = frozenset()
         self._generation = 0
@@ -67,6 +71,7 @@ class TrackSession(QObject):
         self.tags = ReleaseTags()
         self.description, self.description_edited = "", False
         self.music_tags, self.hidden_tags = None, frozenset()
+        self.edits, self.file_tags = TrackEdits(), ReleaseTags()
         self.runner.cancel_key("tagging")
         self.loading_started.emit(path)
         self.music_tags_changed.emit(None)
@@ -94,10 +99,17 @@ class TrackSession(QObject):
     def _on_loaded(self, gen: int, result: LoadedTrack) -> None:
         if gen != self._generation:
             return
-        self.info, self.tags, self.peaks = result.info, result.tags, result.peaks
+        self.info, self.file_tags, self.peaks = result.info, result.tags, result.peaks
+        self.edits = self.edits_store.load(result.info.content_hash)
+        self.tags = self.edits.release or result.tags
+        self.hidden_tags = frozenset(self.edits.hidden_tags)
         self.info_changed.emit(result.info)
-        self.tags_changed.emit(result.tags)
+        self.tags_changed.emit(self.tags)
         self.peaks_changed.emit(result.peaks)
+        self.hidden_tags_changed.emit(self.hidden_tags)
+        if self.edits.description is not None:
+            self.description, self.description_edited = self.edits.description, True
+            self.description_changed.emit(self.description)
         for sentence in result.info.warnings:
             self.warning.emit(sentence)
         self.loaded.emit(result.info.path)
@@ -157,11 +169,13 @@ class TrackSession(QObject):
         """The artist removed a wrong tag; it leaves the description and the strip."""
         self.hidden_tags = self.hidden_tags | {name}
         self.hidden_tags_changed.emit(self.hidden_tags)
+        self._save_edits()
         self._refresh_description()
 
     def restore_tags(self) -> None:
         self.hidden_tags = frozenset()
         self.hidden_tags_changed.emit(self.hidden_tags)
+        self._save_edits()
         self._refresh_description()
 
     def _generated_description(self) -> str:
@@ -186,9 +200,11 @@ class TrackSession(QObject):
             self.description = text
             self.description_edited = True
             self.description_changed.emit(text)
+            self._save_edits()
 
     def reset_description(self) -> None:
         self.description_edited = False
+        self._save_edits()
         self._refresh_description()
 
     def description_reasons(self) -> list[tuple[str, str]]:
@@ -199,3 +215,19 @@ class TrackSession(QObject):
         if tags != self.tags:
             self.tags = tags
             self.tags_changed.emit(tags)
+            self._save_edits()
+
+    def _save_edits(self) -> None:
+        """Keep the artist's edits for this track (by content hash); never loses them silently."""
+        if self.info is None or not self.info.content_hash:
+            return
+        self.edits = TrackEdits(
+            release=self.tags if self.tags != self.file_tags else None,
+            hidden_tags=sorted(self.hidden_tags),
+            description=self.description if self.description_edited else None,
+        )
+        try:
+            self.edits_store.save(self.info.content_hash, self.edits)
+        except OSError as exc:
+            self.warning.emit(f"Your edits could not be saved ({exc.strerror or exc}); "
+                              "they last until you close the track.")

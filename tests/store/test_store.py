@@ -67,3 +67,21 @@ def test_damaged_settings_are_kept_aside_not_lost(tmp_path):
     assert (tmp_path / "settings.damaged.json").read_text() == "{ broken"
     settings.save()
     assert json.loads(path.read_text())["recent_tracks"] == []
+
+
+def test_track_edits_round_trip_and_forget(tmp_path):
+    from albumstudio.core.track import ReleaseTags
+    from albumstudio.store.track_edits import TrackEdits, TrackEditsStore
+
+    store = TrackEditsStore(tmp_path)
+    key = "cd" * 20
+    assert store.load(key).is_empty()
+    edits = TrackEdits(ReleaseTags(title="Night Drive", artist="Lanterns"), ["piano"], "mine")
+    store.save(key, edits)
+    assert store.load(key) == edits
+    store.save(key, TrackEdits())
+    assert not (tmp_path / f"{key}.json").exists()
+    (tmp_path / f"{key}.json").write_text("[1, 2")
+    assert store.load(key).is_empty()
+    with pytest.raises(ValueError):
+        store.load("../x")

@@ -215,3 +215,32 @@ def test_transport_plays_through_a_fake_device(window, qtbot, monkeypatch, tmp_p
     output = window.player.output
     window.shutdown()
     assert output.closed
+
+
+def test_edits_come_back_when_the_track_is_reopened(qtbot, tmp_path):
+    paths = default_paths().ensure()
+    track = synth.write(tmp_path / "t.wav", synth.music(6.0, sr=22050), 22050)
+    first = MainWindow(paths)
+    qtbot.addWidget(first)
+    with qtbot.waitSignal(first.session.analysed, timeout=90000):
+        first.open_path(str(track))
+    qtbot.waitUntil(lambda: first.session.music_tags is not None, timeout=60000)
+    removed = first.session.shown_tags()[0][0]
+    first.analysis_panel.tag_chips.chips[0].click()
+    first.release_panel.edits["title"].setText("Night Drive")
+    first.release_panel.edits["title"].editingFinished.emit()
+    first.analysis_panel.description.setPlainText("my own words")
+    qtbot.waitUntil(lambda: first.session.description == "my own words", timeout=3000)
+    first.shutdown()
+
+    second = MainWindow(paths)
+    qtbot.addWidget(second)
+    with qtbot.waitSignal(second.session.loaded, timeout=30000):
+        second.open_path(str(track))
+    assert second.session.tags.title == "Night Drive"
+    assert second.release_panel.edits["title"].text() == "Night Drive"
+    assert removed in second.session.hidden_tags
+    assert second.analysis_panel.description.toPlainText() == "my own words"
+    second.analysis_panel.reset_button.click()
+    assert second.session.edits.description is None
+    second.shutdown()
