@@ -12,12 +12,20 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 import numpy as np
 
 from albumstudio.audio.loudness import LoudnessMeter, TruePeakMeter
+from albumstudio.audio.music_features import (
+    CURVE_HOP_S,
+    checkerboard_novelty,
+    key_of,
+    refined_tempo,
+    sections,
+    unit_columns,
+)
 from albumstudio.core.analysis import AnalysisResult
 from albumstudio.core.errors import CancelledError
 
@@ -40,23 +48,14 @@ HOP = 512
 SPECTRUM_CHUNK_FRAMES = 2048  # STFT frames per chunk (about 47 s)
 TEMPO_WINDOW_S = 8.0  # librosa's tempogram window
 TEMPO_CHUNK_FRAMES = 16384  # onset-envelope frames per tempogram chunk (about 6 minutes)
-CURVE_HOP_S = 0.5
 MIN_FEATURE_SECONDS = 1.0  # shorter clips get loudness, peak and energy only
 SILENCE_RMS_DB = -90.0
 ENERGY_FLOOR_DB = -48.0  # mean RMS at or below this is energy 0 …
 ENERGY_CEILING_DB = -8.0  # … and at or above this is energy 1
 NOVELTY_HALF_WIDTH_S = 6.0
-SECTION_MIN_GAP_S = 8.0
-SECTION_EDGE_S = 4.0
-SECTION_MIN_NOVELTY = 0.25
 STREAM_SHARE = 0.6  # of the progress bar, for reading and metering
 
 # Krumhansl–Kessler key profiles, tonic first
-MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-
-
 def _import_librosa() -> Any:
     if not os.environ.get("NUMBA_CACHE_DIR"):
         from albumstudio.store.paths import default_paths
@@ -190,73 +189,6 @@ def _energy(y: np.ndarray, n_bins: int) -> tuple[float, float, np.ndarray]:
     return energy, rms_db, rms
 
 
-def _key(chroma_mean: np.ndarray) -> tuple[str, str, float]:
-    """Best Krumhansl–Schmuckler match: (pitch class, mode, correlation clipped to 0..1)."""
-    if not np.any(chroma_mean > 0) or np.ptp(chroma_mean) == 0:
-        return "C", "major", 0.0
-    best = ("C", "major", -2.0)
-    for mode, profile in (("major", MAJOR_PROFILE), ("minor", MINOR_PROFILE)):
-        for tonic in range(12):
-            r = float(np.corrcoef(chroma_mean, np.roll(profile, tonic))[0, 1])
-            if r > best[2]:
-                best = (PITCH_CLASSES[tonic], mode, r)
-    return best[0], best[1], min(1.0, max(0.0, best[2]))
-
-
-def _refined_tempo(tempo: float, beat_times: np.ndarray) -> float:
-    """The mean of the regular inter-beat intervals: finer than the tempogram's lag grid."""
-    if beat_times.size < 4:
-        return tempo
-    intervals = np.diff(beat_times)
-    median = float(np.median(intervals))
-    if median <= 0:
-        return tempo
-    regular = intervals[np.abs(intervals - median) <= 0.1 * median]
-    return 60.0 / float(regular.mean()) if regular.size >= 3 else tempo
-
-
-def _unit_columns(features: np.ndarray) -> np.ndarray:
-    return features / np.maximum(np.linalg.norm(features, axis=0, keepdims=True), 1e-9)
-
-
-def _checkerboard_novelty(views: Sequence[np.ndarray], half: int) -> np.ndarray:
-    """Foote novelty at each bin boundary over the mean cosine self-similarity of ``views``
-    (unit-column feature matrices): Gaussian-weighted similarity within the blocks before
-    and after the boundary minus the similarity across it (0 where a side is missing).
-    Only the band of the self-similarity matrix the kernel touches is ever computed."""
-    n = views[0].shape[1]
-    offsets = np.arange(-half, half) + 0.5
-    taper = np.exp(-0.5 * (offsets / (0.5 * half)) ** 2)
-    novelty = np.zeros(n, dtype=np.float64)
-    for i in range(2, n - 1):
-        lo, hi = max(0, i - half), min(n, i + half)
-        block = sum(v[:, lo:hi].T @ v[:, lo:hi] for v in views) / len(views)
-        w = taper[lo - i + half : hi - i + half]
-        weights = np.outer(w, w)
-        before = slice(0, i - lo)
-        after = slice(i - lo, hi - lo)
-        within = (np.sum(block[before, before] * weights[before, before])
-                  + np.sum(block[after, after] * weights[after, after]))
-        within_w = np.sum(weights[before, before]) + np.sum(weights[after, after])
-        across = np.sum(block[before, after] * weights[before, after])
-        across_w = np.sum(weights[before, after])
-        novelty[i] = within / within_w - across / across_w
-    return np.clip(novelty, 0.0, 1.0)
-
-
-def _sections(novelty: np.ndarray, duration: float) -> tuple[float, ...]:
-    from scipy.signal import find_peaks
-
-    if novelty.size < 3:
-        return ()
-    distance = max(1, int(round(SECTION_MIN_GAP_S / CURVE_HOP_S)))
-    peaks, _ = find_peaks(novelty, height=SECTION_MIN_NOVELTY, distance=distance,
-                          prominence=0.4 * SECTION_MIN_NOVELTY)
-    times = peaks * CURVE_HOP_S
-    keep = (times >= SECTION_EDGE_S) & (times <= duration - SECTION_EDGE_S)
-    return tuple(round(float(t), 3) for t in times[keep])
-
-
 def _rounded(values: Iterable[float], digits: int) -> tuple[float, ...]:
     return tuple(round(float(v), digits) for v in values)
 
@@ -333,11 +265,11 @@ def _features(
                                                  bpm=float(tempo[0]))
     beat_times = librosa.frames_to_time(beat_frames, sr=sr, hop_length=HOP)
     tempo = float(np.atleast_1d(tempo)[0]) if beat_times.size else 0.0
-    tempo = _refined_tempo(tempo, beat_times)
+    tempo = refined_tempo(tempo, beat_times)
     onsets = librosa.onset.onset_detect(onset_envelope=onset_env, sr=sr, hop_length=HOP)
     stages.done("beat", STREAM_SHARE + 0.2, "Finding the key and tone colour")
 
-    key, mode, confidence = _key(chroma.mean(axis=1, dtype=np.float64))
+    key, mode, confidence = key_of(chroma.mean(axis=1, dtype=np.float64))
     freqs = librosa.fft_frequencies(sr=sr, n_fft=N_FFT)
     total = float(magnitude_sum.sum())
     brightness = float(freqs @ magnitude_sum) / total if total > 0 else 0.0
@@ -347,10 +279,10 @@ def _features(
     mfcc = (mfcc - mfcc.mean(axis=1, keepdims=True)) / (mfcc.std(axis=1, keepdims=True) + 1e-9)
     times = librosa.frames_to_time(np.arange(mel.shape[1]), sr=sr, hop_length=HOP)
     bins = _bin_index(n_bins, times)
-    views = [_unit_columns(_bin_means(chroma, bins, n_bins)),
-             _unit_columns(_bin_means(mfcc, bins, n_bins))]
+    views = [unit_columns(_bin_means(chroma, bins, n_bins)),
+             unit_columns(_bin_means(mfcc, bins, n_bins))]
     half = max(2, int(round(NOVELTY_HALF_WIDTH_S / CURVE_HOP_S)))
-    novelty = _checkerboard_novelty(views, half)
+    novelty = checkerboard_novelty(views, half)
     stages.done("sections")
     return {
         "tempo_bpm": round(tempo, 2),
@@ -361,7 +293,7 @@ def _features(
         "brightness_hz": round(brightness, 1),
         "onset_density": round(len(onsets) / duration, 3),
         "novelty_curve": _rounded(novelty, 4),
-        "section_times": _sections(novelty, duration),
+        "section_times": sections(novelty, duration),
     }
 
 
