@@ -46,6 +46,7 @@ def cmd_analyze(track: str, as_json: bool, tag_model: str = "MTT_musicnn") -> in
     from albumstudio.audio.peaks import with_decoded_length
     from albumstudio.audio.tags import read_tags
     from albumstudio.core.description import describe, describe_parts
+    from albumstudio.core.text import printable
     from albumstudio.store.cache import ContentCache
     from albumstudio.store.files import hash_file
     from albumstudio.store.paths import default_paths
@@ -69,7 +70,7 @@ def cmd_analyze(track: str, as_json: bool, tag_model: str = "MTT_musicnn") -> in
     description = describe(analysis, [name for name, _ in named])
     if as_json:
         report = {
-            "file": info.path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+            "file": printable(info.path),
             "content_hash": content_hash,
             "format": info.format,
             "sample_rate": info.sample_rate,

@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 
 
+def printable(text: str) -> str:
+    """A path or name with undecodable bytes (surrogate escapes) shown as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def display_name(path: str | os.PathLike[str], limit: int = 60) -> str:
     """The file's base name, safe to show (undecodable bytes replaced) and elided in the middle."""
     name = os.path.basename(os.fspath(path).rstrip(os.sep)) or os.fspath(path)
-    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    name = printable(name)
     if len(name) > limit:
         keep = (limit - 1) // 2
         name = name[:keep] + "…" + name[-(limit - 1 - keep):]

@@ -13,7 +13,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
@@ -30,7 +30,6 @@ class JobContext:
     _progress: Callable[[float, str], None]
     _partial: Callable[[object], None]
     name: str = ""
-    extra: dict = field(default_factory=dict)
 
     def progress(self, fraction: float, text: str = "") -> None:
         self._progress(float(fraction), text)

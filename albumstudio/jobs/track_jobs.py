@@ -28,7 +28,6 @@ def load_track(path: str, paths: DataPaths) -> Callable[[JobContext], LoadedTrac
         from albumstudio.audio.peaks import compute_peaks
         from albumstudio.audio.tags import read_tags
 
-        paths.ensure()
         ctx.progress(0.0, "Reading the track")
         info, peaks = compute_peaks(path, ContentCache(paths.peaks, ".npz"),
                                     on_partial=ctx.partial, cancel=ctx.cancel)
@@ -44,7 +43,6 @@ def analyse_track(path: str, content_hash: str, paths: DataPaths
     def job(ctx: JobContext) -> AnalysisResult:
         from albumstudio.audio.analysis import analyze_file
 
-        paths.ensure()
         return analyze_file(path, cache=ContentCache(paths.analysis, ".json"),
                             content_hash=content_hash, progress=ctx.progress, cancel=ctx.cancel)
 

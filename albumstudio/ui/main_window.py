@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from albumstudio import __version__
 from albumstudio.core.formats import AUDIO_EXTENSIONS
-from albumstudio.core.text import display_name
+from albumstudio.core.text import display_name, printable
 from albumstudio.jobs.runner import JobRunner
 from albumstudio.store.paths import DataPaths
 from albumstudio.store.settings import Settings
@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
             return
         for path in self.settings.recent_tracks:
             action = self.recent_menu.addAction(display_name(path))
-            action.setToolTip(path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+            action.setToolTip(printable(path))
             action.triggered.connect(lambda _=False, p=path: self.open_path(p))
 
     def _on_loading(self, path: str) -> None:

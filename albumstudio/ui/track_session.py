@@ -12,7 +12,7 @@ from albumstudio.core.peaks import PeakPyramid
 from albumstudio.core.tagging import TagResult, strongest_tags
 from albumstudio.core.text import display_name
 from albumstudio.core.track import AudioInfo, ReleaseTags
-from albumstudio.jobs.runner import JobHandle, JobRunner
+from albumstudio.jobs.runner import JobRunner
 from albumstudio.jobs.track_jobs import LoadedTrack, analyse_track, load_track, tag_track
 from albumstudio.store.paths import DataPaths
 from albumstudio.store.track_edits import TrackEdits, TrackEditsStore
@@ -51,7 +51,6 @@ class TrackSession(QObject):
         self.music_tags: TagResult | None = None
         self.hidden_tags: frozenset[str] = frozenset()
         self._generation = 0
-        self._handles: list[JobHandle] = []
 
     # -- opening -----------------------------------------------------------------------------
     def open(self, path: str) -> bool:
@@ -85,11 +84,7 @@ class TrackSession(QObject):
         handle.partial.connect(lambda pyr, g=gen: self._on_partial(g, pyr))
         handle.finished.connect(lambda res, g=gen: self._on_loaded(g, res))
         handle.failed.connect(lambda msg, g=gen: self._on_failed(g, msg))
-        self._keep(handle)
         return True
-
-    def _keep(self, handle: JobHandle) -> None:
-        self._handles = [h for h in self._handles if not h.is_done] + [handle]
 
     def _on_partial(self, gen: int, pyramid: PeakPyramid) -> None:
         if gen == self._generation:
@@ -123,7 +118,6 @@ class TrackSession(QObject):
         handle.progress.connect(lambda f, text, g=gen: self._on_progress(g, f, text))
         handle.finished.connect(lambda res, g=gen: self._on_analysed(g, res))
         handle.failed.connect(lambda msg, g=gen: self._on_failed(g, msg))
-        self._keep(handle)
 
     def _on_progress(self, gen: int, fraction: float, text: str) -> None:
         if gen == self._generation:
@@ -148,7 +142,6 @@ class TrackSession(QObject):
             tag_track(self.info.path, self.info.content_hash, self.paths), key="tagging")
         handle.finished.connect(lambda res, g=gen: self._on_tagged(g, res))
         handle.failed.connect(lambda msg, g=gen: self._on_tagging_failed(g, msg))
-        self._keep(handle)
 
     def _on_tagged(self, gen: int, result: TagResult) -> None:
         if gen != self._generation:

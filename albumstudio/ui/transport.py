@@ -32,7 +32,6 @@ class PlayerController(QObject):
         self.selection: tuple[float, float] | None = None
         self.looping = False
         self._checking = False
-        self._source_handle = None
         self._timer = QTimer(self, interval=30)
         self._timer.timeout.connect(self._poll)
         session.loading_started.connect(self._on_loading)
@@ -96,11 +95,10 @@ class PlayerController(QObject):
                                             key="playback")
         handle.finished.connect(lambda src, p=path: self._on_source(p, src))
         handle.failed.connect(self._on_playback_error)
-        self._source_handle = handle
 
     def _on_source(self, path: str, source) -> None:
         if path != self.session.path:
-            source.close() if hasattr(source, "close") else None
+            source.close()
             return
         from albumstudio.audio.player import AudioOutput, PlaybackEngine, PlaybackUnavailable
 
@@ -126,7 +124,7 @@ class PlayerController(QObject):
         self._timer.stop()
         if self.output is not None:
             self.output.close()
-        if self.engine is not None and hasattr(self.engine.source, "close"):
+        if self.engine is not None:
             self.engine.source.close()
         self.output, self.engine = None, None
         self.playing_changed.emit(False)

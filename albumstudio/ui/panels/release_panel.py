@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from albumstudio.core.text import printable
 from albumstudio.core.track import ReleaseTags
 from albumstudio.ui.track_session import TrackSession
 
@@ -37,8 +38,7 @@ class ReleasePanel(QWidget):
         session.loading_started.connect(self._on_loading)
 
     def _on_loading(self, path: str) -> None:
-        stem = os.path.splitext(os.path.basename(path))[0]
-        stem = stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        stem = printable(os.path.splitext(os.path.basename(path))[0])
         self.edits["title"].setPlaceholderText(stem[:200])
         self.show_tags(ReleaseTags())
 
