@@ -244,3 +244,30 @@ def test_edits_come_back_when_the_track_is_reopened(qtbot, tmp_path):
     second.analysis_panel.reset_button.click()
     assert second.session.edits.description is None
     second.shutdown()
+
+
+def test_unsaveable_edits_and_failed_tagging_are_said_plainly(window, qtbot, monkeypatch, tmp_path):
+    from albumstudio.audio import tagger
+    from albumstudio.core.errors import InputError
+    from albumstudio.store.track_edits import TrackEditsStore
+
+    def no_tags(*_args, **_kwargs):
+        raise InputError("The music tagger could not read 't.wav'.")
+
+    monkeypatch.setattr(tagger, "tag_file", no_tags)
+    track = synth.write(tmp_path / "t.wav", synth.music(4.0, sr=22050), 22050)
+    with qtbot.waitSignal(window.session.tagging_status, timeout=90000,
+                          check_params_cb=lambda text: "unavailable" in text) as blocker:
+        window.open_path(str(track))
+    assert blocker.args[0] == "Music tags are unavailable: The music tagger could not read 't.wav'."
+    assert window.taggram.message == blocker.args[0]
+
+    def disk_full(self, key, edits):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(TrackEditsStore, "save", disk_full)
+    with qtbot.waitSignal(window.session.warning, timeout=2000) as warned:
+        window.session.set_description("mine")
+    assert warned.args[0].startswith("Your edits could not be saved (No space left on device)")
+    assert window.session.description == "mine"
+    assert window.banner.text() == warned.args[0]
