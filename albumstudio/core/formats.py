@@ -16,3 +16,15 @@ READABLE_LIST = "WAV, FLAC, MP3, OGG, Opus, M4A/AAC, AIFF or WMA"
 def has_audio_extension(path: str) -> bool:
     dot = path.rfind(".")
     return dot != -1 and path[dot:].lower() in AUDIO_EXTENSIONS
+
+
+# reference pictures: what Pillow reads here (HEIC/AVIF only with the optional pillow-heif plugin)
+IMAGE_EXTENSIONS = frozenset({
+    ".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic",
+    ".heif", ".avif",
+})
+
+
+def has_image_extension(path: str) -> bool:
+    dot = path.rfind(".")
+    return dot != -1 and path[dot:].lower() in IMAGE_EXTENSIONS

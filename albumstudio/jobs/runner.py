@@ -59,9 +59,13 @@ class JobHandle(QObject):
         self.key = key
         self.cancel_event = threading.Event()
         self.state = "queued"
+        self._withdraw: Callable[[], None] | None = None
 
     def cancel(self) -> None:
+        """Ask the job to stop; one still waiting in the queue is withdrawn at once."""
         self.cancel_event.set()
+        if self.state == "queued" and self._withdraw is not None:
+            self._withdraw()
 
     @property
     def is_done(self) -> bool:
@@ -74,6 +78,7 @@ class _Runnable(QRunnable):
         self.setAutoDelete(False)
         self.handle = handle
         self.fn = fn
+        self.queued = False  # handed to the pool
 
     def run(self) -> None:
         handle = self.handle
@@ -130,6 +135,7 @@ class JobRunner(QObject):
         runnable = _Runnable(handle, fn)
         self._active[handle.job_id] = (handle, runnable)
         handle.done.connect(lambda jid=handle.job_id: self._active.pop(jid, None))
+        handle._withdraw = lambda jid=handle.job_id: self._withdraw(jid)
         # start on the next turn of the event loop, so the caller's connections are in place
         # before the job can emit anything (a cross-thread emit with no receiver is lost)
         QTimer.singleShot(0, self, lambda: self._start(handle.job_id))
@@ -138,7 +144,20 @@ class JobRunner(QObject):
     def _start(self, job_id: int) -> None:
         entry = self._active.get(job_id)
         if entry is not None and entry[0].state == "queued" and not self._closed:
+            entry[1].queued = True
             self.pool.start(entry[1])
+
+    def _withdraw(self, job_id: int) -> None:
+        """Take a job that has not started out of the queue and report it cancelled (main thread)."""
+        entry = self._active.get(job_id)
+        if entry is None:
+            return
+        handle, runnable = entry
+        if handle.state != "queued" or (runnable.queued and not self.pool.tryTake(runnable)):
+            return  # it is starting or running: it will see the cancel flag
+        handle.state = "cancelled"
+        handle.cancelled.emit()
+        handle.done.emit()
 
     def cancel_key(self, key: str) -> None:
         for handle, _ in list(self._active.values()):

@@ -32,6 +32,14 @@ class DataPaths:
         return self.data / "tracks"
 
     @property
+    def history(self) -> Path:
+        return self.data / "history"
+
+    @property
+    def models(self) -> Path:
+        return self.data / "models"  # local pipeline folders the artist adds
+
+    @property
     def settings_file(self) -> Path:
         return self.data / "settings.json"
 

@@ -19,14 +19,22 @@ from PySide6.QtWidgets import (
 )
 
 from albumstudio import __version__
+from albumstudio.core.errors import UserFacingError
 from albumstudio.core.formats import AUDIO_EXTENSIONS
 from albumstudio.core.text import display_name, printable
+from albumstudio.jobs.model_queue import ModelQueue
 from albumstudio.jobs.runner import JobRunner
+from albumstudio.store.history import HistoryStore
 from albumstudio.store.paths import DataPaths
 from albumstudio.store.settings import Settings
+from albumstudio.ui.canvas.condition_panel import ConditionPanel
+from albumstudio.ui.canvas.image_canvas import ImageCanvas, is_image_path
+from albumstudio.ui.canvas.reference_image import ReferenceImage
+from albumstudio.ui.cover_session import CoverSession
 from albumstudio.ui.drops import choose_track
+from albumstudio.ui.gallery.history_strip import HistoryStrip
 from albumstudio.ui.panels.analysis_panel import AnalysisPanel
-from albumstudio.ui.panels.placeholders import CanvasPlaceholder, HistoryStrip
+from albumstudio.ui.panels.cover_panel import CoverPanel
 from albumstudio.ui.panels.release_panel import ReleasePanel
 from albumstudio.ui.track_session import TrackSession
 from albumstudio.ui.transport import PlayerController, TransportBar
@@ -81,10 +89,19 @@ class MainWindow(QMainWindow):
         wave_layout.addWidget(self.taggram)
         self.wave_area.setMinimumHeight(240)
 
-        self.canvas = CanvasPlaceholder()
+        self.reference = ReferenceImage(self.runner, self)
+        self.canvas = ImageCanvas(self.reference)
+        self.conditions = ConditionPanel(self.reference)
+        self.model_queue = ModelQueue(self)
+        self.history_store = self._open_history()
+        self.cover = CoverSession(self.session, self.reference, self.model_queue,
+                                  self.history_store, self)
         self.tabs = QTabWidget()
+        self.cover_panel = CoverPanel(self.cover)
         self.release_panel = ReleasePanel(self.session)
         self.analysis_panel = AnalysisPanel(self.session)
+        self.tabs.addTab(_scrolling(self.cover_panel), "Cover")
+        self.tabs.addTab(_scrolling(self.conditions), "Picture")
         self.tabs.addTab(_scrolling(self.analysis_panel), "Analysis")
         self.tabs.addTab(_scrolling(self.release_panel), "Release")
         self.middle = QSplitter(Qt.Orientation.Horizontal)
@@ -92,7 +109,8 @@ class MainWindow(QMainWindow):
         self.middle.addWidget(self.tabs)
         self.middle.setStretchFactor(0, 3)
         self.middle.setStretchFactor(1, 2)
-        self.history = HistoryStrip()
+        self.history = HistoryStrip(self.runner, self.history_store)
+        self.history.refresh()
         self.vertical = QSplitter(Qt.Orientation.Vertical)
         self.vertical.addWidget(self.wave_area)
         self.vertical.addWidget(self.middle)
@@ -100,7 +118,7 @@ class MainWindow(QMainWindow):
         self.vertical.setStretchFactor(0, 2)
         self.vertical.setStretchFactor(1, 3)
         self.vertical.setStretchFactor(2, 0)
-        self.vertical.setSizes([340, 420, 90])
+        self.vertical.setSizes([250, 520, 100])
         layout.addWidget(self.vertical, 1)
         self.setCentralWidget(central)
         self.status_label = QLabel("Drop a track to begin.")
@@ -111,6 +129,15 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
 
     # -- construction -----------------------------------------------------------------------
+    def _open_history(self) -> HistoryStore | None:
+        try:
+            return HistoryStore(self.paths.history)
+        except (UserFacingError, OSError) as exc:
+            message = exc.message if isinstance(exc, UserFacingError) else str(exc)
+            QTimer.singleShot(0, lambda: self.show_error(
+                f"{message} Covers you make now are not kept after you quit."))
+            return None
+
     def _action(self, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -127,6 +154,15 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addAction(self._action("Open &Image…", self.canvas.choose_file, "Ctrl+I"))
+        self.save_cover_action = self._action("&Save Cover As…", self.save_cover_dialog,
+                                              QKeySequence.StandardKey.Save)
+        self.save_cover_action.setEnabled(False)
+        file_menu.addAction(self.save_cover_action)
+        file_menu.addSeparator()
+        self.generate_action = self._action("&Generate Cover", self.cover_panel.generate,
+                                            "Ctrl+Return")
+        file_menu.addAction(self.generate_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
@@ -171,6 +207,14 @@ class MainWindow(QMainWindow):
         s.music_tags_changed.connect(self._show_taggram)
         s.hidden_tags_changed.connect(self._show_taggram)
         s.tagging_status.connect(lambda t: self.taggram.set_message(t) if t else None)
+        self.reference.error.connect(self.show_error)
+        self.cover.preview.connect(self._show_preview)
+        self.cover.result.connect(self._show_result)
+        self.cover.failed.connect(self.show_error)
+        self.cover.failed.connect(lambda _m: self.canvas.clear_preview())
+        self.cover.cancelled.connect(self.canvas.clear_preview)
+        self.cover.history_changed.connect(self.history.refresh)
+        self.history.item_chosen.connect(self._show_history_item)
 
     # -- track -------------------------------------------------------------------------------
     def open_path(self, path: str) -> bool:
@@ -231,6 +275,55 @@ class MainWindow(QMainWindow):
         self.waveform.view.set_overlays_visible(bool(visible))
         self._save_settings()
 
+    # -- covers ------------------------------------------------------------------------------
+    def _show_preview(self, preview) -> None:
+        if preview.preview is not None:
+            self.canvas.show_preview(preview.preview, f"step {preview.step} of {preview.total}")
+
+    def _show_result(self, outcome) -> None:
+        images = outcome.result.images
+        if not images:
+            return
+        image = images[0]
+        self._current_cover = (image.png, image.seed)
+        self.canvas.show_cover(image.png, f"seed {image.seed}")
+        self.save_cover_action.setEnabled(True)
+        self.history.select_newest()
+        for note in outcome.result.notes:
+            self.show_warning(note)
+
+    def _show_history_item(self, item) -> None:
+        try:
+            data = item.read_bytes()
+        except OSError:
+            self.show_error("That cover's file is missing from the history folder.")
+            return
+        self._current_cover = (data, item.seed)
+        self.canvas.show_cover(data, f"seed {item.seed}")
+        self.save_cover_action.setEnabled(True)
+
+    def save_cover_dialog(self) -> None:
+        current = getattr(self, "_current_cover", None)
+        if current is None:
+            return
+        from albumstudio.export.cover_file import write_cover
+
+        title = self.session.tags.title or "cover"
+        start = os.path.join(os.path.expanduser("~"), f"{title} - cover.png")
+        path, _ = QFileDialog.getSaveFileName(self, "Save cover", start,
+                                              "PNG (*.png);;JPEG (*.jpg *.jpeg)")
+        if not path:
+            return
+        try:
+            write_cover(current[0], path, overwrite=True)  # the dialog already asked
+        except UserFacingError as exc:
+            self.show_error(exc.message)
+        except OSError as exc:
+            self.show_error(f"The cover could not be saved ({exc.strerror or exc}); "
+                            "choose another folder.")
+        else:
+            self.show_warning(f"Saved {display_name(path)}.")
+
     def _save_settings(self) -> None:
         try:
             self.settings.save()
@@ -274,6 +367,10 @@ class MainWindow(QMainWindow):
         urls = event.mimeData().urls()
         paths = [u.toLocalFile() for u in urls if u.isLocalFile()]
         event.acceptProposedAction()
+        if len(paths) == 1 and is_image_path(paths[0]):
+            self.banner.hide()
+            self.reference.open(paths[0])
+            return
         choice = choose_track(paths, remote_count=len(urls) - len(paths))
         if choice.error:
             self.show_error(choice.error)
@@ -300,4 +397,8 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop playback, cancel and join every worker (safe to call twice)."""
         self.player.close()
+        self.cover.close()
         self.runner.shutdown()
+        if self.history_store is not None:
+            self.history_store.close()
+            self.history_store = None

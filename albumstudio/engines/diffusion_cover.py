@@ -1,0 +1,307 @@
+"""The diffusion cover engine: Stable Diffusion 1.5 with optional ControlNets, LoRAs and LCM.
+
+One :class:`DiffusionCoverEngine` is kept alive by the job layer, so the loaded pipeline is
+reused between requests (see :mod:`albumstudio.engines.pipelines`). Each variant is one
+pipeline call with ``seed + i``, so cancel and preview work per image, and the same request
+always gives the same pixels.
+
+LCM fast mode (``request.lcm`` or the "lcm" scheduler) loads the LCM-LoRA and the LCM
+scheduler. Steps: 4 when the request still has the ordinary default of 20, otherwise the
+request's own steps capped at 8 (LCM gains nothing beyond). Guidance: 1.0 (no classifier-free
+guidance, twice as fast) when the request has the ordinary default of 7.5, otherwise the
+request's value clamped into 1.0-2.0 (LCM-LoRA images burn above 2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any
+
+from albumstudio.core.cover import (
+    CONDITION_KINDS,
+    DIFFUSION_MODES,
+    CoverImage,
+    CoverProgress,
+    CoverRequest,
+    CoverResult,
+)
+from albumstudio.core.errors import CancelledError, InputError
+from albumstudio.engines.device import DeviceChoice, choose_device, is_out_of_memory, lighter_preset
+from albumstudio.engines.diffusion_preview import latents_to_rgb
+from albumstudio.engines.models import resolve_lora
+from albumstudio.engines.pipelines import Adapter, PipelineCache, PipelineSpec
+
+ProgressFn = Callable[[CoverProgress], None]
+SegmentFn = Callable[[Any, str, str], Any]  # (PIL image, model id, device) -> PIL seg map
+
+_DEFAULTS = {f.name: f.default for f in fields(CoverRequest)}
+LCM_STEPS = 4
+LCM_MAX_STEPS = 8
+LCM_GUIDANCE = (1.0, 2.0)
+MAX_STEPS = 150
+MAX_VARIANTS = 16
+PRESET_NAMES = {"full": "everything on the GPU", "sliced": "VAE slicing and tiling",
+                "offload": "CPU offload", "sequential": "sequential CPU offload"}
+
+
+def effective_steps_and_guidance(request: CoverRequest) -> tuple[int, float]:
+    """The steps and guidance actually used (LCM mode changes them, see the module docstring)."""
+    if not is_lcm(request):
+        return request.steps, request.guidance
+    if request.steps == _DEFAULTS["steps"]:
+        steps = LCM_STEPS
+    else:
+        steps = min(request.steps, LCM_MAX_STEPS)
+    low, high = LCM_GUIDANCE
+    if request.guidance == _DEFAULTS["guidance"]:
+        guidance = low
+    else:
+        guidance = min(max(request.guidance, low), high)
+    return steps, guidance
+
+
+def is_lcm(request: CoverRequest) -> bool:
+    """True for LCM fast mode: asked for directly, or by choosing the "lcm" scheduler."""
+    return request.lcm or request.scheduler == "lcm"
+
+
+class DiffusionCoverEngine:
+    """Makes covers with diffusers; keeps the loaded pipeline until the model or device change."""
+
+    def __init__(self, cache: PipelineCache | None = None, *, segment: SegmentFn | None = None,
+                 choose: Callable[[str], DeviceChoice] = choose_device, min_side: int = 256,
+                 max_side: int = 1024) -> None:
+        self.cache = cache if cache is not None else PipelineCache()
+        self.choose = choose
+        self.min_side = min_side
+        self.max_side = max_side
+        self._segment = segment
+        self._segmenter: Any = None
+
+    @property
+    def pipeline(self) -> Any:
+        """The loaded diffusers pipeline, or None."""
+        return self.cache.pipeline
+
+    def unload(self) -> None:
+        """Free the loaded pipeline (and the segmentation model)."""
+        self.cache.unload()
+        if self._segmenter is not None:
+            self._segmenter.unload()
+            self._segmenter = None
+
+    def side(self, request: CoverRequest) -> int:
+        """The square output side: ``request.size`` to a multiple of 8, within the limits."""
+        side = int(round(request.size / 8)) * 8
+        if side > self.max_side:
+            raise InputError(f"Diffusion covers can be at most {self.max_side} px "
+                             f"(asked for {request.size}): choose a smaller size; the export "
+                             "upscales it.")
+        return max(self.min_side, side)
+
+    def run(self, request: CoverRequest, progress: ProgressFn | None = None,
+            cancel: threading.Event | None = None) -> CoverResult:
+        """Make ``request.variants`` covers; raises InputError or CancelledError."""
+        started = time.perf_counter()
+        _validate(request)
+        side = self.side(request)
+        steps, guidance = effective_steps_and_guidance(request)
+        _check_cancel(cancel)
+        choice = self.choose(request.device)
+        spec = PipelineSpec(
+            model=request.model,
+            controlnets=tuple((c.kind, request.controlnet_for(c.kind))
+                              for c in request.conditions),
+            img2img=request.mode == "img2img", device=choice.device,
+            dtype_name=choice.dtype_name)
+        adapters = _adapters(request)
+        reference = self._reference(request, side)
+        controls = [self._control_image(c, reference, choice) for c in request.conditions]
+        _check_cancel(cancel)
+        if self.cache.needs_reload(spec):
+            if progress is not None:
+                progress(CoverProgress(0, steps, "loading the model…"))
+            self.cache.unload()
+            choice = self.choose(request.device)  # free VRAM measured with nothing loaded
+        placement_notes: list[str] = []
+        pipe = self._place(spec, choice, adapters, placement_notes)
+        self.cache.set_scheduler("lcm" if is_lcm(request) else request.scheduler)
+        arguments = _call_arguments(request, side, steps, guidance, reference, controls)
+
+        images: list[CoverImage] = []
+        notes = list(placement_notes)
+        for index in range(request.variants):
+            _check_cancel(cancel)
+            seed = request.seed + index
+            image, image_notes = self._one_image(pipe, arguments, seed, choice, index,
+                                                 progress, cancel)
+            if index == 0:
+                image_notes = placement_notes + image_notes
+            notes.extend(n for n in image_notes if n not in notes)
+            images.append(CoverImage(_png(image), image.width, image.height, seed,
+                                     tuple(image_notes)))
+        return CoverResult(request, tuple(images), time.perf_counter() - started,
+                           device=choice.device, notes=tuple(notes))
+
+    def _place(self, spec: PipelineSpec, choice: DeviceChoice, adapters: tuple[Adapter, ...],
+               notes: list[str]) -> Any:
+        while True:
+            try:
+                pipe = self.cache.get(spec, choice.preset)
+                self.cache.set_adapters(adapters)
+                return pipe
+            except Exception as exc:
+                if not is_out_of_memory(exc):
+                    raise
+                notes.append(self._lighten(exc, choice))
+
+    def _lighten(self, exc: BaseException, choice: DeviceChoice) -> str:
+        lighter = lighter_preset(self.cache.preset or choice.preset)
+        if lighter is None:
+            raise InputError("The GPU ran out of memory even with sequential CPU offload: "
+                             "choose a smaller size or fewer ControlNets.") from exc
+        self.cache.apply_preset(lighter)
+        return f"Ran out of GPU memory; retried with {lighter} ({PRESET_NAMES[lighter]})"
+
+    def _one_image(self, pipe: Any, arguments: dict[str, Any], seed: int, choice: DeviceChoice,
+                   index: int, progress: ProgressFn | None,
+                   cancel: threading.Event | None) -> tuple[Any, list[str]]:
+        import torch
+
+        notes: list[str] = []
+        while True:
+            generator = torch.Generator(choice.generator_device).manual_seed(seed)
+            callback = _step_callback(index, progress, cancel)
+            try:
+                output = self._generate(pipe, {**arguments, "generator": generator,
+                                               "callback_on_step_end": callback})
+            except Exception as exc:
+                if not is_out_of_memory(exc):
+                    raise
+                notes.append(self._lighten(exc, choice))
+                continue
+            _check_cancel(cancel)
+            return output.images[0], notes
+
+    def _generate(self, pipe: Any, arguments: dict[str, Any]) -> Any:
+        return pipe(**arguments)
+
+    def _reference(self, request: CoverRequest, side: int) -> Any:
+        if request.image_path is None:
+            if request.conditions or request.mode == "img2img":
+                what = "ControlNet conditions" if request.conditions else "img2img"
+                raise InputError(f"{what} need a reference image: add an image or remove them.")
+            return None
+        from albumstudio.vision.crop import apply_crop
+        from albumstudio.vision.image_load import load_image
+
+        return apply_crop(load_image(request.image_path), request.crop, side).convert("RGB")
+
+    def _control_image(self, condition: Any, reference: Any, choice: DeviceChoice) -> Any:
+        if condition.kind == "canny":
+            from albumstudio.vision.edges import canny_map
+
+            return canny_map(reference, condition.low, condition.high).convert("RGB")
+        from albumstudio.engines.segmentation import DEFAULT_SEGMENTER
+
+        return self._segment_fn()(reference, DEFAULT_SEGMENTER, choice.device).convert("RGB")
+
+    def _segment_fn(self) -> SegmentFn:
+        if self._segment is not None:
+            return self._segment
+        if self._segmenter is None:
+            from albumstudio.engines.segmentation import Segmenter
+
+            self._segmenter = Segmenter()
+        return self._segmenter.segmentation_map
+
+
+def _validate(request: CoverRequest) -> None:
+    if request.mode not in DIFFUSION_MODES:
+        raise InputError(f"Unknown diffusion mode '{request.mode}': use txt2img or img2img.")
+    for condition in request.conditions:
+        if condition.kind not in CONDITION_KINDS:
+            raise InputError(f"Unknown condition '{condition.kind}': use "
+                             f"{' or '.join(CONDITION_KINDS)}.")
+        if not request.controlnet_for(condition.kind):
+            raise InputError(f"No ControlNet is set for '{condition.kind}': choose one in "
+                             "the model settings.")
+        if not 0.0 <= condition.weight <= 5.0:
+            raise InputError("A ControlNet weight must be between 0 and 5.")
+    if not 1 <= request.steps <= MAX_STEPS:
+        raise InputError(f"Steps must be between 1 and {MAX_STEPS}.")
+    if not 0.0 <= request.guidance <= 30.0:
+        raise InputError("Guidance must be between 0 and 30.")
+    if not 1 <= request.variants <= MAX_VARIANTS:
+        raise InputError(f"Make between 1 and {MAX_VARIANTS} variants at a time.")
+    if request.mode == "img2img":
+        steps, _ = effective_steps_and_guidance(request)
+        if not 0.0 < request.strength <= 1.0 or int(steps * request.strength) < 1:
+            raise InputError("Strength must be above 0 and at most 1, and leave at least one "
+                             "step (raise the strength or the steps).")
+
+
+def _adapters(request: CoverRequest) -> tuple[Adapter, ...]:
+    adapters = []
+    if is_lcm(request):
+        adapters.append(Adapter("lcm", resolve_lora(request.lcm_lora, "the LCM-LoRA"), 1.0))
+    for index, lora in enumerate(request.loras):
+        path = resolve_lora(lora.path, "the style LoRA")
+        digest = hashlib.blake2b(str(path).encode(), digest_size=4).hexdigest()
+        adapters.append(Adapter(f"style{index}_{digest}", path, float(lora.scale)))
+    return tuple(adapters)
+
+
+def _call_arguments(request: CoverRequest, side: int, steps: int, guidance: float,
+                    reference: Any, controls: list[Any]) -> dict[str, Any]:
+    arguments: dict[str, Any] = {
+        "prompt": request.prompt,
+        "negative_prompt": request.negative_prompt or None,
+        "num_inference_steps": steps,
+        "guidance_scale": guidance,
+        "callback_on_step_end_tensor_inputs": ["latents"],
+    }
+    if request.mode == "img2img":
+        arguments.update(image=reference, strength=request.strength)
+    else:
+        arguments.update(height=side, width=side)
+    if controls:
+        single = len(controls) == 1
+        weights = [float(c.weight) for c in request.conditions]
+        key = "control_image" if request.mode == "img2img" else "image"
+        arguments[key] = controls[0] if single else controls
+        arguments["controlnet_conditioning_scale"] = weights[0] if single else weights
+    return arguments
+
+
+def _step_callback(index: int, progress: ProgressFn | None,
+                   cancel: threading.Event | None) -> Callable[..., dict[str, Any]]:
+    def on_step_end(pipe: Any, step: int, _timestep: Any,
+                    tensors: dict[str, Any]) -> dict[str, Any]:
+        if progress is not None:
+            total = int(getattr(pipe, "num_timesteps", 0) or 0)
+            latents = tensors.get("latents")
+            preview = latents_to_rgb(latents) if latents is not None else None
+            progress(CoverProgress(step + 1, total, f"step {step + 1} of {total}", preview,
+                                   index))
+        if cancel is not None and cancel.is_set():
+            pipe._interrupt = True
+        return tensors
+
+    return on_step_end
+
+
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise CancelledError("cover cancelled")
+
+
+def _png(image: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="PNG")
+    return buffer.getvalue()

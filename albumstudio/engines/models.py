@@ -1,0 +1,238 @@
+"""The models the app knows about, and the one place that loads pretrained weights.
+
+Every load goes through :func:`load_pretrained`: local files only (the app never downloads
+implicitly), safetensors only (no pickle), and every failure becomes one plain sentence.
+torch, diffusers and transformers are never imported here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from albumstudio.core.errors import InputError
+
+CONFIG_NAMES = ("model_index.json", "config.json")
+UNSAFE_WEIGHT_SUFFIXES = (".bin", ".ckpt", ".pt", ".pth", ".pkl")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One downloadable (or bundled) model: what it is for, how big, under which licence."""
+
+    id: str
+    purpose: str
+    size_mb: int  # approximate download size of the safetensors files the app uses
+    license: str
+    url: str
+
+
+MODELS: tuple[ModelInfo, ...] = (
+    ModelInfo("stable-diffusion-v1-5/stable-diffusion-v1-5",
+              "Stable Diffusion 1.5: the diffusion cover engine's base model", 2_100,
+              "CreativeML OpenRAIL-M",
+              "https://huggingface.co/stable-diffusion-v1-5/stable-diffusion-v1-5"),
+    ModelInfo("lllyasviel/control_v11p_sd15_canny",
+              "ControlNet v1.1 canny: keeps the reference image's edges", 1_450,
+              "OpenRAIL", "https://huggingface.co/lllyasviel/control_v11p_sd15_canny"),
+    ModelInfo("lllyasviel/control_v11p_sd15_seg",
+              "ControlNet v1.1 seg: keeps the reference image's layout (ADE20K colours)", 1_450,
+              "OpenRAIL", "https://huggingface.co/lllyasviel/control_v11p_sd15_seg"),
+    ModelInfo("latent-consistency/lcm-lora-sdv1-5",
+              "LCM-LoRA for SD 1.5: fast covers in about 4 steps", 135,
+              "OpenRAIL++", "https://huggingface.co/latent-consistency/lcm-lora-sdv1-5"),
+    ModelInfo("Salesforce/blip-image-captioning-base",
+              "BLIP base: describes the reference image for the prompt", 990,
+              "BSD-3-Clause", "https://huggingface.co/Salesforce/blip-image-captioning-base"),
+    ModelInfo("nvidia/segformer-b0-finetuned-ade-512-512",
+              "SegFormer b0 (ADE20K): segmentation map for the seg ControlNet", 15,
+              "NVIDIA Source Code License for SegFormer (non-commercial)",
+              "https://huggingface.co/nvidia/segformer-b0-finetuned-ade-512-512"),
+    ModelInfo("musicnn-mtt",
+              "musicnn (MagnaTagATune): the built-in music tagger, bundled with the app", 3,
+              "ISC", "https://github.com/jordipons/musicnn"),
+    ModelInfo("facebook/musicgen-small",
+              "MusicGen small: generated music clips (later issue)", 2_400,
+              "CC-BY-NC 4.0", "https://huggingface.co/facebook/musicgen-small"),
+    ModelInfo("monster-labs/control_v1p_sd15_qrcode_monster",
+              "ControlNet QR Code Monster: artistic QR posters (later issue)", 1_450,
+              "OpenRAIL++", "https://huggingface.co/monster-labs/control_v1p_sd15_qrcode_monster"),
+)
+
+
+def model_info(model_id: str) -> ModelInfo | None:
+    """The registry entry for ``model_id``, or None for a model the app does not list."""
+    return next((m for m in MODELS if m.id == model_id), None)
+
+
+def _looks_like_hub_id(id_or_path: str) -> bool:
+    return (id_or_path.count("/") == 1 and not id_or_path.startswith((".", "~", "/"))
+            and "\\" not in id_or_path and ":" not in id_or_path)
+
+
+def cached_folder(id_or_path: str, subfolder: str | None = None) -> Path | None:
+    """The local folder holding ``id_or_path`` (a local folder or a hub-cache snapshot), or None."""
+    path = Path(os.path.expanduser(id_or_path))
+    if path.exists():
+        return path / subfolder if subfolder else path
+    if not _looks_like_hub_id(id_or_path):
+        return None
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # pragma: no cover - huggingface_hub ships with diffusers
+        return None
+    for name in CONFIG_NAMES:
+        filename = f"{subfolder}/{name}" if subfolder else name
+        try:
+            found = try_to_load_from_cache(id_or_path, filename)
+        except Exception:  # noqa: BLE001 - an invalid repo id is simply "not cached"
+            return None
+        if isinstance(found, str):
+            return Path(found).parent
+    return None
+
+
+def is_installed(id_or_path: str) -> bool:
+    """True when a local folder or the hub cache holds the model's config."""
+    path = Path(os.path.expanduser(id_or_path))
+    if path.is_file():
+        return path.suffix == ".safetensors"
+    if path.is_dir():
+        return any((path / name).is_file() for name in CONFIG_NAMES)
+    return cached_folder(id_or_path) is not None
+
+
+def safetensors_is_complete(path: Path) -> bool:
+    """True when the file's header parses and its size matches the tensors it declares."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            raw = handle.read(8)
+            if len(raw) < 8:
+                return False
+            header_len = int.from_bytes(raw, "little")
+            if header_len <= 0 or 8 + header_len > size:
+                return False
+            header = json.loads(handle.read(header_len))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(header, dict):
+        return False
+    ends = [int(info["data_offsets"][1]) for key, info in header.items()
+            if key != "__metadata__" and isinstance(info, dict) and "data_offsets" in info]
+    return 8 + header_len + max(ends, default=0) == size
+
+
+def _weight_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return [folder] if folder.is_file() else []
+    return [p for p in folder.rglob("*") if p.is_file()
+            and (p.suffix == ".safetensors" or p.suffix in UNSAFE_WEIGHT_SUFFIXES)]
+
+
+def diagnose(id_or_path: str, what: str, subfolder: str | None = None) -> str | None:
+    """One sentence naming what is wrong with the model's files, or None if nothing is found."""
+    folder = cached_folder(id_or_path, subfolder)
+    if folder is None or not folder.exists():
+        return (f"{what.capitalize()} ({id_or_path}) is not installed: download it in the "
+                "model manager or pass a local folder.")
+    weights = _weight_files(folder)
+    damaged = [p for p in weights if p.suffix == ".safetensors" and not safetensors_is_complete(p)]
+    if damaged:
+        return (f"The model file {damaged[0].name} of {what} is incomplete or damaged: "
+                "download it again.")
+    parts = [folder, *(p for p in folder.iterdir() if p.is_dir() and _weight_files(p))] \
+        if folder.is_dir() else [folder]
+    for part in parts:
+        own = [p for p in weights if p.parent == part] if part.is_dir() else weights
+        if own and all(p.suffix in UNSAFE_WEIGHT_SUFFIXES for p in own):
+            return (f"The folder for {what} ({id_or_path}) has only unsafe pickle (.bin) "
+                    "weights: convert them to .safetensors or download the safetensors version.")
+    if folder.is_dir() and any(not any((part / name).is_file() for name in CONFIG_NAMES)
+                               for part in parts):
+        return (f"The folder for {what} ({id_or_path}) is missing a config file "
+                "(model_index.json or config.json): pass the model's full folder or download "
+                "it again.")
+    return None
+
+
+def _message_from_text(text: str, id_or_path: str, what: str) -> str:
+    lowered = text.lower()
+    if "safetensors" in lowered and ("could not find" in lowered or "no file named" in lowered
+                                     or "does not appear" in lowered):
+        return (f"The folder for {what} ({id_or_path}) has only unsafe pickle (.bin) weights: "
+                "convert them to .safetensors or download the safetensors version.")
+    if any(word in lowered for word in ("deserializ", "header", "incomplete", "truncat",
+                                        "unexpected end", "metadata")):
+        return f"A model file of {what} is incomplete or damaged: download it again."
+    if "config" in lowered and ("no file named" in lowered or "does not appear" in lowered):
+        return (f"The folder for {what} ({id_or_path}) has no config file: "
+                "pass the model's full folder or download it again.")
+    return (f"{what.capitalize()} ({id_or_path}) could not be loaded: check the folder "
+            "or download it again in the model manager.")
+
+
+def load_pretrained(cls: Any, id_or_path: str, what: str, **kwargs: Any) -> Any:
+    """``cls.from_pretrained`` offline and safetensors-only; failures become one-sentence errors."""
+    options: dict[str, Any] = {"local_files_only": True, "use_safetensors": True}
+    options.update(kwargs)
+    source = os.path.expanduser(id_or_path)
+    try:
+        return cls.from_pretrained(source, **options)
+    except InputError:
+        raise
+    except (OSError, ValueError, RuntimeError, KeyError, ImportError) as exc:
+        if type(exc).__name__ == "OutOfMemoryError":
+            raise
+        message = diagnose(id_or_path, what, kwargs.get("subfolder")) or _message_from_text(
+            str(exc), id_or_path, what)
+        raise InputError(message) from exc
+    except Exception as exc:  # safetensors_rust.SafetensorError and other library errors
+        if type(exc).__name__ not in ("SafetensorError", "HeaderTooLarge", "HFValidationError",
+                                      "EntryNotFoundError", "LocalEntryNotFoundError"):
+            raise
+        message = diagnose(id_or_path, what, kwargs.get("subfolder")) or _message_from_text(
+            str(exc), id_or_path, what)
+        raise InputError(message) from exc
+
+
+LORA_FILE_NAMES = ("pytorch_lora_weights.safetensors",)
+
+
+def resolve_lora(id_or_path: str, what: str) -> Path:
+    """The local, complete .safetensors file of a LoRA given as a file, a folder or a hub id."""
+    path = Path(os.path.expanduser(id_or_path))
+    if path.suffix.lower() in UNSAFE_WEIGHT_SUFFIXES:
+        raise InputError(f"{what.capitalize()} ({path.name}) is a pickle file that could run "
+                         "code: use the .safetensors version of the LoRA instead.")
+    found: Path | None = None
+    if path.is_file():
+        if path.suffix.lower() != ".safetensors":
+            raise InputError(f"{what.capitalize()} ({path.name}) is not a .safetensors file: "
+                             "choose the LoRA's .safetensors file.")
+        found = path
+    elif path.is_dir():
+        files = sorted(path.glob("*.safetensors"))
+        preferred = [p for p in files if p.name in LORA_FILE_NAMES]
+        found = (preferred or files or [None])[0]
+        if found is None and any(p.suffix in UNSAFE_WEIGHT_SUFFIXES for p in path.iterdir()):
+            raise InputError(f"The folder for {what} ({id_or_path}) has only unsafe pickle "
+                             "weights: use the .safetensors version of the LoRA instead.")
+    elif _looks_like_hub_id(id_or_path):
+        from huggingface_hub import try_to_load_from_cache
+
+        for name in LORA_FILE_NAMES:
+            cached = try_to_load_from_cache(id_or_path, name)
+            if isinstance(cached, str):
+                found = Path(cached)
+                break
+    if found is None:
+        raise InputError(f"{what.capitalize()} ({id_or_path}) is not installed: download it in "
+                         "the model manager or pass a local .safetensors file.")
+    if not safetensors_is_complete(found):
+        raise InputError(f"The LoRA file {found.name} of {what} is incomplete or damaged: "
+                         "download it again.")
+    return found

@@ -1,0 +1,57 @@
+"""Writing a finished cover to the artist's chosen file: PNG or sRGB JPEG, atomically, never over their work."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+from PIL import Image
+
+from albumstudio.core.errors import InputError
+from albumstudio.core.text import display_name
+from albumstudio.store.files import atomic_write_bytes
+
+COVER_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+JPEG_QUALITY = 95
+
+
+def check_output_path(path: str | os.PathLike[str], overwrite: bool = False) -> Path:
+    """Raise InputError when ``path`` cannot take a cover (bad type, folder missing, file there)."""
+    target = Path(path)
+    if target.suffix.lower() not in COVER_FORMATS:
+        raise InputError(f"'{display_name(str(target))}' needs a .png or .jpg name; covers are "
+                         "saved as PNG or JPEG.")
+    if target.is_dir():
+        raise InputError(f"'{display_name(str(target))}' is a folder; give a file name such as "
+                         "cover.png.")
+    if not target.parent.is_dir():
+        raise InputError(f"The folder for '{display_name(str(target))}' does not exist; create "
+                         "it or choose another place.")
+    if target.exists() and not overwrite:
+        raise InputError(f"'{display_name(str(target))}' already exists; choose another name or "
+                         "pass --overwrite to replace it.")
+    return target
+
+
+def encode_cover(png: bytes, suffix: str) -> bytes:
+    """PNG bytes as they are, or re-encoded as an RGB JPEG (no EXIF or other metadata carried)."""
+    fmt = COVER_FORMATS[suffix.lower()]
+    if fmt == "PNG":
+        return png
+    with Image.open(io.BytesIO(png)) as img:
+        rgb = img.convert("RGB")
+    out = io.BytesIO()
+    rgb.save(out, "JPEG", quality=JPEG_QUALITY, subsampling=0, optimize=True)
+    return out.getvalue()
+
+
+def write_cover(png: bytes, path: str | os.PathLike[str], overwrite: bool = False) -> Path:
+    target = check_output_path(path, overwrite)
+    atomic_write_bytes(target, encode_cover(png, target.suffix))
+    return target
+
+
+def numbered(path: Path, index: int) -> Path:
+    """cover.png, cover-2.png, cover-3.png … for variants."""
+    return path if index == 0 else path.with_name(f"{path.stem}-{index + 1}{path.suffix}")

@@ -1,0 +1,296 @@
+"""The reference photo as an observable model: image, square crop, look and ControlNet conditions.
+
+Widgets bind to its signals and own none of this state. Loading and every map preview run
+as jobs; results from an earlier open (or an earlier crop) are dropped by generation.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from functools import partial
+
+from PIL import Image
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QImage
+
+from albumstudio.core.cover import CONDITION_KINDS, Condition, CropBox
+from albumstudio.core.text import display_name
+from albumstudio.jobs.image_jobs import (
+    LoadedImage,
+    canny_preview,
+    load_reference,
+    map_source,
+    seg_preview,
+    segmenter_installed,
+)
+from albumstudio.jobs.runner import JobRunner
+from albumstudio.ui.canvas.qimage import pil_to_qimage
+
+THRESHOLD_MAX = 500
+WEIGHT_MAX = 2.0
+MAP_DEBOUNCE_MS = 150
+MIN_CROP_SIDE = 32
+
+
+def segmenter_missing_text(model: str) -> str:
+    return f"Needs the SegFormer ADE20K model ({model}); install it in the model manager."
+
+
+
+
+class ReferenceImage(QObject):
+    image_changed = Signal()  # path, image, display and size are new (or cleared)
+    loading_changed = Signal(bool)
+    crop_changed = Signal(object)  # CropBox | None
+    look_changed = Signal(object)  # ImageLook | None
+    conditions_changed = Signal()
+    maps_changed = Signal(str)  # "canny" | "seg": map_image(kind) is new (or None)
+    seg_availability_changed = Signal(object)  # True | False | None (not checked yet)
+    error = Signal(str)
+
+    def __init__(self, runner: JobRunner, parent: QObject | None = None,
+                 segmenter: str | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        from albumstudio.engines.segmentation import DEFAULT_SEGMENTER, Segmenter
+
+        self.segmenter = segmenter or DEFAULT_SEGMENTER
+        self._seg_engine = Segmenter(self.segmenter, "cpu")  # loads on first preview, then stays
+        self.path: str | None = None
+        self.loaded: LoadedImage | None = None
+        self.image: Image.Image | None = None
+        self.display: QImage | None = None
+        self.size: tuple[int, int] | None = None
+        self.crop: CropBox | None = None
+        self.look = None
+        self.loading = False
+        self.seg_available: bool | None = None
+        self.conditions: tuple[Condition, ...] = (Condition("canny"), Condition("seg"))
+        self.enabled: dict[str, bool] = {"canny": True, "seg": False}
+        self._maps: dict[str, QImage | None] = dict.fromkeys(CONDITION_KINDS)
+        self._map_errors: dict[str, str] = {}
+        self._map_busy: set[str] = set()
+        self._wanted: set[str] = set()
+        self._generation = 0
+        self._map_generation = dict.fromkeys(CONDITION_KINDS, 0)
+        self._seg_check_started = False
+        self._map_timer = QTimer(self, singleShot=True, interval=MAP_DEBOUNCE_MS)
+        self._map_timer.timeout.connect(self._compute_maps)
+
+    # -- opening -----------------------------------------------------------------------------
+    def open(self, path: str) -> bool:
+        """Start loading ``path`` on a worker; False (and an error) when it plainly cannot be."""
+        name = display_name(path)
+        if os.path.isdir(path):
+            self.error.emit(f"'{name}' is a folder; open or drop a single photo.")
+            return False
+        if not os.path.exists(path):
+            self.error.emit(f"'{name}' does not exist any more; it may have been moved or deleted.")
+            return False
+        self._generation += 1
+        gen = self._generation
+        self._set_loading(True)
+        handle = self.runner.submit(f"opening '{name}'", partial(load_reference, path),
+                                    key="reference-image")
+        handle.finished.connect(lambda result, g=gen: self._on_loaded(g, result))
+        handle.failed.connect(lambda message, g=gen: self._on_failed(g, message))
+        handle.cancelled.connect(lambda g=gen: self._on_cancelled(g))
+        return True
+
+    def _on_loaded(self, gen: int, result: LoadedImage) -> None:
+        if gen != self._generation:
+            return
+        self.loaded = result
+        self.path, self.image, self.size = result.path, result.image, result.size
+        self.display = pil_to_qimage(result.display)
+        self.crop = result.default_crop
+        self.look = result.look
+        self._set_loading(False)
+        self._clear_maps()
+        self.image_changed.emit()
+        self.crop_changed.emit(self.crop)
+        self.look_changed.emit(self.look)
+        self.conditions_changed.emit()
+        self._map_timer.start()
+
+    def _on_failed(self, gen: int, message: str) -> None:
+        if gen == self._generation:
+            self._set_loading(False)
+            self.error.emit(message)
+
+    def _on_cancelled(self, gen: int) -> None:
+        if gen == self._generation:
+            self._set_loading(False)
+
+    def _set_loading(self, loading: bool) -> None:
+        if loading != self.loading:
+            self.loading = loading
+            self.loading_changed.emit(loading)
+
+    def clear(self) -> None:
+        """Forget the photo (conditions and thresholds stay as the artist set them)."""
+        self._generation += 1
+        self.runner.cancel_key("reference-image")
+        self._map_timer.stop()
+        self.path = self.loaded = self.image = self.display = self.size = None
+        self.crop = self.look = None
+        self._set_loading(False)
+        self._clear_maps()
+        self.image_changed.emit()
+        self.crop_changed.emit(None)
+        self.look_changed.emit(None)
+        self.conditions_changed.emit()
+
+    # -- crop --------------------------------------------------------------------------------
+    def min_crop_side(self) -> int:
+        return min(MIN_CROP_SIDE, *self.size) if self.size else MIN_CROP_SIDE
+
+    def set_crop(self, crop: CropBox) -> None:
+        """Move or resize the square crop (in full-image pixels); it is kept inside the image."""
+        if self.size is None:
+            return
+        from albumstudio.vision.crop import clamp_crop
+
+        width, height = self.size
+        side = max(self.min_crop_side(), min(int(crop.size), width, height))
+        clamped = clamp_crop(CropBox(int(crop.left), int(crop.top), side), width, height)
+        if clamped != self.crop:
+            self.crop = clamped
+            self.crop_changed.emit(clamped)
+            self._map_timer.start()
+
+    def reset_crop(self) -> None:
+        if self.loaded is not None:
+            self.set_crop(self.loaded.default_crop)
+
+    # -- conditions --------------------------------------------------------------------------
+    def condition(self, kind: str) -> Condition:
+        return next(c for c in self.conditions if c.kind == kind)
+
+    def _replace_condition(self, kind: str, **changes: object) -> None:
+        new = tuple(replace(c, **changes) if c.kind == kind else c for c in self.conditions)
+        if new != self.conditions:
+            self.conditions = new
+            self.conditions_changed.emit()
+            self._map_timer.start()
+
+    def set_enabled(self, kind: str, enabled: bool) -> None:
+        if self.enabled.get(kind) != bool(enabled):
+            self.enabled[kind] = bool(enabled)
+            self.conditions_changed.emit()
+            self._map_timer.start()
+
+    def set_weight(self, kind: str, weight: float) -> None:
+        self._replace_condition(kind, weight=round(min(WEIGHT_MAX, max(0.0, float(weight))), 3))
+
+    def set_canny_thresholds(self, low: int, high: int) -> None:
+        """Set both thresholds (0..500); low stays strictly below high."""
+        low = min(THRESHOLD_MAX, max(0, int(low)))
+        high = min(THRESHOLD_MAX, max(0, int(high)))
+        if low >= high:
+            high = low + 1
+            if high > THRESHOLD_MAX:
+                low, high = THRESHOLD_MAX - 1, THRESHOLD_MAX
+        self._replace_condition("canny", low=low, high=high)
+
+    def is_usable(self, kind: str) -> bool:
+        return kind != "seg" or bool(self.seg_available)
+
+    def conditions_for_request(self) -> tuple[Condition, ...]:
+        """The enabled, usable conditions for a CoverRequest (none without a photo)."""
+        if self.image is None:
+            return ()
+        return tuple(c for c in self.conditions if self.enabled.get(c.kind) and self.is_usable(c.kind))
+
+    # -- segmentation model ------------------------------------------------------------------
+    def check_segmenter(self, force: bool = False) -> None:
+        """Find out (once, on a worker) whether the segmentation model is installed."""
+        if self._seg_check_started and not force:
+            return
+        self._seg_check_started = True
+        handle = self.runner.submit("looking for the segmentation model",
+                                    partial(segmenter_installed, self.segmenter),
+                                    key="segmenter-check")
+        handle.finished.connect(self._on_seg_checked)
+        handle.failed.connect(lambda _message: self._on_seg_checked(False))
+
+    def _on_seg_checked(self, installed: bool) -> None:
+        self.seg_available = bool(installed)
+        if not installed and self.enabled.get("seg"):
+            self.enabled["seg"] = False
+        self.seg_availability_changed.emit(self.seg_available)
+        self.conditions_changed.emit()
+        self._map_timer.start()
+
+    # -- map previews ------------------------------------------------------------------------
+    def map_image(self, kind: str) -> QImage | None:
+        """The latest preview of ``kind``'s map for the current crop, or None."""
+        return self._maps.get(kind)
+
+    def set_map_wanted(self, kind: str, wanted: bool) -> None:
+        """A view shows ``kind``'s map: keep it computed even while the condition is off."""
+        if wanted:
+            self._wanted.add(kind)
+            if self._maps.get(kind) is None:
+                self._map_timer.start()
+        else:
+            self._wanted.discard(kind)
+
+    def map_busy(self, kind: str) -> bool:
+        """A preview of ``kind`` is being computed (or will be, once the sliders rest)."""
+        return kind in self._map_busy or (self._map_timer.isActive() and self._map_wanted(kind))
+
+    def map_error(self, kind: str) -> str:
+        """Why the last preview of ``kind`` failed (one sentence), or ""."""
+        return self._map_errors.get(kind, "")
+
+    def _map_wanted(self, kind: str) -> bool:
+        return bool(self.enabled.get(kind) or kind in self._wanted) and self.is_usable(kind)
+
+    def _clear_maps(self) -> None:
+        for kind in CONDITION_KINDS:
+            self._map_generation[kind] += 1
+            self.runner.cancel_key(f"reference-map-{kind}")
+            self._map_busy.discard(kind)
+            self._map_errors.pop(kind, None)
+            if self._maps[kind] is not None:
+                self._maps[kind] = None
+                self.maps_changed.emit(kind)
+
+    def _compute_maps(self) -> None:
+        if self.loaded is None or self.crop is None:
+            return
+        source, crop = map_source(self.loaded, self.crop)
+        for kind in CONDITION_KINDS:
+            if not self._map_wanted(kind):
+                continue
+            self._map_generation[kind] += 1
+            gen = self._map_generation[kind]
+            cond = self.condition(kind)
+            if kind == "canny":
+                job = partial(canny_preview, source, crop, cond.low, cond.high)
+                name = "finding the photo's edges"
+            else:
+                job = partial(seg_preview, source, crop, self.segmenter,
+                              segmenter=self._seg_engine)
+                name = "segmenting the photo"
+            handle = self.runner.submit(name, job, key=f"reference-map-{kind}")
+            self._map_busy.add(kind)
+            handle.finished.connect(lambda img, k=kind, g=gen: self._on_map(k, g, img))
+            handle.failed.connect(lambda message, k=kind, g=gen: self._on_map_failed(k, g, message))
+            handle.cancelled.connect(lambda k=kind, g=gen: self._on_map_failed(k, g, ""))
+
+    def _on_map(self, kind: str, gen: int, img: Image.Image) -> None:
+        if gen == self._map_generation[kind]:
+            self._map_busy.discard(kind)
+            self._map_errors.pop(kind, None)
+            self._maps[kind] = pil_to_qimage(img)
+            self.maps_changed.emit(kind)
+
+    def _on_map_failed(self, kind: str, gen: int, message: str) -> None:
+        if gen == self._map_generation[kind]:
+            self._map_busy.discard(kind)
+            if message:
+                self._map_errors[kind] = message
+            self.maps_changed.emit(kind)

@@ -1,0 +1,82 @@
+"""The history strip: everything generated, newest first; click one to look at it again."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import QFrame, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from albumstudio.jobs.runner import JobRunner
+from albumstudio.store.history import THUMB_SIDE, HistoryItem, HistoryStore
+
+ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class HistoryStrip(QFrame):
+    item_chosen = Signal(object)  # HistoryItem
+
+    def __init__(self, runner: JobRunner, history: HistoryStore | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.history = history
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        title = QLabel("History")
+        title.setObjectName("sectionTitle")
+        layout.addWidget(title)
+        self.list = QListWidget()
+        self.list.setViewMode(QListWidget.ViewMode.IconMode)
+        self.list.setFlow(QListWidget.Flow.LeftToRight)
+        self.list.setWrapping(False)
+        self.list.setIconSize(QSize(72, 72))
+        self.list.setMaximumHeight(96)
+        self.list.setMovement(QListWidget.Movement.Static)
+        self.list.itemClicked.connect(self._clicked)
+        layout.addWidget(self.list)
+        self.empty = QLabel("Nothing generated yet: your covers will appear here.")
+        self.empty.setObjectName("placeholder")
+        layout.addWidget(self.empty)
+        self.setMinimumHeight(60)
+        self.setMaximumHeight(140)
+        self._shown: set[int] = set()
+
+    def refresh(self) -> None:
+        """Add entries the list does not show yet (newest first); thumbnails load off-thread."""
+        if self.history is None:
+            return
+        items = self.history.items(kind="cover")
+        new = [i for i in items if i.id not in self._shown]
+        for item in reversed(new):
+            entry = QListWidgetItem(f"seed {item.seed}")
+            entry.setData(ITEM_ROLE, item)
+            when = dt.datetime.fromtimestamp(item.created).strftime("%Y-%m-%d %H:%M")
+            entry.setToolTip(f"{item.engine} cover, {item.width}×{item.height}, seed {item.seed}, "
+                             f"{when}" + (f"\n{item.notes}" if item.notes else ""))
+            self.list.insertItem(0, entry)
+            self._shown.add(item.id)
+            self._load_thumbnail(entry, item)
+        self.empty.setVisible(self.list.count() == 0)
+
+    def _load_thumbnail(self, entry: QListWidgetItem, item: HistoryItem) -> None:
+        history = self.history
+        assert history is not None
+        handle = self.runner.submit("making a thumbnail",
+                                    lambda ctx: history.thumbnail(item, THUMB_SIDE))
+        handle.finished.connect(lambda data, e=entry: self._set_icon(e, data))
+
+    def _set_icon(self, entry: QListWidgetItem, data: bytes) -> None:
+        image = QImage.fromData(data)
+        if not image.isNull() and self.list.row(entry) >= 0:
+            entry.setIcon(QIcon(QPixmap.fromImage(image)))
+
+    def _clicked(self, entry: QListWidgetItem) -> None:
+        item = entry.data(ITEM_ROLE)
+        if isinstance(item, HistoryItem):
+            self.item_chosen.emit(item)
+
+    def select_newest(self) -> None:
+        if self.list.count():
+            self.list.setCurrentRow(0)

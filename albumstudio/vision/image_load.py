@@ -1,0 +1,318 @@
+"""Open a reference picture safely: every bad file becomes one sentence, every good one plain RGB.
+
+EXIF orientation is applied, colour profiles are converted to sRGB where possible and then
+dropped with the rest of the metadata, alpha is laid over white, and 16-bit or float pixels are
+scaled (not clipped) to 8 bits. Animated files give their first frame.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from albumstudio.core.errors import InputError
+from albumstudio.core.text import display_name
+
+DEFAULT_MAX_PIXELS = 178_956_970  # Pillow's own decompression-bomb error limit
+MIN_SIDE = 64
+SNIFF_BYTES = 1024
+
+_ORIENTATION_TAG = 0x0112
+_TRANSPOSE_FOR_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs",
+                b"mif1", b"msf1", b"mif2"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+_ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
+_EXPORT_HINT = "export the photo as JPEG or PNG"
+
+
+def _quoted(path: str) -> str:
+    name = "".join(c if c.isprintable() else "?" for c in display_name(path))
+    return f"'{name}'"
+
+
+def load_image(path: str | os.PathLike[str], *, max_pixels: int = DEFAULT_MAX_PIXELS,
+               ) -> Image.Image:
+    """The picture at ``path`` as a fully loaded RGB image, upright, with no metadata.
+
+    Raises InputError (one sentence) for a missing, empty, unreadable, damaged, oversized or
+    too-small file, and for formats that need a plugin that is not installed.
+    """
+    text_path = os.fspath(path)
+    with _opened(text_path, max_pixels) as im:
+        orientation = _orientation(im)
+        try:
+            im.load()
+            rgb = _to_rgb(im)
+        except InputError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _bomb_error(text_path, im.size, max_pixels, exc) from None
+        except MemoryError:
+            raise InputError(f"{_quoted(text_path)} is too large to open with the memory "
+                             "available; use a smaller image.") from None
+        except Exception:
+            raise _damaged(text_path) from None
+    transpose = _TRANSPOSE_FOR_ORIENTATION.get(orientation)
+    if transpose is not None:
+        rgb = rgb.transpose(transpose)
+    rgb.info.clear()
+    return rgb
+
+
+def image_info(path: str | os.PathLike[str], *, max_pixels: int = DEFAULT_MAX_PIXELS,
+               ) -> tuple[int, int]:
+    """``(width, height)`` of the upright picture, read from its header (same errors as load)."""
+    text_path = os.fspath(path)
+    with _opened(text_path, max_pixels) as im:
+        width, height = im.size
+        if _orientation(im) in (5, 6, 7, 8):
+            width, height = height, width
+    return width, height
+
+
+@contextmanager
+def _opened(path: str, max_pixels: int) -> Iterator[Image.Image]:
+    _check_file(path)
+    head = _read_head(path)
+    _check_kind(path, head)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _bomb_error(path, None, max_pixels, exc) from None
+    except UnidentifiedImageError:
+        raise _not_an_image(path, head) from None
+    except PermissionError:
+        raise _permission_error(path) from None
+    except FileNotFoundError:
+        raise _missing(path) from None
+    except MemoryError:
+        raise InputError(f"{_quoted(path)} is too large to open with the memory available; "
+                         "use a smaller image.") from None
+    except Exception:
+        raise _damaged(path) from None
+    with im:
+        _check_size(path, im, max_pixels)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            yield im
+
+
+def _check_file(path: str) -> None:
+    if not os.path.exists(path):
+        raise _missing(path)
+    if os.path.isdir(path):
+        raise InputError(f"{_quoted(path)} is a folder, not an image; choose an image file "
+                         "inside it.")
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        raise _missing(path) from None
+    if size == 0:
+        raise InputError(f"{_quoted(path)} is empty (0 bytes); export the image again or choose "
+                         "another file.")
+
+
+def _read_head(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(SNIFF_BYTES)
+    except PermissionError:
+        raise _permission_error(path) from None
+    except FileNotFoundError:
+        raise _missing(path) from None
+    except OSError as exc:
+        reason = (exc.strerror or "read error").lower()
+        raise InputError(f"{_quoted(path)} could not be opened ({reason}); check the name and "
+                         "the drive, then try again.") from None
+
+
+def _check_kind(path: str, head: bytes) -> None:
+    """Formats Pillow cannot read here get a sentence that says what to do instead."""
+    if _looks_like_svg(head):
+        raise InputError(f"{_quoted(path)} is a vector drawing (SVG); export it as a PNG and "
+                         "choose that instead.")
+    brands = _ftyp_brands(head)
+    if not brands:
+        return
+    if brands & _AVIF_BRANDS and brands[0] not in _HEVC_BRANDS if False else (
+            brands & _AVIF_BRANDS and not brands & _HEVC_BRANDS):
+        pass
+def _looks_like_svg(head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"\x1f\x8b"):  # gzip: an .svgz file is the only likely one
+        return False
+    return text.startswith((b"<svg", b"<?xml", b"<!doctype svg")) and b"<svg" in text
+
+
+def _avif_supported() -> bool:
+    from PIL import features
+
+    try:
+        return bool(features.check("avif"))
+    except Exception:
+        return False
+
+
+def _register_heif() -> bool:
+    try:
+        import pillow_heif  # type: ignore[import-not-found]
+    except Exception:
+        return False
+    try:
+        pillow_heif.register_heif_opener()
+    except Exception:
+        return False
+    return True
+
+
+def _check_size(path: str, im: Image.Image, max_pixels: int) -> None:
+    width, height = im.size
+    if width * height > max_pixels:
+        raise _bomb_error(path, im.size, max_pixels, None)
+    if min(width, height) < MIN_SIDE:
+        raise InputError(f"{_quoted(path)} is only {width}×{height} pixels, too small to make a "
+                         f"cover from; choose an image at least {MIN_SIDE} pixels on each side.")
+
+
+def _bomb_error(path: str, size: tuple[int, int] | None, max_pixels: int,
+                exc: BaseException | None) -> InputError:
+    pixels = size[0] * size[1] if size else None
+    limit = max_pixels
+    if exc is not None:
+        numbers = [int(n) for n in re.findall(r"\d+", str(exc))]
+        if pixels is None and numbers:
+            pixels = numbers[0]
+        if len(numbers) >= 2:
+            limit = min(limit, numbers[1])
+    size_text = f"is {_megapixels(pixels)} megapixels" if pixels else "is too large"
+    return InputError(f"{_quoted(path)} {size_text}, more than the limit of "
+                      f"{_megapixels(limit)} megapixels; use a smaller image.")
+
+
+def _megapixels(pixels: int) -> str:
+    value = pixels / 1_000_000
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _missing(path: str) -> InputError:
+    return InputError(f"{_quoted(path)} was not found; check that the file still exists or "
+                      "choose it again.")
+
+
+def _permission_error(path: str) -> InputError:
+    return InputError(f"{_quoted(path)} cannot be read because you do not have permission to "
+                      "open it; check its permissions or copy it to a folder you own.")
+
+
+def _damaged(path: str) -> InputError:
+    return InputError(f"{_quoted(path)} is damaged or incomplete and cannot be read; "
+                      f"{_EXPORT_HINT} again or choose another file.")
+
+
+def _not_an_image(path: str, head: bytes) -> InputError:
+    stripped = head.lstrip()
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"BM", b"II*\x00",
+                        b"MM\x00*")):
+        return _damaged(path)
+    kind = "a text file" if stripped and _is_text(stripped) else "something else"
+    return InputError(f"{_quoted(path)} is not an image (it looks like {kind}); choose a JPEG, "
+                      "PNG, WebP, GIF, BMP or TIFF file.")
+
+
+def _is_text(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _orientation(im: Image.Image) -> int:
+    """The EXIF orientation (1 when absent or unreadable: a bad EXIF never fails the load)."""
+    try:
+        value = im.getexif().get(_ORIENTATION_TAG, 1)
+        return int(value) if int(value) in _TRANSPOSE_FOR_ORIENTATION else 1
+    except Exception:
+        return 1
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    mode = im.mode
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        return Image.fromarray(_scaled_to_bytes(np.asarray(im))).convert("RGB")
+    if mode == "P" or mode == "1" or mode == "L":
+        if mode == "P" and im.has_transparency_data:
+            return _over_white(im.convert("RGBA"))
+        return im.convert("RGB")
+    if mode in ("RGB", "CMYK") and im.info.get("icc_profile"):
+        converted = _to_srgb(im)
+        if converted is not None:
+            return converted
+    if mode in _ALPHA_MODES:
+        return _over_white(im.convert("RGBA"))
+    if mode == "LAB" or mode == "HSV" or mode == "YCbCr" or mode == "CMYK":
+        return im.convert("RGB")
+    if mode == "RGB":
+        return im.copy()
+    return im.convert("RGB")
+
+
+def _scaled_to_bytes(values: np.ndarray) -> np.ndarray:
+    """16-bit, 32-bit or float samples mapped onto 0..255 by their nominal range."""
+    data = values.astype(np.float64)
+    finite = data[np.isfinite(data)]
+    if finite.size == 0:
+        return np.zeros(values.shape, np.uint8)
+    low, high = float(finite.min()), float(finite.max())
+    if values.dtype.kind == "f":
+        scale = 255.0 if low >= 0.0 and high <= 1.0 else None
+    elif low >= 0 and high <= 255 and values.dtype.itemsize > 2:
+        scale = 1.0
+    elif low >= 0 and high <= 65535:
+        scale = 255.0 / 65535.0
+    else:
+        scale = None
+    if scale is None:
+        data = (data - low) * (255.0 / (high - low)) if high > low else np.zeros_like(data)
+    else:
+        data = data * scale
+    data = np.nan_to_num(data, nan=0.0, posinf=255.0, neginf=0.0)
+    return np.clip(np.rint(data), 0, 255).astype(np.uint8)
+
+
+def _over_white(rgba: Image.Image) -> Image.Image:
+    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(background, rgba).convert("RGB")
+
+
+def _to_srgb(im: Image.Image) -> Image.Image | None:
+    """The image converted from its embedded ICC profile to sRGB, or None if that fails."""
+    try:
+        from PIL import ImageCms
+
+        source = ImageCms.ImageCmsProfile(io.BytesIO(im.info["icc_profile"]))
+        if im.mode == "RGB" and "srgb" in ImageCms.getProfileDescription(source).lower():
+            return None
+        target = ImageCms.createProfile("sRGB")
+        result = ImageCms.profileToProfile(im, source, target, outputMode="RGB")
+    except Exception:
+        return None
+    return result if isinstance(result, Image.Image) else None

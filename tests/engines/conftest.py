@@ -1,0 +1,33 @@
+"""Tiny random-weight Stable Diffusion models, built once per test session."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.engines.tiny_sd import build_tiny_controlnet, build_tiny_lora, build_tiny_sd
+
+
+@pytest.fixture(scope="session")
+def tiny_sd(tmp_path_factory) -> str:
+    """A StableDiffusionPipeline folder (safetensors) with tiny random weights."""
+    return str(build_tiny_sd(tmp_path_factory.mktemp("tiny-sd")))
+
+
+@pytest.fixture(scope="session")
+def tiny_controlnets(tmp_path_factory) -> dict[str, str]:
+    """Two tiny ControlNet folders with different weights, for canny and seg."""
+    root = tmp_path_factory.mktemp("tiny-controlnets")
+    return {"canny": str(build_tiny_controlnet(root / "canny", seed=3)),
+            "seg": str(build_tiny_controlnet(root / "seg", seed=5))}
+
+
+@pytest.fixture(scope="session")
+def tiny_lora(tmp_path_factory) -> str:
+    """A diffusers-format LoRA .safetensors for the tiny UNet."""
+    return str(build_tiny_lora(tmp_path_factory.mktemp("tiny-lora"), seed=4))
+
+
+@pytest.fixture(scope="session")
+def tiny_lcm_lora(tmp_path_factory) -> str:
+    """Stands in for the LCM-LoRA (same format, other weights)."""
+    return str(build_tiny_lora(tmp_path_factory.mktemp("tiny-lcm-lora"), seed=6))

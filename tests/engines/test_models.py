@@ -1,0 +1,117 @@
+"""The model registry and the one offline, safetensors-only loading path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from albumstudio.core.errors import InputError
+from albumstudio.engines.models import (
+    MODELS,
+    is_installed,
+    load_pretrained,
+    model_info,
+    resolve_lora,
+    safetensors_is_complete,
+)
+
+
+def one_sentence(message: str) -> bool:
+    return message.endswith(".") and message.count(". ") == 0 and "Error" not in message
+
+
+def test_registry_lists_each_model_once_with_a_licence():
+    ids = [m.id for m in MODELS]
+    assert len(ids) == len(set(ids))
+    for wanted in ("stable-diffusion-v1-5/stable-diffusion-v1-5",
+                   "lllyasviel/control_v11p_sd15_canny", "lllyasviel/control_v11p_sd15_seg",
+                   "latent-consistency/lcm-lora-sdv1-5", "Salesforce/blip-image-captioning-base",
+                   "nvidia/segformer-b0-finetuned-ade-512-512", "facebook/musicgen-small"):
+        info = model_info(wanted)
+        assert info is not None and info.license and info.url.startswith("https://")
+        assert info.size_mb > 0
+    assert "CC-BY-NC" in model_info("facebook/musicgen-small").license
+
+
+def test_importing_the_engines_does_not_import_torch():
+    code = ("import sys, albumstudio.engines.models, albumstudio.engines.device, "
+            "albumstudio.engines.diffusion_cover; "
+            "sys.exit(int(any(m in sys.modules for m in ('torch', 'diffusers', 'transformers'))))")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_a_local_folder_loads_and_counts_as_installed(tiny_sd):
+    from diffusers import UNet2DConditionModel
+
+    unet = load_pretrained(UNet2DConditionModel, tiny_sd, "the test UNet", subfolder="unet")
+    assert unet.config.cross_attention_dim == 16
+    assert is_installed(tiny_sd)
+    assert not is_installed(str(Path(tiny_sd) / "missing"))
+    assert not is_installed("nobody/not-in-the-cache")
+
+
+def test_a_hub_id_missing_from_the_cache_is_not_installed():
+    from diffusers import ControlNetModel
+
+    with pytest.raises(InputError) as caught:
+        load_pretrained(ControlNetModel, "nobody/not-in-the-cache", "the canny ControlNet")
+    message = str(caught.value)
+    assert "is not installed" in message and "model manager" in message
+    assert one_sentence(message)
+
+
+def test_pickle_weights_truncated_files_and_missing_configs_are_explained(tiny_sd, tmp_path):
+    from diffusers import ControlNetModel, UNet2DConditionModel
+
+    pickled = Path(shutil.copytree(Path(tiny_sd) / "unet", tmp_path / "pickled"))
+    unet = UNet2DConditionModel.from_pretrained(pickled)
+    (pickled / "diffusion_pytorch_model.safetensors").unlink()
+    unet.save_pretrained(pickled, safe_serialization=False)
+    truncated = Path(shutil.copytree(Path(tiny_sd) / "unet", tmp_path / "truncated"))
+    weights = truncated / "diffusion_pytorch_model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-100])
+    no_config = Path(shutil.copytree(Path(tiny_sd) / "unet", tmp_path / "no-config"))
+    (no_config / "config.json").unlink()
+
+    cases = {pickled: "unsafe pickle (.bin)", truncated: "incomplete or damaged",
+             no_config: "missing a config file"}
+    for folder, words in cases.items():
+        with pytest.raises(InputError) as caught:
+            load_pretrained(UNet2DConditionModel, str(folder), "the test UNet")
+        assert words in str(caught.value) and one_sentence(str(caught.value)), folder
+    assert not safetensors_is_complete(weights)
+    assert safetensors_is_complete(Path(tiny_sd) / "unet" / "diffusion_pytorch_model.safetensors")
+    # keyword arguments override the defaults (a caller may opt into .bin deliberately)
+    assert load_pretrained(UNet2DConditionModel, str(pickled), "x", use_safetensors=False)
+    with pytest.raises(InputError):
+        load_pretrained(ControlNetModel, str(tmp_path / "nowhere"), "the canny ControlNet")
+
+
+def test_resolve_lora_accepts_safetensors_only(tiny_lora, tmp_path):
+    assert resolve_lora(tiny_lora, "the style LoRA") == Path(tiny_lora)
+    assert resolve_lora(str(Path(tiny_lora).parent), "the style LoRA") == Path(tiny_lora)
+    for name in ("style.ckpt", "style.pt", "style.bin"):
+        with pytest.raises(InputError) as caught:
+            resolve_lora(str(tmp_path / name), "the style LoRA")
+        assert ".safetensors" in str(caught.value) and one_sentence(str(caught.value))
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(Path(tiny_lora).read_bytes()[:50])
+    with pytest.raises(InputError) as caught:
+        resolve_lora(str(broken), "the style LoRA")
+    assert "incomplete or damaged" in str(caught.value)
+    with pytest.raises(InputError) as caught:
+        resolve_lora("nobody/no-such-lora", "the LCM-LoRA")
+    assert "is not installed" in str(caught.value)
+
+
+def test_a_folder_with_a_model_index_is_installed(tmp_path):
+    folder = tmp_path / "pipe"
+    folder.mkdir()
+    assert not is_installed(str(folder))
+    (folder / "model_index.json").write_text(json.dumps({"_class_name": "X"}))
+    assert is_installed(str(folder))

@@ -1,0 +1,129 @@
+"""The cover workflow driven as a person would: drop a photo, crop it, generate, see the result."""
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QThread
+
+from albumstudio.core.cover import CropBox
+from albumstudio.engines.diffusion_cover import DiffusionCoverEngine
+from albumstudio.store.paths import default_paths
+from albumstudio.ui.main_window import MainWindow
+from tests.engines.tiny_sd import build_tiny_controlnet, build_tiny_sd
+from tests.ui.test_main_window import drop
+
+
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tiny-models")
+    return str(build_tiny_sd(root / "sd")), str(build_tiny_controlnet(root / "canny", seed=3))
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(default_paths().ensure())
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.shutdown()
+
+
+def photo(path, size=(320, 240)):
+    arr = np.zeros((size[1], size[0], 3), np.uint8)
+    arr[:, :, 0] = np.linspace(0, 255, size[0], dtype=np.uint8)[None, :]
+    arr[60:180, 100:220] = (240, 240, 240)
+    Image.fromarray(arr).save(path)
+    return path
+
+
+def load_photo(window, qtbot, path):
+    with qtbot.waitSignal(window.reference.image_changed, timeout=20000):
+        drop(window, [path], pos=(200, 500))
+    assert window.reference.size == (320, 240)
+
+
+def test_drop_crop_generate_with_previews_then_the_result(window, qtbot, tmp_path, tiny_models):
+    sd, canny = tiny_models
+    load_photo(window, qtbot, photo(tmp_path / "photo.png"))
+    window.reference.set_crop(CropBox(80, 20, 200))
+    assert window.reference.crop == CropBox(80, 20, 200)
+
+    panel = window.cover_panel
+    panel.engine.setCurrentIndex(panel.engine.findData("diffusion"))
+    panel.model.setText(sd)
+    panel.size.setMinimum(64)  # the tiny model is only fast at tiny sizes
+    panel.size.setValue(64)
+    panel.steps.setValue(3)
+    panel.seed.setValue(7)
+    window.cover.update_settings(controlnets=(("canny", canny),))
+    window.cover.worker._diffusion = DiffusionCoverEngine(min_side=64)
+
+    main = QThread.currentThread()
+    previews, threads = [], []
+
+    def on_preview(p):
+        previews.append(p)
+        threads.append(QThread.currentThread() == main)
+
+    window.cover.preview.connect(on_preview)
+    window.cover.progress.connect(lambda *_: threads.append(QThread.currentThread() == main))
+    with qtbot.waitSignal(window.cover.result, timeout=120000) as done:
+        panel.generate_button.click()
+    outcome = done.args[0]
+    assert [p.step for p in previews] == [1, 2, 3] and previews[-1].preview.shape[2] == 3
+    assert threads and all(threads)
+    request = outcome.result.request
+    assert request.crop == CropBox(80, 20, 200) and request.image_path.endswith("photo.png")
+    assert [c.kind for c in request.conditions] == ["canny"]
+    assert outcome.result.images[0].width == 64 and outcome.items[0].seed == 7
+    assert window.canvas.mode == "cover"
+    qtbot.waitUntil(lambda: window.history.list.count() == 1, timeout=5000)
+    assert window.save_cover_action.isEnabled()
+    assert "Made 1 cover" in panel.status.text()
+
+
+def test_design_cover_lands_in_history_and_survives_a_restart(window, qtbot, tmp_path):
+    load_photo(window, qtbot, photo(tmp_path / "photo.png"))
+    panel = window.cover_panel
+    panel.size.setValue(512)
+    panel.variants.setValue(2)
+    with qtbot.waitSignal(window.cover.result, timeout=60000) as done:
+        panel.generate_button.click()
+    outcome = done.args[0]
+    assert [i.seed for i in outcome.result.images] == [0, 1]
+    qtbot.waitUntil(lambda: window.history.list.count() == 2, timeout=5000)
+    window.shutdown()
+    again = MainWindow(default_paths().ensure())
+    qtbot.addWidget(again)
+    try:
+        assert again.history.list.count() == 2
+    finally:
+        again.shutdown()
+
+
+def test_a_missing_model_says_so_in_one_sentence(window, qtbot, tmp_path):
+    panel = window.cover_panel
+    panel.engine.setCurrentIndex(panel.engine.findData("diffusion"))
+    panel.model.setText(str(tmp_path / "no-such-model"))
+    panel.size.setValue(256)
+    with qtbot.waitSignal(window.cover.failed, timeout=60000) as failed:
+        panel.generate_button.click()
+    message = failed.args[0]
+    assert "\n" not in message and "Traceback" not in message
+    assert window.banner.isVisible() and window.banner.text() == message
+    assert window.history.list.count() == 0
+
+
+def test_cancel_while_queued_and_closing_joins_the_queue(window, qtbot):
+    panel = window.cover_panel
+    panel.size.setValue(3000)
+    cancelled = []
+    window.cover.cancelled.connect(lambda: cancelled.append(True))
+    panel.generate_button.click()
+    panel.generate_button.click()
+    assert window.model_queue.pending() == 2
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: window.model_queue.pending() == 0, timeout=30000)
+    assert cancelled
