@@ -17,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,8 +73,8 @@ def measure() -> dict:
         base = CoverRequest(engine="diffusion", prompt="a neon city at night, album cover",
                             image_path=_reference(Path(folder)), size=SIDE, seed=11,
                             conditions=(Condition("canny"),), device="cuda")
-        lcm = CoverRequest(**{**base.__dict__, "lcm": True, "steps": 20})  # 4 steps in LCM
-        unipc = CoverRequest(**{**base.__dict__, "scheduler": "unipc", "steps": 20})
+        lcm = replace(base, lcm=True, steps=20)  # the default 20 steps become 4 in LCM mode
+        unipc = replace(base, scheduler="unipc", steps=20)
 
         warm_up = DiffusionCoverEngine()
         started = time.perf_counter()

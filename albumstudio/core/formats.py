@@ -1,4 +1,4 @@
-"""The audio file types AlbumStudio opens (the one list; decoding and the UI both use it)."""
+"""The file types AlbumStudio opens: audio tracks and reference images (the one list of each)."""
 
 # extensions libsndfile reads itself; everything else goes to PyAV first
 SOUNDFILE_EXTENSIONS = frozenset({
@@ -18,10 +18,10 @@ def has_audio_extension(path: str) -> bool:
     return dot != -1 and path[dot:].lower() in AUDIO_EXTENSIONS
 
 
-# reference pictures: what Pillow reads here (HEIC/AVIF only with the optional pillow-heif plugin)
+# reference pictures (HEIC needs the optional pillow-heif plugin; AVIF needs Pillow's codec)
 IMAGE_EXTENSIONS = frozenset({
-    ".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic",
-    ".heif", ".avif",
+    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".apng", ".webp", ".gif", ".bmp", ".tif", ".tiff",
+    ".heic", ".heif", ".avif",
 })
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import io
 import os
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -40,6 +41,7 @@ _SYSTEM_FALLBACKS = (
     "C:/Windows/Fonts/arialuni.ttf",
     "C:/Windows/Fonts/seguisym.ttf",
 )
+_PROBE_LOCK = threading.Lock()  # one shared probe font per file: render with it one at a time
 _SYSTEM_GLOBS = ("/usr/share/fonts/**/Noto*CJK*.tt[cf]", "/usr/share/fonts/**/Noto*CJK*.otf")
 
 
@@ -108,8 +110,9 @@ def has_glyph(file: str, char: str) -> bool:
     """Whether the font draws ``char`` with a glyph of its own (not the missing-glyph box)."""
     if char.isspace() or not char.isprintable():
         return True
-    font, missing = _probe(file)
-    return _glyph_image(font, char) != missing
+    with _PROBE_LOCK:
+        font, missing = _probe(file)
+        return _glyph_image(font, char) != missing
 
 
 def missing_chars(file: str, text: str) -> int:

@@ -133,12 +133,19 @@ def _weight_files(folder: Path) -> list[Path]:
             and (p.suffix == ".safetensors" or p.suffix in UNSAFE_WEIGHT_SUFFIXES)]
 
 
+def install_hint(id_or_path: str, local: str = "a local model folder") -> str:
+    """What the artist can do when a model is missing (there is no download inside the app yet)."""
+    if _looks_like_hub_id(id_or_path):
+        return (f"download it once with `hf download {id_or_path}` (it goes to your Hugging Face "
+                f"cache, AlbumStudio then works offline) or choose {local}")
+    return f"that path does not exist; choose {local}"
+
+
 def diagnose(id_or_path: str, what: str, subfolder: str | None = None) -> str | None:
     """One sentence naming what is wrong with the model's files, or None if nothing is found."""
     folder = cached_folder(id_or_path, subfolder)
     if folder is None or not folder.exists():
-        return (f"{what.capitalize()} ({id_or_path}) is not installed: download it in the "
-                "model manager or pass a local folder.")
+        return f"{what.capitalize()} ({id_or_path}) is not installed: {install_hint(id_or_path)}."
     weights = _weight_files(folder)
     damaged = [p for p in weights if p.suffix == ".safetensors" and not safetensors_is_complete(p)]
     if damaged:
@@ -172,7 +179,7 @@ def _message_from_text(text: str, id_or_path: str, what: str) -> str:
         return (f"The folder for {what} ({id_or_path}) has no config file: "
                 "pass the model's full folder or download it again.")
     return (f"{what.capitalize()} ({id_or_path}) could not be loaded: check the folder "
-            "or download it again in the model manager.")
+            "or download it again.")
 
 
 def load_pretrained(cls: Any, id_or_path: str, what: str, **kwargs: Any) -> Any:
@@ -230,8 +237,8 @@ def resolve_lora(id_or_path: str, what: str) -> Path:
                 found = Path(cached)
                 break
     if found is None:
-        raise InputError(f"{what.capitalize()} ({id_or_path}) is not installed: download it in "
-                         "the model manager or pass a local .safetensors file.")
+        raise InputError(f"{what.capitalize()} ({id_or_path}) is not installed: "
+                         f"{install_hint(id_or_path, 'a local .safetensors file')}.")
     if not safetensors_is_complete(found):
         raise InputError(f"The LoRA file {found.name} of {what} is incomplete or damaged: "
                          "download it again.")

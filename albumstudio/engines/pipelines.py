@@ -157,14 +157,15 @@ class PipelineCache:
         self.preset = preset
 
     def set_scheduler(self, name: str) -> None:
-        """Give the current pipeline a fresh scheduler of kind ``name`` from the model's config."""
+        """Give the current pipeline a scheduler of kind ``name`` made from the model's config."""
         import diffusers
 
         if name not in SCHEDULER_CLASSES:
             raise InputError(f"Unknown scheduler '{name}': use one of "
                              f"{', '.join(SCHEDULER_CLASSES)}.")
         scheduler_class = getattr(diffusers, SCHEDULER_CLASSES[name])
-        self.pipeline.scheduler = scheduler_class.from_config(self._scheduler_config)
+        if type(self.pipeline.scheduler) is not scheduler_class:  # reused, as diffusers does
+            self.pipeline.scheduler = scheduler_class.from_config(self._scheduler_config)
 
     def set_adapters(self, adapters: tuple[Adapter, ...]) -> None:
         """Load (only if changed) and activate exactly these LoRA adapters."""

@@ -1,4 +1,4 @@
-"""The ADE20K colour palette: ControlNet seg was trained on maps coloured with exactly these 150 colours."""
+"""The ADE20K colour palette: ControlNet seg was trained on maps in exactly these 150 colours."""
 
 from __future__ import annotations
 
@@ -40,5 +40,12 @@ ADE20K_PALETTE.setflags(write=False)
 
 def colorize(labels: np.ndarray) -> Image.Image:
     """An (H, W) array of class numbers 0–149 as the RGB map ControlNet seg expects."""
-    index = np.clip(np.asarray(labels, dtype=np.int64), 0, len(ADE20K_PALETTE) - 1)
+    index = np.asarray(labels)
+    if index.ndim != 2 or index.size == 0:
+        raise ValueError(f"labels must be a non-empty (H, W) array, not shape {index.shape}")
+    if index.dtype.kind not in "iu":
+        raise ValueError(f"labels must be integers, not {index.dtype}")
+    if index.min() < 0 or index.max() >= len(ADE20K_PALETTE):
+        raise ValueError(f"labels must lie in 0..{len(ADE20K_PALETTE) - 1}, "
+                         f"not {index.min()}..{index.max()}")
     return Image.fromarray(ADE20K_PALETTE[index], "RGB")

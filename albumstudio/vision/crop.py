@@ -7,28 +7,37 @@ from PIL import Image
 from albumstudio.core.cover import CropBox
 
 MIN_CROP = 16
+REDUCING_GAP = 3.0  # Pillow first shrinks by whole factors, then Lanczos: fast and still sharp
 
 
 def default_crop(width: int, height: int) -> CropBox:
-    """The largest centred square."""
-    side = max(1, min(width, height))
-    return CropBox((width - side) // 2, (height - side) // 2, side)
+    """The largest square, centred."""
+    side = max(1, min(int(width), int(height)))
+    return CropBox((int(width) - side) // 2, (int(height) - side) // 2, side)
 
 
 def clamp_crop(crop: CropBox, width: int, height: int) -> CropBox:
-    """The same crop kept inside the picture, at least ``MIN_CROP`` and at most the short side."""
+    """The crop moved inside the picture, its side between ``MIN_CROP`` and the short side.
+
+    A picture whose short side is below ``MIN_CROP`` gets a crop of that short side.
+    """
+    width, height = int(width), int(height)
     limit = max(1, min(width, height))
-    side = int(min(max(crop.size, min(MIN_CROP, limit)), limit))
-    left = int(min(max(crop.left, 0), width - side))
-    top = int(min(max(crop.top, 0), height - side))
-    return CropBox(left, top, side)
+    side = min(max(int(round(crop.size)), MIN_CROP), limit)
+    left = min(max(int(round(crop.left)), 0), width - side)
+    top = min(max(int(round(crop.top)), 0), height - side)
+    return CropBox(max(0, left), max(0, top), side)
 
 
 def apply_crop(img: Image.Image, crop: CropBox | None, size: int) -> Image.Image:
-    """Cut the square and resize it to ``size``×``size`` (Lanczos)."""
-    box = clamp_crop(crop, img.width, img.height) if crop else default_crop(img.width, img.height)
+    """The square ``crop`` (None: the centred one) resized to ``size``×``size`` with Lanczos."""
+    size = int(size)
+    if size < 1:
+        raise ValueError(f"output size must be at least 1 pixel, not {size}")
+    box = (default_crop(*img.size) if crop is None else clamp_crop(crop, *img.size))
     region = (box.left, box.top, box.left + box.size, box.top + box.size)
+    square = img.crop(region)  # resampling sees only the crop: no bleed from outside it
     if box.size == size:
-        return img.crop(region)
-    return img.resize((size, size), Image.Resampling.LANCZOS, box=region,
-                      reducing_gap=3.0 if box.size > 2 * size else None)
+        return square
+    return square.resize((size, size), Image.Resampling.LANCZOS,
+                         reducing_gap=REDUCING_GAP if box.size >= 2 * size else None)

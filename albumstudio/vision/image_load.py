@@ -34,38 +34,44 @@ _TRANSPOSE_FOR_ORIENTATION = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs",
-                b"mif1", b"msf1", b"mif2"}
-_AVIF_BRANDS = {b"avif", b"avis"}
-_ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
+_HEVC_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm",
+                          b"hevs"})
+_HEIF_GENERIC_BRANDS = frozenset({b"mif1", b"msf1", b"mif2"})
+_AVIF_BRANDS = frozenset({b"avif", b"avis"})
+_HIGH_BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I", "F"})
+_READABLE = "JPEG, PNG, WebP, GIF, BMP or TIFF"
+# raster formats whose Pillow decoders are built in and self-contained (EPS, for one, would
+# hand the file to Ghostscript); HEIF exists only once pillow-heif registers it
+PILLOW_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "DIB", "TIFF", "ICO", "TGA",
+                  "PPM", "JPEG2000", "AVIF", "HEIF")
 _EXPORT_HINT = "export the photo as JPEG or PNG"
-
-
-def _quoted(path: str) -> str:
-    name = "".join(c if c.isprintable() else "?" for c in display_name(path))
-    return f"'{name}'"
+_MAGIC_KINDS = (
+    (b"%PDF", "a PDF document"), (b"%!PS", "a PostScript or EPS drawing"), (b"PK\x03\x04", "a ZIP archive or office document"),
+    (b"ID3", "an MP3 audio file"), (b"\xff\xfb", "an MP3 audio file"),
+    (b"fLaC", "a FLAC audio file"), (b"OggS", "an Ogg audio file"),
+    (b"\x1a\x45\xdf\xa3", "a video file"),
+)
+_IMAGE_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")
 
 
 def load_image(path: str | os.PathLike[str], *, max_pixels: int = DEFAULT_MAX_PIXELS,
                ) -> Image.Image:
-    """The picture at ``path`` as a fully loaded RGB image, upright, with no metadata.
+    """The picture at ``path`` as a fully loaded, upright RGB image with no metadata.
 
     Raises InputError (one sentence) for a missing, empty, unreadable, damaged, oversized or
-    too-small file, and for formats that need a plugin that is not installed.
+    too-small file, and for formats that need a plugin that is not installed. The pixel limit
+    is checked from the header, before any pixels are decoded.
     """
     text_path = os.fspath(path)
     with _opened(text_path, max_pixels) as im:
-        orientation = _orientation(im)
         try:
             im.load()
+            orientation = _orientation(im)
             rgb = _to_rgb(im)
-        except InputError:
-            raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _bomb_error(text_path, im.size, max_pixels, exc) from None
         except MemoryError:
-            raise InputError(f"{_quoted(text_path)} is too large to open with the memory "
-                             "available; use a smaller image.") from None
+            raise _out_of_memory(text_path) from None
         except Exception:
             raise _damaged(text_path) from None
     transpose = _TRANSPOSE_FOR_ORIENTATION.get(orientation)
@@ -77,13 +83,27 @@ def load_image(path: str | os.PathLike[str], *, max_pixels: int = DEFAULT_MAX_PI
 
 def image_info(path: str | os.PathLike[str], *, max_pixels: int = DEFAULT_MAX_PIXELS,
                ) -> tuple[int, int]:
-    """``(width, height)`` of the upright picture, read from its header (same errors as load)."""
+    """``(width, height)`` of the upright picture, read from its header (same errors as load).
+
+    A PNG whose EXIF comes after its pixel data is taken as unrotated (reading it would mean
+    decoding the whole picture).
+    """
     text_path = os.fspath(path)
     with _opened(text_path, max_pixels) as im:
         width, height = im.size
-        if _orientation(im) in (5, 6, 7, 8):
+        exif_after_pixels = im.format == "PNG" and "exif" not in im.info
+        if not exif_after_pixels and _orientation(im) in (5, 6, 7, 8):
             width, height = height, width
     return width, height
+
+
+@contextmanager
+def _quiet_decoding() -> Iterator[None]:
+    """Pillow's size warning (we check the size ourselves) and its EXIF grumbles stay silent."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        yield
 
 
 @contextmanager
@@ -91,28 +111,29 @@ def _opened(path: str, max_pixels: int) -> Iterator[Image.Image]:
     _check_file(path)
     head = _read_head(path)
     _check_kind(path, head)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(path)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _bomb_error(path, None, max_pixels, exc) from None
-    except UnidentifiedImageError:
-        raise _not_an_image(path, head) from None
-    except PermissionError:
-        raise _permission_error(path) from None
-    except FileNotFoundError:
-        raise _missing(path) from None
-    except MemoryError:
-        raise InputError(f"{_quoted(path)} is too large to open with the memory available; "
-                         "use a smaller image.") from None
-    except Exception:
-        raise _damaged(path) from None
-    with im:
-        _check_size(path, im, max_pixels)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+    with _quiet_decoding():
+        try:
+            im = Image.open(path, formats=_available_formats())
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _bomb_error(path, None, max_pixels, exc) from None
+        except UnidentifiedImageError:
+            raise _not_an_image(path, head) from None
+        except PermissionError:
+            raise _permission_error(path) from None
+        except FileNotFoundError:
+            raise _missing(path) from None
+        except MemoryError:
+            raise _out_of_memory(path) from None
+        except Exception:
+            raise _damaged(path) from None
+        with im:
+            _check_size(path, im, max_pixels)
             yield im
+
+
+def _available_formats() -> list[str]:
+    Image.init()
+    return [name for name in PILLOW_FORMATS if name in Image.OPEN]
 
 
 def _check_file(path: str) -> None:
@@ -150,16 +171,28 @@ def _check_kind(path: str, head: bytes) -> None:
         raise InputError(f"{_quoted(path)} is a vector drawing (SVG); export it as a PNG and "
                          "choose that instead.")
     brands = _ftyp_brands(head)
-    if not brands:
-        return
-    if brands & _AVIF_BRANDS and brands[0] not in _HEVC_BRANDS if False else (
-            brands & _AVIF_BRANDS and not brands & _HEVC_BRANDS):
-        pass
+    if brands & _AVIF_BRANDS and not brands & _HEVC_BRANDS:
+        if not _avif_supported() and not _register_heif():
+            raise InputError(f"{_quoted(path)} is an AVIF image, which this installation cannot "
+                             f"read; {_EXPORT_HINT} and choose that instead.")
+    elif brands & (_HEVC_BRANDS | _HEIF_GENERIC_BRANDS):
+        if not _register_heif():
+            raise InputError(f"{_quoted(path)} is a HEIC/HEIF photo, which needs the optional "
+                             f"pillow-heif plugin; install it, or {_EXPORT_HINT}.")
+
+
+def _ftyp_brands(head: bytes) -> frozenset[bytes]:
+    """The major and compatible brands of an ISO media file (HEIC, AVIF, MP4), else empty."""
+    if len(head) < 16 or head[4:8] != b"ftyp":
+        return frozenset()
+    box_end = min(int.from_bytes(head[0:4], "big"), len(head))
+    compatible = (head[i:i + 4] for i in range(16, box_end - 3, 4))
+    return frozenset({head[8:12], *compatible})
+
+
 def _looks_like_svg(head: bytes) -> bool:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if text.startswith(b"\x1f\x8b"):  # gzip: an .svgz file is the only likely one
-        return False
-    return text.startswith((b"<svg", b"<?xml", b"<!doctype svg")) and b"<svg" in text
+    return text.startswith((b"<svg", b"<?xml", b"<!doctype svg", b"<!--")) and b"<svg" in text
 
 
 def _avif_supported() -> bool:
@@ -174,9 +207,7 @@ def _avif_supported() -> bool:
 def _register_heif() -> bool:
     try:
         import pillow_heif  # type: ignore[import-not-found]
-    except Exception:
-        return False
-    try:
+
         pillow_heif.register_heif_opener()
     except Exception:
         return False
@@ -196,20 +227,31 @@ def _bomb_error(path: str, size: tuple[int, int] | None, max_pixels: int,
                 exc: BaseException | None) -> InputError:
     pixels = size[0] * size[1] if size else None
     limit = max_pixels
-    if exc is not None:
+    if exc is not None:  # Pillow's own limit: "Image size (N pixels) exceeds limit of M pixels"
         numbers = [int(n) for n in re.findall(r"\d+", str(exc))]
         if pixels is None and numbers:
             pixels = numbers[0]
         if len(numbers) >= 2:
             limit = min(limit, numbers[1])
-    size_text = f"is {_megapixels(pixels)} megapixels" if pixels else "is too large"
+    size_text = f"is {_megapixels(pixels)}" if pixels else "is too large"
     return InputError(f"{_quoted(path)} {size_text}, more than the limit of "
-                      f"{_megapixels(limit)} megapixels; use a smaller image.")
+                      f"{_megapixels(limit)}; use a smaller image.")
 
 
 def _megapixels(pixels: int) -> str:
     value = pixels / 1_000_000
-    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".rstrip("0").rstrip(".")
+    if value >= 10:
+        text = f"{value:.0f}"
+    elif value >= 1:
+        text = f"{value:.1f}".removesuffix(".0")
+    else:
+        text = f"{value:.2g}"
+    return f"{text} megapixel" + ("" if text == "1" else "s")
+
+
+def _quoted(path: str) -> str:
+    name = "".join(c if c.isprintable() else "?" for c in display_name(path))
+    return f"'{name}'"
 
 
 def _missing(path: str) -> InputError:
@@ -222,56 +264,58 @@ def _permission_error(path: str) -> InputError:
                       "open it; check its permissions or copy it to a folder you own.")
 
 
+def _out_of_memory(path: str) -> InputError:
+    return InputError(f"{_quoted(path)} is too large to open with the memory available; use a "
+                      "smaller image.")
+
+
 def _damaged(path: str) -> InputError:
-    return InputError(f"{_quoted(path)} is damaged or incomplete and cannot be read; "
-                      f"{_EXPORT_HINT} again or choose another file.")
+    return InputError(f"{_quoted(path)} is damaged or incomplete and cannot be read; export "
+                      "the image again or choose another file.")
 
 
 def _not_an_image(path: str, head: bytes) -> InputError:
-    stripped = head.lstrip()
-    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"BM", b"II*\x00",
-                        b"MM\x00*")):
+    if head.startswith(_IMAGE_MAGICS) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
         return _damaged(path)
-    kind = "a text file" if stripped and _is_text(stripped) else "something else"
-    return InputError(f"{_quoted(path)} is not an image (it looks like {kind}); choose a JPEG, "
-                      "PNG, WebP, GIF, BMP or TIFF file.")
+    kind = next((k for magic, k in _MAGIC_KINDS if head.startswith(magic)), None)
+    if kind is None and head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        kind = "a WAV audio file"
+    if kind is None and _ftyp_brands(head):
+        kind = "an audio or video file"
+    if kind is None:
+        kind = "a text file" if _is_text(head) else "something else"
+    return InputError(f"{_quoted(path)} is not an image (it looks like {kind}); choose a "
+                      f"{_READABLE} file.")
 
 
 def _is_text(data: bytes) -> bool:
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return True
+    return all(c.isprintable() or c in "\r\n\t" for c in text)
 
 
 def _orientation(im: Image.Image) -> int:
     """The EXIF orientation (1 when absent or unreadable: a bad EXIF never fails the load)."""
     try:
-        value = im.getexif().get(_ORIENTATION_TAG, 1)
-        return int(value) if int(value) in _TRANSPOSE_FOR_ORIENTATION else 1
+        value = int(im.getexif().get(_ORIENTATION_TAG, 1))
     except Exception:
         return 1
+    return value if value in _TRANSPOSE_FOR_ORIENTATION else 1
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:
-    mode = im.mode
-    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+    if im.mode in _HIGH_BIT_MODES:
         return Image.fromarray(_scaled_to_bytes(np.asarray(im))).convert("RGB")
-    if mode == "P" or mode == "1" or mode == "L":
-        if mode == "P" and im.has_transparency_data:
-            return _over_white(im.convert("RGBA"))
-        return im.convert("RGB")
-    if mode in ("RGB", "CMYK") and im.info.get("icc_profile"):
+    if im.mode in ("RGB", "CMYK") and im.info.get("icc_profile"):
         converted = _to_srgb(im)
         if converted is not None:
             return converted
-    if mode in _ALPHA_MODES:
-        return _over_white(im.convert("RGBA"))
-    if mode == "LAB" or mode == "HSV" or mode == "YCbCr" or mode == "CMYK":
-        return im.convert("RGB")
-    if mode == "RGB":
+    if im.mode == "RGB" and not im.has_transparency_data:
         return im.copy()
+    if im.has_transparency_data and im.mode != "CMYK":
+        return _over_white(im.convert("RGBA"))
     return im.convert("RGB")
 
 
@@ -282,14 +326,13 @@ def _scaled_to_bytes(values: np.ndarray) -> np.ndarray:
     if finite.size == 0:
         return np.zeros(values.shape, np.uint8)
     low, high = float(finite.min()), float(finite.max())
-    if values.dtype.kind == "f":
-        scale = 255.0 if low >= 0.0 and high <= 1.0 else None
+    scale: float | None = None
+    if values.dtype.kind == "f" and low >= 0.0 and high <= 1.0:
+        scale = 255.0
     elif low >= 0 and high <= 255 and values.dtype.itemsize > 2:
         scale = 1.0
     elif low >= 0 and high <= 65535:
         scale = 255.0 / 65535.0
-    else:
-        scale = None
     if scale is None:
         data = (data - low) * (255.0 / (high - low)) if high > low else np.zeros_like(data)
     else:
@@ -311,8 +354,8 @@ def _to_srgb(im: Image.Image) -> Image.Image | None:
         source = ImageCms.ImageCmsProfile(io.BytesIO(im.info["icc_profile"]))
         if im.mode == "RGB" and "srgb" in ImageCms.getProfileDescription(source).lower():
             return None
-        target = ImageCms.createProfile("sRGB")
-        result = ImageCms.profileToProfile(im, source, target, outputMode="RGB")
+        result = ImageCms.profileToProfile(im, source, ImageCms.createProfile("sRGB"),
+                                           outputMode="RGB")
     except Exception:
         return None
     return result if isinstance(result, Image.Image) else None

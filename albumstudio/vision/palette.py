@@ -7,18 +7,24 @@ fixed threshold on a measured figure, so the UI can say why it is there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
 
 THUMB_SIDE = 96
+KMEANS_ROUNDS = 30
 MERGE_DISTANCE = 12.0  # Lab ΔE below which two cluster centres are one colour
+MIN_NAMED_SHARE = 0.08  # a colour covering less of the picture is not named
+MAX_NAMES = 3
 
+# (upper bound, word): the first bound above the figure gives the word
 BRIGHTNESS_WORDS = ((0.22, "dark"), (0.40, "dim"), (0.62, "balanced"), (0.80, "bright"),
-                    (9.0, "luminous"))
-CONTRAST_WORDS = ((0.12, "soft"), (0.24, "moderate-contrast"), (9.0, "high-contrast"))
-SATURATION_WORDS = ((0.08, "monochrome"), (0.25, "muted"), (0.50, "natural"), (9.0, "vivid"))
+                    (float("inf"), "luminous"))
+CONTRAST_WORDS = ((0.10, "soft"), (0.22, "moderate-contrast"), (float("inf"), "high-contrast"))
+SATURATION_WORDS = ((0.08, "monochrome"), (0.25, "muted"), (0.50, "natural"),
+                    (float("inf"), "vivid"))
 
 NAMED_COLOURS = (
     ("black", "#101010"), ("charcoal", "#36454f"), ("grey", "#808080"), ("silver", "#c0c0c0"),
@@ -32,93 +38,122 @@ NAMED_COLOURS = (
     ("brown", "#6b4226"), ("dark brown", "#3b2314"),
 )
 
-
-def _word(value: float, table) -> str:
-    for bound, word in table:
-        if value < bound:
-            return word
-    return table[-1][1]
+_LUMA = np.array([0.299, 0.587, 0.114])  # Rec. 601 luma, as Pillow's "L" mode
+_RGB_TO_XYZ = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                        [0.0193, 0.1192, 0.9505]])
+_D65_WHITE = np.array([0.95047, 1.0, 1.08883])
 
 
 def _srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     """(N, 3) sRGB 0..255 → CIE Lab (D65)."""
-    c = rgb.astype(np.float64) / 255.0
+    c = np.asarray(rgb, dtype=np.float64) / 255.0
     c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    m = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
-    xyz = c @ m.T / np.array([0.95047, 1.0, 1.08883])
+    xyz = c @ _RGB_TO_XYZ.T / _D65_WHITE
     f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
     return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])],
                     axis=1)
 
 
-def _hex(rgb) -> str:
-    r, g, b = (int(round(float(v))) for v in rgb)
+def _hex(rgb: np.ndarray) -> str:
+    r, g, b = (int(np.clip(round(float(v)), 0, 255)) for v in rgb)
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def _rgb(hex_colour: str) -> np.ndarray:
-    return np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=np.float64)
+    text = hex_colour.lstrip("#")
+    return np.array([int(text[i:i + 2], 16) for i in (0, 2, 4)], dtype=np.float64)
 
 
 _NAMED_LAB = _srgb_to_lab(np.array([_rgb(h) for _, h in NAMED_COLOURS]))
 
 
 def colour_name(hex_colour: str) -> str:
-    """The nearest name in a small fixed table (nearest in Lab)."""
+    """The nearest name in a small fixed table (nearest in CIE Lab)."""
     lab = _srgb_to_lab(_rgb(hex_colour)[None, :])
     return NAMED_COLOURS[int(np.argmin(((_NAMED_LAB - lab) ** 2).sum(axis=1)))][0]
 
 
-def _pixels(img: Image.Image) -> np.ndarray:
-    small = img.convert("RGB")
-    small.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BILINEAR)
-    return np.asarray(small, dtype=np.float64).reshape(-1, 3)
+def _thumbnail_pixels(img: Image.Image) -> np.ndarray:
+    """(N, 3) float RGB 0..255 of a copy at most THUMB_SIDE pixels on its long side."""
+    rgb = img if img.mode == "RGB" else img.convert("RGB")
+    width, height = rgb.size
+    scale = THUMB_SIDE / max(width, height)
+    if scale < 1.0:
+        target = (max(1, round(width * scale)), max(1, round(height * scale)))
+        rgb = rgb.resize(target, Image.Resampling.BOX, reducing_gap=2.0)
+    return np.asarray(rgb, dtype=np.float64).reshape(-1, 3)
+
+
+def _squared_distances(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    return ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+
+
+def _kmeans_plus_plus(lab: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    centres = [lab[rng.integers(len(lab))]]
+    for _ in range(1, k):
+        nearest = _squared_distances(lab, np.array(centres)).min(axis=1)
+        total = nearest.sum()
+        if total <= 0:
+            break
+        centres.append(lab[rng.choice(len(lab), p=nearest / total)])
+    return np.array(centres)
+
+
+def _palette_from_pixels(rgb: np.ndarray, k: int, seed: int) -> list[tuple[str, float]]:
+    lab = _srgb_to_lab(rgb)
+    distinct = len(np.unique(np.round(lab, 1), axis=0))
+    centres = _kmeans_plus_plus(lab, max(1, min(k, distinct)), np.random.default_rng(seed))
+    for _ in range(KMEANS_ROUNDS):
+        labels = _squared_distances(lab, centres).argmin(axis=1)
+        moved = np.array([lab[labels == i].mean(axis=0) if np.any(labels == i) else centres[i]
+                          for i in range(len(centres))])
+        if np.allclose(moved, centres, atol=1e-3):
+            break
+        centres = moved
+    labels = _squared_distances(lab, centres).argmin(axis=1)
+    groups: list[tuple[np.ndarray, np.ndarray]] = []  # (lab centre, member mask), biggest first
+    for i in np.argsort(-np.bincount(labels, minlength=len(centres)), kind="stable"):
+        members = labels == i
+        if not members.any():
+            continue
+        for j, (centre, group) in enumerate(groups):
+            if np.sqrt(((centre - centres[i]) ** 2).sum()) < MERGE_DISTANCE:
+                groups[j] = (centre, group | members)
+                break
+        else:
+            groups.append((centres[i], members))
+    colours = [(_hex(rgb[members].mean(axis=0)), float(members.sum()) / len(lab))
+               for _, members in groups]
+    return sorted(colours, key=lambda colour: (-colour[1], colour[0]))
 
 
 def dominant_palette(img: Image.Image, k: int = 5, seed: int = 0) -> list[tuple[str, float]]:
-    """Up to ``k`` ('#rrggbb', share) colours, largest share first (k-means++ in Lab)."""
-    rgb = _pixels(img)
-    lab = _srgb_to_lab(rgb)
-    rng = np.random.default_rng(seed)
-    unique = np.unique(np.round(lab, 1), axis=0)
-    k = max(1, min(k, len(unique)))
-    centres = [lab[rng.integers(len(lab))]]
-    for _ in range(1, k):
-        d = np.min(((lab[:, None, :] - np.array(centres)[None]) ** 2).sum(axis=2), axis=1)
-        if d.sum() <= 0:
-            break
-        centres.append(lab[rng.choice(len(lab), p=d / d.sum())])
-    c = np.array(centres)
-    for _ in range(20):
-        labels = np.argmin(((lab[:, None, :] - c[None]) ** 2).sum(axis=2), axis=1)
-        new = np.array([lab[labels == i].mean(axis=0) if np.any(labels == i) else c[i]
-                        for i in range(len(c))])
-        if np.allclose(new, c, atol=1e-3):
-            break
-        c = new
-    labels = np.argmin(((lab[:, None, :] - c[None]) ** 2).sum(axis=2), axis=1)
-    groups: list[tuple[np.ndarray, np.ndarray]] = []  # (lab centre, member mask)
-    for i in np.argsort(-np.bincount(labels, minlength=len(c))):
-        mask = labels == i
-        if not mask.any():
-            continue
-        for j, (centre, members) in enumerate(groups):
-            if np.sqrt(((centre - c[i]) ** 2).sum()) < MERGE_DISTANCE:
-                groups[j] = (centre, members | mask)
-                break
-        else:
-            groups.append((c[i], mask))
-    total = float(len(lab))
-    out = [(_hex(rgb[members].mean(axis=0)), float(members.sum()) / total)
-           for _, members in groups]
-    return sorted(out, key=lambda t: (-t[1], t[0]))
+    """Up to ``k`` ('#rrggbb', share) colours, largest share first; shares add up to 1.
+
+    k-means in CIE Lab on a small thumbnail with a seeded k-means++ start, so the same
+    picture and seed always give the same palette; near-identical centres are merged, and a
+    picture with fewer distinct colours than ``k`` gives fewer.
+    """
+    if int(k) < 1:
+        raise ValueError(f"k must be at least 1, not {k}")
+    return _palette_from_pixels(_thumbnail_pixels(img), int(k), int(seed))
+
+
+def _word(value: float, table: Sequence[tuple[float, str]]) -> str:
+    return next(word for bound, word in table if value < bound)
+
+
+def _percent(value: float) -> str:
+    return f"{round(value * 100)}%"
 
 
 @dataclass(frozen=True)
 class ImageLook:
-    brightness: float  # 0..1 mean luma
-    contrast: float  # 0..1 RMS contrast of luma
-    saturation: float  # 0..1 mean HSV saturation
+    """Measured figures of a picture (each 0..1) and the words fixed thresholds give them."""
+
+    brightness: float  # mean luma (Rec. 601)
+    contrast: float  # RMS contrast: standard deviation of luma
+    saturation: float  # mean HSV saturation
     palette: list[tuple[str, float]] = field(default_factory=list)
 
     @property
@@ -135,50 +170,56 @@ class ImageLook:
 
     @property
     def colour_names(self) -> list[str]:
+        """Names of the biggest palette colours (up to three, none in a monochrome picture)."""
+        if self.saturation_word == "monochrome":
+            return []
         names: list[str] = []
         for hex_colour, share in self.palette:
             name = colour_name(hex_colour)
-            if share >= 0.08 and name not in names:
+            if share >= MIN_NAMED_SHARE and name not in names:
                 names.append(name)
-            if len(names) == 3:
+            if len(names) == MAX_NAMES:
                 break
         return names
 
-    def parts(self) -> list[tuple[str, str]]:
-        """(phrase, the figure behind it) for each word of ``describe``."""
-        out = [
-            (self.brightness_word, f"mean brightness {self.brightness:.2f}"),
-            (self.contrast_word, f"contrast {self.contrast:.2f}"),
-            (self.saturation_word, f"saturation {self.saturation:.2f}"),
-        ]
+    def _tones(self) -> str:
         names = self.colour_names
-        if names and self.saturation_word != "monochrome":
-            shares = ", ".join(f"{h} {s:.0%}" for h, s in self.palette[:3])
-            out.append((self._tones(names), f"dominant colours {shares}"))
-        return out
-
-    @staticmethod
-    def _tones(names: list[str]) -> str:
+        if not names:
+            return ""
         joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         return f"{joined} tones"
 
+    def parts(self) -> list[tuple[str, str]]:
+        """(phrase, the figure behind it) for each phrase of :meth:`describe`, in order."""
+        out = [
+            (self.brightness_word, f"average brightness {_percent(self.brightness)}"),
+            (self.contrast_word, f"contrast (RMS) {_percent(self.contrast)}"),
+            (self.saturation_word, f"average saturation {_percent(self.saturation)}"),
+        ]
+        tones = self._tones()
+        if tones:
+            named = [(h, s) for h, s in self.palette if s >= MIN_NAMED_SHARE][:MAX_NAMES]
+            shares = ", ".join(f"{h} covers {_percent(s)}" for h, s in named)
+            out.append((tones, f"main colours: {shares}"))
+        return out
+
     def describe(self) -> str:
-        words = [self.brightness_word, self.contrast_word, self.saturation_word]
-        text = f"a {', '.join(words)} image"
-        names = self.colour_names
-        if names and self.saturation_word != "monochrome":
-            text += f" in {self._tones(names)}"
-        return text
+        """e.g. 'a dark, high-contrast, muted image in deep blue and rust tones'."""
+        text = f"a {self.brightness_word}, {self.contrast_word}, {self.saturation_word} image"
+        tones = self._tones()
+        return f"{text} in {tones}" if tones else text
 
 
 def look_at(img: Image.Image, seed: int = 0) -> ImageLook:
-    rgb = _pixels(img) / 255.0
-    luma = rgb @ np.array([0.2126, 0.7152, 0.0722])
-    top, bottom = rgb.max(axis=1), rgb.min(axis=1)
+    """Brightness, contrast, saturation and palette of ``img`` (read from a small thumbnail)."""
+    rgb = _thumbnail_pixels(img)
+    unit = rgb / 255.0
+    luma = unit @ _LUMA
+    top, bottom = unit.max(axis=1), unit.min(axis=1)
     saturation = np.where(top > 0, (top - bottom) / np.maximum(top, 1e-9), 0.0)
     return ImageLook(
-        brightness=float(luma.mean()),
-        contrast=float(min(1.0, luma.std() * 2.0)),
-        saturation=float(saturation.mean()),
-        palette=dominant_palette(img, 5, seed),
+        brightness=float(np.clip(luma.mean(), 0.0, 1.0)),
+        contrast=float(np.clip(luma.std(), 0.0, 1.0)),
+        saturation=float(np.clip(saturation.mean(), 0.0, 1.0)),
+        palette=_palette_from_pixels(rgb, 5, int(seed)),
     )

@@ -327,3 +327,21 @@ def test_a_lora_for_another_model_is_refused_and_the_engine_still_works(engine, 
         engine.run(request_for(tiny_sd, loras=(LoraFile(str(other)),)))
     assert "does not fit" in str(caught.value) and one_sentence(str(caught.value))
     assert len(engine.run(request_for(tiny_sd)).images) == 1
+
+
+@pytest.mark.models
+def test_real_sd15_with_canny_makes_a_cover(reference):
+    from albumstudio.core.cover import DEFAULT_CONTROLNETS, DEFAULT_SD_MODEL
+    from albumstudio.engines.models import is_installed
+
+    if not (is_installed(DEFAULT_SD_MODEL) and is_installed(DEFAULT_CONTROLNETS["canny"])):
+        pytest.skip("SD 1.5 and the canny ControlNet are not in the local Hugging Face cache")
+    engine = DiffusionCoverEngine()
+    try:
+        result = engine.run(CoverRequest(engine="diffusion", prompt="a sunny beach, album cover",
+                                         image_path=reference, size=256, steps=2,
+                                         conditions=(Condition("canny"),)))
+    finally:
+        engine.unload()
+    image = pixels(result.images[0].png)
+    assert image.shape == (256, 256, 3) and image.std() > 5

@@ -61,7 +61,7 @@ def test_a_hub_id_missing_from_the_cache_is_not_installed():
     with pytest.raises(InputError) as caught:
         load_pretrained(ControlNetModel, "nobody/not-in-the-cache", "the canny ControlNet")
     message = str(caught.value)
-    assert "is not installed" in message and "model manager" in message
+    assert "is not installed" in message and "hf download nobody/not-in-the-cache" in message
     assert one_sentence(message)
 
 

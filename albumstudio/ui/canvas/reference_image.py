@@ -34,7 +34,8 @@ MIN_CROP_SIDE = 32
 
 
 def segmenter_missing_text(model: str) -> str:
-    return f"Needs the SegFormer ADE20K model ({model}); install it in the model manager."
+    return (f"Needs the SegFormer ADE20K model ({model}); download it once with "
+            f"`hf download {model}`.")
 
 
 

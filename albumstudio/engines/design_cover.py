@@ -1,0 +1,188 @@
+"""The offline design cover engine: a finished square cover with no model at all.
+
+With a reference image the picture gets a treatment (duotone, gradient map, halftone, soft
+blur, natural grade); without one a generative background is drawn from the music's figures.
+Colours come from the music (``core.mood_palette``) unless the request names a palette; then
+vignette, artist and title, and film grain. Everything is seeded: the same request gives
+byte-identical PNGs, variant ``i`` uses seed ``request.seed + i``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+from PIL import Image
+
+from albumstudio.core.cover import (
+    LAYOUTS,
+    TREATMENTS,
+    CoverImage,
+    CoverProgress,
+    CoverRequest,
+    CoverResult,
+)
+from albumstudio.core.errors import CancelledError, InputError
+from albumstudio.core.genre_presets import match_preset
+from albumstudio.core.mood_palette import (
+    MoodPalette,
+    hex_to_rgb,
+    palette_for_mood,
+    palette_from_colours,
+    relative_luminance,
+)
+from albumstudio.engines.design_backgrounds import STYLE_LABELS, choose_style, render_background
+from albumstudio.engines.design_fonts import PAIRINGS, TypePairing
+from albumstudio.engines.design_png import encode_png
+from albumstudio.engines.design_treatments import (
+    apply_treatment,
+    film_grain,
+    palette_rgb,
+    rng_for,
+    vignette,
+)
+from albumstudio.engines.typography import draw_text, layout_text
+
+MIN_SIZE, MAX_SIZE = 256, 6000
+MAX_VARIANTS = 16
+PREVIEW_SIDE = 256
+STAGES_PER_VARIANT = 5  # load or colours, picture, type, grain, encode (steps per variant)
+
+_EDITORIAL_GENRES = {"jazz", "classical", "folk", "rnb"}
+_POSTER_GENRES = {"hip-hop", "rock", "metal", "electronic"}
+
+ProgressCallback = Callable[[CoverProgress], None]
+
+
+def run(request: CoverRequest, progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None) -> CoverResult:
+    """``request.variants`` finished covers (PNG, ``request.size`` square) for the request."""
+    started = time.perf_counter()
+    _validate(request)
+    _check_palette(request)
+    step = 0
+
+    def report(text: str, index: int, preview: object = None) -> None:
+        nonlocal step
+        if cancel is not None and cancel.is_set():
+            raise CancelledError("the cover was cancelled")
+        step = step % STAGES_PER_VARIANT + 1
+        if progress is not None:
+            progress(CoverProgress(step, STAGES_PER_VARIANT, text, preview, index))
+
+    picture = None
+    images = []
+    for index in range(request.variants):
+        seed = request.seed + index
+        if request.image_path and picture is None:
+            report("Loading the reference image", index)
+            picture = load_reference(request)
+        else:
+            report("Choosing the colours", index)
+        cover, notes = render_cover(request, seed, picture,
+                                    lambda text, i=index: report(text, i))
+        preview = np.asarray(cover.resize((PREVIEW_SIDE, PREVIEW_SIDE),
+                                          Image.Resampling.BILINEAR, reducing_gap=2.0))
+        report("Saving the cover", index, preview)
+        images.append(CoverImage(encode_png(cover), cover.width, cover.height, seed, notes))
+    if cancel is not None and cancel.is_set():
+        raise CancelledError("the cover was cancelled")
+    first_notes = images[0].notes if images else ()
+    return CoverResult(request, tuple(images), time.perf_counter() - started, "cpu",
+                       tuple(n for n in first_notes if n.startswith("palette:")))
+
+
+def _validate(request: CoverRequest) -> None:
+    if not MIN_SIZE <= int(request.size) <= MAX_SIZE:
+        raise InputError(f"The cover size must be between {MIN_SIZE} and {MAX_SIZE} pixels, "
+                         f"not {request.size}; choose a size in that range (3000 for stores).")
+    if request.layout not in LAYOUTS:
+        raise InputError(f"'{request.layout}' is not a type layout; choose one of: "
+                         f"{', '.join(LAYOUTS)}.")
+    if request.treatment not in TREATMENTS:
+        raise InputError(f"'{request.treatment}' is not a treatment; choose one of: "
+                         f"{', '.join(TREATMENTS)}.")
+    if not 1 <= int(request.variants) <= MAX_VARIANTS:
+        raise InputError(f"Ask for between 1 and {MAX_VARIANTS} variants, not "
+                         f"{request.variants}.")
+
+
+def _check_palette(request: CoverRequest) -> None:
+    for colour in request.palette:
+        try:
+            hex_to_rgb(str(colour))
+        except ValueError:
+            raise InputError(f"'{colour}' is not a colour; write palette colours as #rrggbb, "
+                             "for example #1a2b3c.") from None
+
+
+def load_reference(request: CoverRequest) -> Image.Image:
+    """The request's reference image cropped square: scaled down to the cover size when larger,
+    left at its own size when smaller (the treatments scale it up after their colour work)."""
+    from albumstudio.vision.crop import apply_crop, clamp_crop, default_crop
+    from albumstudio.vision.image_load import load_image
+
+    image = load_image(request.image_path)
+    crop = default_crop(*image.size) if request.crop is None else clamp_crop(request.crop,
+                                                                             *image.size)
+    image = apply_crop(image, crop, min(crop.size, int(request.size)))
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def palette_for(request: CoverRequest, seed: int) -> MoodPalette:
+    """The palette of one variant: the request's colours, or the music's."""
+    if request.palette:
+        return palette_from_colours(request.palette)
+    return palette_for_mood(request.mood, seed, request.genre)
+
+
+def pairing_for(request: CoverRequest, seed: int) -> TypePairing:
+    """Fonts by genre (jazz and classical get the serif, rap and rock the poster face), else by
+    seed."""
+    found = match_preset(request.genre, request.mood.tags)
+    name = found[0].name if found is not None else ""
+    if name in _EDITORIAL_GENRES:
+        return PAIRINGS["editorial"]
+    if name in _POSTER_GENRES:
+        return PAIRINGS["poster"]
+    names = sorted(PAIRINGS)
+    return PAIRINGS[names[int(rng_for(seed, 101).integers(0, len(names)))]]
+
+
+def render_cover(request: CoverRequest, seed: int, picture: Image.Image | None,
+                 stage: Callable[[str], None] | None = None) -> tuple[Image.Image, tuple[str, ...]]:
+    """One finished cover (an RGB image, before encoding) and notes on how it was made;
+    ``stage`` is called as each of three stages starts."""
+    def say(text: str) -> None:
+        if stage is not None:
+            stage(text)
+
+    palette = palette_for(request, seed)
+    notes = [f"palette: {reason}" for reason in palette.reasons]
+    size = int(request.size)
+    if picture is not None:
+        say(f"Applying the {request.treatment} treatment")
+        cover = apply_treatment(request.treatment, picture, palette, seed, size)
+        notes.append(f"treatment: {request.treatment}")
+    else:
+        style = choose_style(request.mood, seed)
+        say(f"Drawing the background ({STYLE_LABELS[style]})")
+        cover = render_background(style, size, palette, request.mood, seed)
+        notes.append(f"background: {STYLE_LABELS[style]}")
+    say("Setting the type")
+    edge = palette_rgb(palette.shadow)
+    if relative_luminance(palette.shadow) > 0.04:
+        edge = tuple(round(v * 0.4) for v in edge)  # type: ignore[assignment]
+    if request.vignette > 0:
+        cover = Image.fromarray(vignette(np.asarray(cover), float(request.vignette), edge))
+    pairing = pairing_for(request, seed)
+    boxes = layout_text(size, request.title, request.artist, request.layout, pairing)
+    if boxes:
+        draw_text(cover, boxes, palette)
+        notes.append(f"type: {pairing.name} pairing, layout {request.layout}")
+    say("Adding film grain")
+    if request.grain > 0:
+        cover = Image.fromarray(film_grain(np.asarray(cover), float(request.grain), seed))
+    return cover, tuple(notes)

@@ -1,0 +1,72 @@
+"""A fast, deterministic PNG writer for 8-bit RGB covers.
+
+Every row uses the "Up" filter (computed with numpy in one pass) and the filtered rows are
+deflated at level 1 in a fixed number of slices, compressed in parallel (zlib releases the
+interpreter lock) and joined into one zlib stream the way pigz does: each slice but the last
+ends on a full flush, so the next slice can start a fresh raw deflate stream. The slice count
+does not depend on the machine, so the bytes are the same everywhere. About twice as fast as
+Pillow's encoder at ``compress_level=1`` on a 3000² cover with grain, and files as small.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from PIL import Image
+
+SLICES = 4
+LEVEL = 1
+_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(data, zlib.crc32(kind))
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+
+def _filtered_rows(pixels: np.ndarray) -> np.ndarray:
+    """(height, 1 + width·3) uint8: filter byte 2 ("Up") then each row minus the row above."""
+    if pixels.ndim != 3 or pixels.shape[2] != 3:
+        raise ValueError("expected (height, width, 3) RGB pixels")
+    pixels = pixels.reshape(pixels.shape[0], pixels.shape[1] * 3)
+    rows = np.empty((pixels.shape[0], pixels.shape[1] + 1), dtype=np.uint8)
+    rows[:, 0] = 2
+    rows[0, 1:] = pixels[0]
+    np.subtract(pixels[1:], pixels[:-1], out=rows[1:, 1:])
+    return rows
+
+
+def _deflate(data: memoryview, last: bool) -> bytes:
+    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else
+                                                        zlib.Z_FULL_FLUSH)
+
+
+def encode_png(image: Image.Image | np.ndarray) -> bytes:
+    """PNG bytes (no metadata) of an RGB image or (H, W, 3) uint8 array; identical bytes for
+    identical pixels."""
+    if isinstance(image, Image.Image) and image.mode != "RGB":
+        image = image.convert("RGB")
+    rows = _filtered_rows(np.asarray(image, dtype=np.uint8))
+    data = memoryview(rows.reshape(-1))
+    bounds = [round(rows.shape[0] * i / SLICES) * rows.shape[1] for i in range(SLICES + 1)]
+    parts = [(data[bounds[i]:bounds[i + 1]], i == SLICES - 1) for i in range(SLICES)]
+    workers = max(1, min(SLICES, os.cpu_count() or 1))
+    if workers == 1:
+        deflated = [_deflate(part, last) for part, last in parts]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            deflated = list(pool.map(lambda job: _deflate(*job), parts))
+    idat = [b"\x78\x01", *deflated, struct.pack(">I", zlib.adler32(data))]
+    crc = zlib.crc32(b"IDAT")
+    for piece in idat:
+        crc = zlib.crc32(piece, crc)
+    height, width = rows.shape[0], (rows.shape[1] - 1) // 3
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"".join((_SIGNATURE, _chunk(b"IHDR", header),
+                     struct.pack(">I", sum(len(p) for p in idat)), b"IDAT", *idat,
+                     struct.pack(">I", crc), _chunk(b"IEND", b"")))
