@@ -189,6 +189,19 @@ def _image_caption(image: str | None, engine: str, device: str) -> str:
     return look_at(img).describe()
 
 
+def _check_cover_args(args: argparse.Namespace) -> None:
+    from albumstudio.core.errors import InputError
+
+    follows_picture = any(v is not None for v in (args.canny, args.seg, args.img2img))
+    if args.engine == "design" and follows_picture:
+        raise InputError("--canny, --seg and --img2img need --engine diffusion; the design "
+                         "engine uses the picture directly.")
+    if follows_picture and not args.image:
+        raise InputError("--canny, --seg and --img2img follow a picture; add --image IMG.")
+    if not 1 <= args.variants <= 16:
+        raise InputError("--variants must be between 1 and 16.")
+
+
 def _cover_request(args: argparse.Namespace, mood, release, description: str, tags: list[str],
                    caption: str):
     from dataclasses import replace
@@ -197,13 +210,6 @@ def _cover_request(args: argparse.Namespace, mood, release, description: str, ta
     from albumstudio.core.cover_plan import default_size, plan_cover
     from albumstudio.core.errors import InputError
 
-    if args.engine == "design" and any(v is not None for v in (args.canny, args.seg, args.img2img)):
-        raise InputError("--canny, --seg and --img2img need --engine diffusion; the design "
-                         "engine uses the picture directly.")
-    if (args.canny is not None or args.seg is not None or args.img2img is not None) and not args.image:
-        raise InputError("--canny, --seg and --img2img follow a picture; add --image IMG.")
-    if not 1 <= args.variants <= 16:
-        raise InputError("--variants must be between 1 and 16.")
     loras = []
     for item in args.lora:
         path, _, scale = item.rpartition(":") if ":" in item[2:] else (item, "", "")
@@ -241,18 +247,28 @@ def _cover_request(args: argparse.Namespace, mood, release, description: str, ta
 def cmd_cover(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
+    from albumstudio.audio.decode import probe
     from albumstudio.core.cover import MusicMood
+    from albumstudio.core.errors import InputError
     from albumstudio.export.cover_file import check_output_path, numbered, write_cover
 
     out = check_output_path(args.out, args.overwrite)
     for i in range(1, max(1, args.variants)):
         check_output_path(numbered(out, i), args.overwrite)
+    _check_cover_args(args)
+    probe(args.track)
+    caption = _image_caption(args.image, args.engine, args.device)  # a bad picture fails early
+    if args.engine == "diffusion":
+        from albumstudio.engines.models import diagnose
+
+        problem = diagnose(args.model, "the Stable Diffusion model")
+        if problem:
+            raise InputError(problem)
     analysis, tags, description, release, _ = _track_context(args.track)
     if args.title is not None:
         release = replace(release, title=args.title)
     if args.artist is not None:
         release = replace(release, artist=args.artist)
-    caption = _image_caption(args.image, args.engine, args.device)
     request, prompt = _cover_request(args, MusicMood.from_analysis(analysis, tuple(tags)),
                                      release, description, tags, caption)
     for warning in prompt.warnings:
@@ -272,8 +288,8 @@ def cmd_cover(args: argparse.Namespace) -> int:
         from albumstudio.engines.design_cover import run as run_design
 
         result = run_design(request)
-    for note in result.notes:
-        print(f"albumstudio: note: {note}", file=sys.stderr)
+    for note in dict.fromkeys(result.notes):
+        print(f"albumstudio: {note}", file=sys.stderr)
     for i, image in enumerate(result.images):
         written = write_cover(image.png, numbered(out, i), args.overwrite)
         print(f"{written} ({image.width}×{image.height}, seed {image.seed}, "

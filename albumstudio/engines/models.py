@@ -7,6 +7,7 @@ torch, diffusers and transformers are never imported here.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from dataclasses import dataclass
@@ -182,8 +183,20 @@ def _message_from_text(text: str, id_or_path: str, what: str) -> str:
             "or download it again.")
 
 
+def quiet_model_libraries() -> None:
+    """Keep diffusers' and transformers' progress bars and advice out of the artist's terminal."""
+    import sys
+
+    for name in ("diffusers", "transformers"):
+        if name in sys.modules:
+            logging = importlib.import_module(f"{name}.utils.logging")
+            logging.set_verbosity_error()
+            logging.disable_progress_bar()
+
+
 def load_pretrained(cls: Any, id_or_path: str, what: str, **kwargs: Any) -> Any:
     """``cls.from_pretrained`` offline and safetensors-only; failures become one-sentence errors."""
+    quiet_model_libraries()
     options: dict[str, Any] = {"local_files_only": True, "use_safetensors": True}
     options.update(kwargs)
     source = os.path.expanduser(id_or_path)
