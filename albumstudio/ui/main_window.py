@@ -34,7 +34,7 @@ from albumstudio.ui.cover_session import CoverSession
 from albumstudio.ui.drops import choose_track
 from albumstudio.ui.gallery.history_strip import HistoryStrip
 from albumstudio.ui.panels.analysis_panel import AnalysisPanel
-from albumstudio.ui.panels.cover_panel import CoverPanel
+from albumstudio.ui.panels.cover_panel import CoverPanel, is_explanation
 from albumstudio.ui.panels.release_panel import ReleasePanel
 from albumstudio.ui.track_session import TrackSession
 from albumstudio.ui.transport import PlayerController, TransportBar
@@ -46,6 +46,7 @@ AUDIO_FILTER = "Audio (" + " ".join("*" + e for e in sorted(AUDIO_EXTENSIONS)) +
 
 def _scrolling(panel: QWidget) -> QScrollArea:
     area = QScrollArea()
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setWidget(panel)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -100,7 +101,12 @@ class MainWindow(QMainWindow):
         self.cover_panel = CoverPanel(self.cover)
         self.release_panel = ReleasePanel(self.session)
         self.analysis_panel = AnalysisPanel(self.session)
-        self.tabs.addTab(_scrolling(self.cover_panel), "Cover")
+        cover_tab = QWidget()
+        cover_layout = QVBoxLayout(cover_tab)
+        cover_layout.setContentsMargins(0, 0, 0, 0)
+        cover_layout.addWidget(_scrolling(self.cover_panel), 1)
+        cover_layout.addWidget(self.cover_panel.footer)
+        self.tabs.addTab(cover_tab, "Cover")
         self.tabs.addTab(_scrolling(self.conditions), "Picture")
         self.tabs.addTab(_scrolling(self.analysis_panel), "Analysis")
         self.tabs.addTab(_scrolling(self.release_panel), "Release")
@@ -118,7 +124,7 @@ class MainWindow(QMainWindow):
         self.vertical.setStretchFactor(0, 2)
         self.vertical.setStretchFactor(1, 3)
         self.vertical.setStretchFactor(2, 0)
-        self.vertical.setSizes([250, 520, 100])
+        self.vertical.setSizes([250, 500, 120])
         layout.addWidget(self.vertical, 1)
         self.setCentralWidget(central)
         self.status_label = QLabel("Drop a track to begin.")
@@ -290,7 +296,8 @@ class MainWindow(QMainWindow):
         self.save_cover_action.setEnabled(True)
         self.history.select_newest()
         for note in outcome.result.notes:
-            self.show_warning(note)
+            if not is_explanation(note):
+                self.show_warning(note)
 
     def _show_history_item(self, item) -> None:
         try:

@@ -31,7 +31,9 @@ class HistoryStrip(QFrame):
         self.list.setViewMode(QListWidget.ViewMode.IconMode)
         self.list.setFlow(QListWidget.Flow.LeftToRight)
         self.list.setWrapping(False)
-        self.list.setIconSize(QSize(72, 72))
+        self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setIconSize(QSize(64, 64))
+        self.list.setGridSize(QSize(84, 86))
         self.list.setMaximumHeight(96)
         self.list.setMovement(QListWidget.Movement.Static)
         self.list.itemClicked.connect(self._clicked)
@@ -50,7 +52,7 @@ class HistoryStrip(QFrame):
         items = self.history.items(kind="cover")
         new = [i for i in items if i.id not in self._shown]
         for item in reversed(new):
-            entry = QListWidgetItem(f"seed {item.seed}")
+            entry = QListWidgetItem()
             entry.setData(ITEM_ROLE, item)
             when = dt.datetime.fromtimestamp(item.created).strftime("%Y-%m-%d %H:%M")
             entry.setToolTip(f"{item.engine} cover, {item.width}×{item.height}, seed {item.seed}, "

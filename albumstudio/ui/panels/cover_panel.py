@@ -33,6 +33,11 @@ ENGINE_LABELS = (("design", "Design — offline, no model"),
                  ("diffusion", "Stable Diffusion + ControlNet"))
 
 
+def is_explanation(note: str) -> bool:
+    """Notes that explain a choice (the design engine's palette reasons), not warnings."""
+    return note.startswith("palette:")
+
+
 def _combo(items, current: str) -> QComboBox:
     box = QComboBox()
     for key, label in items:
@@ -52,6 +57,7 @@ class CoverPanel(QWidget):
         self.style_edit.setMaxLength(300)
         layout.addWidget(self.style_edit)
         self.editor = PromptEditor()
+        self.editor.text.setMinimumHeight(110)
         layout.addWidget(self.editor, 1)
 
         form = QFormLayout()
@@ -115,7 +121,11 @@ class CoverPanel(QWidget):
         diff.addRow("", self.lcm)
         diff.addRow("LoRA:", lora_row)
         layout.addWidget(self.diffusion_box)
+        layout.addStretch(1)
 
+        self.footer = QWidget()  # Generate / Cancel / progress: kept in view below the settings
+        footer = QVBoxLayout(self.footer)
+        footer.setContentsMargins(8, 4, 8, 4)
         buttons = QHBoxLayout()
         self.generate_button = QPushButton("Generate cover")
         self.generate_button.setDefault(True)
@@ -123,7 +133,7 @@ class CoverPanel(QWidget):
         self.cancel_button.setEnabled(False)
         buttons.addWidget(self.generate_button, 1)
         buttons.addWidget(self.cancel_button)
-        layout.addLayout(buttons)
+        footer.addLayout(buttons)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
@@ -132,8 +142,8 @@ class CoverPanel(QWidget):
         self.status.setObjectName("placeholder")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
+        footer.addWidget(self.progress)
+        footer.addWidget(self.status)
         self._bind()
         self._engine_changed()
 
@@ -237,10 +247,12 @@ class CoverPanel(QWidget):
 
     def _on_result(self, outcome) -> None:
         result = outcome.result
-        notes = " ".join(result.notes)
+        notes = list(dict.fromkeys(result.notes))
+        warnings = " ".join(n for n in notes if not is_explanation(n))
         n = len(result.images)
         self.status.setText(f"Made {n} cover{'s' if n != 1 else ''} in {result.seconds:.1f} s on "
-                            f"{result.device}. {notes}".strip())
+                            f"{result.device}. {warnings}".strip())
+        self.status.setToolTip("\n".join(notes))
 
     def _on_failed(self, message: str) -> None:
         self.status.setText(message)

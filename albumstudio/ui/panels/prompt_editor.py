@@ -13,6 +13,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QHelpEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -46,6 +47,7 @@ SOURCE_STYLES: dict[str, tuple[str, str, str]] = {  # source → (colour, legend
 }
 TINT_ALPHA = 70
 AUTOMATIC_LABEL = "Automatic (from genre)"
+LEGEND_COLUMNS = 4
 STALE_NOTE = "Music changed — Recompose to update (your edits stay until then)."
 
 
@@ -109,6 +111,9 @@ class PromptEditor(QWidget):
                                         f"{preset.style} (palette {preset.palette_hint})",
                                         Qt.ItemDataRole.ToolTipRole)
         self.preset_box.addItem("No preset", NO_PRESET)
+        self.preset_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.preset_box.setMinimumContentsLength(12)
         self.preset_box.setToolTip("The genre sets the style; Automatic reads the release's genre "
                                    "and, failing that, the music tags.")
         header.addWidget(self.preset_box)
@@ -118,19 +123,21 @@ class PromptEditor(QWidget):
         header.addWidget(self.recompose_button)
         layout.addLayout(header)
 
-        legend = QHBoxLayout()
+        legend = QGridLayout()
         legend.setContentsMargins(0, 0, 0, 0)
+        legend.setHorizontalSpacing(6)
+        legend.setVerticalSpacing(3)
         self.legend_chips: dict[str, QLabel] = {}
-        for source, (colour, label, tip) in SOURCE_STYLES.items():
+        for index, (source, (colour, label, tip)) in enumerate(SOURCE_STYLES.items()):
             chip = QLabel(label)
             tint = QColor(colour)
             chip.setStyleSheet(f"background: rgba({tint.red()}, {tint.green()}, {tint.blue()}, "
                                f"{TINT_ALPHA + 40}); border-radius: 8px; padding: 1px 8px;")
             chip.setToolTip(tip)
             chip.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
-            legend.addWidget(chip)
+            legend.addWidget(chip, index // LEGEND_COLUMNS, index % LEGEND_COLUMNS)
             self.legend_chips[source] = chip
-        legend.addStretch(1)
+        legend.setColumnStretch(LEGEND_COLUMNS, 1)
         layout.addLayout(legend)
 
         self.text = PromptTextEdit(self.because_at)
