@@ -14,6 +14,8 @@ from albumstudio.core.errors import InputError
 from albumstudio.jobs.runner import JobContext
 from albumstudio.store.history import HistoryItem, HistoryStore
 
+CAPTION_SIDE = 384  # BLIP base reads 384×384
+
 
 @dataclass(frozen=True)
 class CoverPreview:
@@ -31,6 +33,25 @@ class CoverPreview:
 class CoverOutcome:
     result: CoverResult
     items: tuple[HistoryItem, ...]  # empty when no history store was given
+    displays: tuple[object, ...] = ()  # per image: RGB uint8 array ≤ DISPLAY_SIDE, for the canvas
+
+
+DISPLAY_SIDE = 1024
+
+
+def display_array(png: bytes, side: int = DISPLAY_SIDE):
+    """A cover's pixels at screen size (decoding a 3000² PNG is too slow for the main thread)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as img:
+        img.draft("RGB", (side, side))
+        rgb = img.convert("RGB")
+    if max(rgb.size) > side:
+        rgb = rgb.resize((side, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return np.ascontiguousarray(np.asarray(rgb))
 
 
 class StepClock:
@@ -72,6 +93,19 @@ class CoverWorker:
     def __init__(self, history: HistoryStore | None = None) -> None:
         self.history = history
         self._diffusion = None  # DiffusionCoverEngine, created on first use (imports torch)
+        self._captioner = None  # ImageCaptioner (BLIP), created on first use
+
+    def caption(self, image_path: str, crop, model: str, ctx: JobContext) -> str:
+        """BLIP's caption of the cropped picture (the captioner stays loaded for the next one)."""
+        from albumstudio.engines.captioning import ImageCaptioner
+        from albumstudio.vision.crop import apply_crop
+        from albumstudio.vision.image_load import load_image
+
+        picture = apply_crop(load_image(image_path), crop, CAPTION_SIDE)
+        ctx.check_cancel()
+        if self._captioner is None or self._captioner.model_id != model:
+            self._captioner = ImageCaptioner(model, "auto")
+        return self._captioner.caption(picture)
 
     def diffusion_engine(self):
         if self._diffusion is None:
@@ -84,6 +118,9 @@ class CoverWorker:
         if self._diffusion is not None:
             self._diffusion.unload()
             self._diffusion = None
+        if self._captioner is not None:
+            self._captioner.unload()
+            self._captioner = None
 
     def run(self, request: CoverRequest, ctx: JobContext, track_hash: str = "") -> CoverOutcome:
         variants = max(1, request.variants)
@@ -113,7 +150,8 @@ class CoverWorker:
             raise InputError(f"There is no '{request.engine}' cover engine; choose design or diffusion.")
         ctx.check_cancel()
         items = tuple(self._file(result, track_hash)) if self.history is not None else ()
-        return CoverOutcome(result, items)
+        displays = tuple(display_array(image.png) for image in result.images[:1])
+        return CoverOutcome(result, items, displays)
 
     def _file(self, result: CoverResult, track_hash: str) -> list[HistoryItem]:
         assert self.history is not None

@@ -14,6 +14,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from albumstudio.core.cover import CoverRequest, MusicMood
 from albumstudio.core.cover_plan import default_size, plan_cover
 from albumstudio.core.prompt import ComposedPrompt
+from albumstudio.engines.captioning import DEFAULT_CAPTIONER
+from albumstudio.engines.models import is_installed
 from albumstudio.jobs.cover_jobs import CoverOutcome, CoverPreview, CoverWorker
 from albumstudio.jobs.model_queue import ModelQueue
 from albumstudio.jobs.runner import JobHandle
@@ -32,6 +34,7 @@ class CoverSession(QObject):
     preview = Signal(object)  # CoverPreview
     result = Signal(object)  # CoverOutcome
     failed = Signal(str)
+    notice = Signal(str)  # something the artist should know that is not a failure
     cancelled = Signal()
     queue_changed = Signal(int)
     history_changed = Signal()
@@ -48,6 +51,9 @@ class CoverSession(QObject):
         self.style = ""
         self.preset: str | None = None
         self.caption = ""
+        self.caption_source = ""  # "" | "look" (offline) | "blip"
+        self.captioner_model = DEFAULT_CAPTIONER
+        self._caption_generation = 0
         self.composed: ComposedPrompt | None = None
         self._running: list[JobHandle] = []
         self._compose_timer = QTimer(self, singleShot=True, interval=COMPOSE_DEBOUNCE_MS)
@@ -61,8 +67,29 @@ class CoverSession(QObject):
 
     # -- prompt ------------------------------------------------------------------------------
     def _on_look(self, look) -> None:
+        self._caption_generation += 1
         self.caption = look.describe() if look is not None and self.reference.image else ""
+        self.caption_source = "look" if self.caption else ""
         self.caption_changed.emit(self.caption)
+        self._schedule_compose()
+        if self.caption and self.reference.path and is_installed(self.captioner_model):
+            self._caption_with_blip(self._caption_generation)
+
+    def _caption_with_blip(self, generation: int) -> None:
+        """Replace the offline description with BLIP's caption once the model queue gets to it."""
+        path, crop, model, worker = (self.reference.path, self.reference.crop,
+                                     self.captioner_model, self.worker)
+        handle = self.queue.submit("describing the picture",
+                                   lambda ctx: worker.caption(path, crop, model, ctx))
+        handle.finished.connect(lambda text, g=generation: self._on_blip(g, text))
+        handle.failed.connect(lambda message: self.notice.emit(
+            f"The picture could not be captioned, so its colours describe it instead: {message}"))
+
+    def _on_blip(self, generation: int, text: object) -> None:
+        if generation != self._caption_generation or not isinstance(text, str) or not text:
+            return
+        self.caption, self.caption_source = text, "blip"
+        self.caption_changed.emit(text)
         self._schedule_compose()
 
     def _schedule_compose(self, *_args) -> None:

@@ -30,11 +30,12 @@ from albumstudio.store.settings import Settings
 from albumstudio.ui.canvas.condition_panel import ConditionPanel
 from albumstudio.ui.canvas.image_canvas import ImageCanvas, is_image_path
 from albumstudio.ui.canvas.reference_image import ReferenceImage
+from albumstudio.ui.cover_results import CoverResults
 from albumstudio.ui.cover_session import CoverSession
 from albumstudio.ui.drops import choose_track
 from albumstudio.ui.gallery.history_strip import HistoryStrip
 from albumstudio.ui.panels.analysis_panel import AnalysisPanel
-from albumstudio.ui.panels.cover_panel import CoverPanel, is_explanation
+from albumstudio.ui.panels.cover_panel import CoverPanel
 from albumstudio.ui.panels.release_panel import ReleasePanel
 from albumstudio.ui.track_session import TrackSession
 from albumstudio.ui.transport import PlayerController, TransportBar
@@ -117,6 +118,7 @@ class MainWindow(QMainWindow):
         self.middle.setStretchFactor(1, 2)
         self.history = HistoryStrip(self.runner, self.history_store)
         self.history.refresh()
+        self.covers = CoverResults(self, self.cover, self.canvas, self.history, self.runner)
         self.vertical = QSplitter(Qt.Orientation.Vertical)
         self.vertical.addWidget(self.wave_area)
         self.vertical.addWidget(self.middle)
@@ -161,9 +163,10 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addAction(self._action("Open &Image…", self.canvas.choose_file, "Ctrl+I"))
-        self.save_cover_action = self._action("&Save Cover As…", self.save_cover_dialog,
+        self.save_cover_action = self._action("&Save Cover As…", self.covers.save_dialog,
                                               QKeySequence.StandardKey.Save)
         self.save_cover_action.setEnabled(False)
+        self.covers.can_save.connect(self.save_cover_action.setEnabled)
         file_menu.addAction(self.save_cover_action)
         file_menu.addSeparator()
         self.generate_action = self._action("&Generate Cover", self.cover_panel.generate,
@@ -214,13 +217,9 @@ class MainWindow(QMainWindow):
         s.hidden_tags_changed.connect(self._show_taggram)
         s.tagging_status.connect(lambda t: self.taggram.set_message(t) if t else None)
         self.reference.error.connect(self.show_error)
-        self.cover.preview.connect(self._show_preview)
-        self.cover.result.connect(self._show_result)
         self.cover.failed.connect(self.show_error)
-        self.cover.failed.connect(lambda _m: self.canvas.clear_preview())
-        self.cover.cancelled.connect(self.canvas.clear_preview)
+        self.cover.notice.connect(self.show_warning)
         self.cover.history_changed.connect(self.history.refresh)
-        self.history.item_chosen.connect(self._show_history_item)
 
     # -- track -------------------------------------------------------------------------------
     def open_path(self, path: str) -> bool:
@@ -280,56 +279,6 @@ class MainWindow(QMainWindow):
         self.settings.show_overlays = bool(visible)
         self.waveform.view.set_overlays_visible(bool(visible))
         self._save_settings()
-
-    # -- covers ------------------------------------------------------------------------------
-    def _show_preview(self, preview) -> None:
-        if preview.preview is not None:
-            self.canvas.show_preview(preview.preview, f"step {preview.step} of {preview.total}")
-
-    def _show_result(self, outcome) -> None:
-        images = outcome.result.images
-        if not images:
-            return
-        image = images[0]
-        self._current_cover = (image.png, image.seed)
-        self.canvas.show_cover(image.png, f"seed {image.seed}")
-        self.save_cover_action.setEnabled(True)
-        self.history.select_newest()
-        for note in outcome.result.notes:
-            if not is_explanation(note):
-                self.show_warning(note)
-
-    def _show_history_item(self, item) -> None:
-        try:
-            data = item.read_bytes()
-        except OSError:
-            self.show_error("That cover's file is missing from the history folder.")
-            return
-        self._current_cover = (data, item.seed)
-        self.canvas.show_cover(data, f"seed {item.seed}")
-        self.save_cover_action.setEnabled(True)
-
-    def save_cover_dialog(self) -> None:
-        current = getattr(self, "_current_cover", None)
-        if current is None:
-            return
-        from albumstudio.export.cover_file import write_cover
-
-        title = self.session.tags.title or "cover"
-        start = os.path.join(os.path.expanduser("~"), f"{title} - cover.png")
-        path, _ = QFileDialog.getSaveFileName(self, "Save cover", start,
-                                              "PNG (*.png);;JPEG (*.jpg *.jpeg)")
-        if not path:
-            return
-        try:
-            write_cover(current[0], path, overwrite=True)  # the dialog already asked
-        except UserFacingError as exc:
-            self.show_error(exc.message)
-        except OSError as exc:
-            self.show_error(f"The cover could not be saved ({exc.strerror or exc}); "
-                            "choose another folder.")
-        else:
-            self.show_warning(f"Saved {display_name(path)}.")
 
     def _save_settings(self) -> None:
         try:
@@ -407,5 +356,6 @@ class MainWindow(QMainWindow):
         self.cover.close()
         self.runner.shutdown()
         if self.history_store is not None:
+            self.history.history = None
             self.history_store.close()
             self.history_store = None

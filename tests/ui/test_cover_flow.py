@@ -94,6 +94,16 @@ def test_design_cover_lands_in_history_and_survives_a_restart(window, qtbot, tmp
     outcome = done.args[0]
     assert [i.seed for i in outcome.result.images] == [0, 1]
     qtbot.waitUntil(lambda: window.history.list.count() == 2, timeout=5000)
+    assert window.save_cover_action.isEnabled()
+    assert window.covers.save_to(str(tmp_path / "release" / "cover.jpg")) is False  # no folder
+    assert window.banner.text().startswith("The folder for 'cover.jpg' does not exist")
+    assert window.covers.save_to(str(tmp_path / "cover.jpg"))
+    with Image.open(tmp_path / "cover.jpg") as saved:
+        assert saved.format == "JPEG" and saved.size == (512, 512)
+    window.history.list.item(1).setSelected(True)
+    window.history._clicked(window.history.list.item(1))  # the older one: seed 0
+    qtbot.waitUntil(lambda: window.covers.current is not None
+                    and window.covers.current[1] == 0, timeout=5000)
     window.shutdown()
     again = MainWindow(default_paths().ensure())
     qtbot.addWidget(again)
@@ -127,3 +137,29 @@ def test_cancel_while_queued_and_closing_joins_the_queue(window, qtbot):
     panel.cancel_button.click()
     qtbot.waitUntil(lambda: window.model_queue.pending() == 0, timeout=30000)
     assert cancelled
+
+
+@pytest.fixture(scope="module")
+def tiny_blip(tmp_path_factory):
+    from tests.engines.tiny_vision_models import build_tiny_blip
+
+    return str(build_tiny_blip(tmp_path_factory.mktemp("blip")))
+
+
+def test_blip_caption_replaces_the_offline_description_when_installed(window, qtbot, tmp_path,
+                                                                       tiny_blip):
+    window.cover.captioner_model = tiny_blip
+    sources = []
+    window.cover.caption_changed.connect(lambda _t: sources.append(window.cover.caption_source))
+    load_photo(window, qtbot, photo(tmp_path / "photo.png"))
+    qtbot.waitUntil(lambda: "blip" in sources, timeout=60000)
+    assert sources[0] == "look"  # the offline words come first, at once
+    caption = window.cover.caption
+    assert caption and "image" not in caption  # BLIP's words, not the offline description
+
+    def image_part():
+        composed = window.cover.composed
+        return next((p.text for p in composed.parts if p.source == "image"), "") if composed else ""
+
+    qtbot.waitUntil(lambda: image_part() and caption.split()[0] in image_part(), timeout=5000)
+    assert "vivid image" not in image_part()

@@ -136,9 +136,10 @@ class ImageCanvas(QWidget):
     def show_reference(self) -> None:
         self.set_tab("reference")
 
-    def show_cover(self, png: bytes, caption: str) -> None:
-        """Show a finished cover (PNG bytes) on the Cover tab with ``caption`` in a corner."""
-        self._cover = (png_to_qimage(png), caption)
+    def show_cover(self, png: bytes | np.ndarray, caption: str) -> None:
+        """Show a finished cover (PNG bytes, or RGB pixels decoded off the main thread)."""
+        image = rgb_array_to_qimage(png) if isinstance(png, np.ndarray) else png_to_qimage(png)
+        self._cover = (image, caption)
         self._preview = None
         self._cover_mode = "cover"
         self.set_tab("cover")

@@ -1,0 +1,96 @@
+"""Where finished covers go: the canvas shows them, the history lists them, the artist saves them."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from albumstudio.core.errors import UserFacingError
+from albumstudio.core.text import display_name
+from albumstudio.jobs.cover_jobs import display_array
+from albumstudio.jobs.runner import JobRunner
+from albumstudio.ui.canvas.image_canvas import ImageCanvas
+from albumstudio.ui.cover_session import CoverSession
+from albumstudio.ui.gallery.history_strip import HistoryStrip
+from albumstudio.ui.panels.cover_panel import is_explanation
+
+
+class CoverResults(QObject):
+    can_save = Signal(bool)
+
+    def __init__(self, window: QWidget, cover: CoverSession, canvas: ImageCanvas,
+                 history: HistoryStrip, runner: JobRunner) -> None:
+        super().__init__(window)
+        self.window = window
+        self.cover = cover
+        self.canvas = canvas
+        self.history = history
+        self.runner = runner
+        self.current: tuple[bytes, int] | None = None  # PNG bytes and seed of the shown cover
+        cover.preview.connect(self._show_preview)
+        cover.result.connect(self._show_result)
+        cover.failed.connect(lambda _m: canvas.clear_preview())
+        cover.cancelled.connect(canvas.clear_preview)
+        history.item_chosen.connect(self.show_history_item)
+
+    def _show_preview(self, preview) -> None:
+        if preview.preview is not None:
+            self.canvas.show_preview(preview.preview, f"step {preview.step} of {preview.total}")
+
+    def _show_result(self, outcome) -> None:
+        images = outcome.result.images
+        if not images:
+            return
+        image = images[0]
+        self.current = (image.png, image.seed)
+        shown = outcome.displays[0] if outcome.displays else image.png
+        self.canvas.show_cover(shown, f"seed {image.seed}")
+        self.can_save.emit(True)
+        self.history.select_newest()
+        for note in dict.fromkeys(outcome.result.notes):
+            if not is_explanation(note):
+                self.window.show_warning(note)
+
+    def show_history_item(self, item) -> None:
+        """Decode the cover off the main thread (a 3000² PNG takes a few hundred ms), then show it."""
+        def load(ctx):
+            data = item.read_bytes()
+            return data, display_array(data)
+
+        handle = self.runner.submit("opening a cover from the history", load, key="history-view")
+        handle.finished.connect(lambda loaded: self._show_loaded(item, *loaded))
+        handle.failed.connect(lambda _m: self.window.show_error(
+            "That cover's file is missing from the history folder."))
+
+    def _show_loaded(self, item, data: bytes, pixels) -> None:
+        self.current = (data, item.seed)
+        self.canvas.show_cover(pixels, f"seed {item.seed}")
+        self.can_save.emit(True)
+
+    def save_dialog(self) -> None:
+        if self.current is None:
+            return
+        title = self.cover.track.tags.title or "cover"
+        start = os.path.join(os.path.expanduser("~"), f"{title} - cover.png")
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save cover", start,
+                                              "PNG (*.png);;JPEG (*.jpg *.jpeg)")
+        if path:
+            self.save_to(path)
+
+    def save_to(self, path: str) -> bool:
+        from albumstudio.export.cover_file import write_cover
+
+        assert self.current is not None
+        try:
+            write_cover(self.current[0], path, overwrite=True)  # the file dialog already asked
+        except UserFacingError as exc:
+            self.window.show_error(exc.message)
+        except OSError as exc:
+            self.window.show_error(f"The cover could not be saved ({exc.strerror or exc}); "
+                                   "choose another folder.")
+        else:
+            self.window.show_warning(f"Saved {display_name(path)}.")
+            return True
+        return False
