@@ -65,6 +65,10 @@ def run_gui(argv: list[str] | None = None, exit_after_paint: bool = False,
             window.runner.submit("preparing the analyser", warm_up_analysis, key="warm-up")
         QTimer.singleShot(1000, lambda: window.session.path is None and window.runner.submit(
             "preparing the music tagger", preload_tagger, key="preload"))
+        from albumstudio.jobs.cover_jobs import preload_diffusion_libraries
+
+        QTimer.singleShot(4000, lambda: window.runner.submit(
+            "preparing the cover models", preload_diffusion_libraries, key="preload-diffusion"))
 
     probe = FirstPaint()
     app.installEventFilter(probe)

@@ -164,3 +164,19 @@ class CoverWorker:
                 request=stored.to_dict(), notes="; ".join(image.notes or result.notes),
             ))
         return items
+
+
+def preload_diffusion_libraries(ctx: JobContext) -> bool:
+    """Import diffusers and transformers while the window is idle, when a Stable Diffusion model
+    is installed (the import holds the interpreter lock for about half a second, which is better
+    spent before the first Generate than during it). True when it imported them."""
+    from albumstudio.core.cover import DEFAULT_SD_MODEL
+    from albumstudio.engines.models import is_installed
+
+    if not is_installed(DEFAULT_SD_MODEL):
+        return False
+    ctx.check_cancel()
+    import diffusers  # noqa: F401
+    from diffusers import StableDiffusionControlNetPipeline  # noqa: F401
+
+    return True
