@@ -15,14 +15,8 @@ from tests.engines.tiny_vision_models import build_tiny_segformer
 
 
 @pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny models run fastest on one thread, and do not stall when other work shares the CPU."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def _one_thread(one_torch_thread):
+    """Tiny models run fastest on one thread (see tests/engines/conftest.py)."""
 
 
 @pytest.fixture(scope="module")

@@ -19,17 +19,6 @@ def tiny_models(tmp_path_factory):
     return str(build_tiny_sd(root / "sd")), str(build_tiny_controlnet(root / "canny", seed=3))
 
 
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow(default_paths().ensure())
-    qtbot.addWidget(w)
-    w.resize(1200, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.shutdown()
-
-
 def photo(path, size=(320, 240)):
     arr = np.zeros((size[1], size[0], 3), np.uint8)
     arr[:, :, 0] = np.linspace(0, 255, size[0], dtype=np.uint8)[None, :]

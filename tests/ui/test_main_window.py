@@ -12,17 +12,6 @@ from albumstudio.ui.main_window import MainWindow
 from tests import synth
 
 
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow(default_paths().ensure())
-    qtbot.addWidget(w)
-    w.resize(1200, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.shutdown()
-
-
 def drop(widget, paths, pos=(300, 400)):
     """Drag enter + drop through the window, as the platform delivers a file-manager drop."""
     mime = QMimeData()
