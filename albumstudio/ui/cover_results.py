@@ -34,6 +34,7 @@ class CoverResults(QObject):
         cover.failed.connect(lambda _m: canvas.clear_preview())
         cover.cancelled.connect(canvas.clear_preview)
         history.item_chosen.connect(self.show_history_item)
+        history.save_requested.connect(self._save_history_item)
 
     def _show_preview(self, preview) -> None:
         if preview.preview is not None:
@@ -68,6 +69,14 @@ class CoverResults(QObject):
         self.current = (data, item.seed)
         self.canvas.show_cover(pixels, f"seed {item.seed}")
         self.can_save.emit(True)
+
+    def _save_history_item(self, item) -> None:
+        try:
+            self.current = (item.read_bytes(), item.seed)
+        except OSError:
+            self.window.show_error("That cover's file is missing from the history folder.")
+            return
+        self.save_dialog()
 
     def save_dialog(self) -> None:
         if self.current is None:

@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
         self.cover.failed.connect(self.show_error)
         self.cover.notice.connect(self.show_warning)
         self.cover.history_changed.connect(self.history.refresh)
+        self.history.reuse_requested.connect(self._reuse_settings)
 
     # -- track -------------------------------------------------------------------------------
     def open_path(self, path: str) -> bool:
@@ -279,6 +280,18 @@ class MainWindow(QMainWindow):
         self.settings.show_overlays = bool(visible)
         self.waveform.view.set_overlays_visible(bool(visible))
         self._save_settings()
+
+    def _reuse_settings(self, item) -> None:
+        from albumstudio.core.cover import CoverRequest
+
+        try:
+            request = CoverRequest.from_dict(item.request)
+        except (ValueError, TypeError):
+            self.show_error("That cover was made by another version of AlbumStudio; its "
+                            "settings cannot be restored.")
+            return
+        self.cover_panel.apply_request(request)
+        self.tabs.setCurrentIndex(0)
 
     def _save_settings(self) -> None:
         try:

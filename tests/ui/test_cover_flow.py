@@ -152,3 +152,25 @@ def test_blip_caption_replaces_the_offline_description_when_installed(window, qt
 
     qtbot.waitUntil(lambda: image_part() and caption.split()[0] in image_part(), timeout=5000)
     assert "vivid image" not in image_part()
+
+
+def test_use_these_settings_makes_the_same_cover_again(window, qtbot, tmp_path):
+    load_photo(window, qtbot, photo(tmp_path / "photo.png"))
+    panel = window.cover_panel
+    panel.size.setValue(384)
+    panel.seed.setValue(41)
+    panel.treatment.setCurrentIndex(panel.treatment.findData("halftone"))
+    panel.style_edit.setText("salt flats at dawn")
+    with qtbot.waitSignal(window.cover.result, timeout=60000) as first:
+        panel.generate_button.click()
+    original = first.args[0].items[0]
+    panel.seed.setValue(7)
+    panel.treatment.setCurrentIndex(panel.treatment.findData("blur"))
+    panel.size.setValue(512)
+    window.history.reuse_requested.emit(original)
+    assert (panel.seed.value(), panel.size.value()) == (41, 384)
+    assert panel.treatment.currentData() == "halftone"
+    assert panel.editor.prompt() == original.request["prompt"] and panel.editor.is_edited()
+    with qtbot.waitSignal(window.cover.result, timeout=60000) as again:
+        panel.generate_button.click()
+    assert again.args[0].result.images[0].png == original.read_bytes()

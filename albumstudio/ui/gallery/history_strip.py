@@ -6,7 +6,15 @@ import datetime as dt
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
-from PySide6.QtWidgets import QFrame, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QVBoxLayout,
+    QWidget,
+)
 
 from albumstudio.jobs.runner import JobRunner
 from albumstudio.store.history import THUMB_SIDE, HistoryItem, HistoryStore
@@ -16,6 +24,8 @@ ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 
 class HistoryStrip(QFrame):
     item_chosen = Signal(object)  # HistoryItem
+    reuse_requested = Signal(object)  # HistoryItem: put its settings back in the Cover tab
+    save_requested = Signal(object)  # HistoryItem
 
     def __init__(self, runner: JobRunner, history: HistoryStore | None,
                  parent: QWidget | None = None) -> None:
@@ -37,6 +47,8 @@ class HistoryStrip(QFrame):
         self.list.setMaximumHeight(96)
         self.list.setMovement(QListWidget.Movement.Static)
         self.list.itemClicked.connect(self._clicked)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._menu)
         layout.addWidget(self.list)
         self.empty = QLabel("Nothing generated yet: your covers will appear here.")
         self.empty.setObjectName("placeholder")
@@ -78,6 +90,17 @@ class HistoryStrip(QFrame):
         item = entry.data(ITEM_ROLE)
         if isinstance(item, HistoryItem):
             self.item_chosen.emit(item)
+
+    def _menu(self, pos) -> None:
+        entry = self.list.itemAt(pos)
+        item = entry.data(ITEM_ROLE) if entry is not None else None
+        if not isinstance(item, HistoryItem):
+            return
+        menu = QMenu(self)
+        menu.addAction("Show", lambda: self.item_chosen.emit(item))
+        menu.addAction("Use These Settings", lambda: self.reuse_requested.emit(item))
+        menu.addAction("Save As…", lambda: self.save_requested.emit(item))
+        menu.exec(self.list.viewport().mapToGlobal(pos))
 
     def select_newest(self) -> None:
         if self.list.count():

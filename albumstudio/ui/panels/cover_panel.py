@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from albumstudio.core.cover import LAYOUTS, SCHEDULERS, TREATMENTS, LoraFile
+from albumstudio.core.cover import LAYOUTS, SCHEDULERS, TREATMENTS, CoverRequest, LoraFile
 from albumstudio.core.cover_plan import default_size
 from albumstudio.core.text import display_name
 from albumstudio.jobs.cover_jobs import CoverPreview
@@ -213,6 +213,30 @@ class CoverPanel(QWidget):
     def _set_lora(self, path: str | None) -> None:
         self._lora = path
         self.lora_label.setText(display_name(path) if path else "No style LoRA")
+
+    def apply_request(self, request: CoverRequest) -> None:
+        """Set every control from an earlier cover's request, so it can be made again or varied."""
+        self.engine.setCurrentIndex(max(0, self.engine.findData(request.engine)))
+        self.size.setValue(request.size)
+        self.seed.setValue(request.seed)
+        self.variants.setValue(1)
+        for box, value in ((self.layout_box, request.layout), (self.treatment, request.treatment),
+                           (self.scheduler, request.scheduler)):
+            box.setCurrentIndex(max(0, box.findData(value)))
+        self.grain.setValue(request.grain)
+        self.vignette.setValue(request.vignette)
+        self.model.setText(request.model)
+        self.lcm.blockSignals(True)
+        self.lcm.setChecked(request.lcm)
+        self.lcm.blockSignals(False)
+        self.steps.setValue(request.steps)
+        self.guidance.setValue(request.guidance)
+        self.img2img.setChecked(request.mode == "img2img")
+        self.strength.setValue(request.strength)
+        self._set_lora(request.loras[0].path if request.loras else None)
+        self.editor.restore(request.prompt, request.negative_prompt)
+        self.status.setText(f"Settings of the cover with seed {request.seed} restored; "
+                            "change anything, then Generate.")
 
     # -- generating --------------------------------------------------------------------------
     def settings_changes(self) -> dict[str, object]:

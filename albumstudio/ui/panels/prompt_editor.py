@@ -188,6 +188,16 @@ class PromptEditor(QWidget):
             self._apply(self._latest)
         self.recompose_requested.emit()
 
+    def restore(self, prompt: str, negative: str) -> None:
+        """Put back the words of an earlier cover, as the artist's own edit (undoable)."""
+        cursor = QTextCursor(self.text.document())
+        cursor.beginEditBlock()
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.insertText(prompt)
+        cursor.endEditBlock()
+        self.negative_field.setText(negative)
+        self.negative_field.setCursorPosition(0)
+
     def prompt(self) -> str:
         """The prompt the engine gets: the box's text without what stores reject."""
         return self._effective.text
