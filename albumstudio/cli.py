@@ -301,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from albumstudio.core.errors import UserFacingError
+    from albumstudio.engines.models import prepare_model_environment
+
+    prepare_model_environment()
 
     try:
         if args.command == "analyze":

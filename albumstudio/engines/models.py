@@ -183,6 +183,19 @@ def _message_from_text(text: str, id_or_path: str, what: str) -> str:
             "or download it again.")
 
 
+def prepare_model_environment() -> None:
+    """Before diffusers or transformers are imported: never reach the network, and keep their
+    progress bars and advice out of the artist's terminal (an explicit setting wins)."""
+    import warnings
+
+    for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_VERBOSITY", "error"),
+                        ("DIFFUSERS_VERBOSITY", "error"), ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
+                        ("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")):
+        os.environ.setdefault(name, value)
+    warnings.filterwarnings("ignore", category=UserWarning, module="huggingface_hub")
+    warnings.filterwarnings("ignore", category=FutureWarning, module="diffusers")
+
+
 def quiet_model_libraries() -> None:
     """Keep diffusers' and transformers' progress bars and advice out of the artist's terminal."""
     import sys
