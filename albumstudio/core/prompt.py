@@ -17,6 +17,16 @@ from dataclasses import dataclass, replace
 from albumstudio.core.cover import DEFAULT_NEGATIVE, QUALITY_SUFFIX
 from albumstudio.core.errors import InputError
 from albumstudio.core.genre_presets import GENRE_PRESETS, GenrePreset, match_preset
+from albumstudio.core.prompt_words import (
+    BPM_PATTERN,
+    CONFLICTS,
+    KEY_PATTERN,
+    MINOR_PATTERN,
+    MUSIC_PATTERNS,
+    TAG_VISUALS,
+    TITLE_MOTIFS,
+    VOICE_TAGS,
+)
 
 SOURCES = ("style", "image", "genre", "music", "release", "tags", "quality")
 DROP_ORDER = ("tags", "release", "music", "quality", "genre", "image")  # never "style"
@@ -134,54 +144,24 @@ def word_count(text: str) -> int:
 
 # ---------------------------------------------------------------- music → visual language
 
-# (pattern, visual words, figure the word stands for); the first rule a phrase matches wins
-_MUSIC_RULES: tuple[tuple[str, str, str], ...] = (
-    (r"moderately loud|balanced|measured|moderate|holding steady throughout|shifting in energy",
-     "", ""),
-    (r"dark", "dark moody lighting", "spectral brightness"),
-    (r"warm", "warm golden light", "spectral brightness"),
-    (r"bright|brilliant", "bright vivid colours", "spectral brightness"),
-    (r"very fast|fast|driving|energetic|upbeat|uptempo", "dynamic motion", "tempo"),
-    (r"slow|relaxed|laid[- ]back|mellow|calm|beatless", "calm, still composition", "tempo"),
-    (r"very quiet|quiet|sparse|minimal", "minimal, lots of negative space",
-     "loudness and onset density"),
-    (r"very loud|loud|dense|busy|aggressive|heavy", "bold high contrast",
-     "loudness and onset density"),
-    (r"building to a peak[\w ]*|rising|crescendo", "rising upward composition", "energy curve"),
-    (r"winding down[\w ]*|fading", "fading light", "energy curve"),
-    (r"peaking in the middle", "strong central focal point", "energy curve"),
-    (r"sad|melancholic|melancholy|gloomy", "melancholic", "mood"),
-    (r"happy|cheerful|joyful|playful", "cheerful colours", "mood"),
-    (r"dreamy|ethereal|atmospheric", "dreamy soft focus, ethereal haze", "mood"),
-    (r"epic|cinematic|anthemic", "epic cinematic scale", "mood"),
-    (r"mysterious|haunting|eerie", "mysterious shadows", "mood"),
-    (r"romantic|sensual|intimate", "romantic soft glow", "mood"),
-    (r"nostalgic|vintage|retro", "vintage film grain", "mood"),
-    (r"groovy|funky", "retro groovy patterns", "mood"),
-)
-_MUSIC_PATTERNS = tuple((re.compile(r"(?<!\w)(?:" + p + r")(?!\w)", re.IGNORECASE), v, f)
-                        for p, v, f in _MUSIC_RULES)
-_BPM = re.compile(r"(\d{2,3}(?:\.\d+)?)\s*bpm\b", re.IGNORECASE)
-_KEY = re.compile(r"\b([A-G][#b♯♭]?)\s+(minor|major)\b")
-_MINOR = re.compile(r"(?<!\w)minor(?: key)?(?!\w)", re.IGNORECASE)
 FAST_BPM, SLOW_BPM = 120.0, 80.0
 
 
 def _music_parts(description: str) -> list[PromptPart]:
     text, _ = clean_user_text(description, MAX_DESCRIPTION_CHARS)
-    bpm_match = _BPM.search(text)
+    bpm_match = BPM_PATTERN.search(text)
     bpm = float(bpm_match.group(1)) if bpm_match else None
     found: list[tuple[int, PromptPart]] = []
-    key = _KEY.search(text)
+    key = KEY_PATTERN.search(text)
     if key and key.group(2) == "minor":
         found.append((key.start(), PromptPart("music", "melancholic",
                                               f"key {key.group(1)} minor → melancholic")))
-    elif key is None and (minor := _MINOR.search(text)):
+    elif key is None and (minor := MINOR_PATTERN.search(text)):
         found.append((minor.start(), PromptPart("music", "melancholic",
                                                 'music description: "minor" → melancholic')))
-    working = _KEY.sub(lambda m: " " * len(m.group(0)), text)
+    working = KEY_PATTERN.sub(lambda m: " " * len(m.group(0)), text)
     tempo_seen = False
-    for pattern, visual, figure in _MUSIC_PATTERNS:
+    for pattern, visual, figure in MUSIC_PATTERNS:
         for match in pattern.finditer(working) if visual else ():
             word = match.group(0)
             if figure == "tempo" and bpm is not None:
@@ -199,26 +179,6 @@ def _music_parts(description: str) -> list[PromptPart]:
 
 
 # MagnaTagATune (musicnn) tags: about the voice → left out; others → imagery or "inspired by"
-_VOICE_TAGS = frozenset({
-    "vocal", "vocals", "singing", "female", "male", "woman", "man", "voice", "male vocal",
-    "female vocal", "male voice", "female voice", "no vocals", "no vocal", "no voice", "choir",
-    "choral", "rap", "spoken word", "instrumental",
-})
-_TAG_VISUALS = {
-    "techno": "neon-lit industrial space", "electronic": "electronic neon glow",
-    "dance": "dance floor lights", "beat": "rhythmic repeating patterns",
-    "beats": "rhythmic repeating patterns", "synth": "glowing synthesizer lights",
-    "ambient": "soft ambient haze", "new age": "ethereal soft light",
-    "rock": "raw rock energy", "metal": "dark heavy metal atmosphere",
-    "pop": "vibrant pop colours", "country": "open countryside", "folk": "rustic folk warmth",
-    "classical": "classical elegance", "classic": "classical elegance",
-    "harpsichord": "baroque ornament", "opera": "theatrical drama", "indian": "indian motifs",
-    "piano": "piano keys", "fast": "dynamic motion", "slow": "calm, still composition",
-    "loud": "bold high contrast", "quiet": "minimal, lots of negative space",
-    "soft": "soft pastel tones", "weird": "surreal", "solo": "a single solitary subject",
-}
-
-
 def _tag_parts(tags: Sequence[str]) -> tuple[list[PromptPart], list[PromptPart]]:
     kept: list[PromptPart] = []
     left_out: list[PromptPart] = []
@@ -227,12 +187,12 @@ def _tag_parts(tags: Sequence[str]) -> tuple[list[PromptPart], list[PromptPart]]
         key = tag.lower()
         if not tag:
             continue
-        if key in _VOICE_TAGS:
+        if key in VOICE_TAGS:
             left_out.append(PromptPart("tags", tag, f"music tag '{tag}' is about the voice, "
                                                     "not the picture"))
-        elif key in _TAG_VISUALS:
-            kept.append(PromptPart("tags", _TAG_VISUALS[key],
-                                   f"music tag '{tag}' → {_TAG_VISUALS[key]}"))
+        elif key in TAG_VISUALS:
+            kept.append(PromptPart("tags", TAG_VISUALS[key],
+                                   f"music tag '{tag}' → {TAG_VISUALS[key]}"))
         else:
             kept.append(PromptPart("tags", f"inspired by {key} music",
                                    f"music tag '{tag}' (no picture of its own)"))
@@ -242,28 +202,8 @@ def _tag_parts(tags: Sequence[str]) -> tuple[list[PromptPart], list[PromptPart]]
 
 
 # words of a title → a visual motif
-_TITLE_MOTIFS: tuple[tuple[str, str], ...] = (
-    (r"midnight|night|nights|nocturne|dusk", "night scene"),
-    (r"rain|rainy|raindrops", "falling rain"),
-    (r"ocean|sea|seas|waves?|tide|shore", "ocean waves"),
-    (r"sun|sunny|summer|sunset|sunrise|dawn", "golden sunlight"),
-    (r"fire|flames?|burn|burning|blaze", "flames"),
-    (r"winter|snow|ice|frozen|cold", "icy winter tones"),
-    (r"city|cities|streets?|downtown", "city streets"),
-    (r"dreams?|dreaming", "dreamlike"),
-    (r"stars?|space|galaxy|cosmic|moon|orbit", "starry night sky"),
-    (r"love|heart|hearts", "romantic warmth"),
-    (r"forest|woods|trees?", "forest"),
-    (r"desert|sand|dunes?", "desert dunes"),
-    (r"storm|thunder|lightning", "stormy sky"),
-    (r"ghosts?|haunted", "ghostly figures"),
-    (r"neon", "neon lights"),
-    (r"gold|golden", "gold accents"),
-    (r"blue", "blue tones"),
-    (r"red", "red tones"),
-)
 _TITLE_PATTERNS = tuple((re.compile(r"(?<!\w)(?:" + p + r")(?!\w)", re.IGNORECASE), v)
-                        for p, v in _TITLE_MOTIFS)
+                        for p, v in TITLE_MOTIFS)
 MAX_TITLE_MOTIFS = 2
 
 
@@ -331,6 +271,21 @@ def _dedupe(parts: Sequence[PromptPart]) -> list[PromptPart]:
     return out
 
 
+def _drop_conflicts(parts: list[PromptPart]) -> tuple[list[PromptPart], list[PromptPart]]:
+    """Leave out a phrase that contradicts an earlier, more important one."""
+    kept: list[PromptPart] = []
+    dropped: list[PromptPart] = []
+    for part in parts:
+        clash = next((k for k in kept for a, b in CONFLICTS
+                      if {k.text.lower(), part.text.lower()} == {a, b}), None)
+        if clash is not None and part.source != "style":
+            dropped.append(replace(part, because=f"{part.because} (left out: contradicts "
+                                                 f"\"{clash.text}\")"))
+            continue
+        kept.append(part)
+    return kept, dropped
+
+
 def _trim(parts: list[PromptPart], max_words: int) -> tuple[list[PromptPart], list[PromptPart]]:
     kept = list(parts)
     dropped: list[PromptPart] = []
@@ -376,14 +331,15 @@ def compose_prompt(*, style: str = "", image_caption: str = "", music_descriptio
     parts += tag_parts
     parts.append(PromptPart("quality", QUALITY_SUFFIX,
                             "Music2P's quality words: they make the model draw more detail"))
-    parts = _dedupe(parts)
+    parts, contradicting = _drop_conflicts(_dedupe(parts))
     parts, trimmed = _trim(parts, max(1, int(max_words)))
     if trimmed:
         warnings.append(TRIMMED_NOTE.format(n=len(trimmed), s="" if len(trimmed) == 1 else "s"))
     negative = merge_negative(DEFAULT_NEGATIVE, NO_TEXT_NEGATIVE,
                               chosen[0].negative if chosen else "")
     return ComposedPrompt(tuple(parts), negative, tuple(dict.fromkeys(warnings)),
-                          tuple(voice_tags + trimmed), chosen[0].name if chosen else None)
+                          tuple(voice_tags + contradicting + trimmed),
+                          chosen[0].name if chosen else None)
 
 
 _GAP_EDGES = " ,;:-\t\r\n"

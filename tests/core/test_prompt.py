@@ -204,3 +204,15 @@ def test_parse_edited_finds_moved_parts():
     assert [(p.source, p.text) for p in result.parts] == [
         ("release", "golden sunlight"), ("image", "a red car"), ("style", "velvet")]
     assert parse_edited("", composed).parts == ()
+
+
+def test_contradicting_phrases_keep_the_more_important_one():
+    composed = compose_prompt(music_description="a dark, driving 128 BPM track",
+                              music_tags=["slow", "ambient"])
+    texts = [p.text for p in composed.parts]
+    assert "dynamic motion" in texts and "calm, still composition" not in texts
+    left_out = [p for p in composed.dropped if p.text == "calm, still composition"]
+    assert left_out and "contradicts \"dynamic motion\"" in left_out[0].because
+    mine = compose_prompt(style="calm, still composition",
+                          music_description="a driving 128 BPM track")
+    assert "calm, still composition" in [p.text for p in mine.parts]  # the artist's words stay
