@@ -37,7 +37,7 @@ from albumstudio.core.formats import IMAGE_EXTENSIONS
 from albumstudio.ui.canvas import crop_geometry as geo
 from albumstudio.ui.canvas import painting as paint
 from albumstudio.ui.canvas.qimage import png_to_qimage, rgb_array_to_qimage
-from albumstudio.ui.canvas.reference_image import ReferenceImage, segmenter_missing_text
+from albumstudio.ui.canvas.reference_image import ReferenceImage
 
 EMPTY_TEXT = "Drop a photo here or click to choose one"
 IMAGE_FILTER = ("Images (" + " ".join("*" + e for e in sorted(IMAGE_EXTENSIONS))
@@ -245,49 +245,18 @@ class ImageCanvas(QWidget):
         paint.caption(painter, target, text)
 
     def _paint_map(self, painter: QPainter, area: QRect, kind: str) -> None:
-        model = self.model
-        what = "edges" if kind == "canny" else "layout"
-        if kind == "seg" and model.seg_available is None:
-            paint.message(painter, area, "Looking for the segmentation model…")
-            return
-        if kind == "seg" and not model.seg_available:
-            paint.message(painter, area, segmenter_missing_text(model.segmenter))
-            return
-        if model.image is None:
-            paint.message(painter, area, f"Open a photo to see its {what} here.")
-            return
-        image = model.map_image(kind)
-        if image is None:
-            text = model.map_error(kind) or f"Finding the photo's {what}…"
-            paint.message(painter, area, text)
-            return
-        target = paint.fit(area, image.width(), image.height())
-        self._draw_image(painter, kind, image, target)
-        if kind == "canny":
-            cond = model.condition("canny")
-            text = f"Canny edges, thresholds {cond.low}–{cond.high}"
-        else:
-            text = "Segmentation (ADE20K colours)"
-        if not model.enabled.get(kind):
-            text += " · not used"
-        if model.map_busy(kind):
-            text += " · updating…"
-        elif model.map_error(kind):
-            text = model.map_error(kind)
-        paint.caption(painter, target, text)
+        image = self.model.map_image(kind)
+        target = paint.map_message(painter, area, self.model, kind, image)
+        if target is not None and image is not None:
+            self._draw_image(painter, kind, image, target)
+            paint.caption(painter, target, paint.map_caption(self.model, kind))
 
     def _paint_cover(self, painter: QPainter, area: QRect) -> None:
         shown = self._preview if self._cover_mode == "preview" else self._cover
-        if shown is None:
-            paint.message(painter, area, "No cover yet: generate one and it appears here.")
-            return
-        image, caption = shown
-        if image.isNull():
-            paint.message(painter, area, "This cover could not be shown: its image data is damaged.")
-            return
-        target = paint.fit(area, image.width(), image.height())
-        self._draw_image(painter, self._cover_mode or "cover", image, target)
-        paint.caption(painter, target, caption)
+        target = paint.cover_message(painter, area, shown[0] if shown else None)
+        if target is not None and shown is not None:
+            self._draw_image(painter, self._cover_mode or "cover", shown[0], target)
+            paint.caption(painter, target, shown[1])
 
     # -- mouse and keys ----------------------------------------------------------------------
     def _update_cursor(self, point: QPointF | None) -> None:

@@ -100,3 +100,49 @@ def crop_overlay(painter: QPainter, image: QRectF, crop: QRectF, handle_px: int)
     half = handle_px / 2 + 1
     for corner in (crop.topLeft(), crop.topRight(), crop.bottomLeft(), crop.bottomRight()):
         painter.drawRect(QRectF(corner.x() - half, corner.y() - half, 2 * half, 2 * half))
+
+
+def map_message(painter: QPainter, area: QRect, model, kind: str,
+                image: QImage | None) -> QRectF | None:
+    """Paint why a conditioning map is not there yet, or return where the map goes."""
+    what = "edges" if kind == "canny" else "layout"
+    if kind == "seg" and model.seg_available is None:
+        message(painter, area, "Looking for the segmentation model…")
+    elif kind == "seg" and not model.seg_available:
+        from albumstudio.ui.canvas.reference_image import segmenter_missing_text
+
+        message(painter, area, segmenter_missing_text(model.segmenter))
+    elif model.image is None:
+        message(painter, area, f"Open a photo to see its {what} here.")
+    elif image is None:
+        message(painter, area, model.map_error(kind) or f"Finding the photo's {what}…")
+    else:
+        return fit(area, image.width(), image.height())
+    return None
+
+
+def map_caption(model, kind: str) -> str:
+    """The line under a conditioning map: what it is, and whether it is used or updating."""
+    if kind == "canny":
+        cond = model.condition("canny")
+        text = f"Canny edges, thresholds {cond.low}–{cond.high}"
+    else:
+        text = "Segmentation (ADE20K colours)"
+    if not model.enabled.get(kind):
+        text += " · not used"
+    if model.map_busy(kind):
+        text += " · updating…"
+    elif model.map_error(kind):
+        text = model.map_error(kind)
+    return text
+
+
+def cover_message(painter: QPainter, area: QRect, image: QImage | None) -> QRectF | None:
+    """Paint why there is no cover to show, or return where the cover goes."""
+    if image is None:
+        message(painter, area, "No cover yet: generate one and it appears here.")
+    elif image.isNull():
+        message(painter, area, "This cover could not be shown: its image data is damaged.")
+    else:
+        return fit(area, image.width(), image.height())
+    return None
