@@ -95,6 +95,12 @@ class CoverSession(QObject):
     def _schedule_compose(self, *_args) -> None:
         self._compose_timer.start()
 
+    def flush_compose(self) -> None:
+        """Compose now if a change is still waiting out the debounce (Generate uses fresh words)."""
+        if self._compose_timer.isActive():
+            self._compose_timer.stop()
+            self.compose()
+
     def set_style(self, text: str) -> None:
         self.style = text
         self._schedule_compose()

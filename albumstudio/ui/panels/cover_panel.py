@@ -254,6 +254,7 @@ class CoverPanel(QWidget):
         }
 
     def generate(self) -> None:
+        self.cover.flush_compose()
         self.cover.update_settings(**self.settings_changes())
         self.cover.generate(self.editor.prompt(), self.editor.negative())
         self.cancel_button.setEnabled(True)
