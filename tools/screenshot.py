@@ -73,7 +73,7 @@ def main(out: str = str(ROOT / "docs" / "screenshot.png")) -> int:
                 str(photo))))
         window.reference.image_changed.connect(
             lambda: QTimer.singleShot(400, window.cover_panel.generate_button.click))
-        window.cover.result.connect(lambda _r: QTimer.singleShot(300, app.quit))
+        window.cover.result.connect(lambda _r: QTimer.singleShot(1500, app.quit))
         window.cover.failed.connect(lambda m: (print(m), app.quit()))
         window.cover_panel.style_edit.setText("neon night city, rain on the glass")
         window.session.error.connect(lambda m: (print(m), app.quit()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -56,6 +56,9 @@ class HistoryStrip(QFrame):
         self.setMinimumHeight(60)
         self.setMaximumHeight(140)
         self._shown: set[int] = set()
+        blank = QPixmap(64, 64)
+        blank.fill(QColor(60, 62, 68))
+        self._placeholder = QIcon(blank)  # until the thumbnail is made off the main thread
 
     def refresh(self) -> None:
         """Add entries the list does not show yet (newest first); thumbnails load off-thread."""
@@ -64,7 +67,7 @@ class HistoryStrip(QFrame):
         items = self.history.items(kind="cover")
         new = [i for i in items if i.id not in self._shown]
         for item in reversed(new):
-            entry = QListWidgetItem()
+            entry = QListWidgetItem(self._placeholder, "")
             entry.setData(ITEM_ROLE, item)
             when = dt.datetime.fromtimestamp(item.created).strftime("%Y-%m-%d %H:%M")
             entry.setToolTip(f"{item.engine} cover, {item.width}×{item.height}, seed {item.seed}, "
