@@ -72,8 +72,17 @@ class CoverSession(QObject):
         self.caption_source = "look" if self.caption else ""
         self.caption_changed.emit(self.caption)
         self._schedule_compose()
-        if self.caption and self.reference.path and is_installed(self.captioner_model):
-            self._caption_with_blip(self._caption_generation)
+        if self.caption and self.reference.path:
+            generation = self._caption_generation
+            self.check_installed(self.captioner_model, lambda installed: installed and (
+                self._caption_with_blip(generation) if generation == self._caption_generation
+                else None))
+
+    def check_installed(self, model: str, then) -> None:
+        """Ask the model cache off the main thread (its first use imports huggingface_hub)."""
+        handle = self.reference.runner.submit(f"looking for {model}",
+                                              lambda ctx: is_installed(model))
+        handle.finished.connect(then)
 
     def _caption_with_blip(self, generation: int) -> None:
         """Replace the offline description with BLIP's caption once the model queue gets to it."""

@@ -175,3 +175,13 @@ def test_use_these_settings_makes_the_same_cover_again(window, qtbot, tmp_path):
     with qtbot.waitSignal(window.cover.result, timeout=60000) as again:
         panel.generate_button.click()
     assert again.args[0].result.images[0].png == original.read_bytes()
+
+
+def test_the_model_status_is_checked_off_the_main_thread_and_says_what_to_do(window, qtbot,
+                                                                               tmp_path):
+    panel = window.cover_panel
+    panel.engine.setCurrentIndex(panel.engine.findData("diffusion"))
+    qtbot.waitUntil(lambda: "hf download" in panel.model_status.text(), timeout=10000)
+    panel.model.setText(str(tmp_path / "nowhere"))
+    panel.model.editingFinished.emit()
+    qtbot.waitUntil(lambda: panel.model_status.text().startswith("Not found"), timeout=10000)

@@ -182,17 +182,25 @@ class CoverPanel(QWidget):
             self._check_model()
 
     def _check_model(self) -> None:
-        from albumstudio.engines.models import is_installed
-
         model = self.model.text().strip()
         if not model:
             self.model_status.setText("Name a model id or a pipeline folder.")
-        elif is_installed(model):
+            return
+        self.model_status.setText("Looking for the model…")
+        self.cover.check_installed(model, lambda found, m=model: self._show_model_status(m, found))
+
+    def _show_model_status(self, model: str, installed: bool) -> None:
+        if model != self.model.text().strip():
+            return  # the artist has typed another model since
+        if installed:
             self.model_status.setText("Installed: generation runs on this computer.")
         else:
             self.model_status.setText(
-                "Not installed: download it into your model cache or choose a local pipeline "
-                "folder; the Design engine works without it.")
+                f"Not installed: download it once with `hf download {model}`, or choose a local "
+                "pipeline folder; the Design engine works without it."
+                if model.count("/") == 1 and not model.startswith(("/", ".", "~")) else
+                "Not found: choose a folder that holds a whole Stable Diffusion pipeline; the "
+                "Design engine works without it.")
 
     def _lcm_toggled(self, on: bool) -> None:
         if on:
