@@ -6,8 +6,10 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import dataclass
 
 from albumstudio import __version__
+from albumstudio.core.analysis import AnalysisResult
 from albumstudio.core.cover import (
     DEFAULT_SD_MODEL,
     ENGINES,
@@ -15,6 +17,8 @@ from albumstudio.core.cover import (
     SCHEDULERS,
     TREATMENTS,
 )
+from albumstudio.core.tagging import TagResult
+from albumstudio.core.track import AudioInfo, ReleaseTags
 
 
 def _finite(value: object) -> object:
@@ -78,13 +82,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_analyze(track: str, as_json: bool, tag_model: str = "MTT_musicnn") -> int:
+@dataclass(frozen=True)
+class TrackReading:
+    """Everything the headless commands know about a track (analysis and tags cached by hash)."""
+
+    info: AudioInfo
+    content_hash: str
+    release: ReleaseTags
+    analysis: AnalysisResult
+    music_tags: TagResult
+    named: list[tuple[str, float]]  # the tags strong enough for the description
+    description: str
+
+
+def read_track(track: str, tag_model: str = "MTT_musicnn") -> TrackReading:
     from albumstudio.audio.analysis import analyze_file
     from albumstudio.audio.decode import probe
     from albumstudio.audio.peaks import with_decoded_length
+    from albumstudio.audio.tagger import tag_file
     from albumstudio.audio.tags import read_tags
-    from albumstudio.core.description import describe, describe_parts
-    from albumstudio.core.text import printable
+    from albumstudio.core.description import describe
+    from albumstudio.core.tagging import strongest_tags
     from albumstudio.store.cache import ContentCache
     from albumstudio.store.files import hash_file
     from albumstudio.store.paths import default_paths
@@ -95,17 +113,24 @@ def cmd_analyze(track: str, as_json: bool, tag_model: str = "MTT_musicnn") -> in
     analysis = analyze_file(track, cache=ContentCache(paths.analysis, ".json"),
                             content_hash=content_hash)
     info = with_decoded_length(info, round(analysis.duration * info.sample_rate))
-    for warning in info.warnings:
-        print(f"albumstudio: warning: {warning}", file=sys.stderr)
-    tags = read_tags(track)
-    from albumstudio.audio.tagger import tag_file
-    from albumstudio.core.tagging import strongest_tags
-
     music_tags = tag_file(track, tag_model,
                           cache=ContentCache(paths.cache / "tags" / tag_model, ".json"),
                           content_hash=content_hash)
     named = strongest_tags(music_tags)
-    description = describe(analysis, [name for name, _ in named])
+    return TrackReading(info, content_hash, read_tags(track), analysis, music_tags, named,
+                        describe(analysis, [name for name, _ in named]))
+
+
+def cmd_analyze(track: str, as_json: bool, tag_model: str = "MTT_musicnn") -> int:
+    from albumstudio.core.description import describe_parts
+    from albumstudio.core.text import printable
+
+    reading = read_track(track, tag_model)
+    info, content_hash, tags = reading.info, reading.content_hash, reading.release
+    analysis, music_tags, named = reading.analysis, reading.music_tags, reading.named
+    description = reading.description
+    for warning in info.warnings:
+        print(f"albumstudio: warning: {warning}", file=sys.stderr)
     if as_json:
         report = {
             "file": printable(info.path),
@@ -147,30 +172,6 @@ def cmd_analyze(track: str, as_json: bool, tag_model: str = "MTT_musicnn") -> in
     return 0
 
 
-def _track_context(track: str):
-    """Analysis, musicnn tags and file tags of ``track`` (all cached by content hash)."""
-    from albumstudio.audio.analysis import analyze_file
-    from albumstudio.audio.decode import probe
-    from albumstudio.audio.tagger import tag_file
-    from albumstudio.audio.tags import read_tags
-    from albumstudio.core.description import describe
-    from albumstudio.core.tagging import strongest_tags
-    from albumstudio.store.cache import ContentCache
-    from albumstudio.store.files import hash_file
-    from albumstudio.store.paths import default_paths
-
-    probe(track)
-    paths = default_paths().ensure()
-    content_hash = hash_file(track)
-    analysis = analyze_file(track, cache=ContentCache(paths.analysis, ".json"),
-                            content_hash=content_hash)
-    music_tags = tag_file(track, "MTT_musicnn",
-                          cache=ContentCache(paths.cache / "tags" / "MTT_musicnn", ".json"),
-                          content_hash=content_hash)
-    names = [name for name, _ in strongest_tags(music_tags)]
-    return analysis, names, describe(analysis, names), read_tags(track), content_hash
-
-
 def _image_caption(image: str | None, engine: str, device: str) -> str:
     """BLIP's caption when the captioner is installed, else the offline look of the picture."""
     if not image:
@@ -184,8 +185,7 @@ def _image_caption(image: str | None, engine: str, device: str) -> str:
         from albumstudio.engines.models import is_installed
 
         if is_installed(DEFAULT_CAPTIONER):
-            dev = "cpu" if device == "auto" else device
-            return ImageCaptioner(DEFAULT_CAPTIONER, dev).caption(img)
+            return ImageCaptioner(DEFAULT_CAPTIONER, device).caption(img)
     return look_at(img).describe()
 
 
@@ -264,13 +264,15 @@ def cmd_cover(args: argparse.Namespace) -> int:
         problem = diagnose(args.model, "the Stable Diffusion model")
         if problem:
             raise InputError(problem)
-    analysis, tags, description, release, _ = _track_context(args.track)
+    reading = read_track(args.track)
+    release = reading.release
     if args.title is not None:
         release = replace(release, title=args.title)
     if args.artist is not None:
         release = replace(release, artist=args.artist)
-    request, prompt = _cover_request(args, MusicMood.from_analysis(analysis, tuple(tags)),
-                                     release, description, tags, caption)
+    tags = [name for name, _ in reading.named]
+    request, prompt = _cover_request(args, MusicMood.from_analysis(reading.analysis, tuple(tags)),
+                                     release, reading.description, tags, caption)
     for warning in prompt.warnings:
         print(f"albumstudio: warning: {warning}", file=sys.stderr)
     if args.engine == "diffusion":

@@ -32,13 +32,14 @@ def _photo(path: Path) -> Path:
 
 
 def measure(steps: int = 12, side: int = 128) -> dict:
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from albumstudio.engines.diffusion_cover import DiffusionCoverEngine
     from albumstudio.store.paths import default_paths
     from albumstudio.ui.main_window import MainWindow
     from albumstudio.ui.theme import apply_dark_theme
+    from benchmarks.stall import StallClock
     from tests.engines.tiny_sd import build_tiny_controlnet, build_tiny_sd
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -54,15 +55,8 @@ def measure(steps: int = 12, side: int = 128) -> dict:
         window.show()
         app.processEvents()
         window.cover.worker._diffusion = DiffusionCoverEngine(min_side=64)
-        clock = QElapsedTimer()
-        gaps: list[float] = []
+        clock = StallClock()
         marks: dict[str, float] = {}
-        last = [0.0]
-
-        def tick() -> None:
-            now = clock.nsecsElapsed() / 1e6
-            gaps.append(now - last[0])
-            last[0] = now
 
         panel = window.cover_panel
 
@@ -73,37 +67,37 @@ def measure(steps: int = 12, side: int = 128) -> dict:
             panel.size.setValue(side)
             panel.steps.setValue(steps)
             window.cover.update_settings(controlnets=(("canny", canny),))
-            marks["diffusion_start"] = clock.nsecsElapsed() / 1e9
-            marks["gap_index"] = len(gaps)
+            marks["diffusion_start"] = clock.seconds()
+            marks["gap_index"] = clock.mark()
             panel.generate_button.click()
 
         def design() -> None:
             panel.engine.setCurrentIndex(panel.engine.findData("design"))
             panel.size.setValue(3000)
-            marks["design_start"] = clock.nsecsElapsed() / 1e9
+            marks["design_start"] = clock.seconds()
             panel.generate_button.click()
 
-        def stall_since(index: int) -> float:
-            return max((g - 5.0 for g in gaps[index + 1:]), default=0.0)
+        def stall_since(index: float) -> float:
+            return clock.worst_stall_ms(int(index))
 
         def on_result(outcome) -> None:
-            now = clock.nsecsElapsed() / 1e9
+            now = clock.seconds()
             if outcome.result.request.engine == "diffusion" and "diffusion_s" not in marks:
                 marks["diffusion_s"] = now - marks["diffusion_start"]
-                marks["stall_first_diffusion"] = stall_since(int(marks["gap_index"]))
-                marks["gap_index"] = len(gaps)
+                marks["stall_first_diffusion"] = stall_since(marks["gap_index"])
+                marks["gap_index"] = clock.mark()
                 marks["warm_start"] = now
                 panel.seed.setValue(1)
                 QTimer.singleShot(50, panel.generate_button.click)
             elif outcome.result.request.engine == "diffusion":
                 marks["warm_diffusion_s"] = now - marks["warm_start"]
-                marks["stall_warm_diffusion"] = stall_since(int(marks["gap_index"]))
+                marks["stall_warm_diffusion"] = stall_since(marks["gap_index"])
                 marks["previews"] = previews[0]
-                marks["gap_index"] = len(gaps)
+                marks["gap_index"] = clock.mark()
                 QTimer.singleShot(50, design)
             else:
                 marks["design_s"] = now - marks["design_start"]
-                marks["stall_design"] = stall_since(int(marks["gap_index"]))
+                marks["stall_design"] = stall_since(marks["gap_index"])
                 app.quit()
 
         previews = [0]
@@ -111,18 +105,15 @@ def measure(steps: int = 12, side: int = 128) -> dict:
         window.cover.result.connect(on_result)
         window.cover.failed.connect(lambda m: (marks.setdefault("error", m), app.quit()))
         window.reference.image_changed.connect(lambda: QTimer.singleShot(300, diffusion))
-        timer = QTimer(interval=5)
-        timer.timeout.connect(tick)
         clock.start()
-        timer.start()
         window.reference.open(str(photo))
         QTimer.singleShot(300000, app.quit)
         app.exec()
-        timer.stop()
+        clock.stop()
         window.shutdown()
         window.deleteLater()
         app.processEvents()
-    stall = max((g - 5.0 for g in gaps[1:]), default=-1.0)
+    stall = clock.worst_stall_ms()
     return {"first_diffusion_cover_s_incl_import_and_load": round(marks.get("diffusion_s", -1), 2),
             "second_diffusion_cover_s": round(marks.get("warm_diffusion_s", -1), 2),
             "previews_shown_second_cover": marks.get("previews", 0),

@@ -120,12 +120,13 @@ def tagging_4min(track: Path) -> dict:
 
 def gui_4min(track: Path) -> dict:
     """Drop-to-waveform, drop-to-analysis, and the main thread's worst stall, in a real window."""
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from albumstudio.store.paths import default_paths
     from albumstudio.ui.main_window import MainWindow
     from albumstudio.ui.theme import apply_dark_theme
+    from benchmarks.stall import StallClock
 
     app = QApplication.instance() or QApplication([])
     apply_dark_theme(app)
@@ -134,31 +135,25 @@ def gui_4min(track: Path) -> dict:
     window.show()
     app.processEvents()
     marks: dict[str, float] = {}
-    clock = QElapsedTimer()
-    gaps: list[float] = []
-    last = [0.0]
-
-    def tick() -> None:
-        now = clock.nsecsElapsed() / 1e6
-        gaps.append(now - last[0])
-        last[0] = now
+    clock = StallClock()
 
     def on_peaks(pyr) -> None:
         if pyr is None:
             return
         window.waveform.view.repaint()
-        marks.setdefault("first_waveform", clock.nsecsElapsed() / 1e9)
+        marks.setdefault("first_waveform", clock.seconds())
         if pyr.complete:
-            marks.setdefault("full_waveform", clock.nsecsElapsed() / 1e9)
+            marks.setdefault("full_waveform", clock.seconds())
 
     window.session.peaks_changed.connect(on_peaks)
+
     def on_analysed() -> None:
-        marks.setdefault("analysed", clock.nsecsElapsed() / 1e9)
-        marks["stall_until_analysed"] = max((g - 5.0 for g in gaps[1:]), default=0.0)
+        marks.setdefault("analysed", clock.seconds())
+        marks["stall_until_analysed"] = clock.worst_stall_ms()
 
     def on_tags(result) -> None:
         if result is not None:
-            marks.setdefault("tagged", clock.nsecsElapsed() / 1e9)
+            marks.setdefault("tagged", clock.seconds())
             app.quit()
 
     window.session.analysed.connect(on_analysed)
@@ -166,17 +161,14 @@ def gui_4min(track: Path) -> dict:
     window.session.tagging_status.connect(
         lambda text: (marks.setdefault("error", text), app.quit()) if "unavailable" in text else None)
     window.session.error.connect(lambda m: (marks.setdefault("error", m), app.quit()))
-    timer = QTimer(interval=5)
-    timer.timeout.connect(tick)
     clock.start()
-    timer.start()
     window.open_path(str(track))
     QTimer.singleShot(120000, app.quit)
     app.exec()
-    timer.stop()
+    clock.stop()
     window.shutdown()
     window.deleteLater()
-    stall = max((g - 5.0 for g in gaps[1:]), default=0.0)
+    stall = clock.worst_stall_ms()
     return {"drop_to_first_waveform_s": round(marks.get("first_waveform", -1), 3),
             "drop_to_full_waveform_s": round(marks.get("full_waveform", -1), 3),
             "drop_to_analysis_s": round(marks.get("analysed", -1), 3),

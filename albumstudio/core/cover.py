@@ -158,6 +158,8 @@ class CoverImage:
     height: int
     seed: int
     notes: tuple[str, ...] = ()  # e.g. "ran out of GPU memory; retried with CPU offload"
+    # the same pixels at screen size (RGB uint8 array), so nobody decodes the PNG to show it
+    display: object = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

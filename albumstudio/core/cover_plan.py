@@ -20,32 +20,26 @@ class CoverPlan:
     prompt: ComposedPrompt
 
 
+def for_track(request: CoverRequest, mood: MusicMood, release: ReleaseTags) -> CoverRequest:
+    """The request with this track's figures and release fields (title and artist for the type)."""
+    return replace(request, title=release.title, artist=release.artist, genre=release.genre,
+                   mood=mood)
+
+
 def plan_cover(*, mood: MusicMood, release: ReleaseTags, music_description: str = "",
                music_tags: Sequence[str] = (), image_caption: str = "", style: str = "",
-               preset: str | None = None, base: CoverRequest | None = None,
-               prompt_override: str | None = None, negative_override: str | None = None,
-               choose_look: bool = True) -> CoverPlan:
-    """Compose the prompt and fill a request; ``base`` carries the artist's other settings.
-
-    With ``choose_look`` the genre preset also picks the design layout and treatment.
-    """
-    base = base or CoverRequest()
+               preset: str | None = None, base: CoverRequest | None = None) -> CoverPlan:
+    """Compose the prompt and fill a request; ``base`` carries the artist's other settings and
+    the genre preset picks the design layout and treatment."""
     composed = compose_prompt(
         style=style, image_caption=image_caption, music_description=music_description,
         music_tags=tuple(music_tags), title=release.title, artist=release.artist,
         genre=release.genre, preset=preset,
     )
-    request = replace(
-        base,
-        prompt=composed.text if prompt_override is None else prompt_override,
-        negative_prompt=composed.negative if negative_override is None else negative_override,
-        title=release.title,
-        artist=release.artist,
-        genre=release.genre,
-        mood=mood,
-    )
+    request = for_track(replace(base or CoverRequest(), prompt=composed.text,
+                                negative_prompt=composed.negative), mood, release)
     chosen = GENRE_PRESETS.get(composed.preset or "")
-    if choose_look and chosen is not None:
+    if chosen is not None:
         request = replace(request, layout=chosen.design_layout, treatment=chosen.design_treatment)
     return CoverPlan(request, composed)
 

@@ -30,3 +30,13 @@ def format_time(seconds: float, precise: bool = False) -> str:
     if precise:
         text += f".{int(round((seconds - whole) * 100)) % 100:02d}"
     return text
+
+
+def path_problem(path: str, kind: str) -> str | None:
+    """One sentence when ``path`` is plainly not a file to open ('a single <kind>'), else None."""
+    name = display_name(path)
+    if os.path.isdir(path):
+        return f"'{name}' is a folder; open or drop a single {kind}."
+    if not os.path.exists(path):
+        return f"'{name}' does not exist any more; it may have been moved or deleted."
+    return None

@@ -44,6 +44,7 @@ from albumstudio.engines.design_treatments import (
     vignette,
 )
 from albumstudio.engines.typography import draw_text, layout_text
+from albumstudio.vision.crop import screen_copy
 
 MIN_SIZE, MAX_SIZE = 256, 6000
 MAX_VARIANTS = 16
@@ -86,7 +87,8 @@ def run(request: CoverRequest, progress: ProgressCallback | None = None,
         preview = np.asarray(cover.resize((PREVIEW_SIDE, PREVIEW_SIDE),
                                           Image.Resampling.BILINEAR, reducing_gap=2.0))
         report("Saving the cover", index, preview)
-        images.append(CoverImage(encode_png(cover), cover.width, cover.height, seed, notes))
+        images.append(CoverImage(encode_png(cover), cover.width, cover.height, seed, notes,
+                                 display=screen_copy(cover)))
     if cancel is not None and cancel.is_set():
         raise CancelledError("the cover was cancelled")
     first_notes = images[0].notes if images else ()

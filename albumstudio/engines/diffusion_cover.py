@@ -35,6 +35,7 @@ from albumstudio.engines.device import DeviceChoice, choose_device, is_out_of_me
 from albumstudio.engines.diffusion_preview import latents_to_rgb
 from albumstudio.engines.models import resolve_lora
 from albumstudio.engines.pipelines import Adapter, PipelineCache, PipelineSpec
+from albumstudio.vision.crop import screen_copy
 
 ProgressFn = Callable[[CoverProgress], None]
 SegmentFn = Callable[[Any, str, str], Any]  # (PIL image, model id, device) -> PIL seg map
@@ -144,7 +145,7 @@ class DiffusionCoverEngine:
                 image_notes = placement_notes + image_notes
             notes.extend(n for n in image_notes if n not in notes)
             images.append(CoverImage(_png(image), image.width, image.height, seed,
-                                     tuple(image_notes)))
+                                     tuple(image_notes), display=screen_copy(image)))
         return CoverResult(request, tuple(images), time.perf_counter() - started,
                            device=choice.device, notes=tuple(notes))
 

@@ -33,25 +33,19 @@ class CoverPreview:
 class CoverOutcome:
     result: CoverResult
     items: tuple[HistoryItem, ...]  # empty when no history store was given
-    displays: tuple[object, ...] = ()  # per image: RGB uint8 array ≤ DISPLAY_SIDE, for the canvas
 
 
-DISPLAY_SIDE = 1024
-
-
-def display_array(png: bytes, side: int = DISPLAY_SIDE):
-    """A cover's pixels at screen size (decoding a 3000² PNG is too slow for the main thread)."""
+def display_array(png: bytes):
+    """A stored cover's pixels at screen size (decoding a 3000² PNG is too slow for the GUI)."""
     import io
 
-    import numpy as np
     from PIL import Image
 
+    from albumstudio.vision.crop import SCREEN_SIDE, screen_copy
+
     with Image.open(io.BytesIO(png)) as img:
-        img.draft("RGB", (side, side))
-        rgb = img.convert("RGB")
-    if max(rgb.size) > side:
-        rgb = rgb.resize((side, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    return np.ascontiguousarray(np.asarray(rgb))
+        img.draft("RGB", (SCREEN_SIDE, SCREEN_SIDE))
+        return screen_copy(img)
 
 
 class StepClock:
@@ -150,8 +144,7 @@ class CoverWorker:
             raise InputError(f"There is no '{request.engine}' cover engine; choose design or diffusion.")
         ctx.check_cancel()
         items = tuple(self._file(result, track_hash)) if self.history is not None else ()
-        displays = tuple(display_array(image.png) for image in result.images[:1])
-        return CoverOutcome(result, items, displays)
+        return CoverOutcome(result, items)
 
     def _file(self, result: CoverResult, track_hash: str) -> list[HistoryItem]:
         assert self.history is not None

@@ -46,7 +46,7 @@ class CoverResults(QObject):
             return
         image = images[0]
         self.current = (image.png, image.seed)
-        shown = outcome.displays[0] if outcome.displays else image.png
+        shown = image.display if image.display is not None else image.png
         self.canvas.show_cover(shown, f"seed {image.seed}")
         self.can_save.emit(True)
         self.history.select_newest()

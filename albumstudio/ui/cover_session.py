@@ -12,7 +12,7 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from albumstudio.core.cover import CoverRequest, MusicMood
-from albumstudio.core.cover_plan import default_size, plan_cover
+from albumstudio.core.cover_plan import default_size, for_track, plan_cover
 from albumstudio.core.prompt import ComposedPrompt
 from albumstudio.engines.captioning import DEFAULT_CAPTIONER
 from albumstudio.engines.models import is_installed
@@ -74,9 +74,8 @@ class CoverSession(QObject):
         self._schedule_compose()
         if self.caption and self.reference.path:
             generation = self._caption_generation
-            self.check_installed(self.captioner_model, lambda installed: installed and (
-                self._caption_with_blip(generation) if generation == self._caption_generation
-                else None))
+            self.check_installed(self.captioner_model,
+                                 lambda installed: self._caption_with_blip(generation, installed))
 
     def check_installed(self, model: str, then) -> None:
         """Ask the model cache off the main thread (its first use imports huggingface_hub)."""
@@ -84,8 +83,10 @@ class CoverSession(QObject):
                                               lambda ctx: is_installed(model))
         handle.finished.connect(then)
 
-    def _caption_with_blip(self, generation: int) -> None:
+    def _caption_with_blip(self, generation: int, installed: bool) -> None:
         """Replace the offline description with BLIP's caption once the model queue gets to it."""
+        if not installed or generation != self._caption_generation:
+            return
         path, crop, model, worker = (self.reference.path, self.reference.crop,
                                      self.captioner_model, self.worker)
         handle = self.queue.submit("describing the picture",
@@ -140,23 +141,19 @@ class CoverSession(QObject):
 
     def build_request(self, prompt: str, negative: str) -> CoverRequest:
         """The request the artist sees: their settings, this track, this picture and crop."""
-        base = replace(
+        has_image = self.reference.image is not None
+        request = replace(
             self.settings,
-            image_path=self.reference.path if self.reference.image is not None else None,
-            crop=self.reference.crop if self.reference.image is not None else None,
+            prompt=prompt,
+            negative_prompt=negative,
+            image_path=self.reference.path if has_image else None,
+            crop=self.reference.crop if has_image else None,
             conditions=(self.reference.conditions_for_request()
-                        if self.settings.engine == "diffusion" and self.reference.image is not None
-                        else ()),
+                        if self.settings.engine == "diffusion" and has_image else ()),
         )
-        if base.engine == "diffusion" and base.image_path is None:
-            base = replace(base, mode="txt2img")
-        plan = plan_cover(mood=self.mood(), release=self.track.tags,
-                          music_description=self.track.description,
-                          music_tags=self.music_tags(), image_caption=self.caption,
-                          style=self.style, preset=self.preset, base=base,
-                          prompt_override=prompt, negative_override=negative,
-                          choose_look=False)
-        return plan.request
+        if request.engine == "diffusion" and not has_image:
+            request = replace(request, mode="txt2img")
+        return for_track(request, self.mood(), self.track.tags)
 
     def generate(self, prompt: str, negative: str) -> JobHandle:
         request = self.build_request(prompt, negative)

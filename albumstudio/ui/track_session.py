@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 from PySide6.QtCore import QObject, Signal
 
 from albumstudio.core.analysis import AnalysisResult
 from albumstudio.core.description import describe, describe_parts
 from albumstudio.core.peaks import PeakPyramid
 from albumstudio.core.tagging import TagResult, strongest_tags
-from albumstudio.core.text import display_name
+from albumstudio.core.text import display_name, path_problem
 from albumstudio.core.track import AudioInfo, ReleaseTags
 from albumstudio.jobs.runner import JobRunner
 from albumstudio.jobs.track_jobs import LoadedTrack, analyse_track, load_track, tag_track
@@ -55,13 +53,11 @@ class TrackSession(QObject):
     # -- opening -----------------------------------------------------------------------------
     def open(self, path: str) -> bool:
         """Start loading ``path``; False (and an error signal) when it is plainly not a track."""
+        problem = path_problem(path, "audio file")
+        if problem:
+            self.error.emit(problem)
+            return False
         name = display_name(path)
-        if os.path.isdir(path):
-            self.error.emit(f"'{name}' is a folder; open or drop a single audio file.")
-            return False
-        if not os.path.exists(path):
-            self.error.emit(f"'{name}' does not exist any more; it may have been moved or deleted.")
-            return False
         self._generation += 1
         gen = self._generation
         self.runner.cancel_key("analysis")

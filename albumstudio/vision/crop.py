@@ -41,3 +41,18 @@ def apply_crop(img: Image.Image, crop: CropBox | None, size: int) -> Image.Image
         return square
     return square.resize((size, size), Image.Resampling.LANCZOS,
                          reducing_gap=REDUCING_GAP if box.size >= 2 * size else None)
+
+
+SCREEN_SIDE = 1024
+
+
+def screen_copy(img: Image.Image, side: int = SCREEN_SIDE):
+    """The picture at most ``side`` pixels on its long side, as an RGB uint8 array (for showing)."""
+    import numpy as np
+
+    rgb = img if img.mode == "RGB" else img.convert("RGB")
+    if max(rgb.size) > side:
+        scale = side / max(rgb.size)
+        size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
+        rgb = rgb.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return np.ascontiguousarray(np.asarray(rgb))

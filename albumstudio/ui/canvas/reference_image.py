@@ -6,7 +6,6 @@ as jobs; results from an earlier open (or an earlier crop) are dropped by genera
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from functools import partial
 
@@ -15,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from albumstudio.core.cover import CONDITION_KINDS, Condition, CropBox
-from albumstudio.core.text import display_name
+from albumstudio.core.text import display_name, path_problem
 from albumstudio.jobs.image_jobs import (
     LoadedImage,
     canny_preview,
@@ -82,13 +81,11 @@ class ReferenceImage(QObject):
     # -- opening -----------------------------------------------------------------------------
     def open(self, path: str) -> bool:
         """Start loading ``path`` on a worker; False (and an error) when it plainly cannot be."""
+        problem = path_problem(path, "photo")
+        if problem:
+            self.error.emit(problem)
+            return False
         name = display_name(path)
-        if os.path.isdir(path):
-            self.error.emit(f"'{name}' is a folder; open or drop a single photo.")
-            return False
-        if not os.path.exists(path):
-            self.error.emit(f"'{name}' does not exist any more; it may have been moved or deleted.")
-            return False
         self._generation += 1
         gen = self._generation
         self._set_loading(True)
