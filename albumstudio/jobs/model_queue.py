@@ -40,9 +40,6 @@ class ModelQueue(QObject):
     def pending(self) -> int:
         return sum(1 for h in self._handles if not h.is_done)
 
-    def handles(self) -> list[JobHandle]:
-        return [h for h in self._handles if not h.is_done]
-
     def cancel_all(self) -> None:
         for handle in list(self._handles):
             handle.cancel()

@@ -19,7 +19,7 @@ from albumstudio.engines.models import is_installed
 from albumstudio.jobs.cover_jobs import CoverOutcome, CoverPreview, CoverWorker
 from albumstudio.jobs.model_queue import ModelQueue
 from albumstudio.jobs.runner import JobHandle
-from albumstudio.store.history import HistoryItem, HistoryStore
+from albumstudio.store.history import HistoryStore
 from albumstudio.ui.canvas.reference_image import ReferenceImage
 from albumstudio.ui.track_session import TrackSession
 
@@ -55,7 +55,6 @@ class CoverSession(QObject):
         self.captioner_model = DEFAULT_CAPTIONER
         self._caption_generation = 0
         self.composed: ComposedPrompt | None = None
-        self._running: list[JobHandle] = []
         self._compose_timer = QTimer(self, singleShot=True, interval=COMPOSE_DEBOUNCE_MS)
         self._compose_timer.timeout.connect(self.compose)
         for signal in (track.description_changed, track.music_tags_changed,
@@ -161,13 +160,11 @@ class CoverSession(QObject):
         worker = self.worker
         handle = self.queue.submit(
             "making the cover", lambda ctx: worker.run(request, ctx, track_hash))
-        self._running.append(handle)
         handle.progress.connect(self.progress)
         handle.partial.connect(self._on_partial)
         handle.finished.connect(self._on_finished)
         handle.failed.connect(self.failed)
         handle.cancelled.connect(self.cancelled)
-        handle.done.connect(lambda h=handle: self._running.remove(h) if h in self._running else None)
         self.generation_started.emit(request)
         return handle
 
@@ -183,12 +180,6 @@ class CoverSession(QObject):
 
     def cancel(self) -> None:
         self.queue.cancel_all()
-
-    def is_busy(self) -> bool:
-        return bool(self._running)
-
-    def history_items(self) -> list[HistoryItem]:
-        return self.history.items(kind="cover") if self.history is not None else []
 
     def close(self) -> None:
         """Cancel and join the model queue, then free the loaded models."""

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from albumstudio import __version__
 from albumstudio.core.errors import UserFacingError
-from albumstudio.core.formats import AUDIO_EXTENSIONS
+from albumstudio.core.formats import AUDIO_EXTENSIONS, has_image_extension
 from albumstudio.core.text import display_name, printable
 from albumstudio.jobs.model_queue import ModelQueue
 from albumstudio.jobs.runner import JobRunner
@@ -28,7 +28,7 @@ from albumstudio.store.history import HistoryStore
 from albumstudio.store.paths import DataPaths
 from albumstudio.store.settings import Settings
 from albumstudio.ui.canvas.condition_panel import ConditionPanel
-from albumstudio.ui.canvas.image_canvas import ImageCanvas, is_image_path
+from albumstudio.ui.canvas.image_canvas import ImageCanvas
 from albumstudio.ui.canvas.reference_image import ReferenceImage
 from albumstudio.ui.cover_results import CoverResults
 from albumstudio.ui.cover_session import CoverSession
@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
         urls = event.mimeData().urls()
         paths = [u.toLocalFile() for u in urls if u.isLocalFile()]
         event.acceptProposedAction()
-        if len(paths) == 1 and is_image_path(paths[0]):
+        if len(paths) == 1 and has_image_extension(paths[0]):
             self.banner.hide()
             self.reference.open(paths[0])
             return

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from albumstudio.core.cover import CropBox
-from albumstudio.core.formats import IMAGE_EXTENSIONS
+from albumstudio.core.formats import IMAGE_EXTENSIONS, has_image_extension
 from albumstudio.ui.canvas import crop_geometry as geo
 from albumstudio.ui.canvas import painting as paint
 from albumstudio.ui.canvas.qimage import png_to_qimage, rgb_array_to_qimage
@@ -46,10 +46,6 @@ TABS = (("reference", "Reference"), ("canny", "Canny"), ("seg", "Segmentation"),
         ("cover", "Cover"))
 HANDLE_PX = 9
 ZOOM_STEP = 0.88  # crop side × this per wheel notch (towards the user = zoom in)
-
-
-def is_image_path(path: str) -> bool:
-    return os.path.splitext(path)[1].lower() in IMAGE_EXTENSIONS
 
 
 class ImageCanvas(QWidget):
@@ -378,7 +374,7 @@ class ImageCanvas(QWidget):
         if len(urls) != 1 or not urls[0].isLocalFile():
             return None
         path = urls[0].toLocalFile()
-        return path if is_image_path(path) and not os.path.isdir(path) else None
+        return path if has_image_extension(path) and not os.path.isdir(path) else None
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         if self._dropped_image(event):
