@@ -185,3 +185,34 @@ def test_the_model_status_is_checked_off_the_main_thread_and_says_what_to_do(win
     panel.model.setText(str(tmp_path / "nowhere"))
     panel.model.editingFinished.emit()
     qtbot.waitUntil(lambda: panel.model_status.text().startswith("Not found"), timeout=10000)
+
+
+def test_a_damaged_history_is_reported_and_covers_still_work(qtbot, tmp_path):
+    paths = default_paths().ensure()
+    paths.history.mkdir(parents=True, exist_ok=True)
+    (paths.history / "history.sqlite3").write_bytes(b"not a database" * 64)
+    window = MainWindow(paths)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        qtbot.waitUntil(window.banner.isVisible, timeout=5000)
+        message = window.banner.text()
+        assert "history database could not be opened" in message and "not kept" in message
+        assert "\n" not in message and "Traceback" not in message
+        window.cover_panel.size.setValue(256)
+        with qtbot.waitSignal(window.cover.result, timeout=60000) as done:
+            window.cover_panel.generate_button.click()
+        assert done.args[0].items == () and window.history.list.count() == 0
+        assert (paths.history / "history.sqlite3").read_bytes().startswith(b"not a database")
+    finally:
+        window.shutdown()
+
+
+def test_settings_from_another_version_are_refused_in_one_sentence(window):
+    from albumstudio.store.history import HistoryItem
+
+    old = HistoryItem(1, "cover", 0.0, "ab", ".png", 8, 8, 0, "design", "",
+                      {"version": 99, "seed": 3}, "", window.paths.history / "x.png")
+    window.history.reuse_requested.emit(old)
+    assert window.banner.text().startswith("That cover was made by another version")
+    assert window.cover_panel.seed.value() == 0
