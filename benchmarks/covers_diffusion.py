@@ -29,7 +29,7 @@ def measure(runs: int = 9) -> dict:
 
     from albumstudio.core.cover import CoverRequest
     from albumstudio.engines.diffusion_cover import DiffusionCoverEngine
-    from tests.engines.tiny_sd import build_tiny_sd
+    from tests.support.tiny_sd import build_tiny_sd
 
     with tempfile.TemporaryDirectory() as folder:
         model = str(build_tiny_sd(Path(folder)))

@@ -40,7 +40,7 @@ def measure(steps: int = 12, side: int = 128) -> dict:
     from albumstudio.ui.main_window import MainWindow
     from albumstudio.ui.theme import apply_dark_theme
     from benchmarks.stall import StallClock
-    from tests.engines.tiny_sd import build_tiny_controlnet, build_tiny_sd
+    from tests.support.tiny_sd import build_tiny_controlnet, build_tiny_sd
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

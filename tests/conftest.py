@@ -52,3 +52,20 @@ def no_thread_leaks():
         while JobRunner.running_anywhere() and time.monotonic() < deadline:
             time.sleep(0.02)
         assert JobRunner.running_anywhere() == 0, "test left a JobRunner worker running"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip ``@pytest.mark.gpu`` tests without a CUDA GPU (torch loads only if there are any)."""
+    gpu_items = [item for item in items if item.get_closest_marker("gpu")]
+    if not gpu_items:
+        return
+    try:
+        import torch
+
+        has_cuda = torch.cuda.is_available()
+    except ImportError:
+        has_cuda = False
+    if not has_cuda:
+        skip = pytest.mark.skip(reason="needs a CUDA GPU")
+        for item in gpu_items:
+            item.add_marker(skip)

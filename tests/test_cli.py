@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests import synth
+from tests.support import synth
 
 
 def run_cli(*args, env_home=None, timeout=180):

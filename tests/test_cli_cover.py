@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests import synth
-from tests.engines.tiny_sd import build_tiny_sd
+from tests.support import synth
+from tests.support.tiny_sd import build_tiny_sd
 from tests.test_cli import run_cli
 
 
@@ -76,6 +76,7 @@ def tiny_sd(tmp_path_factory):
     return build_tiny_sd(tmp_path_factory.mktemp("tiny-sd"))
 
 
+@pytest.mark.slow  # ~11 s on 2 cores: a subprocess that imports torch and diffusers
 def test_diffusion_cover_from_a_local_pipeline_folder(tmp_path, track, data_home, tiny_sd):
     sd = tiny_sd
     out = tmp_path / "sd.png"

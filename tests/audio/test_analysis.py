@@ -11,7 +11,7 @@ from albumstudio.audio.analysis import analyze_file, analyze_stream
 from albumstudio.core.analysis import AnalysisResult
 from albumstudio.core.errors import CancelledError, InputError
 from albumstudio.store.cache import ContentCache
-from tests.synth import music, write
+from tests.support.synth import music, write
 
 SR = 22050
 C4_HZ = 261.63

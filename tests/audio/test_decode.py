@@ -10,7 +10,7 @@ import soundfile as sf
 from albumstudio.audio import decode
 from albumstudio.audio.decode import AUDIO_EXTENSIONS, decode_all, open_audio, probe
 from albumstudio.core.errors import CancelledError, InputError
-from tests.synth import music, tone, write
+from tests.support.synth import music, tone, write
 
 
 def write_m4a(path: Path, data: np.ndarray, sr: int = 44100) -> Path:

@@ -9,7 +9,7 @@ from albumstudio.audio.loudness import (
     channel_weights,
     k_weighting_sos,
 )
-from tests.synth import music
+from tests.support.synth import music
 
 
 def sine(seconds: float, sr: int, freq: float = 997.0, db: float = 0.0,

@@ -14,7 +14,7 @@ from albumstudio.core.peaks import BASE_BIN, PeakPyramid
 from albumstudio.store.cache import ContentCache
 from albumstudio.store.files import hash_file
 from tests.audio.test_decode import truncate_half, write_m4a, write_mp3
-from tests.synth import music, tone, write
+from tests.support.synth import music, tone, write
 
 
 @pytest.fixture

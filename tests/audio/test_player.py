@@ -26,7 +26,7 @@ from albumstudio.audio.player import (
     open_source,
 )
 from albumstudio.core.errors import InputError, UserFacingError
-from tests import synth
+from tests.support import synth
 
 SR = 44100
 

@@ -11,7 +11,7 @@ from mutagen.wave import WAVE
 from albumstudio.audio.tags import read_tags
 from albumstudio.core.track import ReleaseTags
 from tests.audio.test_decode import write_m4a
-from tests.synth import tone, write
+from tests.support.synth import tone, write
 
 
 def test_flac_vorbis_comments(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engines.tiny_sd import build_tiny_controlnet, build_tiny_lora, build_tiny_sd
+from tests.support.tiny_sd import build_tiny_controlnet, build_tiny_lora, build_tiny_sd
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from albumstudio.engines.captioning import (
     clean_caption,
 )
 from albumstudio.engines.models import is_installed
-from tests.engines.tiny_vision_models import build_tiny_blip, tiny_wordpiece_vocab
+from tests.support.tiny_vision_models import build_tiny_blip, tiny_wordpiece_vocab
 
 
 @pytest.fixture(scope="module", autouse=True)

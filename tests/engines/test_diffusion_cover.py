@@ -320,7 +320,7 @@ def test_lcm_mode_picks_few_steps_and_low_guidance_unless_the_user_chose():
 
 def test_a_lora_for_another_model_is_refused_and_the_engine_still_works(engine, tiny_sd,
                                                                          tmp_path):
-    from tests.engines.tiny_sd import build_tiny_lora, unet_config
+    from tests.support.tiny_sd import build_tiny_lora, unet_config
 
     other = build_tiny_lora(tmp_path / "other", {**unet_config(), "cross_attention_dim": 32})
     with pytest.raises(InputError) as caught:

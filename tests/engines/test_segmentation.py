@@ -11,7 +11,7 @@ from albumstudio.engines import segmentation
 from albumstudio.engines.models import is_installed
 from albumstudio.engines.segmentation import DEFAULT_SEGMENTER, Segmenter, segmentation_map
 from albumstudio.vision.ade20k import ADE20K_PALETTE
-from tests.engines.tiny_vision_models import build_tiny_segformer
+from tests.support.tiny_vision_models import build_tiny_segformer
 
 
 @pytest.fixture(scope="module", autouse=True)

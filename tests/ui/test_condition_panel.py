@@ -11,7 +11,7 @@ from albumstudio.jobs.runner import JobRunner
 from albumstudio.ui.canvas.condition_panel import NO_IMAGE_TEXT, ConditionPanel
 from albumstudio.ui.canvas.image_canvas import ImageCanvas
 from albumstudio.ui.canvas.reference_image import ReferenceImage
-from tests.ui.canvas_helpers import ThreadRecorder, image_array, make_photo
+from tests.support.canvas_helpers import ThreadRecorder, image_array, make_photo
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def test_segmentation_is_disabled_with_an_honest_note_when_missing(runner, qtbot
 
 @pytest.fixture(scope="module")
 def tiny_segformer(tmp_path_factory):
-    from tests.engines.tiny_vision_models import build_tiny_segformer
+    from tests.support.tiny_vision_models import build_tiny_segformer
 
     return build_tiny_segformer(tmp_path_factory.mktemp("tiny-segformer") / "ade")
 

@@ -9,7 +9,7 @@ from albumstudio.core.cover import CropBox
 from albumstudio.engines.diffusion_cover import DiffusionCoverEngine
 from albumstudio.store.paths import default_paths
 from albumstudio.ui.main_window import MainWindow
-from tests.engines.tiny_sd import build_tiny_controlnet, build_tiny_sd
+from tests.support.tiny_sd import build_tiny_controlnet, build_tiny_sd
 from tests.ui.test_main_window import drop
 
 
@@ -130,7 +130,7 @@ def test_cancel_while_queued_and_closing_joins_the_queue(window, qtbot):
 
 @pytest.fixture(scope="module")
 def tiny_blip(tmp_path_factory):
-    from tests.engines.tiny_vision_models import build_tiny_blip
+    from tests.support.tiny_vision_models import build_tiny_blip
 
     return str(build_tiny_blip(tmp_path_factory.mktemp("blip")))
 

@@ -17,7 +17,7 @@ from albumstudio.ui.canvas import image_canvas as canvas_module
 from albumstudio.ui.canvas.image_canvas import EMPTY_TEXT, ImageCanvas
 from albumstudio.ui.canvas.reference_image import ReferenceImage
 from albumstudio.vision.crop import default_crop
-from tests.ui.canvas_helpers import ThreadRecorder, drop, image_array, make_photo
+from tests.support.canvas_helpers import ThreadRecorder, drop, image_array, make_photo
 
 
 class DropTarget(QWidget):

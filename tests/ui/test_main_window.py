@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from albumstudio.store.paths import default_paths
 from albumstudio.ui.main_window import MainWindow
-from tests import synth
+from tests.support import synth
 
 
 def drop(widget, paths, pos=(300, 400)):

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 from albumstudio.core.peaks import PeakBuilder
 from albumstudio.ui.waveform.panel import WaveformPanel
 from albumstudio.ui.waveform.view import ENERGY_COLOR, WAVE_COLOR, WaveformView
-from tests.synth import tone
+from tests.support.synth import tone
 
 SR = 22050
 SECONDS = 8.0
