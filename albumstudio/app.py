@@ -33,6 +33,9 @@ def run_gui(argv: list[str] | None = None, exit_after_paint: bool = False,
     if icon:
         app.setWindowIcon(QIcon(icon))
     paths = default_paths().ensure()
+    from albumstudio.store.logs import start_log
+
+    start_log(paths.logs)
     window = MainWindow(paths)
 
     class FirstPaint(QObject):
@@ -59,16 +62,18 @@ def run_gui(argv: list[str] | None = None, exit_after_paint: bool = False,
         if track:
             window.open_path(track)
             return
-        from albumstudio.jobs.track_jobs import preload_tagger, warm_up_analysis
+        from albumstudio.services.covers import preload_diffusion_libraries
+        from albumstudio.services.tracks import warm_up_analysis
 
+        tracks = window.services.tracks
         if not any(paths.numba.iterdir()):  # first run: compile the analyser while idle
-            window.runner.submit("preparing the analyser", warm_up_analysis, key="warm-up")
+            window.runner.submit("preparing the analyser",
+                                 lambda ctx: warm_up_analysis(ctx.cancel), key="warm-up")
         QTimer.singleShot(1000, lambda: window.session.path is None and window.runner.submit(
-            "preparing the music tagger", preload_tagger, key="preload"))
-        from albumstudio.jobs.cover_jobs import preload_diffusion_libraries
-
+            "preparing the music tagger", lambda ctx: tracks.preload_tagger(), key="preload"))
         QTimer.singleShot(4000, lambda: window.runner.submit(
-            "preparing the cover models", preload_diffusion_libraries, key="preload-diffusion"))
+            "preparing the cover models", lambda ctx: preload_diffusion_libraries(ctx.cancel),
+            key="preload-diffusion"))
 
     probe = FirstPaint()
     app.installEventFilter(probe)

@@ -1,4 +1,8 @@
-"""The ``albumstudio`` command: no subcommand opens the window; subcommands run headless."""
+"""The ``albumstudio`` command: no subcommand opens the window; subcommands run headless.
+
+Each command parses its arguments, calls a service (the same ones the window uses) and prints;
+the engines are reached only through the services.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,10 @@ import argparse
 import json
 import math
 import sys
-from dataclasses import dataclass
+from typing import Any
 
 from albumstudio import __version__
-from albumstudio.core.analysis import AnalysisResult
-from albumstudio.core.cover import (
-    DEFAULT_SD_MODEL,
-    ENGINES,
-    LAYOUTS,
-    SCHEDULERS,
-    TREATMENTS,
-)
-from albumstudio.core.tagging import TagResult
-from albumstudio.core.track import AudioInfo, ReleaseTags
+from albumstudio.core.cover_options import AUTO, LAYOUTS, SCHEDULERS, TREATMENTS
 
 
 def _finite(value: object) -> object:
@@ -32,7 +27,16 @@ def _finite(value: object) -> object:
     return value
 
 
+def _cover_engines() -> Any:
+    from albumstudio.services import engine_registry
+
+    return engine_registry()
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from albumstudio.core.model_registry import default_model, models_for
+
+    registry = _cover_engines()
     parser = argparse.ArgumentParser(
         prog="albumstudio",
         description="Turn a track into a release kit. With no command, opens the window.",
@@ -45,26 +49,29 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", help="print a track's figures and description")
     analyze.add_argument("track", help="an audio file (wav, flac, ogg, mp3, m4a …)")
     analyze.add_argument("--json", action="store_true", help="print JSON instead of text")
-    analyze.add_argument("--tag-model", choices=("MTT_musicnn", "MSD_musicnn"),
-                         default="MTT_musicnn",
+    analyze.add_argument("--tag-model", choices=tuple(e.id for e in models_for("tagger")),
+                         default=default_model("tagger"),
                          help="musicnn weights: MagnaTagATune (default) or Million Song Dataset")
     cover = sub.add_parser("cover", help="make a square album cover from a track (and a picture)")
     cover.add_argument("track", help="the track the cover is for")
     cover.add_argument("--image", metavar="IMG", help="a reference photo or picture")
     cover.add_argument("--style", metavar="TEXT", default="", help="your own words for the look")
-    cover.add_argument("--engine", choices=ENGINES, default="design",
-                       help="design: offline, no model (default); diffusion: Stable Diffusion")
-    cover.add_argument("--model", metavar="ID_OR_PATH", default=DEFAULT_SD_MODEL,
+    names = registry.names("cover")
+    cover.add_argument("--engine", choices=names, default=names[0],
+                       help="; ".join(f"{s.name}: {s.description}" for s in registry.specs("cover")))
+    cover.add_argument("--preset", default=None, metavar="GENRE",
+                       help="genre preset for the prompt and the design (default: from the tags)")
+    cover.add_argument("--model", metavar="ID_OR_PATH", default=None,
                        help="diffusion model: a hub id in the local cache or a pipeline folder")
     cover.add_argument("--steps", type=int, default=None, help="diffusion steps (default 20, LCM 4)")
     cover.add_argument("--size", type=int, default=None, metavar="PX",
-                       help="side in pixels (default 3000 design, 512 diffusion)")
+                       help="side in pixels (default: the engine's, 3000 design, 512 diffusion)")
     cover.add_argument("--seed", type=int, default=0)
     cover.add_argument("--variants", type=int, default=1, help="how many covers (seed, seed+1 …)")
-    cover.add_argument("--title", help="title on the cover (default: the file's tag)")
-    cover.add_argument("--artist", help="artist on the cover (default: the file's tag)")
-    cover.add_argument("--layout", choices=LAYOUTS, default=None)
-    cover.add_argument("--treatment", choices=TREATMENTS, default=None)
+    cover.add_argument("--title", help="title on the cover (default: your edits or the file's tag)")
+    cover.add_argument("--artist", help="artist on the cover (default: your edits or the file's tag)")
+    cover.add_argument("--layout", choices=(AUTO, *LAYOUTS), default=None)
+    cover.add_argument("--treatment", choices=(AUTO, *TREATMENTS), default=None)
     cover.add_argument("--canny", type=float, default=None, metavar="WEIGHT",
                        help="diffusion: follow the picture's edges with this weight (e.g. 1.0)")
     cover.add_argument("--seg", type=float, default=None, metavar="WEIGHT",
@@ -76,56 +83,59 @@ def build_parser() -> argparse.ArgumentParser:
                        help="diffusion: your own LoRA style file (.safetensors); repeatable")
     cover.add_argument("--scheduler", choices=SCHEDULERS, default=None)
     cover.add_argument("--guidance", type=float, default=None)
-    cover.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"), default="auto")
+    cover.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"), default=None)
+    cover.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
+                       help="any setting of the chosen engine by name, e.g. grain=0.4; repeatable")
     cover.add_argument("--out", required=True, metavar="FILE", help="where to save (.png or .jpg)")
     cover.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+    cover.add_argument("--no-history", action="store_true",
+                       help="do not keep the cover in AlbumStudio's history")
+    history = sub.add_parser("history", help="what AlbumStudio has made")
+    history_sub = history.add_subparsers(dest="history_command", metavar="ACTION", required=True)
+    listing = history_sub.add_parser("list", help="the entries, newest first")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of text")
+    listing.add_argument("--kind", choices=("cover", "poster", "clip"), default=None)
+    listing.add_argument("--limit", type=int, default=50)
     return parser
 
 
-@dataclass(frozen=True)
-class TrackReading:
-    """Everything the headless commands know about a track (analysis and tags cached by hash)."""
+class ProgressLine:
+    """One line on stderr that updates in place while a terminal is watching (nothing otherwise)."""
 
-    info: AudioInfo
-    content_hash: str
-    release: ReleaseTags
-    analysis: AnalysisResult
-    music_tags: TagResult
-    named: list[tuple[str, float]]  # the tags strong enough for the description
-    description: str
+    def __init__(self) -> None:
+        self.live = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, report: Any) -> None:
+        if not self.live:
+            return
+        text = f"{report.text} {int(report.fraction * 100):3d} %"
+        print(f"\r\x1b[K{text[:100]}", end="", file=sys.stderr, flush=True)
+        self.shown = True
+
+    def end(self) -> None:
+        if self.shown:
+            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+            self.shown = False
 
 
-def read_track(track: str, tag_model: str = "MTT_musicnn") -> TrackReading:
-    from albumstudio.audio.analysis import analyze_file
-    from albumstudio.audio.decode import probe
-    from albumstudio.audio.peaks import with_decoded_length
-    from albumstudio.audio.tagger import tag_file
-    from albumstudio.audio.tags import read_tags
-    from albumstudio.core.description import describe
-    from albumstudio.core.tagging import strongest_tags
-    from albumstudio.store.cache import ContentCache
-    from albumstudio.store.files import hash_file
+def _services(with_history: bool = False) -> Any:
+    from albumstudio.services import Services
     from albumstudio.store.paths import default_paths
 
-    info = probe(track)
-    paths = default_paths().ensure()
-    content_hash = hash_file(track)
-    analysis = analyze_file(track, cache=ContentCache(paths.analysis, ".json"),
-                            content_hash=content_hash)
-    info = with_decoded_length(info, round(analysis.duration * info.sample_rate))
-    music_tags = tag_file(track, tag_model,
-                          cache=ContentCache(paths.cache / "tags" / tag_model, ".json"),
-                          content_hash=content_hash)
-    named = strongest_tags(music_tags)
-    return TrackReading(info, content_hash, read_tags(track), analysis, music_tags, named,
-                        describe(analysis, [name for name, _ in named]))
+    return Services.open(default_paths().ensure(), with_history=with_history)
 
 
-def cmd_analyze(track: str, as_json: bool, tag_model: str = "MTT_musicnn") -> int:
+def cmd_analyze(track: str, as_json: bool, tag_model: str | None = None) -> int:
     from albumstudio.core.description import describe_parts
     from albumstudio.core.text import printable
 
-    reading = read_track(track, tag_model)
+    services = _services()
+    line = ProgressLine()
+    try:
+        reading = services.tracks.read(track, tag_model, progress=line)
+    finally:
+        line.end()
     info, content_hash, tags = reading.info, reading.content_hash, reading.release
     analysis, music_tags, named = reading.analysis, reading.music_tags, reading.named
     description = reading.description
@@ -172,155 +182,200 @@ def cmd_analyze(track: str, as_json: bool, tag_model: str = "MTT_musicnn") -> in
     return 0
 
 
-def _image_caption(image: str | None, engine: str, device: str) -> str:
-    """BLIP's caption when the captioner is installed, else the offline look of the picture."""
-    if not image:
-        return ""
-    from albumstudio.vision.image_load import load_image
-    from albumstudio.vision.palette import look_at
-
-    img = load_image(image)
-    if engine == "diffusion":
-        from albumstudio.engines.captioning import DEFAULT_CAPTIONER, ImageCaptioner
-        from albumstudio.engines.models import is_installed
-
-        if is_installed(DEFAULT_CAPTIONER):
-            return ImageCaptioner(DEFAULT_CAPTIONER, device).caption(img)
-    return look_at(img).describe()
-
-
-def _check_cover_args(args: argparse.Namespace) -> None:
-    from albumstudio.core.errors import InputError
-
-    follows_picture = any(v is not None for v in (args.canny, args.seg, args.img2img))
-    if args.engine == "design" and follows_picture:
-        raise InputError("--canny, --seg and --img2img need --engine diffusion; the design "
-                         "engine uses the picture directly.")
-    if follows_picture and not args.image:
-        raise InputError("--canny, --seg and --img2img follow a picture; add --image IMG.")
-    if not 1 <= args.variants <= 16:
-        raise InputError("--variants must be between 1 and 16.")
-
-
-def _cover_request(args: argparse.Namespace, mood, release, description: str, tags: list[str],
-                   caption: str):
-    from dataclasses import replace
-
-    from albumstudio.core.cover import Condition, CoverRequest, LoraFile
-    from albumstudio.core.cover_plan import default_size, plan_cover
+def _lora_files(items: list[str]) -> tuple[Any, ...]:
+    from albumstudio.core.cover_options import LoraFile
     from albumstudio.core.errors import InputError
 
     loras = []
-    for item in args.lora:
+    for item in items:
         path, _, scale = item.rpartition(":") if ":" in item[2:] else (item, "", "")
         try:
             loras.append(LoraFile(path, float(scale)) if scale else LoraFile(item))
         except ValueError:
             raise InputError(f"'{item}' is not FILE or FILE:SCALE (a number such as 0.8).") from None
-    conditions = tuple(Condition(kind, weight) for kind, weight in
-                       (("canny", args.canny), ("seg", args.seg)) if weight is not None)
-    base = CoverRequest(
-        engine=args.engine, image_path=args.image, size=args.size or default_size(args.engine),
-        seed=args.seed, variants=args.variants, model=args.model, conditions=conditions,
-        mode="img2img" if args.img2img is not None else "txt2img",
-        strength=args.img2img if args.img2img is not None else 0.75, lcm=args.lcm,
-        loras=tuple(loras), device=args.device,
-    )
-    if args.scheduler:
-        base = replace(base, scheduler=args.scheduler)
-    if args.guidance is not None:
-        base = replace(base, guidance=args.guidance)
-    if args.lcm:
-        base = replace(base, scheduler="lcm", steps=4, guidance=args.guidance or 1.0)
+    return tuple(loras)
+
+
+def cover_settings(args: argparse.Namespace) -> Any:
+    """The artist's settings from the arguments, as the window's Cover tab would hold them: the
+    engine's defaults, then each flag that applies to it, then ``--set`` (InputError for a flag
+    the engine does not take)."""
+    from dataclasses import fields, replace
+
+    from albumstudio.core.cover_options import Condition, parse_option
+    from albumstudio.core.errors import InputError
+
+    registry = _cover_engines()
+    spec = registry.get(args.engine)
+    settings = registry.new_request(args.engine, seed=args.seed, variants=args.variants,
+                                    image_path=args.image)
+    if args.size is not None:
+        settings = replace(settings, size=args.size)
+    names = {f.name for f in fields(spec.options_type)}
+    follows_picture = any(v is not None for v in (args.canny, args.seg, args.img2img))
+    if follows_picture and "conditions" not in names:
+        raise InputError(f"--canny, --seg and --img2img need --engine diffusion; the {args.engine} "
+                         "engine uses the picture directly.")
+    if follows_picture and not args.image:
+        raise InputError("--canny, --seg and --img2img follow a picture; add --image IMG.")
+    if not 1 <= args.variants <= 16:
+        raise InputError("--variants must be between 1 and 16.")
+    changes: dict[str, Any] = {}
+    flags = {"layout": args.layout, "treatment": args.treatment, "model": args.model,
+             "scheduler": args.scheduler, "guidance": args.guidance, "device": args.device,
+             "loras": _lora_files(args.lora) if args.lora else None,
+             "lcm": True if args.lcm else None}
+    if follows_picture:
+        flags["conditions"] = tuple(Condition(kind, weight) for kind, weight in
+                                    (("canny", args.canny), ("seg", args.seg))
+                                    if weight is not None)
+        if args.img2img is not None:
+            flags.update(mode="img2img", strength=args.img2img)
+    for name, value in flags.items():
+        if value is None:
+            continue
+        if name not in names:
+            raise InputError(f"--{name} does not apply to the {args.engine} engine; leave it out "
+                             "or choose another --engine.")
+        changes[name] = value
+    if args.lcm:  # as the window's fast-mode switch does
+        changes.setdefault("scheduler", "lcm")
+        changes.update(steps=4, guidance=args.guidance or 1.0)
     if args.steps is not None:
-        base = replace(base, steps=args.steps)
-    plan = plan_cover(mood=mood, release=release, music_description=description,
-                      music_tags=tags, image_caption=caption, style=args.style, base=base)
-    request = plan.request
-    if args.layout:
-        request = replace(request, layout=args.layout)
-    if args.treatment:
-        request = replace(request, treatment=args.treatment)
-    return request, plan.prompt
+        if "steps" not in names:
+            raise InputError(f"--steps does not apply to the {args.engine} engine.")
+        changes["steps"] = args.steps
+    for item in args.set:
+        name, sep, text = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or name not in names:
+            choices = ", ".join(sorted(n for n in names))
+            raise InputError(f"'{item}' is not OPTION=VALUE for the {args.engine} engine; its "
+                             f"options are: {choices}.")
+        try:
+            changes[name] = parse_option(spec.options_type, name, text)
+        except ValueError as exc:
+            raise InputError(f"--set {item}: {exc}.") from None
+    return replace(settings, options=replace(settings.options, **changes))
 
 
 def cmd_cover(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from albumstudio.audio.decode import probe
-    from albumstudio.core.cover import MusicMood
+    from albumstudio.services.covers import check_outputs, output_bytes, plan, save_cover
+    from albumstudio.services.pictures import describe_picture, load_reference
+
+    outputs = check_outputs(args.out, args.variants, args.overwrite)
+    settings = cover_settings(args)
+    services = _services(with_history=not args.no_history)
+    try:
+        covers = services.covers
+        covers.preflight(settings)
+        words = ""
+        if args.image:
+            load_reference(args.image)  # a bad picture fails before the track is read
+            words = describe_picture(args.image, None, services.models).text
+        line = ProgressLine()
+        try:
+            reading = services.tracks.read(args.track, progress=line)
+        finally:
+            line.end()
+        facts = reading.facts()
+        if args.title is not None or args.artist is not None:
+            release = replace(facts.release, **{k: v for k, v in (("title", args.title),
+                                                                  ("artist", args.artist))
+                                                if v is not None})
+            facts = replace(facts, release=release)
+        made = plan(facts, settings, picture_words=words, style=args.style, preset=args.preset)
+        for warning in made.prompt.warnings:
+            print(f"albumstudio: warning: {warning}", file=sys.stderr)
+        if not covers.registry.get(args.engine).offline:  # a model reads the prompt
+            print(f"prompt: {made.request.prompt}", file=sys.stderr)
+        line = ProgressLine()
+        try:
+            record = covers.run(made.request, line, track_hash=reading.content_hash,
+                                record=not args.no_history)
+        finally:
+            line.end()
+        for note in record.warnings():
+            print(f"albumstudio: {note}", file=sys.stderr)
+        seconds = record.timings.get("prepare", 0.0) + record.timings.get("generate", 0.0)
+        for output, path in zip(record.outputs, outputs, strict=False):
+            written = save_cover(output_bytes(output), path, args.overwrite)
+            print(f"{written} ({output.width}×{output.height}, seed {output.seed}, "
+                  f"{seconds:.1f} s)")
+        if record.id:
+            print(f"kept in the history as entry {record.id}", file=sys.stderr)
+        return 0
+    finally:
+        services.close()
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    import time
+
     from albumstudio.core.errors import InputError
-    from albumstudio.export.cover_file import check_output_path, numbered, write_cover
 
-    out = check_output_path(args.out, args.overwrite)
-    for i in range(1, max(1, args.variants)):
-        check_output_path(numbered(out, i), args.overwrite)
-    _check_cover_args(args)
-    probe(args.track)
-    caption = _image_caption(args.image, args.engine, args.device)  # a bad picture fails early
-    if args.engine == "diffusion":
-        from albumstudio.engines.models import diagnose
-
-        problem = diagnose(args.model, "the Stable Diffusion model")
-        if problem:
-            raise InputError(problem)
-    reading = read_track(args.track)
-    release = reading.release
-    if args.title is not None:
-        release = replace(release, title=args.title)
-    if args.artist is not None:
-        release = replace(release, artist=args.artist)
-    tags = [name for name, _ in reading.named]
-    request, prompt = _cover_request(args, MusicMood.from_analysis(reading.analysis, tuple(tags)),
-                                     release, reading.description, tags, caption)
-    for warning in prompt.warnings:
-        print(f"albumstudio: warning: {warning}", file=sys.stderr)
-    if args.engine == "diffusion":
-        print(f"prompt: {request.prompt}", file=sys.stderr)
-
-        def progress(p) -> None:
-            print(f"\rimage {p.image_index + 1}/{request.variants}: step {p.step}/{p.total}",
-                  end="", file=sys.stderr, flush=True)
-
-        from albumstudio.engines.diffusion_cover import DiffusionCoverEngine
-
-        result = DiffusionCoverEngine().run(request, progress)
-        print(file=sys.stderr)
-    else:
-        from albumstudio.engines.design_cover import run as run_design
-
-        result = run_design(request)
-    for note in dict.fromkeys(result.notes):
-        print(f"albumstudio: {note}", file=sys.stderr)
-    for i, image in enumerate(result.images):
-        written = write_cover(image.png, numbered(out, i), args.overwrite)
-        print(f"{written} ({image.width}×{image.height}, seed {image.seed}, "
-              f"{result.seconds:.1f} s)")
+    if args.limit < 1:
+        raise InputError("--limit must be at least 1.")
+    services = _services(with_history=True)
+    try:
+        records = services.history.records(args.kind, args.limit)
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps([r.summary() for r in records], indent=2, ensure_ascii=False))
+        return 0
+    if not records:
+        print("The history is empty: make a cover in the window or with `albumstudio cover`.")
+        return 0
+    for r in records:
+        first = r.outputs[0] if r.outputs else None
+        size = f"{first.width}×{first.height}" if first is not None else "-"
+        seed = first.seed if first is not None else "-"
+        more = f" (+{len(r.outputs) - 1} more)" if len(r.outputs) > 1 else ""
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
+        print(f"{r.id:>5}  {r.kind:<6} {r.engine:<10} seed {seed!s:<10} {size:<11} {when}  "
+              f"{first.path if first is not None else ''}{more}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from albumstudio.core.errors import UserFacingError
-    from albumstudio.engines.models import prepare_model_environment
+    from albumstudio.core.errors import CancelledError, UserFacingError
+    from albumstudio.services import prepare_environment
 
-    prepare_model_environment()
+    prepare_environment()
 
     try:
         if args.command == "analyze":
             return cmd_analyze(args.track, args.json, args.tag_model)
         if args.command == "cover":
             return cmd_cover(args)
+        if args.command == "history":
+            return cmd_history(args)
         from albumstudio.app import run_gui
 
         return run_gui(exit_after_paint=args.exit_after_paint, track=args.open)
     except UserFacingError as exc:
         print(f"albumstudio: error: {exc.message}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, CancelledError):
         return 130
-    except Exception as exc:  # a bug: one line for the person, not a traceback
-        print(f"albumstudio: unexpected error ({type(exc).__name__}: {exc}); please report it.",
-              file=sys.stderr)
+    except Exception as exc:  # a bug: one line for the person, the traceback to the log
+        where = _log_unexpected(args.command or "starting the window", exc)
+        print(f"albumstudio: unexpected error ({type(exc).__name__}: {exc}); please report it"
+              + (f" — the details are in {where}." if where else "."), file=sys.stderr)
         return 1
+
+
+def _log_unexpected(doing: str, exc: BaseException) -> str:
+    try:
+        from albumstudio.store.logs import log_unexpected, start_log
+        from albumstudio.store.paths import default_paths
+
+        start_log(default_paths().logs)
+        return log_unexpected(doing, exc)
+    except Exception:  # noqa: BLE001 - the log is a help, never a second failure
+        return ""

@@ -17,10 +17,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from albumstudio.core.errors import CancelledError
+from albumstudio.core.model_cache import ModelCache
+from albumstudio.core.model_registry import default_model, models_for
 from albumstudio.core.tagging import TagResult
 
-MODELS = ("MTT_musicnn", "MSD_musicnn")
-DEFAULT_MODEL = "MTT_musicnn"
+MODELS = tuple(entry.id for entry in models_for("tagger"))  # the bundled musicnn weights
+DEFAULT_MODEL = default_model("tagger")
 SAMPLE_RATE = 16000
 SEGMENT_S = 3.0
 BATCH_PATCHES = 2  # small batches keep the big front-end maps in cache (fastest on CPU)
@@ -57,18 +59,24 @@ def tag_names(model: str = DEFAULT_MODEL) -> tuple[str, ...]:
     return _all_tag_names()[model]
 
 
-@functools.lru_cache(maxsize=len(MODELS))
-def _loaded_model(model: str) -> Any:
+_OWN_MODELS = ModelCache()  # for callers that pass no model cache (tests, scripts)
+
+
+def _load(model: str) -> Any:
     from albumstudio.audio import musicnn
 
     with resources.as_file(_resource(f"{model}.safetensors")) as path:
         return musicnn.load_model(str(path))
 
 
-def preload(model: str = DEFAULT_MODEL) -> None:
+def _loaded_model(model: str, models: ModelCache | None = None) -> Any:
+    return (models or _OWN_MODELS).get("tagger", model, "cpu", lambda: _load(model))
+
+
+def preload(model: str = DEFAULT_MODEL, models: ModelCache | None = None) -> None:
     """Import torch and load the model now (the app does this while idle after start-up)."""
     _check_model(model)
-    _loaded_model(model)
+    _loaded_model(model, models)
 
 
 def _check(cancel: threading.Event | None) -> None:
@@ -78,7 +86,7 @@ def _check(cancel: threading.Event | None) -> None:
 
 def tag_samples(y16k_mono: np.ndarray, model: str = DEFAULT_MODEL,
                 cancel: threading.Event | None = None,
-                progress: Progress | None = None) -> TagResult:
+                progress: Progress | None = None, models: ModelCache | None = None) -> TagResult:
     """Tag 16 kHz mono samples: one taggram row per non-overlapping 3 s patch.
 
     Anything shorter than a patch (silence, 0.5 s, even no samples) is repeat-padded to one
@@ -91,7 +99,7 @@ def tag_samples(y16k_mono: np.ndarray, model: str = DEFAULT_MODEL,
     y = np.nan_to_num(np.asarray(y16k_mono, dtype=np.float32).reshape(-1), nan=0.0,
                       posinf=1.0, neginf=-1.0)
     batch = musicnn.patches(musicnn.log_mel(y))
-    net = _loaded_model(model)
+    net = _loaded_model(model, models)
     rows: list[np.ndarray] = []
     for start in range(0, batch.shape[0], BATCH_PATCHES):
         _check(cancel)
@@ -107,7 +115,8 @@ def tag_samples(y16k_mono: np.ndarray, model: str = DEFAULT_MODEL,
 
 def tag_file(path: str, model: str = DEFAULT_MODEL, cache: JsonCache | None = None,
              content_hash: str | None = None, progress: Progress | None = None,
-             cancel: threading.Event | None = None) -> TagResult:
+             cancel: threading.Event | None = None,
+             models: ModelCache | None = None) -> TagResult:
     """Tag an audio file, or return the cached result for ``content_hash``.
 
     ``cache`` must be dedicated to ``model`` (keys are bare content hashes); a cached entry
@@ -136,7 +145,7 @@ def tag_file(path: str, model: str = DEFAULT_MODEL, cache: JsonCache | None = No
 
     if progress is not None:
         progress(0.3, "Tagging")
-    result = tag_samples(y, model, cancel=cancel, progress=tagging_progress)
+    result = tag_samples(y, model, cancel=cancel, progress=tagging_progress, models=models)
     if cache is not None and content_hash:
         cache.put_json(content_hash, result.to_dict())
     return result

@@ -1,32 +1,46 @@
 """What a cover engine is asked for and what it gives back (pure data, no Qt, no torch).
 
 One frozen :class:`CoverRequest` holds every input, the seed included, so the same request
-always gives the same cover and a history entry can be re-run exactly.
+always gives the same cover and a history entry can be re-run exactly. It has the fields every
+cover engine reads (prompt, picture, title, music, size, seed, variants) and ``options``: the
+engine's own settings, an options dataclass declared with the engine in the registry.
+
+Version 2 split the engine settings into ``options``; :meth:`CoverRequest.from_dict` reads
+version 1 (everything flat) as well.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
+from typing import Any
 
 from albumstudio.core.analysis import AnalysisResult
+from albumstudio.core.cover_options import (
+    CONDITION_KINDS,
+    DIFFUSION_MODES,
+    LAYOUTS,
+    SCHEDULERS,
+    TREATMENTS,
+    Condition,
+    DesignOptions,
+    DiffusionOptions,
+    LoraFile,
+    options_from_dict,
+)
 
-COVER_REQUEST_VERSION = 1
+COVER_REQUEST_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
-ENGINES = ("design", "diffusion")
-CONDITION_KINDS = ("canny", "seg")
-LAYOUTS = ("bottom-left", "centered", "top-band", "stacked", "none")
-TREATMENTS = ("duotone", "gradient-map", "halftone", "blur", "natural")
-SCHEDULERS = ("unipc", "ddim", "euler-a", "dpm++", "lcm")
-DIFFUSION_MODES = ("txt2img", "img2img")
-
-DEFAULT_SD_MODEL = "stable-diffusion-v1-5/stable-diffusion-v1-5"
-DEFAULT_CONTROLNETS = {
-    "canny": "lllyasviel/control_v11p_sd15_canny",
-    "seg": "lllyasviel/control_v11p_sd15_seg",
-}
-DEFAULT_LCM_LORA = "latent-consistency/lcm-lora-sdv1-5"
 DEFAULT_NEGATIVE = "monochrome, lowres, bad anatomy, worst quality, low quality, text, watermark"
 QUALITY_SUFFIX = "best quality, extremely detailed album cover"
+
+# the options types of the built-in engines, for reading requests without the engine registry
+BUILTIN_OPTIONS: dict[str, type] = {"design": DesignOptions, "diffusion": DiffusionOptions}
+
+__all__ = ["CONDITION_KINDS", "DIFFUSION_MODES", "LAYOUTS", "SCHEDULERS", "TREATMENTS",
+           "Condition", "CoverImage", "CoverRequest", "CoverResult", "CropBox",
+           "DesignOptions", "DiffusionOptions", "LoraFile", "MusicMood"]
 
 
 @dataclass(frozen=True)
@@ -36,16 +50,6 @@ class CropBox:
     left: int
     top: int
     size: int
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One ControlNet condition derived from the reference image."""
-
-    kind: str  # "canny" | "seg"
-    weight: float = 1.0  # controlnet_conditioning_scale for this condition
-    low: int = 100  # Canny thresholds (Music2P used cv2.Canny(100, 200))
-    high: int = 200
 
 
 @dataclass(frozen=True)
@@ -81,10 +85,8 @@ class MusicMood:
         )
 
 
-@dataclass(frozen=True)
-class LoraFile:
-    path: str  # a .safetensors LoRA file or a hub id
-    scale: float = 0.8
+COMMON_FIELDS = ("engine", "prompt", "negative_prompt", "image_path", "crop", "title", "artist",
+                 "genre", "mood", "size", "seed", "variants")
 
 
 @dataclass(frozen=True)
@@ -103,50 +105,45 @@ class CoverRequest:
     size: int = 3000  # output side in pixels (square)
     seed: int = 0
     variants: int = 1
-    # design engine
-    layout: str = "bottom-left"
-    treatment: str = "duotone"
-    palette: tuple[str, ...] = ()  # "#rrggbb"; empty: chosen from the music's mood
-    grain: float = 0.25  # 0..1
-    vignette: float = 0.35  # 0..1
-    # diffusion engine
-    model: str = DEFAULT_SD_MODEL  # hub id or local pipeline folder
-    conditions: tuple[Condition, ...] = ()
-    controlnets: tuple[tuple[str, str], ...] = tuple(DEFAULT_CONTROLNETS.items())  # kind → id/path
-    mode: str = "txt2img"  # img2img starts from the reference image
-    scheduler: str = "unipc"
-    steps: int = 20
-    guidance: float = 7.5
-    strength: float = 0.75  # img2img only
-    lcm: bool = False  # LCM-LoRA fast mode: 4 steps, guidance ~1
-    lcm_lora: str = DEFAULT_LCM_LORA
-    loras: tuple[LoraFile, ...] = ()
-    device: str = "auto"  # "auto" | "cuda" | "mps" | "cpu"
+    options: Any = field(default_factory=DesignOptions)  # the engine's options dataclass
     version: int = COVER_REQUEST_VERSION
-
-    def controlnet_for(self, kind: str) -> str:
-        return dict(self.controlnets).get(kind, DEFAULT_CONTROLNETS.get(kind, ""))
 
     def with_seed(self, seed: int) -> CoverRequest:
         return replace(self, seed=int(seed))
 
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+    def with_options(self, **changes: Any) -> CoverRequest:
+        return replace(self, options=replace(self.options, **changes))
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["options"] = asdict(self.options) if is_dataclass(self.options) else {}
+        return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> CoverRequest:
+    def from_dict(cls, data: dict[str, Any],
+                  options_type: Callable[[str], type | None] | None = None) -> CoverRequest:
+        """Read a request written by any earlier version (ValueError for one it cannot read).
+        ``options_type`` names the options dataclass of an engine (the engine registry's);
+        without it the built-in engines' are used."""
         data = dict(data)
-        if data.get("version") != COVER_REQUEST_VERSION:
-            raise ValueError("cover request format changed")
-        if data.get("crop") is not None:
-            data["crop"] = CropBox(**data["crop"])  # type: ignore[arg-type]
-        data["mood"] = MusicMood(**{k: tuple(v) if isinstance(v, list) else v
-                                    for k, v in dict(data.get("mood") or {}).items()})
-        data["conditions"] = tuple(Condition(**c) for c in data.get("conditions") or ())
-        data["controlnets"] = tuple(tuple(p) for p in data.get("controlnets") or ())
-        data["loras"] = tuple(LoraFile(**lf) for lf in data.get("loras") or ())
-        data["palette"] = tuple(data.get("palette") or ())
-        return cls(**data)  # type: ignore[arg-type]
+        version = data.get("version")
+        if version not in READABLE_VERSIONS:
+            raise ValueError(f"cover request version {version!r} is not one this version reads")
+        engine = str(data.get("engine") or "design")
+        kind = (options_type or BUILTIN_OPTIONS.get)(engine)
+        if kind is None:
+            raise ValueError(f"there is no '{engine}' cover engine")
+        if version == 1:  # every setting was a field of the request itself
+            names = {f.name for f in fields(kind)}
+            raw_options = {k: v for k, v in data.items() if k in names}
+        else:
+            raw_options = dict(data.get("options") or {})
+        common: dict[str, Any] = {k: data[k] for k in COMMON_FIELDS if k in data}
+        if common.get("crop") is not None:
+            common["crop"] = CropBox(**common["crop"])
+        common["mood"] = MusicMood(**{k: tuple(v) if isinstance(v, list) else v
+                                      for k, v in dict(data.get("mood") or {}).items()})
+        return cls(**common, options=options_from_dict(kind, raw_options))
 
 
 @dataclass(frozen=True)
@@ -168,15 +165,6 @@ class CoverResult:
     images: tuple[CoverImage, ...]
     seconds: float
     device: str = "cpu"
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # "palette: …" notes explain; the others warn
+    models: tuple[tuple[str, str], ...] = ()  # (role, id or folder) of each model used
 
-
-@dataclass(frozen=True)
-class CoverProgress:
-    """One step of a running engine; ``preview`` is a small RGB uint8 array (H, W, 3) or None."""
-
-    step: int
-    total: int
-    text: str = ""
-    preview: object = None  # numpy.ndarray | None (kept untyped: core does not need numpy here)
-    image_index: int = 0  # which variant is running

@@ -11,13 +11,14 @@ import re
 import threading
 from typing import TYPE_CHECKING, Any
 
+from albumstudio.core.model_cache import ModelCache
+from albumstudio.core.model_registry import default_model
 from albumstudio.engines.device import choose_device, free_device_memory
 from albumstudio.engines.models import load_pretrained
 
 if TYPE_CHECKING:
     from PIL import Image
 
-DEFAULT_CAPTIONER = "Salesforce/blip-image-captioning-base"
 CAPTION_BEAMS = 3
 CAPTION_MAX_NEW_TOKENS = 30
 
@@ -48,9 +49,9 @@ def clean_caption(text: str) -> str:
 class ImageCaptioner:
     """One BLIP captioning model on one device, loaded on first use and reused after."""
 
-    def __init__(self, model: str = DEFAULT_CAPTIONER, device: str = "cpu") -> None:
+    def __init__(self, model: str | None = None, device: str = "cpu") -> None:
         """``device`` is "cpu", "cuda" (float16), "mps" or "auto" (see engines.device)."""
-        self.model_id = model
+        self.model_id = model or default_model("captioner")
         self.device = device
         self._lock = threading.Lock()
         self._model: Any = None
@@ -95,3 +96,8 @@ class ImageCaptioner:
             self._model = model.to(choice.device).eval()
             self._processor = processor
         return self._model, self._processor
+
+
+def shared_captioner(models: ModelCache, model: str, device: str = "auto") -> ImageCaptioner:
+    """The one captioner for ``model`` on ``device``, kept by the app's model cache."""
+    return models.get("captioner", model, device, lambda: ImageCaptioner(model, device))

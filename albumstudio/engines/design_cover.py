@@ -20,12 +20,14 @@ from albumstudio.core.cover import (
     LAYOUTS,
     TREATMENTS,
     CoverImage,
-    CoverProgress,
     CoverRequest,
     CoverResult,
+    DesignOptions,
 )
+from albumstudio.core.cover_options import AUTO
 from albumstudio.core.errors import CancelledError, InputError
 from albumstudio.core.genre_presets import match_preset
+from albumstudio.core.jobs import ProgressFn, steps_progress
 from albumstudio.core.mood_palette import (
     MoodPalette,
     hex_to_rgb,
@@ -54,13 +56,26 @@ STAGES_PER_VARIANT = 5  # load or colours, picture, type, grain, encode (steps p
 _EDITORIAL_GENRES = {"jazz", "classical", "folk", "rnb"}
 _POSTER_GENRES = {"hip-hop", "rock", "metal", "electronic"}
 
-ProgressCallback = Callable[[CoverProgress], None]
+DEFAULT_LAYOUT, DEFAULT_TREATMENT = "bottom-left", "duotone"  # what "auto" is without a preset
 
 
-def run(request: CoverRequest, progress: ProgressCallback | None = None,
+def resolved(options: DesignOptions) -> DesignOptions:
+    """The options with "auto" layout and treatment made concrete."""
+    from dataclasses import replace
+
+    return replace(options,
+                   layout=DEFAULT_LAYOUT if options.layout == AUTO else options.layout,
+                   treatment=DEFAULT_TREATMENT if options.treatment == AUTO else options.treatment)
+
+
+def run(request: CoverRequest, progress: ProgressFn | None = None,
         cancel: threading.Event | None = None) -> CoverResult:
     """``request.variants`` finished covers (PNG, ``request.size`` square) for the request."""
     started = time.perf_counter()
+    if not isinstance(request.options, DesignOptions):
+        raise InputError("The design engine was given another engine's settings; choose the "
+                         "engine again.")
+    request = replace_options(request, resolved(request.options))
     _validate(request)
     _check_palette(request)
     step = 0
@@ -71,7 +86,8 @@ def run(request: CoverRequest, progress: ProgressCallback | None = None,
             raise CancelledError("the cover was cancelled")
         step = step % STAGES_PER_VARIANT + 1
         if progress is not None:
-            progress(CoverProgress(step, STAGES_PER_VARIANT, text, preview, index))
+            progress(steps_progress(step, STAGES_PER_VARIANT, text, index, request.variants,
+                                    preview))
 
     picture = None
     images = []
@@ -96,15 +112,21 @@ def run(request: CoverRequest, progress: ProgressCallback | None = None,
                        tuple(n for n in first_notes if n.startswith("palette:")))
 
 
+def replace_options(request: CoverRequest, options: DesignOptions) -> CoverRequest:
+    from dataclasses import replace
+
+    return replace(request, options=options)
+
+
 def _validate(request: CoverRequest) -> None:
     if not MIN_SIZE <= int(request.size) <= MAX_SIZE:
         raise InputError(f"The cover size must be between {MIN_SIZE} and {MAX_SIZE} pixels, "
                          f"not {request.size}; choose a size in that range (3000 for stores).")
-    if request.layout not in LAYOUTS:
-        raise InputError(f"'{request.layout}' is not a type layout; choose one of: "
+    if request.options.layout not in LAYOUTS:
+        raise InputError(f"'{request.options.layout}' is not a type layout; choose one of: "
                          f"{', '.join(LAYOUTS)}.")
-    if request.treatment not in TREATMENTS:
-        raise InputError(f"'{request.treatment}' is not a treatment; choose one of: "
+    if request.options.treatment not in TREATMENTS:
+        raise InputError(f"'{request.options.treatment}' is not a treatment; choose one of: "
                          f"{', '.join(TREATMENTS)}.")
     if not 1 <= int(request.variants) <= MAX_VARIANTS:
         raise InputError(f"Ask for between 1 and {MAX_VARIANTS} variants, not "
@@ -112,7 +134,7 @@ def _validate(request: CoverRequest) -> None:
 
 
 def _check_palette(request: CoverRequest) -> None:
-    for colour in request.palette:
+    for colour in request.options.palette:
         try:
             hex_to_rgb(str(colour))
         except ValueError:
@@ -135,8 +157,8 @@ def load_reference(request: CoverRequest) -> Image.Image:
 
 def palette_for(request: CoverRequest, seed: int) -> MoodPalette:
     """The palette of one variant: the request's colours, or the music's."""
-    if request.palette:
-        return palette_from_colours(request.palette)
+    if request.options.palette:
+        return palette_from_colours(request.options.palette)
     return palette_for_mood(request.mood, seed, request.genre)
 
 
@@ -165,9 +187,9 @@ def render_cover(request: CoverRequest, seed: int, picture: Image.Image | None,
     notes = [f"palette: {reason}" for reason in palette.reasons]
     size = int(request.size)
     if picture is not None:
-        say(f"Applying the {request.treatment} treatment")
-        cover = apply_treatment(request.treatment, picture, palette, seed, size)
-        notes.append(f"treatment: {request.treatment}")
+        say(f"Applying the {request.options.treatment} treatment")
+        cover = apply_treatment(request.options.treatment, picture, palette, seed, size)
+        notes.append(f"treatment: {request.options.treatment}")
     else:
         style = choose_style(request.mood, seed)
         say(f"Drawing the background ({STYLE_LABELS[style]})")
@@ -177,14 +199,14 @@ def render_cover(request: CoverRequest, seed: int, picture: Image.Image | None,
     edge = palette_rgb(palette.shadow)
     if relative_luminance(palette.shadow) > 0.04:
         edge = tuple(round(v * 0.4) for v in edge)  # type: ignore[assignment]
-    if request.vignette > 0:
-        cover = Image.fromarray(vignette(np.asarray(cover), float(request.vignette), edge))
+    if request.options.vignette > 0:
+        cover = Image.fromarray(vignette(np.asarray(cover), float(request.options.vignette), edge))
     pairing = pairing_for(request, seed)
-    boxes = layout_text(size, request.title, request.artist, request.layout, pairing)
+    boxes = layout_text(size, request.title, request.artist, request.options.layout, pairing)
     if boxes:
         draw_text(cover, boxes, palette)
-        notes.append(f"type: {pairing.name} pairing, layout {request.layout}")
+        notes.append(f"type: {pairing.name} pairing, layout {request.options.layout}")
     say("Adding film grain")
-    if request.grain > 0:
-        cover = Image.fromarray(film_grain(np.asarray(cover), float(request.grain), seed))
+    if request.options.grain > 0:
+        cover = Image.fromarray(film_grain(np.asarray(cover), float(request.options.grain), seed))
     return cover, tuple(notes)

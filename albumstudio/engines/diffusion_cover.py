@@ -5,7 +5,7 @@ reused between requests (see :mod:`albumstudio.engines.pipelines`). Each variant
 pipeline call with ``seed + i``, so cancel and preview work per image, and the same request
 always gives the same pixels.
 
-LCM fast mode (``request.lcm`` or the "lcm" scheduler) loads the LCM-LoRA and the LCM
+LCM fast mode (``request.options.lcm`` or the "lcm" scheduler) loads the LCM-LoRA and the LCM
 scheduler. Steps: 4 when the request still has the ordinary default of 20, otherwise the
 request's own steps capped at 8 (LCM gains nothing beyond). Guidance: 1.0 (no classifier-free
 guidance, twice as fast) when the request has the ordinary default of 7.5, otherwise the
@@ -26,21 +26,23 @@ from albumstudio.core.cover import (
     CONDITION_KINDS,
     DIFFUSION_MODES,
     CoverImage,
-    CoverProgress,
     CoverRequest,
     CoverResult,
+    DiffusionOptions,
 )
 from albumstudio.core.errors import CancelledError, InputError
+from albumstudio.core.jobs import ProgressFn, steps_progress
+from albumstudio.core.model_cache import ModelCache
+from albumstudio.core.model_registry import default_model
 from albumstudio.engines.device import DeviceChoice, choose_device, is_out_of_memory, lighter_preset
 from albumstudio.engines.diffusion_preview import latents_to_rgb
 from albumstudio.engines.models import resolve_lora
 from albumstudio.engines.pipelines import Adapter, PipelineCache, PipelineSpec
 from albumstudio.vision.crop import screen_copy
 
-ProgressFn = Callable[[CoverProgress], None]
 SegmentFn = Callable[[Any, str, str], Any]  # (PIL image, model id, device) -> PIL seg map
 
-_DEFAULTS = {f.name: f.default for f in fields(CoverRequest)}
+_DEFAULTS = {f.name: f.default for f in fields(DiffusionOptions)}
 LCM_STEPS = 4
 LCM_MAX_STEPS = 8
 LCM_GUIDANCE = (1.0, 2.0)
@@ -53,36 +55,46 @@ PRESET_NAMES = {"full": "everything on the GPU", "sliced": "VAE slicing and tili
 def effective_steps_and_guidance(request: CoverRequest) -> tuple[int, float]:
     """The steps and guidance actually used (LCM mode changes them, see the module docstring)."""
     if not is_lcm(request):
-        return request.steps, request.guidance
-    if request.steps == _DEFAULTS["steps"]:
+        return request.options.steps, request.options.guidance
+    if request.options.steps == _DEFAULTS["steps"]:
         steps = LCM_STEPS
     else:
-        steps = min(request.steps, LCM_MAX_STEPS)
+        steps = min(request.options.steps, LCM_MAX_STEPS)
     low, high = LCM_GUIDANCE
-    if request.guidance == _DEFAULTS["guidance"]:
+    if request.options.guidance == _DEFAULTS["guidance"]:
         guidance = low
     else:
-        guidance = min(max(request.guidance, low), high)
+        guidance = min(max(request.options.guidance, low), high)
     return steps, guidance
 
 
 def is_lcm(request: CoverRequest) -> bool:
     """True for LCM fast mode: asked for directly, or by choosing the "lcm" scheduler."""
-    return request.lcm or request.scheduler == "lcm"
+    return request.options.lcm or request.options.scheduler == "lcm"
 
 
 class DiffusionCoverEngine:
     """Makes covers with diffusers; keeps the loaded pipeline until the model or device change."""
 
-    def __init__(self, cache: PipelineCache | None = None, *, segment: SegmentFn | None = None,
+    def __init__(self, cache: PipelineCache | None = None, *, models: ModelCache | None = None,
+                 segment: SegmentFn | None = None,
                  choose: Callable[[str], DeviceChoice] = choose_device, min_side: int = 256,
                  max_side: int = 1024) -> None:
-        self.cache = cache if cache is not None else PipelineCache()
+        """Loaded models live in ``models`` (the app's one model cache); a private cache is made
+        when none is given."""
+        self.models = models if models is not None else ModelCache()
+        self._own_cache = cache
         self.choose = choose
         self.min_side = min_side
         self.max_side = max_side
         self._segment = segment
-        self._segmenter: Any = None
+
+    @property
+    def cache(self) -> PipelineCache:
+        """The pipeline holder (kept by the model cache under the sd15 role)."""
+        if self._own_cache is not None:
+            return self._own_cache
+        return self.models.get("sd15", "pipeline", "any", PipelineCache)
 
     @property
     def pipeline(self) -> Any:
@@ -92,9 +104,7 @@ class DiffusionCoverEngine:
     def unload(self) -> None:
         """Free the loaded pipeline (and the segmentation model)."""
         self.cache.unload()
-        if self._segmenter is not None:
-            self._segmenter.unload()
-            self._segmenter = None
+        self.models.evict("segmenter")
 
     def side(self, request: CoverRequest) -> int:
         """The square output side: ``request.size`` to a multiple of 8, within the limits."""
@@ -109,29 +119,32 @@ class DiffusionCoverEngine:
             cancel: threading.Event | None = None) -> CoverResult:
         """Make ``request.variants`` covers; raises InputError or CancelledError."""
         started = time.perf_counter()
+        if not isinstance(request.options, DiffusionOptions):
+            raise InputError("The diffusion engine was given another engine's settings; choose "
+                             "the engine again.")
         _validate(request)
         side = self.side(request)
         steps, guidance = effective_steps_and_guidance(request)
         _check_cancel(cancel)
-        choice = self.choose(request.device)
+        choice = self.choose(request.options.device)
         spec = PipelineSpec(
-            model=request.model,
-            controlnets=tuple((c.kind, request.controlnet_for(c.kind))
-                              for c in request.conditions),
-            img2img=request.mode == "img2img", device=choice.device,
+            model=request.options.model,
+            controlnets=tuple((c.kind, request.options.controlnet_for(c.kind))
+                              for c in request.options.conditions),
+            img2img=request.options.mode == "img2img", device=choice.device,
             dtype_name=choice.dtype_name)
         adapters = _adapters(request)
         reference = self._reference(request, side)
-        controls = [self._control_image(c, reference, choice) for c in request.conditions]
+        controls = [self._control_image(c, reference, choice) for c in request.options.conditions]
         _check_cancel(cancel)
         if self.cache.needs_reload(spec):
             if progress is not None:
-                progress(CoverProgress(0, steps, "loading the model…"))
+                progress(steps_progress(0, steps, "loading the model…", 0, request.variants))
             self.cache.unload()
-            choice = self.choose(request.device)  # free VRAM measured with nothing loaded
+            choice = self.choose(request.options.device)  # free VRAM measured with nothing loaded
         placement_notes: list[str] = []
         pipe = self._place(spec, choice, adapters, placement_notes)
-        self.cache.set_scheduler("lcm" if is_lcm(request) else request.scheduler)
+        self.cache.set_scheduler("lcm" if is_lcm(request) else request.options.scheduler)
         arguments = _call_arguments(request, side, steps, guidance, reference, controls)
 
         images: list[CoverImage] = []
@@ -140,14 +153,14 @@ class DiffusionCoverEngine:
             _check_cancel(cancel)
             seed = request.seed + index
             image, image_notes = self._one_image(pipe, arguments, seed, choice, index,
-                                                 progress, cancel)
+                                                 progress, cancel, request.variants)
             if index == 0:
                 image_notes = placement_notes + image_notes
             notes.extend(n for n in image_notes if n not in notes)
             images.append(CoverImage(_png(image), image.width, image.height, seed,
                                      tuple(image_notes), display=screen_copy(image)))
         return CoverResult(request, tuple(images), time.perf_counter() - started,
-                           device=choice.device, notes=tuple(notes))
+                           device=choice.device, notes=tuple(notes), models=models_used(request))
 
     def _place(self, spec: PipelineSpec, choice: DeviceChoice, adapters: tuple[Adapter, ...],
                notes: list[str]) -> Any:
@@ -171,13 +184,13 @@ class DiffusionCoverEngine:
 
     def _one_image(self, pipe: Any, arguments: dict[str, Any], seed: int, choice: DeviceChoice,
                    index: int, progress: ProgressFn | None,
-                   cancel: threading.Event | None) -> tuple[Any, list[str]]:
+                   cancel: threading.Event | None, items: int = 1) -> tuple[Any, list[str]]:
         import torch
 
         notes: list[str] = []
         while True:
             generator = torch.Generator(choice.generator_device).manual_seed(seed)
-            callback = _step_callback(index, progress, cancel)
+            callback = _step_callback(index, progress, cancel, items)
             try:
                 output = self._generate(pipe, {**arguments, "generator": generator,
                                                "callback_on_step_end": callback})
@@ -194,10 +207,10 @@ class DiffusionCoverEngine:
 
     def _reference(self, request: CoverRequest, side: int) -> Any:
         if request.image_path is None:
-            if request.conditions:
+            if request.options.conditions:
                 raise InputError("ControlNet conditions need a reference image: add an image "
                                  "or turn the conditions off.")
-            if request.mode == "img2img":
+            if request.options.mode == "img2img":
                 raise InputError("img2img starts from a reference image: add an image or "
                                  "choose txt2img.")
             return None
@@ -211,41 +224,52 @@ class DiffusionCoverEngine:
             from albumstudio.vision.edges import canny_map
 
             return canny_map(reference, condition.low, condition.high).convert("RGB")
-        from albumstudio.engines.segmentation import DEFAULT_SEGMENTER
+        model = default_model("segmenter")
+        return self._segment_fn(model, choice.device)(reference, model,
+                                                      choice.device).convert("RGB")
 
-        return self._segment_fn()(reference, DEFAULT_SEGMENTER, choice.device).convert("RGB")
-
-    def _segment_fn(self) -> SegmentFn:
+    def _segment_fn(self, model: str, device: str) -> SegmentFn:
         if self._segment is not None:
             return self._segment
-        if self._segmenter is None:
-            from albumstudio.engines.segmentation import Segmenter
+        from albumstudio.engines.segmentation import shared_segmenter
 
-            self._segmenter = Segmenter()
-        return self._segmenter.segmentation_map
+        return shared_segmenter(self.models, model, device).segmentation_map
+
+
+def models_used(request: CoverRequest) -> tuple[tuple[str, str], ...]:
+    """(role, id or folder) of every model a diffusion request loads."""
+    options = request.options
+    used = [("sd15", options.model)]
+    used += [(f"controlnet-{c.kind}", options.controlnet_for(c.kind)) for c in options.conditions]
+    if any(c.kind == "seg" for c in options.conditions):
+        used.append(("segmenter", default_model("segmenter")))
+    if is_lcm(request):
+        used.append(("lcm-lora", options.lcm_lora))
+    used += [("lora", lora.path) for lora in options.loras]
+    return tuple(used)
 
 
 def _validate(request: CoverRequest) -> None:
-    if request.mode not in DIFFUSION_MODES:
-        raise InputError(f"Unknown diffusion mode '{request.mode}': use txt2img or img2img.")
-    for condition in request.conditions:
+    if request.options.mode not in DIFFUSION_MODES:
+        raise InputError(f"Unknown diffusion mode '{request.options.mode}': use txt2img or img2img.")
+    for condition in request.options.conditions:
         if condition.kind not in CONDITION_KINDS:
             raise InputError(f"Unknown condition '{condition.kind}': use "
                              f"{' or '.join(CONDITION_KINDS)}.")
-        if not request.controlnet_for(condition.kind):
+        if not request.options.controlnet_for(condition.kind):
             raise InputError(f"No ControlNet is set for '{condition.kind}': choose one in "
                              "the model settings.")
         if not 0.0 <= condition.weight <= 5.0:
             raise InputError("A ControlNet weight must be between 0 and 5.")
-    if not 1 <= request.steps <= MAX_STEPS:
+    if not 1 <= request.options.steps <= MAX_STEPS:
         raise InputError(f"Steps must be between 1 and {MAX_STEPS}.")
-    if not 0.0 <= request.guidance <= 30.0:
+    if not 0.0 <= request.options.guidance <= 30.0:
         raise InputError("Guidance must be between 0 and 30.")
     if not 1 <= request.variants <= MAX_VARIANTS:
         raise InputError(f"Make between 1 and {MAX_VARIANTS} variants at a time.")
-    if request.mode == "img2img":
+    if request.options.mode == "img2img":
         steps, _ = effective_steps_and_guidance(request)
-        if not 0.0 < request.strength <= 1.0 or int(steps * request.strength) < 1:
+        if not 0.0 < request.options.strength <= 1.0 or int(steps * request.options.strength) < 1:
             raise InputError("Strength must be above 0 and at most 1, and leave at least one "
                              "step (raise the strength or the steps).")
 
@@ -253,8 +277,8 @@ def _validate(request: CoverRequest) -> None:
 def _adapters(request: CoverRequest) -> tuple[Adapter, ...]:
     adapters = []
     if is_lcm(request):
-        adapters.append(Adapter("lcm", resolve_lora(request.lcm_lora, "the LCM-LoRA"), 1.0))
-    for index, lora in enumerate(request.loras):
+        adapters.append(Adapter("lcm", resolve_lora(request.options.lcm_lora, "the LCM-LoRA"), 1.0))
+    for index, lora in enumerate(request.options.loras):
         path = resolve_lora(lora.path, "the style LoRA")
         digest = hashlib.blake2b(str(path).encode(), digest_size=4).hexdigest()
         adapters.append(Adapter(f"style{index}_{digest}", path, float(lora.scale)))
@@ -270,29 +294,29 @@ def _call_arguments(request: CoverRequest, side: int, steps: int, guidance: floa
         "guidance_scale": guidance,
         "callback_on_step_end_tensor_inputs": ["latents"],
     }
-    if request.mode == "img2img":
-        arguments.update(image=reference, strength=request.strength)
+    if request.options.mode == "img2img":
+        arguments.update(image=reference, strength=request.options.strength)
     else:
         arguments.update(height=side, width=side)
     if controls:
         single = len(controls) == 1
-        weights = [float(c.weight) for c in request.conditions]
-        key = "control_image" if request.mode == "img2img" else "image"
+        weights = [float(c.weight) for c in request.options.conditions]
+        key = "control_image" if request.options.mode == "img2img" else "image"
         arguments[key] = controls[0] if single else controls
         arguments["controlnet_conditioning_scale"] = weights[0] if single else weights
     return arguments
 
 
-def _step_callback(index: int, progress: ProgressFn | None,
-                   cancel: threading.Event | None) -> Callable[..., dict[str, Any]]:
+def _step_callback(index: int, progress: ProgressFn | None, cancel: threading.Event | None,
+                   items: int = 1) -> Callable[..., dict[str, Any]]:
     def on_step_end(pipe: Any, step: int, _timestep: Any,
                     tensors: dict[str, Any]) -> dict[str, Any]:
         if progress is not None:
             total = int(getattr(pipe, "num_timesteps", 0) or 0)
             latents = tensors.get("latents")
             preview = latents_to_rgb(latents) if latents is not None else None
-            progress(CoverProgress(step + 1, total, f"step {step + 1} of {total}", preview,
-                                   index))
+            progress(steps_progress(step + 1, total, f"step {step + 1} of {total}", index,
+                                    items, preview))
         if cancel is not None and cancel.is_set():
             pipe._interrupt = True
         return tensors

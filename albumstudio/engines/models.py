@@ -1,4 +1,5 @@
-"""The models the app knows about, and the one place that loads pretrained weights.
+"""The one place that loads pretrained weights (the models themselves are listed in
+``resources/models.json``, read by :mod:`albumstudio.core.model_registry`).
 
 Every load goes through :func:`load_pretrained`: local files only (the app never downloads
 implicitly), safetensors only (no pickle), and every failure becomes one plain sentence.
@@ -10,63 +11,18 @@ from __future__ import annotations
 import importlib
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from albumstudio.core.errors import InputError
+from albumstudio.core.errors import InputError, ModelMissingError
 
 CONFIG_NAMES = ("model_index.json", "config.json")
 UNSAFE_WEIGHT_SUFFIXES = (".bin", ".ckpt", ".pt", ".pth", ".pkl")
 
 
-@dataclass(frozen=True)
-class ModelInfo:
-    """One downloadable (or bundled) model: what it is for, how big, under which licence."""
-
-    id: str
-    purpose: str
-    size_mb: int  # approximate download size of the safetensors files the app uses
-    license: str
-    url: str
-
-
-MODELS: tuple[ModelInfo, ...] = (
-    ModelInfo("stable-diffusion-v1-5/stable-diffusion-v1-5",
-              "Stable Diffusion 1.5: the diffusion cover engine's base model", 2_100,
-              "CreativeML OpenRAIL-M",
-              "https://huggingface.co/stable-diffusion-v1-5/stable-diffusion-v1-5"),
-    ModelInfo("lllyasviel/control_v11p_sd15_canny",
-              "ControlNet v1.1 canny: keeps the reference image's edges", 1_450,
-              "OpenRAIL", "https://huggingface.co/lllyasviel/control_v11p_sd15_canny"),
-    ModelInfo("lllyasviel/control_v11p_sd15_seg",
-              "ControlNet v1.1 seg: keeps the reference image's layout (ADE20K colours)", 1_450,
-              "OpenRAIL", "https://huggingface.co/lllyasviel/control_v11p_sd15_seg"),
-    ModelInfo("latent-consistency/lcm-lora-sdv1-5",
-              "LCM-LoRA for SD 1.5: fast covers in about 4 steps", 135,
-              "OpenRAIL++", "https://huggingface.co/latent-consistency/lcm-lora-sdv1-5"),
-    ModelInfo("Salesforce/blip-image-captioning-base",
-              "BLIP base: describes the reference image for the prompt", 990,
-              "BSD-3-Clause", "https://huggingface.co/Salesforce/blip-image-captioning-base"),
-    ModelInfo("nvidia/segformer-b0-finetuned-ade-512-512",
-              "SegFormer b0 (ADE20K): segmentation map for the seg ControlNet", 15,
-              "NVIDIA Source Code License for SegFormer (non-commercial)",
-              "https://huggingface.co/nvidia/segformer-b0-finetuned-ade-512-512"),
-    ModelInfo("musicnn-mtt",
-              "musicnn (MagnaTagATune): the built-in music tagger, bundled with the app", 3,
-              "ISC", "https://github.com/jordipons/musicnn"),
-    ModelInfo("facebook/musicgen-small",
-              "MusicGen small: generated music clips (later issue)", 2_400,
-              "CC-BY-NC 4.0", "https://huggingface.co/facebook/musicgen-small"),
-    ModelInfo("monster-labs/control_v1p_sd15_qrcode_monster",
-              "ControlNet QR Code Monster: artistic QR posters (later issue)", 1_450,
-              "OpenRAIL++", "https://huggingface.co/monster-labs/control_v1p_sd15_qrcode_monster"),
-)
-
-
-def model_info(model_id: str) -> ModelInfo | None:
-    """The registry entry for ``model_id``, or None for a model the app does not list."""
-    return next((m for m in MODELS if m.id == model_id), None)
+def _sentence(text: str) -> str:
+    """``text`` starting a sentence (only the first letter raised: "The Stable Diffusion model")."""
+    return text[:1].upper() + text[1:]
 
 
 def _looks_like_hub_id(id_or_path: str) -> bool:
@@ -146,7 +102,7 @@ def diagnose(id_or_path: str, what: str, subfolder: str | None = None) -> str | 
     """One sentence naming what is wrong with the model's files, or None if nothing is found."""
     folder = cached_folder(id_or_path, subfolder)
     if folder is None or not folder.exists():
-        return f"{what.capitalize()} ({id_or_path}) is not installed: {install_hint(id_or_path)}."
+        return f"{_sentence(what)} ({id_or_path}) is not installed: {install_hint(id_or_path)}."
     weights = _weight_files(folder)
     damaged = [p for p in weights if p.suffix == ".safetensors" and not safetensors_is_complete(p)]
     if damaged:
@@ -179,7 +135,7 @@ def _message_from_text(text: str, id_or_path: str, what: str) -> str:
     if "config" in lowered and ("no file named" in lowered or "does not appear" in lowered):
         return (f"The folder for {what} ({id_or_path}) has no config file: "
                 "pass the model's full folder or download it again.")
-    return (f"{what.capitalize()} ({id_or_path}) could not be loaded: check the folder "
+    return (f"{_sentence(what)} ({id_or_path}) could not be loaded: check the folder "
             "or download it again.")
 
 
@@ -222,14 +178,14 @@ def load_pretrained(cls: Any, id_or_path: str, what: str, **kwargs: Any) -> Any:
             raise
         message = diagnose(id_or_path, what, kwargs.get("subfolder")) or _message_from_text(
             str(exc), id_or_path, what)
-        raise InputError(message) from exc
+        raise ModelMissingError(message) from exc
     except Exception as exc:  # safetensors_rust.SafetensorError and other library errors
         if type(exc).__name__ not in ("SafetensorError", "HeaderTooLarge", "HFValidationError",
                                       "EntryNotFoundError", "LocalEntryNotFoundError"):
             raise
         message = diagnose(id_or_path, what, kwargs.get("subfolder")) or _message_from_text(
             str(exc), id_or_path, what)
-        raise InputError(message) from exc
+        raise ModelMissingError(message) from exc
 
 
 LORA_FILE_NAMES = ("pytorch_lora_weights.safetensors",)
@@ -239,12 +195,12 @@ def resolve_lora(id_or_path: str, what: str) -> Path:
     """The local, complete .safetensors file of a LoRA given as a file, a folder or a hub id."""
     path = Path(os.path.expanduser(id_or_path))
     if path.suffix.lower() in UNSAFE_WEIGHT_SUFFIXES:
-        raise InputError(f"{what.capitalize()} ({path.name}) is a pickle file that could run "
+        raise InputError(f"{_sentence(what)} ({path.name}) is a pickle file that could run "
                          "code: use the .safetensors version of the LoRA instead.")
     found: Path | None = None
     if path.is_file():
         if path.suffix.lower() != ".safetensors":
-            raise InputError(f"{what.capitalize()} ({path.name}) is not a .safetensors file: "
+            raise InputError(f"{_sentence(what)} ({path.name}) is not a .safetensors file: "
                              "choose the LoRA's .safetensors file.")
         found = path
     elif path.is_dir():
@@ -263,9 +219,9 @@ def resolve_lora(id_or_path: str, what: str) -> Path:
                 found = Path(cached)
                 break
     if found is None:
-        raise InputError(f"{what.capitalize()} ({id_or_path}) is not installed: "
+        raise ModelMissingError(f"{_sentence(what)} ({id_or_path}) is not installed: "
                          f"{install_hint(id_or_path, 'a local .safetensors file')}.")
     if not safetensors_is_complete(found):
-        raise InputError(f"The LoRA file {found.name} of {what} is incomplete or damaged: "
+        raise ModelMissingError(f"The LoRA file {found.name} of {what} is incomplete or damaged: "
                          "download it again.")
     return found

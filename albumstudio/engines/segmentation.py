@@ -13,6 +13,8 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from albumstudio.core.errors import InputError
+from albumstudio.core.model_cache import ModelCache
+from albumstudio.core.model_registry import default_model
 from albumstudio.engines.device import choose_device, free_device_memory
 from albumstudio.engines.models import load_pretrained
 
@@ -20,7 +22,6 @@ if TYPE_CHECKING:
     import numpy as np
     from PIL import Image
 
-DEFAULT_SEGMENTER = "nvidia/segformer-b0-finetuned-ade-512-512"
 ADE20K_CLASS_COUNT = 150
 # Class scores are upsampled to at most this many pixels on the long side (150 float maps
 # of a 3000x3000 image would take 5 GB); larger images get their labels resized instead.
@@ -31,10 +32,10 @@ _WHAT = "the segmentation model"
 class Segmenter:
     """Loaded SegFormer models (the last ``max_models`` used), each loaded on first use."""
 
-    def __init__(self, model: str = DEFAULT_SEGMENTER, device: str = "cpu",
+    def __init__(self, model: str | None = None, device: str = "cpu",
                  max_models: int = 1) -> None:
         """``device`` is "cpu", "cuda", "mps" or "auto"; models always run in float32."""
-        self.model_id = model
+        self.model_id = model or default_model("segmenter")
         self.device = device
         self.max_models = max(1, max_models)
         self._lock = threading.Lock()
@@ -93,7 +94,7 @@ class Segmenter:
             raise InputError(
                 f"The segmentation model {model_id} has {classes} classes, not ADE20K's "
                 f"{ADE20K_CLASS_COUNT}: the seg ControlNet expects ADE20K classes, so choose "
-                f"an ADE20K model such as {DEFAULT_SEGMENTER}.")
+                f"an ADE20K model such as {default_model('segmenter')}.")
         processor = load_pretrained(SegformerImageProcessor, model_id, _WHAT)
         self._loaded[key] = (segformer.to(placement).eval(), processor)
         while len(self._loaded) > self.max_models:
@@ -109,7 +110,7 @@ def _score_size(width: int, height: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def segmentation_map(img: Image.Image, model: str = DEFAULT_SEGMENTER,
+def segmentation_map(img: Image.Image, model: str | None = None,
                      device: str = "cpu") -> Image.Image:
     """The ADE20K-coloured segmentation map of ``img`` (loads the model for this call only).
 
@@ -121,3 +122,9 @@ def segmentation_map(img: Image.Image, model: str = DEFAULT_SEGMENTER,
         return segmenter.segmentation_map(img)
     finally:
         segmenter.unload()
+
+
+def shared_segmenter(models: ModelCache, model: str, device: str = "cpu") -> Segmenter:
+    """The one segmenter for ``model`` on ``device``, kept by the app's model cache (the Picture
+    tab's preview and the diffusion engine share it)."""
+    return models.get("segmenter", model, device, lambda: Segmenter(model, device))

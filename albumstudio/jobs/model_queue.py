@@ -23,9 +23,11 @@ class ModelQueue(QObject):
         self.runner = JobRunner(max_threads=1, parent=self)
         self._handles: list[JobHandle] = []
 
-    def submit(self, name: str, fn: Callable[[JobContext], object]) -> JobHandle:
-        """Queue ``fn`` behind the requests already waiting; connect to the handle right away."""
-        handle = self.runner.submit(name, fn)
+    def submit(self, name: str, fn: Callable[[JobContext], object],
+               key: str | None = None) -> JobHandle:
+        """Queue ``fn`` behind the requests already waiting; connect to the handle right away.
+        A request with a ``key`` supersedes the waiting or running one with the same key."""
+        handle = self.runner.submit(name, fn, key=key)
         if not handle.is_done:
             self._handles.append(handle)
             handle.done.connect(lambda h=handle: self._forget(h))

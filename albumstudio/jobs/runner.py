@@ -1,9 +1,13 @@
 """Background jobs: a plain function runs on a worker thread and reports back by Qt signals.
 
-A job function takes a :class:`JobContext` and returns its result. It reports progress and
-partial results through the context and checks ``context.cancel`` (a ``threading.Event``)
-between steps. Signals are delivered on the main thread (queued connections), so slots may
-touch widgets. Closing the window calls :meth:`JobRunner.shutdown`, which cancels and joins.
+A job function takes a :class:`JobContext` and returns its result. It reports progress (one
+:class:`~albumstudio.core.jobs.Progress` type) and partial results through the context and
+checks ``context.cancel`` (a ``threading.Event``) between steps. Signals are delivered on the
+main thread (queued connections), so slots may touch widgets. A failure arrives as a
+:class:`~albumstudio.core.errors.Problem`; an unexpected one also writes its traceback to the
+log. Jobs that share a ``key`` supersede each other: the older one is cancelled and whatever it
+still reports is dropped on the main thread, so callers never count generations.
+Closing the window calls :meth:`JobRunner.shutdown`, which cancels and joins.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from albumstudio.core.errors import CancelledError, UserFacingError
+from albumstudio.core.errors import CancelledError, Problem, UserFacingError
+from albumstudio.core.jobs import Progress
+from albumstudio.store.logs import log_unexpected
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +33,15 @@ class JobContext:
     """What a job function gets: cancel flag, progress and partial-result reporters."""
 
     cancel: threading.Event
-    _progress: Callable[[float, str], None]
+    _progress: Callable[[object], None]
     _partial: Callable[[object], None]
     name: str = ""
 
-    def progress(self, fraction: float, text: str = "") -> None:
-        self._progress(float(fraction), text)
+    def progress(self, report: Progress | float, text: str = "") -> None:
+        """Report a :class:`Progress` (or a fraction and a line of text)."""
+        if not isinstance(report, Progress):
+            report = Progress(float(report), text)
+        self._progress(report)
 
     def partial(self, value: object) -> None:
         self._partial(value)
@@ -43,14 +52,21 @@ class JobContext:
 
 
 class JobHandle(QObject):
-    """One submitted job; connect to its signals before control returns to the event loop."""
+    """One submitted job; connect to its signals before control returns to the event loop.
 
-    progress = Signal(float, str)
+    ``state`` follows the job record's statuses: queued, running, finished, failed, cancelled.
+    """
+
+    progress = Signal(object)  # Progress
     partial = Signal(object)
     finished = Signal(object)
-    failed = Signal(str)
+    failed = Signal(object)  # Problem
     cancelled = Signal()
-    done = Signal()  # after any of finished / failed / cancelled
+    done = Signal()  # after any of finished / failed / cancelled (superseded jobs too)
+    # what the worker thread emits; relayed on the main thread unless the job was superseded
+    _raw_progress = Signal(object)
+    _raw_partial = Signal(object)
+    _raw_end = Signal(str, object)
 
     def __init__(self, job_id: int, name: str, key: str | None) -> None:
         super().__init__()
@@ -59,7 +75,37 @@ class JobHandle(QObject):
         self.key = key
         self.cancel_event = threading.Event()
         self.state = "queued"
+        self.superseded = False
         self._withdraw: Callable[[], None] | None = None
+        self._raw_progress.connect(self._relay_progress)
+        self._raw_partial.connect(self._relay_partial)
+        self._raw_end.connect(self._relay_end)
+
+    def _relay_progress(self, report: object) -> None:
+        if not self.superseded:
+            self.progress.emit(report)
+
+    def _relay_partial(self, value: object) -> None:
+        if not self.superseded:
+            self.partial.emit(value)
+
+    def _relay_end(self, state: str, value: object) -> None:
+        if self.superseded:
+            state = "cancelled"
+        self.state = state
+        if not self.superseded:
+            if state == "finished":
+                self.finished.emit(value)
+            elif state == "failed":
+                self.failed.emit(value)
+            else:
+                self.cancelled.emit()
+        self.done.emit()
+
+    def supersede(self) -> None:
+        """A newer job with the same key replaces this one: cancel it and drop its results."""
+        self.superseded = True
+        self.cancel()
 
     def cancel(self) -> None:
         """Ask the job to stop; one still waiting in the queue is withdrawn at once."""
@@ -82,8 +128,10 @@ class _Runnable(QRunnable):
 
     def run(self) -> None:
         handle = self.handle
-        ctx = JobContext(handle.cancel_event, handle.progress.emit, handle.partial.emit, handle.name)
+        ctx = JobContext(handle.cancel_event, handle._raw_progress.emit, handle._raw_partial.emit,
+                         handle.name)
         handle.state = "running"
+        end: tuple[str, object]
         try:
             if handle.cancel_event.is_set():
                 raise CancelledError(handle.name)
@@ -91,22 +139,17 @@ class _Runnable(QRunnable):
             if handle.cancel_event.is_set():
                 raise CancelledError(handle.name)
         except CancelledError:
-            handle.state = "cancelled"
-            handle.cancelled.emit()
-        except UserFacingError as exc:
-            handle.state = "failed"
-            handle.failed.emit(exc.message)
-        except MemoryError:
-            handle.state = "failed"
-            handle.failed.emit(f"Ran out of memory while {handle.name}; close other programs and try again.")
-        except Exception as exc:  # a bug: log the traceback, show one sentence
-            log.exception("job %s failed", handle.name)
-            handle.state = "failed"
-            handle.failed.emit(f"Something went wrong while {handle.name} ({type(exc).__name__}: {exc}).")
+            end = ("cancelled", None)
+        except (UserFacingError, MemoryError) as exc:
+            end = ("failed", Problem.from_exception(exc, handle.name))
+        except Exception as exc:  # a bug: the traceback goes to the log, one sentence to the person
+            log.debug("job %s failed", handle.name, exc_info=True)
+            end = ("failed", Problem.from_exception(exc, handle.name,
+                                                    log_unexpected(handle.name, exc)))
         else:
-            handle.state = "finished"
-            handle.finished.emit(result)
-        handle.done.emit()
+            end = ("finished", result)
+        handle.state = "cancelled" if handle.superseded else end[0]
+        handle._raw_end.emit(*end)
 
 
 class JobRunner(QObject):
@@ -127,7 +170,7 @@ class JobRunner(QObject):
                key: str | None = None) -> JobHandle:
         """Queue ``fn``; ``name`` reads as 'while <name>' in error messages."""
         if key is not None:
-            self.cancel_key(key)
+            self.supersede_key(key)
         handle = JobHandle(next(self._ids), name, key)
         if self._closed:  # the window is closing: nothing new starts
             handle.state = "cancelled"
@@ -155,9 +198,13 @@ class JobRunner(QObject):
         handle, runnable = entry
         if handle.state != "queued" or (runnable.queued and not self.pool.tryTake(runnable)):
             return  # it is starting or running: it will see the cancel flag
-        handle.state = "cancelled"
-        handle.cancelled.emit()
-        handle.done.emit()
+        handle._relay_end("cancelled", None)
+
+    def supersede_key(self, key: str) -> None:
+        """Cancel the jobs with ``key`` and drop whatever they still report."""
+        for handle, _ in list(self._active.values()):
+            if handle.key == key and not handle.is_done:
+                handle.supersede()
 
     def cancel_key(self, key: str) -> None:
         for handle, _ in list(self._active.values()):

@@ -40,6 +40,10 @@ class DataPaths:
         return self.data / "models"  # local pipeline folders the artist adds
 
     @property
+    def logs(self) -> Path:
+        return self.data / "logs"
+
+    @property
     def settings_file(self) -> Path:
         return self.data / "settings.json"
 

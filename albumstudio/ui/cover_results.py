@@ -8,13 +8,13 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from albumstudio.core.errors import UserFacingError
+from albumstudio.core.jobs import JobRecord, Progress
 from albumstudio.core.text import display_name
-from albumstudio.jobs.cover_jobs import display_array
 from albumstudio.jobs.runner import JobRunner
+from albumstudio.services.covers import screen_pixels
 from albumstudio.ui.canvas.image_canvas import ImageCanvas
 from albumstudio.ui.cover_session import CoverSession
 from albumstudio.ui.gallery.history_strip import HistoryStrip
-from albumstudio.ui.panels.cover_panel import is_explanation
 
 
 class CoverResults(QObject):
@@ -36,33 +36,34 @@ class CoverResults(QObject):
         history.item_chosen.connect(self.show_history_item)
         history.save_requested.connect(self._save_history_item)
 
-    def _show_preview(self, preview) -> None:
-        if preview.preview is not None:
-            self.canvas.show_preview(preview.preview, f"step {preview.step} of {preview.total}")
+    def _show_preview(self, report: Progress) -> None:
+        if report.preview is not None:
+            self.canvas.show_preview(report.preview, f"step {report.step} of {report.total}")
 
-    def _show_result(self, outcome) -> None:
-        images = outcome.result.images
-        if not images:
+    def _show_result(self, record: JobRecord) -> None:
+        if not record.outputs:
             return
-        image = images[0]
-        self.current = (image.png, image.seed)
-        shown = image.display if image.display is not None else image.png
-        self.canvas.show_cover(shown, f"seed {image.seed}")
+        output = record.outputs[0]
+        data = output.data
+        if data is None:
+            with open(output.path, "rb") as handle:
+                data = handle.read()
+        self.current = (data, output.seed or 0)
+        shown = output.display if output.display is not None else data
+        self.canvas.show_cover(shown, f"seed {output.seed}")
         self.can_save.emit(True)
         self.history.select_newest()
-        for note in dict.fromkeys(outcome.result.notes):
-            if not is_explanation(note):
-                self.window.show_warning(note)
+        for warning in record.warnings():
+            self.window.show_warning(warning)
 
     def show_history_item(self, item) -> None:
         """Decode the cover off the main thread (a 3000² PNG takes a few hundred ms), then show it."""
         def load(ctx):
-            data = item.read_bytes()
-            return data, display_array(data)
+            return item.read_bytes(), screen_pixels(str(item.path))
 
         handle = self.runner.submit("opening a cover from the history", load, key="history-view")
         handle.finished.connect(lambda loaded: self._show_loaded(item, *loaded))
-        handle.failed.connect(lambda _m: self.window.show_error(
+        handle.failed.connect(lambda _problem: self.window.show_error(
             "That cover's file is missing from the history folder."))
 
     def _show_loaded(self, item, data: bytes, pixels) -> None:

@@ -1,25 +1,29 @@
 """Cover generation as an observable model: what goes into the prompt, the queue, the results.
 
 It reads the open track (``TrackSession``) and the reference picture (``ReferenceImage``),
-composes the explainable prompt, turns the artist's settings into a ``CoverRequest`` and
-queues it on the serial model queue. Widgets bind to its signals and own no cover state.
+composes the explainable prompt and plans the request with the cover service — the same
+``plan`` the CLI calls — then queues ``CoverService.run`` on the serial model queue. Widgets
+bind to its signals and own no cover state.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from albumstudio.core.cover import CoverRequest, MusicMood
-from albumstudio.core.cover_plan import default_size, for_track, plan_cover
+from albumstudio.core.cover import CoverRequest
+from albumstudio.core.errors import Problem
+from albumstudio.core.jobs import JobRecord, Progress
+from albumstudio.core.model_registry import default_model
 from albumstudio.core.prompt import ComposedPrompt
-from albumstudio.engines.captioning import DEFAULT_CAPTIONER
-from albumstudio.engines.models import is_installed
-from albumstudio.jobs.cover_jobs import CoverOutcome, CoverPreview, CoverWorker
+from albumstudio.engines.registry import EngineSpec
 from albumstudio.jobs.model_queue import ModelQueue
 from albumstudio.jobs.runner import JobHandle
-from albumstudio.store.history import HistoryStore
+from albumstudio.services import Services
+from albumstudio.services.covers import compose, plan
+from albumstudio.services.pictures import caption, model_installed
 from albumstudio.ui.canvas.reference_image import ReferenceImage
 from albumstudio.ui.track_session import TrackSession
 
@@ -30,30 +34,32 @@ class CoverSession(QObject):
     composed_changed = Signal(object)  # ComposedPrompt
     caption_changed = Signal(str)
     generation_started = Signal(object)  # CoverRequest
-    progress = Signal(float, str)
-    preview = Signal(object)  # CoverPreview
-    result = Signal(object)  # CoverOutcome
-    failed = Signal(str)
+    progress = Signal(object)  # Progress
+    preview = Signal(object)  # Progress that carries a preview image
+    result = Signal(object)  # JobRecord
+    failed = Signal(object)  # Problem
     notice = Signal(str)  # something the artist should know that is not a failure
     cancelled = Signal()
     queue_changed = Signal(int)
     history_changed = Signal()
+    engine_changed = Signal(object)  # EngineSpec
 
     def __init__(self, track: TrackSession, reference: ReferenceImage, queue: ModelQueue,
-                 history: HistoryStore | None, parent: QObject | None = None) -> None:
+                 services: Services, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.track = track
         self.reference = reference
         self.queue = queue
-        self.history = history
-        self.worker = CoverWorker(history)
-        self.settings = CoverRequest(size=default_size("design"))
+        self.services = services
+        self.covers = services.covers
+        self.registry = services.covers.registry
+        first = self.registry.specs("cover")[0]
+        self.settings: CoverRequest = self.registry.new_request(first.name)
         self.style = ""
         self.preset: str | None = None
         self.caption = ""
         self.caption_source = ""  # "" | "look" (offline) | "blip"
-        self.captioner_model = DEFAULT_CAPTIONER
-        self._caption_generation = 0
+        self.captioner_model = default_model("captioner")
         self.composed: ComposedPrompt | None = None
         self._compose_timer = QTimer(self, singleShot=True, interval=COMPOSE_DEBOUNCE_MS)
         self._compose_timer.timeout.connect(self.compose)
@@ -64,38 +70,43 @@ class CoverSession(QObject):
         reference.image_changed.connect(self._schedule_compose)
         queue.queue_changed.connect(self.queue_changed)
 
+    @property
+    def spec(self) -> EngineSpec:
+        return self.registry.get(self.settings.engine)
+
     # -- prompt ------------------------------------------------------------------------------
     def _on_look(self, look) -> None:
-        self._caption_generation += 1
+        self.queue.runner.supersede_key("caption")
         self.caption = look.describe() if look is not None and self.reference.image else ""
         self.caption_source = "look" if self.caption else ""
         self.caption_changed.emit(self.caption)
         self._schedule_compose()
         if self.caption and self.reference.path:
-            generation = self._caption_generation
-            self.check_installed(self.captioner_model,
-                                 lambda installed: self._caption_with_blip(generation, installed))
+            self.check_installed(self.captioner_model, self._caption_with_blip)
 
     def check_installed(self, model: str, then) -> None:
         """Ask the model cache off the main thread (its first use imports huggingface_hub)."""
         handle = self.reference.runner.submit(f"looking for {model}",
-                                              lambda ctx: is_installed(model))
+                                              lambda ctx: model_installed(model, ctx.cancel))
         handle.finished.connect(then)
 
-    def _caption_with_blip(self, generation: int, installed: bool) -> None:
-        """Replace the offline description with BLIP's caption once the model queue gets to it."""
-        if not installed or generation != self._caption_generation:
+    def _caption_with_blip(self, installed: bool) -> None:
+        """Replace the offline description with BLIP's caption once the model queue gets to it;
+        a newer picture supersedes the request, so a late caption never lands on it."""
+        if not installed or not self.reference.path:
             return
-        path, crop, model, worker = (self.reference.path, self.reference.crop,
-                                     self.captioner_model, self.worker)
-        handle = self.queue.submit("describing the picture",
-                                   lambda ctx: worker.caption(path, crop, model, ctx))
-        handle.finished.connect(lambda text, g=generation: self._on_blip(g, text))
-        handle.failed.connect(lambda message: self.notice.emit(
-            f"The picture could not be captioned, so its colours describe it instead: {message}"))
+        path, crop, model = self.reference.path, self.reference.crop, self.captioner_model
+        models = self.services.models
+        handle = self.queue.submit(
+            "describing the picture", lambda ctx: caption(path, crop, models, model, ctx.cancel),
+            key="caption")
+        handle.finished.connect(self._on_blip)
+        handle.failed.connect(lambda problem: self.notice.emit(
+            f"The picture could not be captioned, so its colours describe it instead: {problem}"))
 
-    def _on_blip(self, generation: int, text: object) -> None:
-        if generation != self._caption_generation or not isinstance(text, str) or not text:
+    def _on_blip(self, words: object) -> None:
+        text = getattr(words, "text", "")
+        if not text:
             return
         self.caption, self.caption_source = text, "blip"
         self.caption_changed.emit(text)
@@ -119,64 +130,84 @@ class CoverSession(QObject):
         self._schedule_compose()
 
     def music_tags(self) -> list[str]:
-        return [name for name, _ in self.track.shown_tags()] if self.track.music_tags else []
+        return list(self.track.facts().tags)
 
-    def mood(self) -> MusicMood:
-        return MusicMood.from_analysis(self.track.analysis, tuple(self.music_tags()))
+    def picture_words(self) -> str:
+        return self.caption if self.reference.image else ""
 
     def compose(self) -> ComposedPrompt:
-        plan = plan_cover(mood=self.mood(), release=self.track.tags,
-                          music_description=self.track.description,
-                          music_tags=self.music_tags(),
-                          image_caption=self.caption if self.reference.image else "",
-                          style=self.style, preset=self.preset, base=self.settings)
-        self.composed = plan.prompt
-        self.composed_changed.emit(plan.prompt)
-        return plan.prompt
+        composed = compose(self.track.facts(), self.picture_words(), self.style, self.preset)
+        self.composed = composed
+        self.composed_changed.emit(composed)
+        return composed
 
     # -- settings and requests ---------------------------------------------------------------
-    def update_settings(self, **changes: object) -> None:
-        self.settings = replace(self.settings, **changes)
+    def set_engine(self, name: str) -> EngineSpec:
+        """Switch engines: the new engine's options, and its default size when the size was the
+        old engine's default or is outside the new engine's limits."""
+        if name == self.settings.engine:
+            return self.spec
+        old, new = self.spec, self.registry.get(name)
+        size = self.settings.size
+        low, high = new.limit("size", (1, 100_000))
+        if size == old.default("size") or not low <= size <= high:
+            size = int(new.default("size", size))
+        self.settings = replace(self.settings, engine=name, size=size,
+                                options=new.options_type())
+        self.engine_changed.emit(new)
+        return new
 
-    def build_request(self, prompt: str, negative: str) -> CoverRequest:
+    def update_settings(self, **changes: Any) -> None:
+        """Change common fields (size, seed, variants) and the engine's options by name."""
+        if "engine" in changes:
+            self.set_engine(str(changes.pop("engine")))
+        option_names = {f.name for f in fields(self.settings.options)}
+        options = {k: v for k, v in changes.items() if k in option_names}
+        common = {k: v for k, v in changes.items() if k not in option_names}
+        self.settings = replace(self.settings, **common,
+                                options=replace(self.settings.options, **options))
+
+    def build_request(self, prompt: str | None = None,
+                      negative: str | None = None) -> CoverRequest:
         """The request the artist sees: their settings, this track, this picture and crop."""
         has_image = self.reference.image is not None
-        request = replace(
-            self.settings,
-            prompt=prompt,
-            negative_prompt=negative,
-            image_path=self.reference.path if has_image else None,
-            crop=self.reference.crop if has_image else None,
-            conditions=(self.reference.conditions_for_request()
-                        if self.settings.engine == "diffusion" and has_image else ()),
-        )
-        if request.engine == "diffusion" and not has_image:
-            request = replace(request, mode="txt2img")
-        return for_track(request, self.mood(), self.track.tags)
+        settings = replace(self.settings,
+                           image_path=self.reference.path if has_image else None,
+                           crop=self.reference.crop if has_image else None)
+        if has_image and any(f.name == "conditions" for f in fields(settings.options)):
+            settings = replace(settings, options=replace(
+                settings.options, conditions=self.reference.conditions_for_request()))
+        return plan(self.track.facts(), settings, picture_words=self.picture_words(),
+                    style=self.style, preset=self.preset, prompt=prompt,
+                    negative=negative).request
 
-    def generate(self, prompt: str, negative: str) -> JobHandle:
+    def generate(self, prompt: str | None = None, negative: str | None = None) -> JobHandle:
         request = self.build_request(prompt, negative)
         track_hash = self.track.info.content_hash if self.track.info is not None else ""
-        worker = self.worker
+        covers = self.covers
         handle = self.queue.submit(
-            "making the cover", lambda ctx: worker.run(request, ctx, track_hash))
-        handle.progress.connect(self.progress)
-        handle.partial.connect(self._on_partial)
+            "making the cover",
+            lambda ctx: covers.run(request, ctx.progress, ctx.cancel, track_hash=track_hash))
+        handle.progress.connect(self._on_progress)
         handle.finished.connect(self._on_finished)
         handle.failed.connect(self.failed)
         handle.cancelled.connect(self.cancelled)
         self.generation_started.emit(request)
         return handle
 
-    def _on_partial(self, value: object) -> None:
-        if isinstance(value, CoverPreview):
-            self.preview.emit(value)
+    def _on_progress(self, report: Progress) -> None:
+        self.progress.emit(report)
+        if report.preview is not None:
+            self.preview.emit(report)
 
-    def _on_finished(self, outcome: object) -> None:
-        if isinstance(outcome, CoverOutcome):
-            self.result.emit(outcome)
-            if outcome.items:
+    def _on_finished(self, record: object) -> None:
+        if isinstance(record, JobRecord):
+            self.result.emit(record)
+            if record.id:
                 self.history_changed.emit()
+
+    def fail(self, problem: Problem) -> None:
+        self.failed.emit(problem)
 
     def cancel(self) -> None:
         self.queue.cancel_all()
@@ -184,4 +215,4 @@ class CoverSession(QObject):
     def close(self) -> None:
         """Cancel and join the model queue, then free the loaded models."""
         self.queue.shutdown()
-        self.worker.unload()
+        self.covers.unload()

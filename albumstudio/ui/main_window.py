@@ -19,12 +19,20 @@ from PySide6.QtWidgets import (
 )
 
 from albumstudio import __version__
-from albumstudio.core.errors import UserFacingError
+from albumstudio.core.errors import (
+    ACTION_CHOOSE_FILE,
+    ACTION_CHOOSE_PICTURE,
+    Problem,
+    UserFacingError,
+    with_action,
+)
 from albumstudio.core.formats import AUDIO_EXTENSIONS, has_image_extension
 from albumstudio.core.text import display_name, printable
 from albumstudio.jobs.model_queue import ModelQueue
 from albumstudio.jobs.runner import JobRunner
+from albumstudio.services import Services
 from albumstudio.store.history import HistoryStore
+from albumstudio.store.logs import log_path
 from albumstudio.store.paths import DataPaths
 from albumstudio.store.settings import Settings
 from albumstudio.ui.canvas.condition_panel import ConditionPanel
@@ -34,6 +42,7 @@ from albumstudio.ui.cover_results import CoverResults
 from albumstudio.ui.cover_session import CoverSession
 from albumstudio.ui.drops import choose_track
 from albumstudio.ui.gallery.history_strip import HistoryStrip
+from albumstudio.ui.notifier import Notifier, action_handlers
 from albumstudio.ui.panels.analysis_panel import AnalysisPanel
 from albumstudio.ui.panels.cover_panel import CoverPanel
 from albumstudio.ui.panels.release_panel import ReleasePanel
@@ -62,7 +71,9 @@ class MainWindow(QMainWindow):
         self.runner = runner or JobRunner(max_threads=2, parent=self)
         self.settings = settings or Settings.load(paths.settings_file)
         self.qsettings = QSettings(str(paths.data / "window.ini"), QSettings.Format.IniFormat)
-        self.session = TrackSession(self.runner, paths, self)
+        self.services = Services(paths, history=self._open_history())
+        self.history_store = self.services.history
+        self.session = TrackSession(self.runner, self.services.tracks, self)
         self.player = PlayerController(self.session, self.settings, self)
         self.setWindowTitle("AlbumStudio")
         self.setAcceptDrops(True)
@@ -72,12 +83,11 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 6, 8, 6)
-        self.banner = QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.hide()
-        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._banner_timer = QTimer(self, singleShot=True)
-        self._banner_timer.timeout.connect(self.banner.hide)
+        self.banner = Notifier()  # every problem and notice shows here
+        self._actions = action_handlers(self.open_dialog, lambda: self.canvas.choose_file(),
+                                        self.show_models, self.show_log)
+        self.banner.action_requested.connect(lambda action: self._actions[action]()
+                                             if action in self._actions else None)
         layout.addWidget(self.banner)
         self.transport = TransportBar(self.player)
         layout.addWidget(self.transport)
@@ -91,13 +101,12 @@ class MainWindow(QMainWindow):
         wave_layout.addWidget(self.taggram)
         self.wave_area.setMinimumHeight(240)
 
-        self.reference = ReferenceImage(self.runner, self)
+        self.reference = ReferenceImage(self.runner, self.services.models, self)
         self.canvas = ImageCanvas(self.reference)
         self.conditions = ConditionPanel(self.reference)
         self.model_queue = ModelQueue(self)
-        self.history_store = self._open_history()
         self.cover = CoverSession(self.session, self.reference, self.model_queue,
-                                  self.history_store, self)
+                                  self.services, self)
         self.tabs = QTabWidget()
         self.cover_panel = CoverPanel(self.cover)
         self.release_panel = ReleasePanel(self.session)
@@ -145,6 +154,19 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.show_error(
                 f"{message} Covers you make now are not kept after you quit."))
             return None
+
+    def show_models(self) -> None:
+        from albumstudio.ui.dialogs.models_dialog import ModelsDialog
+
+        ModelsDialog(self.runner, self).open()
+
+    def show_log(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        path = log_path()
+        if path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path)))
 
     def _action(self, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
         action = QAction(text, self)
@@ -203,7 +225,8 @@ class MainWindow(QMainWindow):
         s.peaks_changed.connect(view.set_peaks)
         s.analysis_changed.connect(self._show_overlays)
         s.status_changed.connect(lambda text: self.status_label.setText(text))
-        s.error.connect(self.show_error)
+        s.error.connect(lambda problem: self.show_error(with_action(problem,
+                                                                    ACTION_CHOOSE_FILE)))
         s.warning.connect(self.show_warning)
         s.loading_started.connect(self._on_loading)
         s.loaded.connect(self._on_loaded)
@@ -216,7 +239,8 @@ class MainWindow(QMainWindow):
         s.music_tags_changed.connect(self._show_taggram)
         s.hidden_tags_changed.connect(self._show_taggram)
         s.tagging_status.connect(lambda t: self.taggram.set_message(t) if t else None)
-        self.reference.error.connect(self.show_error)
+        self.reference.error.connect(lambda problem: self.show_error(
+            with_action(problem, ACTION_CHOOSE_PICTURE)))
         self.cover.failed.connect(self.show_error)
         self.cover.notice.connect(self.show_warning)
         self.cover.history_changed.connect(self.history.refresh)
@@ -282,15 +306,15 @@ class MainWindow(QMainWindow):
         self._save_settings()
 
     def _reuse_settings(self, item) -> None:
-        from albumstudio.core.cover import CoverRequest
-
         try:
-            request = CoverRequest.from_dict(item.request)
-        except (ValueError, TypeError):
-            self.show_error("That cover was made by another version of AlbumStudio; its "
-                            "settings cannot be restored.")
+            request = self.services.covers.request_of(item)
+        except UserFacingError as exc:
+            self.show_error(Problem.from_exception(exc, "restoring the settings"))
             return
         self.cover_panel.apply_request(request)
+        changed = self.services.covers.changed_since(item)
+        if changed is not None:
+            self.show_warning(changed.text)
         self.tabs.setCurrentIndex(0)
 
     def _save_settings(self) -> None:
@@ -300,23 +324,13 @@ class MainWindow(QMainWindow):
             self.show_warning(f"Settings could not be saved ({exc.strerror or exc}); they last until you quit.")
 
     # -- messages ----------------------------------------------------------------------------
-    def show_error(self, message: str) -> None:
-        self._show_banner(message, "errorBanner", 0)
+    def show_error(self, problem: Problem | str) -> None:
+        self.banner.show_problem(problem)
+        self.status_label.setText(self.banner.text())
 
     def show_warning(self, message: str) -> None:
-        self._show_banner(message, "infoBanner", 12000)
-
-    def _show_banner(self, message: str, name: str, timeout_ms: int) -> None:
-        self.banner.setObjectName(name)
-        self.banner.setText(message)
-        self.banner.style().unpolish(self.banner)
-        self.banner.style().polish(self.banner)
-        self.banner.show()
+        self.banner.show_notice(message)
         self.status_label.setText(message)
-        if timeout_ms:
-            self._banner_timer.start(timeout_ms)
-        else:
-            self._banner_timer.stop()
 
     def _about(self) -> None:
         QMessageBox.about(
@@ -364,11 +378,13 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop playback, cancel and join every worker (safe to call twice)."""
+        """Stop playback, cancel and join every worker, free the models (safe to call twice)."""
         self.player.close()
         self.cover.close()
         self.runner.shutdown()
+        self.services.models.unload_all()
         if self.history_store is not None:
             self.history.history = None
             self.history_store.close()
             self.history_store = None
+            self.services.history = None

@@ -1,19 +1,33 @@
-"""The open track as an observable model: widgets bind to its signals and own no track state."""
+"""The open track as an observable model: widgets bind to its signals and own no track state.
+
+Each step of reading the track is a call of the track service (the CLI makes the same calls)
+submitted to the job runner; steps share keys, so opening another track supersedes the old
+one's jobs and the runner drops whatever they still report.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
 from albumstudio.core.analysis import AnalysisResult
-from albumstudio.core.description import describe, describe_parts
+from albumstudio.core.description import describe_parts
+from albumstudio.core.errors import Problem
+from albumstudio.core.jobs import Progress
 from albumstudio.core.peaks import PeakPyramid
-from albumstudio.core.tagging import TagResult, strongest_tags
+from albumstudio.core.tagging import TagResult
 from albumstudio.core.text import display_name, path_problem
 from albumstudio.core.track import AudioInfo, ReleaseTags
 from albumstudio.jobs.runner import JobRunner
-from albumstudio.jobs.track_jobs import LoadedTrack, analyse_track, load_track, tag_track
-from albumstudio.store.paths import DataPaths
-from albumstudio.store.track_edits import TrackEdits, TrackEditsStore
+from albumstudio.services.tracks import (
+    LoadedTrack,
+    TrackFacts,
+    TrackService,
+    description_for,
+    shown_tags,
+)
+from albumstudio.store.track_edits import TrackEdits
+
+TRACK_KEYS = ("track", "analysis", "tagging")
 
 
 class TrackSession(QObject):
@@ -29,13 +43,14 @@ class TrackSession(QObject):
     music_tags_changed = Signal(object)  # TagResult | None
     hidden_tags_changed = Signal(object)  # frozenset[str]
     tagging_status = Signal(str)
-    error = Signal(str)
+    error = Signal(object)  # Problem or a sentence
     warning = Signal(str)
 
-    def __init__(self, runner: JobRunner, paths: DataPaths, parent: QObject | None = None) -> None:
+    def __init__(self, runner: JobRunner, tracks: TrackService,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.paths = paths
+        self.tracks = tracks
         self.path: str | None = None
         self.info: AudioInfo | None = None
         self.tags = ReleaseTags()
@@ -43,12 +58,10 @@ class TrackSession(QObject):
         self.analysis: AnalysisResult | None = None
         self.description = ""
         self.description_edited = False
-        self.edits_store = TrackEditsStore(paths.track_edits)
         self.edits = TrackEdits()
         self.file_tags = ReleaseTags()
         self.music_tags: TagResult | None = None
         self.hidden_tags: frozenset[str] = frozenset()
-        self._generation = 0
 
     # -- opening -----------------------------------------------------------------------------
     def open(self, path: str) -> bool:
@@ -58,16 +71,14 @@ class TrackSession(QObject):
             self.error.emit(problem)
             return False
         name = display_name(path)
-        self._generation += 1
-        gen = self._generation
-        self.runner.cancel_key("analysis")
+        for key in TRACK_KEYS:
+            self.runner.supersede_key(key)
         self.path = path
         self.info, self.peaks, self.analysis = None, None, None
         self.tags = ReleaseTags()
         self.description, self.description_edited = "", False
         self.music_tags, self.hidden_tags = None, frozenset()
         self.edits, self.file_tags = TrackEdits(), ReleaseTags()
-        self.runner.cancel_key("tagging")
         self.loading_started.emit(path)
         self.music_tags_changed.emit(None)
         self.hidden_tags_changed.emit(self.hidden_tags)
@@ -76,22 +87,22 @@ class TrackSession(QObject):
         self.analysis_changed.emit(None)
         self.description_changed.emit("")
         self.status_changed.emit(f"Reading {name}…")
-        handle = self.runner.submit(f"reading '{name}'", load_track(path, self.paths), key="track")
-        handle.partial.connect(lambda pyr, g=gen: self._on_partial(g, pyr))
-        handle.finished.connect(lambda res, g=gen: self._on_loaded(g, res))
-        handle.failed.connect(lambda msg, g=gen: self._on_failed(g, msg))
+        tracks = self.tracks
+        handle = self.runner.submit(
+            f"reading '{name}'", lambda ctx: tracks.load(path, ctx.partial, ctx.cancel),
+            key="track")
+        handle.partial.connect(self._on_partial)
+        handle.finished.connect(self._on_loaded)
+        handle.failed.connect(self._on_failed)
         return True
 
-    def _on_partial(self, gen: int, pyramid: PeakPyramid) -> None:
-        if gen == self._generation:
-            self.peaks = pyramid
-            self.peaks_changed.emit(pyramid)
+    def _on_partial(self, pyramid: PeakPyramid) -> None:
+        self.peaks = pyramid
+        self.peaks_changed.emit(pyramid)
 
-    def _on_loaded(self, gen: int, result: LoadedTrack) -> None:
-        if gen != self._generation:
-            return
+    def _on_loaded(self, result: LoadedTrack) -> None:
         self.info, self.file_tags, self.peaks = result.info, result.tags, result.peaks
-        self.edits = self.edits_store.load(result.info.content_hash)
+        self.edits = self.tracks.edits(result.info.content_hash)
         self.tags = self.edits.release or result.tags
         self.hidden_tags = frozenset(self.edits.hidden_tags)
         self.info_changed.emit(result.info)
@@ -106,53 +117,62 @@ class TrackSession(QObject):
         self.loaded.emit(result.info.path)
         self.status_changed.emit("Analysing tempo, key and loudness…")
         name = display_name(result.info.path)
+        tracks, path, content_hash = self.tracks, result.info.path, result.info.content_hash
         handle = self.runner.submit(
             f"analysing '{name}'",
-            analyse_track(result.info.path, result.info.content_hash, self.paths),
-            key="analysis",
-        )
-        handle.progress.connect(lambda f, text, g=gen: self._on_progress(g, f, text))
-        handle.finished.connect(lambda res, g=gen: self._on_analysed(g, res))
-        handle.failed.connect(lambda msg, g=gen: self._on_failed(g, msg))
+            lambda ctx: tracks.analyse(path, content_hash, ctx.progress, ctx.cancel),
+            key="analysis")
+        handle.progress.connect(self._on_progress)
+        handle.finished.connect(self._on_analysed)
+        handle.failed.connect(self._on_failed)
 
-    def _on_progress(self, gen: int, fraction: float, text: str) -> None:
-        if gen == self._generation:
-            self.status_changed.emit(f"{text or 'Analysing'}… {int(fraction * 100)} %")
+    def _on_progress(self, report: Progress) -> None:
+        self.status_changed.emit(f"{report.text or 'Analysing'}… {int(report.fraction * 100)} %")
 
-    def _on_analysed(self, gen: int, result: AnalysisResult) -> None:
-        if gen != self._generation:
-            return
+    def _on_analysed(self, result: AnalysisResult) -> None:
         self.analysis = result
         self.analysis_changed.emit(result)
         self._refresh_description()
         self.status_changed.emit("Ready")
         self.analysed.emit()
-        self._start_tagging(gen)
+        self._start_tagging()
 
-    def _start_tagging(self, gen: int) -> None:
+    def _start_tagging(self) -> None:
         if self.info is None:
             return
         self.tagging_status.emit("Tagging the music…")
+        tracks, path, content_hash = self.tracks, self.info.path, self.info.content_hash
         handle = self.runner.submit(
-            f"tagging '{display_name(self.info.path)}'",
-            tag_track(self.info.path, self.info.content_hash, self.paths), key="tagging")
-        handle.finished.connect(lambda res, g=gen: self._on_tagged(g, res))
-        handle.failed.connect(lambda msg, g=gen: self._on_tagging_failed(g, msg))
+            f"tagging '{display_name(path)}'",
+            lambda ctx: tracks.tag(path, content_hash, progress=ctx.progress,
+                                   cancel=ctx.cancel), key="tagging")
+        handle.finished.connect(self._on_tagged)
+        handle.failed.connect(self._on_tagging_failed)
 
-    def _on_tagged(self, gen: int, result: TagResult) -> None:
-        if gen != self._generation:
-            return
+    def _on_tagged(self, result: TagResult) -> None:
         self.music_tags = result
         self.music_tags_changed.emit(result)
         self.tagging_status.emit("")
         self._refresh_description()
 
-    def _on_tagging_failed(self, gen: int, message: str) -> None:
-        if gen == self._generation:
-            self.tagging_status.emit(f"Music tags are unavailable: {message}")
+    def _on_tagging_failed(self, problem: Problem) -> None:
+        self.tagging_status.emit(f"Music tags are unavailable: {problem}")
+
+    def _current_edits(self) -> TrackEdits:
+        return TrackEdits(
+            release=self.tags if self.tags != self.file_tags else None,
+            hidden_tags=sorted(self.hidden_tags),
+            description=self.description if self.description_edited else None,
+        )
 
     def shown_tags(self) -> list[tuple[str, float]]:
-        return strongest_tags(self.music_tags, self.hidden_tags)
+        return shown_tags(self.music_tags, self._current_edits())
+
+    def facts(self) -> TrackFacts:
+        """What a cover plan reads of this track (the same the CLI reads from the service)."""
+        return TrackFacts(self.tags, self.description,
+                          tuple(name for name, _ in self.shown_tags()) if self.music_tags else (),
+                          self.analysis, self.info.content_hash if self.info else "")
 
     def hide_tag(self, name: str) -> None:
         """The artist removed a wrong tag; it leaves the description and the strip."""
@@ -168,19 +188,18 @@ class TrackSession(QObject):
         self._refresh_description()
 
     def _generated_description(self) -> str:
-        if self.analysis is None:
-            return ""
-        return describe(self.analysis, [name for name, _ in self.shown_tags()])
+        edits = self._current_edits()
+        edits.description = None
+        return description_for(self.analysis, self.music_tags, edits)
 
     def _refresh_description(self) -> None:
         if not self.description_edited:
             self.description = self._generated_description()
             self.description_changed.emit(self.description)
 
-    def _on_failed(self, gen: int, message: str) -> None:
-        if gen == self._generation:
-            self.status_changed.emit("")
-            self.error.emit(message)
+    def _on_failed(self, problem: Problem) -> None:
+        self.status_changed.emit("")
+        self.error.emit(problem)
 
     # -- editing -----------------------------------------------------------------------------
     def set_description(self, text: str) -> None:
@@ -210,13 +229,9 @@ class TrackSession(QObject):
         """Keep the artist's edits for this track (by content hash); never loses them silently."""
         if self.info is None or not self.info.content_hash:
             return
-        self.edits = TrackEdits(
-            release=self.tags if self.tags != self.file_tags else None,
-            hidden_tags=sorted(self.hidden_tags),
-            description=self.description if self.description_edited else None,
-        )
+        self.edits = self._current_edits()
         try:
-            self.edits_store.save(self.info.content_hash, self.edits)
+            self.tracks.save_edits(self.info.content_hash, self.edits)
         except OSError as exc:
             self.warning.emit(f"Your edits could not be saved ({exc.strerror or exc}); "
                               "they last until you close the track.")

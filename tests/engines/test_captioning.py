@@ -9,11 +9,11 @@ import pytest
 from PIL import Image, ImageDraw
 
 from albumstudio.core.errors import InputError
+from albumstudio.core.model_registry import default_model
 from albumstudio.engines import captioning
 from albumstudio.engines.captioning import (
     CAPTION_BEAMS,
     CAPTION_MAX_NEW_TOKENS,
-    DEFAULT_CAPTIONER,
     ImageCaptioner,
     clean_caption,
 )
@@ -66,7 +66,7 @@ def assert_one_sentence(message: str) -> None:
 
 
 def test_generation_settings_follow_the_reference_system():
-    assert (CAPTION_BEAMS, DEFAULT_CAPTIONER) == (3, "Salesforce/blip-image-captioning-base")
+    assert (CAPTION_BEAMS, default_model("captioner")) == (3, "Salesforce/blip-image-captioning-base")
     assert 20 <= CAPTION_MAX_NEW_TOKENS <= 40
 
 
@@ -170,8 +170,8 @@ def sunset_over_a_field(size: int = 384) -> Image.Image:
 
 @pytest.mark.models
 def test_real_blip_describes_a_simple_landscape():
-    if not is_installed(DEFAULT_CAPTIONER):
-        pytest.skip(f"{DEFAULT_CAPTIONER} is not in the hub cache")
+    if not is_installed(default_model("captioner")):
+        pytest.skip(f"{default_model('captioner')} is not in the hub cache")
     captioner = ImageCaptioner()
     try:
         caption = captioner.caption(sunset_over_a_field())

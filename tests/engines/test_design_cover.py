@@ -12,6 +12,7 @@ from albumstudio.engines.design_backgrounds import STYLES, choose_style, render_
 from albumstudio.engines.design_cover import load_reference, pairing_for, run
 from albumstudio.engines.design_png import encode_png
 from albumstudio.engines.typography import layout_text, safe_box
+from tests.support.requests import cover_request
 
 SIZE = 512
 CURVE = tuple(float(v) for v in 0.5 + 0.45 * np.sin(np.linspace(0, 12, 120)))
@@ -46,7 +47,7 @@ def _request(**fields) -> CoverRequest:
     base = {"title": "Midnight Drive", "artist": "The Velvet Echoes", "size": SIZE,
             "mood": MOOD, "seed": 5}
     base.update(fields)
-    return CoverRequest(**base)
+    return cover_request(**base)
 
 
 @pytest.mark.parametrize("with_image", [False, True])
@@ -200,11 +201,11 @@ def test_progress_counts_each_variant_up_to_its_total():
     events = []
     run(_request(variants=2), progress=events.append)
     for index in (0, 1):
-        steps = [e for e in events if e.image_index == index]
+        steps = [e for e in events if e.item == index]
         assert [e.step for e in steps] == list(range(1, len(steps) + 1))
         assert steps[-1].step == steps[-1].total == len(steps)
         assert all(e.text for e in steps)
-    assert [e.image_index for e in events] == sorted(e.image_index for e in events)
+    assert [e.item for e in events] == sorted(e.item for e in events)
     previews = [e.preview for e in events if e.preview is not None]
     assert len(previews) == 2 and previews[0].shape[2] == 3
 

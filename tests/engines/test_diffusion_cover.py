@@ -6,7 +6,6 @@ import io
 import json
 import shutil
 import threading
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ from albumstudio.core.cover import Condition, CoverRequest, LoraFile
 from albumstudio.core.errors import CancelledError, InputError
 from albumstudio.engines.device import DeviceChoice
 from albumstudio.engines.diffusion_cover import DiffusionCoverEngine
+from tests.support.requests import changed, cover_request
 
 SIDE = 64
 PROMPT = "a red cat on a blue sea"
@@ -52,9 +52,9 @@ def reference(tmp_path_factory) -> str:
 
 
 def request_for(tiny_sd: str, **changes) -> CoverRequest:
-    base = CoverRequest(engine="diffusion", model=tiny_sd, prompt=PROMPT, negative_prompt=NEGATIVE,
+    base = cover_request("diffusion", model=tiny_sd, prompt=PROMPT, negative_prompt=NEGATIVE,
                         size=SIDE, steps=3, seed=7, scheduler="unipc")
-    return replace(base, **changes)
+    return changed(base, **changes)
 
 
 def pixels(png: bytes) -> np.ndarray:
@@ -123,7 +123,7 @@ def test_two_controlnets_run_together_with_their_own_weights(engine, tiny_sd, ti
     result = engine.run(both)
     assert isinstance(engine.pipeline.controlnet, MultiControlNetModel)
     assert len(engine.pipeline.controlnet.nets) == 2
-    canny_only = engine.run(replace(both, conditions=both.conditions[:1]))
+    canny_only = engine.run(changed(both, conditions=both.options.conditions[:1]))
     assert not np.array_equal(pixels(result.images[0].png), pixels(canny_only.images[0].png))
 
 
@@ -151,7 +151,7 @@ def test_cancel_stops_within_one_step(engine, tiny_sd):
 def test_a_preview_arrives_every_step(engine, tiny_sd):
     events = []
     engine.run(request_for(tiny_sd, steps=3, variants=2), events.append)
-    steps = [(e.image_index, e.step, e.total) for e in events if e.step > 0]
+    steps = [(e.item, e.step, e.total) for e in events if e.step > 0]
     assert steps == [(0, 1, 3), (0, 2, 3), (0, 3, 3), (1, 1, 3), (1, 2, 3), (1, 3, 3)]
     previews = [e.preview for e in events if e.step > 0]
     assert all(p.shape == (SIDE // 8, SIDE // 8, 3) and p.dtype == np.uint8 for p in previews)
@@ -265,9 +265,9 @@ def test_the_pipeline_is_reused_and_rebuilt_only_when_controlnets_change(
                         controlnets=tuple(tiny_controlnets.items()))
     engine.run(canny)
     first = engine.pipeline
-    engine.run(replace(canny, seed=99, prompt="another prompt", scheduler="euler-a"))
+    engine.run(changed(canny, seed=99, prompt="another prompt", scheduler="euler-a"))
     assert engine.pipeline is first
-    engine.run(replace(canny, conditions=(Condition("canny"), Condition("seg"))))
+    engine.run(changed(canny, conditions=(Condition("canny"), Condition("seg"))))
     assert engine.pipeline is not first
     assert engine.pipeline.unet is first.unet  # the base model was not loaded again
     engine.unload()
@@ -310,12 +310,12 @@ def test_out_of_memory_while_placing_the_pipeline_moves_to_a_lighter_preset(tiny
 def test_lcm_mode_picks_few_steps_and_low_guidance_unless_the_user_chose():
     from albumstudio.engines.diffusion_cover import effective_steps_and_guidance
 
-    lcm = CoverRequest(engine="diffusion", lcm=True)
+    lcm = cover_request("diffusion", lcm=True)
     assert effective_steps_and_guidance(lcm) == (4, 1.0)
-    assert effective_steps_and_guidance(replace(lcm, steps=6, guidance=1.5)) == (6, 1.5)
-    assert effective_steps_and_guidance(replace(lcm, steps=30, guidance=5.0)) == (8, 2.0)
-    assert effective_steps_and_guidance(replace(lcm, lcm=False, scheduler="lcm")) == (4, 1.0)
-    assert effective_steps_and_guidance(CoverRequest(steps=25, guidance=6.0)) == (25, 6.0)
+    assert effective_steps_and_guidance(changed(lcm, steps=6, guidance=1.5)) == (6, 1.5)
+    assert effective_steps_and_guidance(changed(lcm, steps=30, guidance=5.0)) == (8, 2.0)
+    assert effective_steps_and_guidance(changed(lcm, lcm=False, scheduler="lcm")) == (4, 1.0)
+    assert effective_steps_and_guidance(cover_request("diffusion", steps=25, guidance=6.0)) == (25, 6.0)
 
 
 def test_a_lora_for_another_model_is_refused_and_the_engine_still_works(engine, tiny_sd,
@@ -331,14 +331,14 @@ def test_a_lora_for_another_model_is_refused_and_the_engine_still_works(engine, 
 
 @pytest.mark.models
 def test_real_sd15_with_canny_makes_a_cover(reference):
-    from albumstudio.core.cover import DEFAULT_CONTROLNETS, DEFAULT_SD_MODEL
+    from albumstudio.core.model_registry import default_model
     from albumstudio.engines.models import is_installed
 
-    if not (is_installed(DEFAULT_SD_MODEL) and is_installed(DEFAULT_CONTROLNETS["canny"])):
+    if not (is_installed(default_model("sd15")) and is_installed(default_model("controlnet-canny"))):
         pytest.skip("SD 1.5 and the canny ControlNet are not in the local Hugging Face cache")
     engine = DiffusionCoverEngine()
     try:
-        result = engine.run(CoverRequest(engine="diffusion", prompt="a sunny beach, album cover",
+        result = engine.run(cover_request("diffusion", prompt="a sunny beach, album cover",
                                          image_path=reference, size=256, steps=2,
                                          conditions=(Condition("canny"),)))
     finally:

@@ -11,11 +11,17 @@ from pathlib import Path
 import pytest
 
 from albumstudio.core.errors import InputError
+from albumstudio.core.model_registry import (
+    ROLES,
+    default_model,
+    model_entry,
+    models,
+    models_for,
+    role_name,
+)
 from albumstudio.engines.models import (
-    MODELS,
     is_installed,
     load_pretrained,
-    model_info,
     resolve_lora,
     safetensors_is_complete,
 )
@@ -26,16 +32,39 @@ def one_sentence(message: str) -> bool:
 
 
 def test_registry_lists_each_model_once_with_a_licence():
-    ids = [m.id for m in MODELS]
+    ids = [m.id for m in models()]
     assert len(ids) == len(set(ids))
     for wanted in ("stable-diffusion-v1-5/stable-diffusion-v1-5",
                    "lllyasviel/control_v11p_sd15_canny", "lllyasviel/control_v11p_sd15_seg",
                    "latent-consistency/lcm-lora-sdv1-5", "Salesforce/blip-image-captioning-base",
-                   "nvidia/segformer-b0-finetuned-ade-512-512", "facebook/musicgen-small"):
-        info = model_info(wanted)
+                   "nvidia/segformer-b0-finetuned-ade-512-512", "facebook/musicgen-small",
+                   "monster-labs/control_v1p_sd15_qrcode_monster"):
+        info = model_entry(wanted)
         assert info is not None and info.license and info.url.startswith("https://")
         assert info.size_mb > 0
-    assert "CC-BY-NC" in model_info("facebook/musicgen-small").license
+    assert "CC-BY-NC" in model_entry("facebook/musicgen-small").license
+    assert not model_entry("facebook/musicgen-small").commercial_use
+    assert not model_entry("nvidia/segformer-b0-finetuned-ade-512-512").commercial_use
+
+
+def test_every_role_has_exactly_one_default_model_and_a_name():
+    for role in ROLES:
+        assert [e.default for e in models_for(role)].count(True) == 1
+        assert model_entry(default_model(role)).role == role
+        assert role_name(role).startswith(("the ", "MusicGen"))
+    assert default_model("sd15") == "stable-diffusion-v1-5/stable-diffusion-v1-5"
+    assert default_model("tagger") == "MTT_musicnn"
+    with pytest.raises(KeyError):
+        default_model("no-such-role")
+
+
+def test_model_ids_are_written_only_in_the_registry_data():
+    """default_model(role) is the only place a model id comes from: no source file spells one."""
+    root = Path(__file__).resolve().parents[2] / "albumstudio"
+    ids = [m.id for m in models() if "/" in m.id]
+    offenders = [f"{path.relative_to(root)}: {model_id}" for path in root.rglob("*.py")
+                 for model_id in ids if model_id in path.read_text(encoding="utf-8")]
+    assert offenders == []
 
 
 def test_importing_the_engines_does_not_import_torch():

@@ -7,11 +7,14 @@ import pytest
 from PIL import Image, ImageDraw
 
 from albumstudio.core.errors import InputError
+from albumstudio.core.model_registry import default_model
 from albumstudio.engines import segmentation
 from albumstudio.engines.models import is_installed
-from albumstudio.engines.segmentation import DEFAULT_SEGMENTER, Segmenter, segmentation_map
+from albumstudio.engines.segmentation import Segmenter, segmentation_map
 from albumstudio.vision.ade20k import ADE20K_PALETTE
 from tests.support.tiny_vision_models import build_tiny_segformer
+
+DEFAULT_SEGMENTER = default_model("segmenter")
 
 
 @pytest.fixture(scope="module", autouse=True)

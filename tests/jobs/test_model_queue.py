@@ -3,7 +3,7 @@ import time
 
 from PySide6.QtCore import QThread
 
-from albumstudio.jobs.cover_jobs import StepClock, format_eta
+from albumstudio.core.jobs import StepClock, format_eta
 from albumstudio.jobs.model_queue import ModelQueue
 
 

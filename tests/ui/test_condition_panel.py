@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from albumstudio.core.cover import Condition
-from albumstudio.engines.segmentation import DEFAULT_SEGMENTER
+from albumstudio.core.model_cache import ModelCache
+from albumstudio.core.model_registry import default_model
 from albumstudio.jobs.runner import JobRunner
 from albumstudio.ui.canvas.condition_panel import NO_IMAGE_TEXT, ConditionPanel
 from albumstudio.ui.canvas.image_canvas import ImageCanvas
@@ -31,7 +32,7 @@ def bound_panel(qtbot, model: ReferenceImage) -> ConditionPanel:
 
 @pytest.fixture
 def model(runner, tmp_path):
-    return ReferenceImage(runner, segmenter=str(tmp_path / "no-segmenter-here"))
+    return ReferenceImage(runner, ModelCache(), segmenter=str(tmp_path / "no-segmenter-here"))
 
 
 @pytest.fixture
@@ -116,8 +117,8 @@ def test_segmentation_is_disabled_with_an_honest_note_when_missing(runner, qtbot
     from albumstudio.engines import models
 
     monkeypatch.setattr(models, "is_installed", lambda _id: False)
-    model = ReferenceImage(runner)
-    assert model.segmenter == DEFAULT_SEGMENTER
+    model = ReferenceImage(runner, ModelCache())
+    assert model.segmenter == default_model("segmenter")
     seen = ThreadRecorder()
     model.seg_availability_changed.connect(seen)
     panel = bound_panel(qtbot, model)
@@ -144,7 +145,7 @@ def tiny_segformer(tmp_path_factory):
 
 
 def test_segmentation_preview_with_an_installed_model(runner, qtbot, tmp_path, tiny_segformer):
-    model = ReferenceImage(runner, segmenter=str(tiny_segformer))
+    model = ReferenceImage(runner, ModelCache(), segmenter=str(tiny_segformer))
     panel = bound_panel(qtbot, model)
     assert model.seg_available is True and panel.seg_check.isEnabled()
     open_photo(model, qtbot, make_photo(tmp_path / "photo.png", (160, 120)))

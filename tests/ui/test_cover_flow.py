@@ -1,5 +1,7 @@
 """The cover workflow driven as a person would: drop a photo, crop it, generate, see the result."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -33,8 +35,18 @@ def load_photo(window, qtbot, path):
     assert window.reference.size == (320, 240)
 
 
-def test_drop_crop_generate_with_previews_then_the_result(window, qtbot, tmp_path, tiny_models):
+def allow_tiny_sizes(window, monkeypatch):
+    """The tiny test model is only fast at tiny sizes, below what the real engine allows."""
+    registry = window.cover.registry
+    spec = registry.get("diffusion")
+    monkeypatch.setitem(registry._specs, "diffusion",
+                        replace(spec, limits={**spec.limits, "size": (64, 1024)}))
+
+
+def test_drop_crop_generate_with_previews_then_the_result(window, qtbot, tmp_path, tiny_models,
+                                                          monkeypatch):
     sd, canny = tiny_models
+    allow_tiny_sizes(window, monkeypatch)
     load_photo(window, qtbot, photo(tmp_path / "photo.png"))
     window.reference.set_crop(CropBox(80, 20, 200))
     assert window.reference.crop == CropBox(80, 20, 200)
@@ -47,7 +59,8 @@ def test_drop_crop_generate_with_previews_then_the_result(window, qtbot, tmp_pat
     panel.steps.setValue(3)
     panel.seed.setValue(7)
     window.cover.update_settings(controlnets=(("canny", canny),))
-    window.cover.worker._diffusion = DiffusionCoverEngine(min_side=64)
+    window.cover.covers._engines["diffusion"] = DiffusionCoverEngine(
+        models=window.services.models, min_side=64)
 
     main = QThread.currentThread()
     previews, threads = [], []
@@ -60,13 +73,15 @@ def test_drop_crop_generate_with_previews_then_the_result(window, qtbot, tmp_pat
     window.cover.progress.connect(lambda *_: threads.append(QThread.currentThread() == main))
     with qtbot.waitSignal(window.cover.result, timeout=120000) as done:
         panel.generate_button.click()
-    outcome = done.args[0]
+    record = done.args[0]
     assert [p.step for p in previews] == [1, 2, 3] and previews[-1].preview.shape[2] == 3
     assert threads and all(threads)
-    request = outcome.result.request
+    request = window.services.covers.registry.request_from_dict(record.request)
     assert request.crop == CropBox(80, 20, 200) and request.image_path.endswith("photo.png")
-    assert [c.kind for c in request.conditions] == ["canny"]
-    assert outcome.result.images[0].width == 64 and outcome.items[0].seed == 7
+    assert [c.kind for c in request.options.conditions] == ["canny"]
+    assert record.outputs[0].width == 64 and record.outputs[0].seed == 7
+    assert record.status == "finished" and record.engine == "diffusion" and record.id
+    assert ("sd15", sd) in [(m.role, m.id) for m in record.models]
     assert window.canvas.mode == "cover"
     qtbot.waitUntil(lambda: window.history.list.count() == 1, timeout=5000)
     assert window.save_cover_action.isEnabled()
@@ -80,8 +95,8 @@ def test_design_cover_lands_in_history_and_survives_a_restart(window, qtbot, tmp
     panel.variants.setValue(2)
     with qtbot.waitSignal(window.cover.result, timeout=60000) as done:
         panel.generate_button.click()
-    outcome = done.args[0]
-    assert [i.seed for i in outcome.result.images] == [0, 1]
+    record = done.args[0]
+    assert [o.seed for o in record.outputs] == [0, 1]
     qtbot.waitUntil(lambda: window.history.list.count() == 2, timeout=5000)
     assert window.save_cover_action.isEnabled()
     assert window.covers.save_to(str(tmp_path / "release" / "cover.jpg")) is False  # no folder
@@ -109,7 +124,9 @@ def test_a_missing_model_says_so_in_one_sentence(window, qtbot, tmp_path):
     panel.size.setValue(256)
     with qtbot.waitSignal(window.cover.failed, timeout=60000) as failed:
         panel.generate_button.click()
-    message = failed.args[0]
+    problem = failed.args[0]
+    message = problem.message
+    assert problem.action == "open-models" and window.banner.action.isVisibleTo(window)
     assert "\n" not in message and "Traceback" not in message
     assert window.banner.isVisible() and window.banner.text() == message
     assert window.history.list.count() == 0
@@ -163,7 +180,8 @@ def test_use_these_settings_makes_the_same_cover_again(window, qtbot, tmp_path):
     panel.style_edit.setText("salt flats at dawn")
     with qtbot.waitSignal(window.cover.result, timeout=60000) as first:
         panel.generate_button.click()
-    original = first.args[0].items[0]
+    assert first.args[0].id
+    original = window.history_store.items()[0]
     assert "salt flats at dawn" in original.request["prompt"]  # typed just before Generate
     panel.seed.setValue(7)
     panel.treatment.setCurrentIndex(panel.treatment.findData("blur"))
@@ -174,7 +192,7 @@ def test_use_these_settings_makes_the_same_cover_again(window, qtbot, tmp_path):
     assert panel.editor.prompt() == original.request["prompt"]
     with qtbot.waitSignal(window.cover.result, timeout=60000) as again:
         panel.generate_button.click()
-    assert again.args[0].result.images[0].png == original.read_bytes()
+    assert again.args[0].outputs[0].data == original.read_bytes()
 
 
 def test_the_model_status_is_checked_off_the_main_thread_and_says_what_to_do(window, qtbot,
@@ -202,7 +220,7 @@ def test_a_damaged_history_is_reported_and_covers_still_work(qtbot, tmp_path):
         window.cover_panel.size.setValue(256)
         with qtbot.waitSignal(window.cover.result, timeout=60000) as done:
             window.cover_panel.generate_button.click()
-        assert done.args[0].items == () and window.history.list.count() == 0
+        assert done.args[0].id == 0 and window.history.list.count() == 0
         assert (paths.history / "history.sqlite3").read_bytes().startswith(b"not a database")
     finally:
         window.shutdown()

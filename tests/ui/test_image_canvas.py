@@ -12,6 +12,7 @@ from PySide6.QtGui import QDragEnterEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from albumstudio.core.cover import CropBox
+from albumstudio.core.model_cache import ModelCache
 from albumstudio.jobs.runner import JobRunner
 from albumstudio.ui.canvas import image_canvas as canvas_module
 from albumstudio.ui.canvas.image_canvas import EMPTY_TEXT, ImageCanvas
@@ -42,7 +43,7 @@ def runner():
 
 @pytest.fixture
 def model(runner, tmp_path):
-    return ReferenceImage(runner, segmenter=str(tmp_path / "no-segmenter-here"))
+    return ReferenceImage(runner, ModelCache(), segmenter=str(tmp_path / "no-segmenter-here"))
 
 
 @pytest.fixture
@@ -131,7 +132,7 @@ def test_bad_file_keeps_the_previous_photo_and_says_one_sentence(model, qtbot, t
     model.error.connect(errors)
     with qtbot.waitSignal(model.error, timeout=10000) as blocker:
         assert model.open(str(bad))
-    message = blocker.args[0]
+    message = str(blocker.args[0])
     assert message and "\n" not in message and "Traceback" not in message
     assert message.rstrip().endswith(".")
     assert message.count(". ") == 0, message

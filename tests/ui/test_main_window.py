@@ -98,7 +98,7 @@ def test_empty_file_error_in_window(window, qtbot, tmp_path):
     empty.write_bytes(b"")
     with qtbot.waitSignal(window.session.error, timeout=10000) as blocker:
         drop(window, [empty])
-    message = blocker.args[0]
+    message = str(blocker.args[0])
     assert "empty" in message and "\n" not in message
     qtbot.waitUntil(window.banner.isVisible, timeout=2000)
     assert window.banner.text() == message

@@ -1,29 +1,32 @@
 """The reference photo as an observable model: image, square crop, look and ControlNet conditions.
 
 Widgets bind to its signals and own none of this state. Loading and every map preview run
-as jobs; results from an earlier open (or an earlier crop) are dropped by generation.
+as jobs of the picture service; a newer job supersedes an older one with the same key, and the
+runner drops the older one's results (an earlier open, an earlier crop).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import partial
 
 from PIL import Image
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from albumstudio.core.cover import CONDITION_KINDS, Condition, CropBox
+from albumstudio.core.errors import Problem
+from albumstudio.core.model_cache import ModelCache
+from albumstudio.core.model_registry import default_model
 from albumstudio.core.text import display_name, path_problem
-from albumstudio.jobs.image_jobs import (
+from albumstudio.jobs.runner import JobRunner
+from albumstudio.services.pictures import (
     LoadedImage,
     canny_preview,
     load_reference,
     map_source,
+    model_installed,
     seg_preview,
-    segmenter_installed,
 )
-from albumstudio.jobs.runner import JobRunner
 from albumstudio.ui.canvas.qimage import pil_to_qimage
 
 THRESHOLD_MAX = 500
@@ -47,16 +50,14 @@ class ReferenceImage(QObject):
     conditions_changed = Signal()
     maps_changed = Signal(str)  # "canny" | "seg": map_image(kind) is new (or None)
     seg_availability_changed = Signal(object)  # True | False | None (not checked yet)
-    error = Signal(str)
+    error = Signal(object)  # Problem or a sentence
 
-    def __init__(self, runner: JobRunner, parent: QObject | None = None,
+    def __init__(self, runner: JobRunner, models: ModelCache, parent: QObject | None = None,
                  segmenter: str | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        from albumstudio.engines.segmentation import DEFAULT_SEGMENTER, Segmenter
-
-        self.segmenter = segmenter or DEFAULT_SEGMENTER
-        self._seg_engine = Segmenter(self.segmenter, "cpu")  # loads on first preview, then stays
+        self.models = models  # the segmenter loads on the first preview and stays there
+        self.segmenter = segmenter or default_model("segmenter")
         self.path: str | None = None
         self.loaded: LoadedImage | None = None
         self.image: Image.Image | None = None
@@ -72,8 +73,6 @@ class ReferenceImage(QObject):
         self._map_errors: dict[str, str] = {}
         self._map_busy: set[str] = set()
         self._wanted: set[str] = set()
-        self._generation = 0
-        self._map_generation = dict.fromkeys(CONDITION_KINDS, 0)
         self._seg_check_started = False
         self._map_timer = QTimer(self, singleShot=True, interval=MAP_DEBOUNCE_MS)
         self._map_timer.timeout.connect(self._compute_maps)
@@ -86,19 +85,16 @@ class ReferenceImage(QObject):
             self.error.emit(problem)
             return False
         name = display_name(path)
-        self._generation += 1
-        gen = self._generation
         self._set_loading(True)
-        handle = self.runner.submit(f"opening '{name}'", partial(load_reference, path),
+        handle = self.runner.submit(f"opening '{name}'",
+                                    lambda ctx: load_reference(path, ctx.cancel, ctx.progress),
                                     key="reference-image")
-        handle.finished.connect(lambda result, g=gen: self._on_loaded(g, result))
-        handle.failed.connect(lambda message, g=gen: self._on_failed(g, message))
-        handle.cancelled.connect(lambda g=gen: self._on_cancelled(g))
+        handle.finished.connect(self._on_loaded)
+        handle.failed.connect(self._on_failed)
+        handle.cancelled.connect(self._on_cancelled)
         return True
 
-    def _on_loaded(self, gen: int, result: LoadedImage) -> None:
-        if gen != self._generation:
-            return
+    def _on_loaded(self, result: LoadedImage) -> None:
         self.loaded = result
         self.path, self.image, self.size = result.path, result.image, result.size
         self.display = pil_to_qimage(result.display)
@@ -112,14 +108,12 @@ class ReferenceImage(QObject):
         self.conditions_changed.emit()
         self._map_timer.start()
 
-    def _on_failed(self, gen: int, message: str) -> None:
-        if gen == self._generation:
-            self._set_loading(False)
-            self.error.emit(message)
+    def _on_failed(self, problem: Problem) -> None:
+        self._set_loading(False)
+        self.error.emit(problem)
 
-    def _on_cancelled(self, gen: int) -> None:
-        if gen == self._generation:
-            self._set_loading(False)
+    def _on_cancelled(self) -> None:
+        self._set_loading(False)
 
     def _set_loading(self, loading: bool) -> None:
         if loading != self.loading:
@@ -128,8 +122,7 @@ class ReferenceImage(QObject):
 
     def clear(self) -> None:
         """Forget the photo (conditions and thresholds stay as the artist set them)."""
-        self._generation += 1
-        self.runner.cancel_key("reference-image")
+        self.runner.supersede_key("reference-image")
         self._map_timer.stop()
         self.path = self.loaded = self.image = self.display = self.size = None
         self.crop = self.look = None
@@ -207,8 +200,9 @@ class ReferenceImage(QObject):
         if self._seg_check_started and not force:
             return
         self._seg_check_started = True
+        model = self.segmenter
         handle = self.runner.submit("looking for the segmentation model",
-                                    partial(segmenter_installed, self.segmenter),
+                                    lambda ctx: model_installed(model, ctx.cancel),
                                     key="segmenter-check")
         handle.finished.connect(self._on_seg_checked)
         handle.failed.connect(lambda _message: self._on_seg_checked(False))
@@ -248,8 +242,7 @@ class ReferenceImage(QObject):
 
     def _clear_maps(self) -> None:
         for kind in CONDITION_KINDS:
-            self._map_generation[kind] += 1
-            self.runner.cancel_key(f"reference-map-{kind}")
+            self.runner.supersede_key(f"reference-map-{kind}")
             self._map_busy.discard(kind)
             self._map_errors.pop(kind, None)
             if self._maps[kind] is not None:
@@ -263,32 +256,29 @@ class ReferenceImage(QObject):
         for kind in CONDITION_KINDS:
             if not self._map_wanted(kind):
                 continue
-            self._map_generation[kind] += 1
-            gen = self._map_generation[kind]
             cond = self.condition(kind)
             if kind == "canny":
-                job = partial(canny_preview, source, crop, cond.low, cond.high)
+                def job(ctx, low=cond.low, high=cond.high):
+                    return canny_preview(source, crop, low, high, ctx.cancel)
                 name = "finding the photo's edges"
             else:
-                job = partial(seg_preview, source, crop, self.segmenter,
-                              segmenter=self._seg_engine)
+                def job(ctx, models=self.models, model=self.segmenter):
+                    return seg_preview(source, crop, models, model, ctx.cancel, ctx.progress)
                 name = "segmenting the photo"
             handle = self.runner.submit(name, job, key=f"reference-map-{kind}")
             self._map_busy.add(kind)
-            handle.finished.connect(lambda img, k=kind, g=gen: self._on_map(k, g, img))
-            handle.failed.connect(lambda message, k=kind, g=gen: self._on_map_failed(k, g, message))
-            handle.cancelled.connect(lambda k=kind, g=gen: self._on_map_failed(k, g, ""))
+            handle.finished.connect(lambda img, k=kind: self._on_map(k, img))
+            handle.failed.connect(lambda problem, k=kind: self._on_map_failed(k, str(problem)))
+            handle.cancelled.connect(lambda k=kind: self._on_map_failed(k, ""))
 
-    def _on_map(self, kind: str, gen: int, img: Image.Image) -> None:
-        if gen == self._map_generation[kind]:
-            self._map_busy.discard(kind)
-            self._map_errors.pop(kind, None)
-            self._maps[kind] = pil_to_qimage(img)
-            self.maps_changed.emit(kind)
+    def _on_map(self, kind: str, img: Image.Image) -> None:
+        self._map_busy.discard(kind)
+        self._map_errors.pop(kind, None)
+        self._maps[kind] = pil_to_qimage(img)
+        self.maps_changed.emit(kind)
 
-    def _on_map_failed(self, kind: str, gen: int, message: str) -> None:
-        if gen == self._map_generation[kind]:
-            self._map_busy.discard(kind)
-            if message:
-                self._map_errors[kind] = message
-            self.maps_changed.emit(kind)
+    def _on_map_failed(self, kind: str, message: str) -> None:
+        self._map_busy.discard(kind)
+        if message:
+            self._map_errors[kind] = message
+        self.maps_changed.emit(kind)

@@ -8,10 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -22,28 +20,98 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from albumstudio.core.cover import LAYOUTS, SCHEDULERS, TREATMENTS, CoverRequest, LoraFile
-from albumstudio.core.cover_plan import default_size
+from albumstudio.core.cover import CoverRequest, LoraFile
+from albumstudio.core.errors import Problem
+from albumstudio.core.jobs import JobRecord, Progress
 from albumstudio.core.text import display_name
-from albumstudio.jobs.cover_jobs import CoverPreview
+from albumstudio.engines.registry import EngineSpec
 from albumstudio.ui.cover_session import CoverSession
+from albumstudio.ui.panels.options_form import OptionsForm, guard_wheel
 from albumstudio.ui.panels.prompt_editor import PromptEditor
 
-ENGINE_LABELS = (("design", "Design — offline, no model"),
-                 ("diffusion", "Stable Diffusion + ControlNet"))
+
+class _ModelEditor:
+    """A model id or pipeline folder, with a line saying whether it is installed."""
+
+    def __init__(self, panel: CoverPanel, f) -> None:
+        self.widget = QWidget()
+        box = QVBoxLayout(self.widget)
+        box.setContentsMargins(0, 0, 0, 0)
+        self.line = QLineEdit()
+        self.line.setToolTip(str(f.metadata.get("help", "")))
+        self.status = QLabel()
+        self.status.setObjectName("placeholder")
+        self.status.setWordWrap(True)
+        box.addWidget(self.line)
+        box.addWidget(self.status)
+        self.line.editingFinished.connect(lambda: panel.check_model(self))
+
+    def value(self) -> str:
+        return self.line.text().strip()
+
+    def set_value(self, value: object) -> None:
+        self.line.setText(str(value))
 
 
-def is_explanation(note: str) -> bool:
-    """Notes that explain a choice (the design engine's palette reasons), not warnings."""
-    return note.startswith("palette:")
+class _LoraEditor:
+    """The artist's own LoRA style file (.safetensors), or none."""
+
+    def __init__(self, panel: CoverPanel, f) -> None:
+        self.panel = panel
+        self.widget = QWidget()
+        row = QHBoxLayout(self.widget)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.path: str | None = None
+        self.label = QLabel("No style LoRA")
+        self.choose = QPushButton("Style LoRA…")
+        self.clear = QPushButton("Remove")
+        row.addWidget(self.label, 1)
+        row.addWidget(self.choose)
+        row.addWidget(self.clear)
+        self.choose.clicked.connect(self._choose)
+        self.clear.clicked.connect(lambda: self.set_value(()))
+
+    def _choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.panel, "Choose a LoRA style file", "",
+                                              "LoRA (*.safetensors)")
+        if path:
+            self.set_value((LoraFile(path),))
+
+    def value(self) -> tuple[LoraFile, ...]:
+        return (LoraFile(self.path),) if self.path else ()
+
+    def set_value(self, value: object) -> None:
+        loras = tuple(value) if isinstance(value, (tuple, list)) else ()
+        self.path = loras[0].path if loras else None
+        self.label.setText(display_name(self.path) if self.path else "No style LoRA")
 
 
-def _combo(items, current: str) -> QComboBox:
-    box = QComboBox()
-    for key, label in items:
-        box.addItem(label, key)
-    box.setCurrentIndex(max(0, box.findData(current)))
-    return box
+class _LcmEditor:
+    """Fast mode: sets the steps, guidance and scheduler it needs in the same box."""
+
+    def __init__(self, panel: CoverPanel, f) -> None:
+        self.panel = panel
+        self.widget = QCheckBox(str(f.metadata.get("label", "Fast mode")))
+        self.widget.toggled.connect(self._toggled)
+
+    def value(self) -> bool:
+        return self.widget.isChecked()
+
+    def set_value(self, value: object) -> None:
+        self.widget.blockSignals(True)
+        self.widget.setChecked(bool(value))
+        self.widget.blockSignals(False)
+
+    def _toggled(self, on: bool) -> None:
+        form = self.panel.form
+        defaults = form.options_type()
+        values = {"steps": 4, "guidance": 1.0, "scheduler": "lcm"} if on else {
+            "steps": defaults.steps, "guidance": defaults.guidance,
+            "scheduler": defaults.scheduler}
+        for name, value in values.items():
+            editor = form.editors.get(name)
+            if editor is not None:
+                editor.set_value(value)
 
 
 class CoverPanel(QWidget):
@@ -61,66 +129,36 @@ class CoverPanel(QWidget):
         layout.addWidget(self.editor, 1)
 
         form = QFormLayout()
-        self.engine = _combo(ENGINE_LABELS, s.engine)
+        self.engine = guard_wheel(QComboBox())
+        for spec in cover.registry.specs("cover"):  # the engine list is the registry's
+            self.engine.addItem(spec.label, spec.name)
+            self.engine.setItemData(self.engine.count() - 1, spec.description,
+                                    Qt.ItemDataRole.ToolTipRole)
+        self.engine.setCurrentIndex(max(0, self.engine.findData(s.engine)))
         form.addRow("Engine:", self.engine)
-        self.size = QSpinBox(minimum=256, maximum=6000, singleStep=64, value=s.size)
+        self.size = guard_wheel(QSpinBox(minimum=256, maximum=6000, singleStep=64, value=s.size))
         self.size.setSuffix(" px")
         form.addRow("Size:", self.size)
         seed_row = QHBoxLayout()
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=s.seed)
+        self.seed = guard_wheel(QSpinBox(minimum=0, maximum=2**31 - 1, value=s.seed))
         self.dice = QPushButton("New seed")
         self.dice.setToolTip("Pick another random seed: the same seed always gives the same cover.")
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.dice)
         form.addRow("Seed:", seed_row)
-        self.variants = QSpinBox(minimum=1, maximum=8, value=s.variants)
+        self.variants = guard_wheel(QSpinBox(minimum=1, maximum=8, value=s.variants))
         form.addRow("Variants:", self.variants)
         layout.addLayout(form)
 
-        self.design_box = QGroupBox("Design")
-        design = QFormLayout(self.design_box)
-        self.layout_box = _combo([(k, k.replace("-", " ").capitalize()) for k in LAYOUTS], s.layout)
-        self.treatment = _combo([(k, k.replace("-", " ").capitalize()) for k in TREATMENTS],
-                                s.treatment)
-        self.grain = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, value=s.grain)
-        self.vignette = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, value=s.vignette)
-        design.addRow("Type layout:", self.layout_box)
-        design.addRow("Treatment:", self.treatment)
-        design.addRow("Grain:", self.grain)
-        design.addRow("Vignette:", self.vignette)
-        layout.addWidget(self.design_box)
-
-        self.diffusion_box = QGroupBox("Stable Diffusion")
-        diff = QFormLayout(self.diffusion_box)
-        self.model = QLineEdit(s.model)
-        self.model.setToolTip("A model id from your local model cache, or a pipeline folder.")
-        self.model_status = QLabel()
-        self.model_status.setObjectName("placeholder")
-        self.model_status.setWordWrap(True)
-        self.scheduler = _combo([(k, k.upper() if len(k) < 4 else k.capitalize())
-                                 for k in SCHEDULERS], s.scheduler)
-        self.steps = QSpinBox(minimum=1, maximum=150, value=s.steps)
-        self.guidance = QDoubleSpinBox(minimum=0.0, maximum=30.0, singleStep=0.5, value=s.guidance)
-        self.img2img = QCheckBox("Start from the picture (img2img)")
-        self.strength = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05, value=s.strength)
-        self.lcm = QCheckBox("Fast mode (LCM-LoRA, 4 steps)")
-        lora_row = QHBoxLayout()
-        self.lora_label = QLabel("No style LoRA")
-        self.lora_button = QPushButton("Style LoRA…")
-        self.lora_clear = QPushButton("Remove")
-        lora_row.addWidget(self.lora_label, 1)
-        lora_row.addWidget(self.lora_button)
-        lora_row.addWidget(self.lora_clear)
-        diff.addRow("Model:", self.model)
-        diff.addRow("", self.model_status)
-        diff.addRow("Scheduler:", self.scheduler)
-        diff.addRow("Steps:", self.steps)
-        diff.addRow("Guidance:", self.guidance)
-        diff.addRow("", self.img2img)
-        diff.addRow("Strength:", self.strength)
-        diff.addRow("", self.lcm)
-        diff.addRow("LoRA:", lora_row)
-        layout.addWidget(self.diffusion_box)
+        editors = {"model": lambda f: _ModelEditor(self, f),
+                   "lora-files": lambda f: _LoraEditor(self, f),
+                   "lcm": lambda f: _LcmEditor(self, f)}
+        self.forms: dict[str, OptionsForm] = {}
+        for spec in cover.registry.specs("cover"):  # one settings box per engine, from its options
+            box = OptionsForm(spec.label.split(" — ")[0], spec.options_type, editors)
+            box.hide()
+            self.forms[spec.name] = box
+            layout.addWidget(box)
         layout.addStretch(1)
 
         self.footer = QWidget()  # Generate / Cancel / progress: kept in view below the settings
@@ -147,6 +185,44 @@ class CoverPanel(QWidget):
         self._bind()
         self._engine_changed()
 
+    # -- the current engine's box ------------------------------------------------------------
+    @property
+    def form(self) -> OptionsForm:
+        return self.forms[self.engine.currentData()]
+
+    def field(self, name: str, engine: str | None = None) -> QWidget | None:
+        """The control of option ``name`` (of ``engine``, the current one by default)."""
+        return self.forms[engine or self.engine.currentData()].widget(name)
+
+    def _editor(self, engine: str, name: str):
+        return self.forms[engine].editors.get(name) if engine in self.forms else None
+
+    @property
+    def treatment(self) -> QWidget | None:
+        return self.field("treatment", "design")
+
+    @property
+    def layout_box(self) -> QWidget | None:
+        return self.field("layout", "design")
+
+    @property
+    def steps(self) -> QWidget | None:
+        return self.field("steps", "diffusion")
+
+    @property
+    def lcm(self) -> QWidget | None:
+        return self.field("lcm", "diffusion")
+
+    @property
+    def model(self) -> QLineEdit | None:
+        editor = self._editor("diffusion", "model")
+        return editor.line if editor is not None else None
+
+    @property
+    def model_status(self) -> QLabel | None:
+        editor = self._editor("diffusion", "model")
+        return editor.status if editor is not None else None
+
     # -- binding -----------------------------------------------------------------------------
     def _bind(self) -> None:
         c = self.cover
@@ -156,71 +232,50 @@ class CoverPanel(QWidget):
         c.composed_changed.connect(self.editor.set_composed)
         self.engine.currentIndexChanged.connect(self._engine_changed)
         self.dice.clicked.connect(lambda: self.seed.setValue(random.randrange(2**31 - 1)))
-        self.lora_button.clicked.connect(self._choose_lora)
-        self.lora_clear.clicked.connect(lambda: self._set_lora(None))
-        self.lcm.toggled.connect(self._lcm_toggled)
-        self.model.editingFinished.connect(self._check_model)
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button.clicked.connect(c.cancel)
         c.progress.connect(self._on_progress)
-        c.preview.connect(self._on_preview)
         c.result.connect(self._on_result)
         c.failed.connect(self._on_failed)
         c.cancelled.connect(self._on_cancelled)
         c.queue_changed.connect(self._on_queue)
 
     def _engine_changed(self, *_args) -> None:
-        engine = self.engine.currentData()
-        diffusion = engine == "diffusion"
-        self.design_box.setVisible(not diffusion)
-        self.diffusion_box.setVisible(diffusion)
-        old = self.cover.settings.engine
-        if old != engine and self.size.value() == default_size(old):
-            self.size.setValue(default_size(engine))
-        self.cover.update_settings(engine=engine)
-        if diffusion:
-            self._check_model()
+        name = self.engine.currentData()
+        for engine, box in self.forms.items():
+            box.setVisible(engine == name)
+        self.cover.update_settings(size=self.size.value())
+        spec: EngineSpec = self.cover.set_engine(name)
+        low, high = spec.limit("size", (256, 6000))
+        self.size.setRange(int(low), int(high))
+        self.size.setValue(self.cover.settings.size)
+        low, high = spec.limit("variants", (1, 8))
+        self.variants.setRange(int(low), min(8, int(high)))
+        editor = self._editor(name, "model")
+        if editor is not None:
+            self.check_model(editor)
 
-    def _check_model(self) -> None:
-        model = self.model.text().strip()
+    def check_model(self, editor: _ModelEditor) -> None:
+        model = editor.value()
         if not model:
-            self.model_status.setText("Name a model id or a pipeline folder.")
+            editor.status.setText("Name a model id or a pipeline folder.")
             return
-        self.model_status.setText("Looking for the model…")
-        self.cover.check_installed(model, lambda found, m=model: self._show_model_status(m, found))
+        editor.status.setText("Looking for the model…")
+        self.cover.check_installed(
+            model, lambda found, m=model, e=editor: self._show_model_status(e, m, found))
 
-    def _show_model_status(self, model: str, installed: bool) -> None:
-        if model != self.model.text().strip():
+    def _show_model_status(self, editor: _ModelEditor, model: str, installed: bool) -> None:
+        if model != editor.value():
             return  # the artist has typed another model since
         if installed:
-            self.model_status.setText("Installed: generation runs on this computer.")
+            editor.status.setText("Installed: generation runs on this computer.")
         else:
-            self.model_status.setText(
+            editor.status.setText(
                 f"Not installed: download it once with `hf download {model}`, or choose a local "
                 "pipeline folder; the Design engine works without it."
                 if model.count("/") == 1 and not model.startswith(("/", ".", "~")) else
                 "Not found: choose a folder that holds a whole Stable Diffusion pipeline; the "
                 "Design engine works without it.")
-
-    def _lcm_toggled(self, on: bool) -> None:
-        if on:
-            self.steps.setValue(4)
-            self.guidance.setValue(1.0)
-            self.scheduler.setCurrentIndex(self.scheduler.findData("lcm"))
-        else:
-            self.steps.setValue(20)
-            self.guidance.setValue(7.5)
-            self.scheduler.setCurrentIndex(self.scheduler.findData("unipc"))
-
-    def _choose_lora(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a LoRA style file", "",
-                                              "LoRA (*.safetensors)")
-        if path:
-            self._set_lora(path)
-
-    def _set_lora(self, path: str | None) -> None:
-        self._lora = path
-        self.lora_label.setText(display_name(path) if path else "No style LoRA")
 
     def apply_request(self, request: CoverRequest) -> None:
         """Set every control from an earlier cover's request, so it can be made again or varied."""
@@ -228,38 +283,16 @@ class CoverPanel(QWidget):
         self.size.setValue(request.size)
         self.seed.setValue(request.seed)
         self.variants.setValue(1)
-        for box, value in ((self.layout_box, request.layout), (self.treatment, request.treatment),
-                           (self.scheduler, request.scheduler)):
-            box.setCurrentIndex(max(0, box.findData(value)))
-        self.grain.setValue(request.grain)
-        self.vignette.setValue(request.vignette)
-        self.model.setText(request.model)
-        self.lcm.blockSignals(True)
-        self.lcm.setChecked(request.lcm)
-        self.lcm.blockSignals(False)
-        self.steps.setValue(request.steps)
-        self.guidance.setValue(request.guidance)
-        self.img2img.setChecked(request.mode == "img2img")
-        self.strength.setValue(request.strength)
-        self._set_lora(request.loras[0].path if request.loras else None)
+        self.forms[request.engine].set_options(request.options)
         self.editor.restore(request.prompt, request.negative_prompt)
         self.status.setText(f"Settings of the cover with seed {request.seed} restored; "
                             "change anything, then Generate.")
 
     # -- generating --------------------------------------------------------------------------
     def settings_changes(self) -> dict[str, object]:
-        lora = getattr(self, "_lora", None)
-        return {
-            "engine": self.engine.currentData(), "size": self.size.value(),
-            "seed": self.seed.value(), "variants": self.variants.value(),
-            "layout": self.layout_box.currentData(), "treatment": self.treatment.currentData(),
-            "grain": self.grain.value(), "vignette": self.vignette.value(),
-            "model": self.model.text().strip(), "scheduler": self.scheduler.currentData(),
-            "steps": self.steps.value(), "guidance": self.guidance.value(),
-            "mode": "img2img" if self.img2img.isChecked() else "txt2img",
-            "strength": self.strength.value(), "lcm": self.lcm.isChecked(),
-            "loras": (LoraFile(lora),) if lora else (),
-        }
+        return {"engine": self.engine.currentData(), "size": self.size.value(),
+                "seed": self.seed.value(), "variants": self.variants.value(),
+                **self.form.values()}
 
     def generate(self) -> None:
         self.cover.flush_compose()
@@ -270,25 +303,20 @@ class CoverPanel(QWidget):
         self.progress.show()
         self.status.setText("Queued…")
 
-    def _on_progress(self, fraction: float, text: str) -> None:
-        self.progress.setValue(int(fraction * 1000))
-        self.status.setText(text)
+    def _on_progress(self, report: Progress) -> None:
+        self.progress.setValue(int(report.fraction * 1000))
+        self.status.setText(report.text)
 
-    def _on_preview(self, preview: CoverPreview) -> None:
-        self.progress.setValue(int(1000 * (preview.image_index * preview.total + preview.step)
-                                   / max(1, preview.total * preview.variants)))
+    def _on_result(self, record: JobRecord) -> None:
+        warnings = " ".join(record.warnings())
+        n = len(record.outputs)
+        seconds = record.timings.get("prepare", 0.0) + record.timings.get("generate", 0.0)
+        self.status.setText(f"Made {n} cover{'s' if n != 1 else ''} in {seconds:.1f} s on "
+                            f"{record.device}. {warnings}".strip())
+        self.status.setToolTip("\n".join([*record.explanations(), *record.warnings()]))
 
-    def _on_result(self, outcome) -> None:
-        result = outcome.result
-        notes = list(dict.fromkeys(result.notes))
-        warnings = " ".join(n for n in notes if not is_explanation(n))
-        n = len(result.images)
-        self.status.setText(f"Made {n} cover{'s' if n != 1 else ''} in {result.seconds:.1f} s on "
-                            f"{result.device}. {warnings}".strip())
-        self.status.setToolTip("\n".join(notes))
-
-    def _on_failed(self, message: str) -> None:
-        self.status.setText(message)
+    def _on_failed(self, problem: Problem) -> None:
+        self.status.setText(str(problem))
 
     def _on_cancelled(self) -> None:
         self.status.setText("Cancelled.")

@@ -1,0 +1,81 @@
+"""The models AlbumStudio knows, read from ``resources/models.json`` (the only place an id is written).
+
+Each entry has a role (what it is for), an id (a Hugging Face repository or a bundled name), a
+pinned revision (``None``: the newest snapshot in the user's cache), its size, its licence and
+whether that licence allows commercial use. :func:`default_model` answers "which model plays
+this role" for every caller, so changing a default is one line of data.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from importlib import resources
+
+ROLES = ("sd15", "controlnet-canny", "controlnet-seg", "controlnet-qr", "lcm-lora", "captioner",
+         "segmenter", "musicgen", "tagger")
+ROLE_NAMES = {"sd15": "the Stable Diffusion model", "controlnet-canny": "the canny ControlNet",
+              "controlnet-seg": "the seg ControlNet", "controlnet-qr": "the QR ControlNet",
+              "lcm-lora": "the LCM-LoRA", "captioner": "the captioning model",
+              "segmenter": "the segmentation model", "musicgen": "MusicGen",
+              "tagger": "the music tagger"}
+
+
+def role_name(role: str) -> str:
+    """How a sentence names the model of ``role`` ("the Stable Diffusion model")."""
+    return ROLE_NAMES.get(role, "the model")
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    role: str
+    id: str
+    default: bool
+    revision: str | None
+    size_mb: int
+    license: str
+    commercial_use: bool
+    purpose: str
+    url: str
+    bundled: bool = False
+
+
+@functools.cache
+def models() -> tuple[ModelEntry, ...]:
+    """Every registered model, in the order of the data file."""
+    text = resources.files("albumstudio.resources").joinpath("models.json").read_text("utf-8")
+    data = json.loads(text)
+    entries = tuple(ModelEntry(
+        role=str(m["role"]), id=str(m["id"]), default=bool(m.get("default", False)),
+        revision=m.get("revision"), size_mb=int(m.get("size_mb", 0)), license=str(m["license"]),
+        commercial_use=bool(m.get("commercial_use", False)), purpose=str(m.get("purpose", "")),
+        url=str(m.get("url", "")), bundled=bool(m.get("bundled", False)),
+    ) for m in data["models"])
+    unknown = {e.role for e in entries} - set(ROLES)
+    if unknown:
+        raise ValueError(f"models.json names unknown roles: {sorted(unknown)}")
+    return entries
+
+
+def default_model(role: str) -> str:
+    """The id of the model that plays ``role`` unless the artist chooses another."""
+    for entry in models():
+        if entry.role == role and entry.default:
+            return entry.id
+    raise KeyError(f"no default model for role {role!r}")
+
+
+def models_for(role: str) -> tuple[ModelEntry, ...]:
+    return tuple(e for e in models() if e.role == role)
+
+
+def model_entry(model_id: str) -> ModelEntry | None:
+    """The registry entry for ``model_id``, or None for a model the app does not list (a local
+    folder, another hub id)."""
+    return next((e for e in models() if e.id == model_id), None)
+
+
+def revision_of(model_id: str) -> str | None:
+    entry = model_entry(model_id)
+    return entry.revision if entry is not None else None

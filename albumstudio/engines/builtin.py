@@ -1,0 +1,50 @@
+"""The built-in cover engines, registered as any new engine would be."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from albumstudio.core.cover import CoverRequest, CoverResult, DesignOptions, DiffusionOptions
+from albumstudio.core.jobs import ProgressFn
+from albumstudio.core.model_cache import ModelCache
+from albumstudio.engines.registry import EngineSpec, register
+
+
+class DesignEngine:
+    """Offline: nothing to load."""
+
+    def __init__(self, models: ModelCache) -> None:
+        self.models = models
+
+    def run(self, request: CoverRequest, progress: ProgressFn | None = None,
+            cancel: threading.Event | None = None) -> CoverResult:
+        from albumstudio.engines.design_cover import run
+
+        return run(request, progress, cancel)
+
+
+def _design(models: ModelCache) -> DesignEngine:
+    return DesignEngine(models)
+
+
+def _diffusion(models: ModelCache) -> Any:
+    from albumstudio.engines.diffusion_cover import DiffusionCoverEngine
+
+    return DiffusionCoverEngine(models=models)
+
+
+register(EngineSpec(
+    name="design", kind="cover", label="Design — offline, no model",
+    options_type=DesignOptions, factory=_design, version=1,
+    description="A finished cover from your photo or the music, with type; no model needed.",
+    defaults={"size": 3000}, limits={"size": (256, 6000), "variants": (1, 16)},
+))
+register(EngineSpec(
+    name="diffusion", kind="cover", label="Stable Diffusion + ControlNet",
+    options_type=DiffusionOptions, factory=_diffusion, version=1,
+    description="Stable Diffusion 1.5, following the photo's edges or layout when asked.",
+    defaults={"size": 512}, limits={"size": (256, 1024), "variants": (1, 16)},
+    model_roles=("sd15",),
+    optional_roles=("controlnet-canny", "controlnet-seg", "lcm-lora", "segmenter"),
+))

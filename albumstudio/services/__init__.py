@@ -1,0 +1,55 @@
+"""Qt-free orchestration that the window and the CLI share (between ``jobs`` and ``engines``).
+
+:class:`Services` is what both faces hold: the data paths, the one model cache, the history,
+and the track, picture and cover services over them. The CLI calls them directly and prints;
+the window submits the same calls to its job runner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from albumstudio.core.model_cache import ModelCache
+from albumstudio.engines.registry import EngineRegistry, engines
+from albumstudio.services.covers import CoverService
+from albumstudio.services.tracks import TrackService
+from albumstudio.store.history import HistoryStore
+from albumstudio.store.paths import DataPaths
+
+
+@dataclass
+class Services:
+    paths: DataPaths
+    models: ModelCache = field(default_factory=ModelCache)
+    history: HistoryStore | None = None
+    tracks: TrackService = field(init=False)
+    covers: CoverService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tracks = TrackService(self.paths, self.models)
+        self.covers = CoverService(self.models, self.history)
+
+    @classmethod
+    def open(cls, paths: DataPaths, with_history: bool = True) -> Services:
+        """Services over ``paths``; the history is opened (UserFacingError when it cannot be)."""
+        history = HistoryStore(paths.history) if with_history else None
+        return cls(paths, ModelCache(), history)
+
+    def close(self) -> None:
+        """Free every loaded model and close the history."""
+        self.covers.unload()
+        self.models.unload_all()
+        if self.history is not None:
+            self.history.close()
+
+
+def prepare_environment() -> None:
+    """Before any model library loads: offline, quiet (see engines.models)."""
+    from albumstudio.engines.models import prepare_model_environment
+
+    prepare_model_environment()
+
+
+def engine_registry() -> EngineRegistry:
+    """The engines the window and the CLI offer (built-ins and any registered since)."""
+    return engines()

@@ -1,0 +1,264 @@
+"""Covers, from what the artist asked for to a job record in the history.
+
+``plan`` turns the track (its facts, the artist's edits applied), the picture's words, the
+artist's own words, a genre preset and the chosen engine's settings into one
+:class:`CoverRequest`; ``run`` runs it on the engine the registry names and records the job.
+The window and the CLI both come through here, so the same inputs make the same request and
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from albumstudio import __version__
+from albumstudio.core.cover import CoverRequest, CoverResult, DesignOptions, DiffusionOptions
+from albumstudio.core.cover_options import AUTO
+from albumstudio.core.errors import InputError
+from albumstudio.core.genre_presets import GENRE_PRESETS
+from albumstudio.core.jobs import JobRecord, ModelUse, Note, Output, ProgressFn, with_eta
+from albumstudio.core.model_cache import ModelCache
+from albumstudio.core.model_registry import revision_of
+from albumstudio.core.prompt import ComposedPrompt, compose_prompt
+from albumstudio.engines.registry import EngineRegistry, EngineSpec, engines
+from albumstudio.services.tracks import TrackFacts
+from albumstudio.store.history import HistoryItem, HistoryStore
+
+
+@dataclass(frozen=True)
+class CoverPlan:
+    request: CoverRequest
+    prompt: ComposedPrompt
+
+
+def compose(facts: TrackFacts, picture_words: str = "", style: str = "",
+            preset: str | None = None) -> ComposedPrompt:
+    """The explainable prompt for this track, picture and words."""
+    return compose_prompt(
+        style=style, image_caption=picture_words, music_description=facts.description,
+        music_tags=facts.tags, title=facts.release.title, artist=facts.release.artist,
+        genre=facts.release.genre, preset=preset)
+
+
+def plan(facts: TrackFacts, settings: CoverRequest, *, picture_words: str = "", style: str = "",
+         preset: str | None = None, prompt: str | None = None,
+         negative: str | None = None) -> CoverPlan:
+    """The request for ``settings`` (engine, size, seed, variants, picture, crop and the
+    engine's options) on this track. ``prompt``/``negative`` are the artist's edited texts
+    (the composed ones when None). "auto" design choices follow the genre preset."""
+    composed = compose(facts, picture_words if settings.image_path else "", style, preset)
+    release = facts.release
+    request = replace(
+        settings, prompt=composed.text if prompt is None else prompt,
+        negative_prompt=composed.negative if negative is None else negative,
+        title=release.title, artist=release.artist, genre=release.genre, mood=facts.mood)
+    options = request.options
+    if isinstance(options, DesignOptions):
+        chosen = GENRE_PRESETS.get(composed.preset or "")
+        layout = chosen.design_layout if chosen is not None else "bottom-left"
+        treatment = chosen.design_treatment if chosen is not None else "duotone"
+        request = replace(request, options=replace(
+            options, layout=layout if options.layout == AUTO else options.layout,
+            treatment=treatment if options.treatment == AUTO else options.treatment))
+    elif isinstance(options, DiffusionOptions) and not request.image_path:
+        request = replace(request, crop=None,
+                          options=replace(options, mode="txt2img", conditions=()))
+    if not request.image_path:
+        request = replace(request, crop=None)
+    return CoverPlan(request, composed)
+
+
+class CoverService:
+    """Runs cover requests on the registered engines and files the results in the history."""
+
+    def __init__(self, models: ModelCache, history: HistoryStore | None = None,
+                 registry: EngineRegistry | None = None, app_version: str = __version__) -> None:
+        self.models = models
+        self.history = history
+        self.registry = registry or engines()
+        self.app_version = app_version
+        self._engines: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def engine(self, name: str) -> Any:
+        """The engine built by its factory (once; it keeps what it loaded in the model cache)."""
+        with self._lock:
+            if name not in self._engines:
+                self._engines[name] = self.registry.get(name).factory(self.models)
+            return self._engines[name]
+
+    def check(self, request: CoverRequest) -> EngineSpec:
+        """The engine's spec; InputError when the request is outside its limits."""
+        spec = self.registry.get(request.engine)
+        if not isinstance(request.options, spec.options_type):
+            raise InputError(f"The {spec.label} engine was given another engine's settings; "
+                             "choose the engine again.")
+        low, high = spec.limit("size", (1, 100_000))
+        if not low <= request.size <= high:
+            raise InputError(f"The {spec.label} engine makes covers of {int(low)} to "
+                             f"{int(high)} px, not {request.size}; choose a size in that range.")
+        low, high = spec.limit("variants", (1, 16))
+        if not low <= request.variants <= high:
+            raise InputError(f"Ask for between {int(low)} and {int(high)} variants, not "
+                             f"{request.variants}.")
+        return spec
+
+    def preflight(self, request: CoverRequest) -> EngineSpec:
+        """Everything that can be checked before the track is read: the engine, its limits and
+        its models (ModelMissingError with one sentence when one is missing or damaged)."""
+        from albumstudio.core.errors import ModelMissingError
+        from albumstudio.core.model_registry import default_model, role_name
+        from albumstudio.engines.models import diagnose
+
+        spec = self.check(request)
+        chosen = getattr(request.options, "model", None)
+        for role in spec.model_roles:
+            model = chosen if isinstance(chosen, str) and chosen else default_model(role)
+            problem = diagnose(model, role_name(role))
+            if problem:
+                raise ModelMissingError(problem)
+        return spec
+
+    def run(self, request: CoverRequest, progress: ProgressFn | None = None,
+            cancel: threading.Event | None = None, *, track_hash: str = "",
+            record: bool = True, notes: tuple[Note, ...] = ()) -> JobRecord:
+        """Make the covers of ``request``; the finished job record (kept in the history unless
+        ``record`` is False or there is no history). Raises InputError or CancelledError."""
+        spec = self.check(request)
+        started = time.perf_counter()
+        engine = self.engine(request.engine)
+        loaded = time.perf_counter()
+        result: CoverResult = engine.run(request, with_eta(progress) if progress else None,
+                                         cancel)
+        if cancel is not None and cancel.is_set():
+            from albumstudio.core.errors import CancelledError
+
+            raise CancelledError("making the cover")
+        done = time.perf_counter()
+        job = self._record(spec, request, result, track_hash, notes,
+                           {"prepare": loaded - started, "generate": done - loaded})
+        if record and self.history is not None:
+            job = self.history.record(job)
+            job = replace(job, timings={**job.timings, "record": time.perf_counter() - done},
+                          outputs=tuple(replace(o, display=s.display)
+                                        for o, s in zip(job.outputs, result.images,
+                                                        strict=True)))
+        return job
+
+    def _record(self, spec: EngineSpec, request: CoverRequest, result: CoverResult,
+                track_hash: str, notes: tuple[Note, ...],
+                timings: dict[str, float]) -> JobRecord:
+        explanations = [Note(n, "explanation") for n in dict.fromkeys(result.notes)
+                        if _is_explanation(n)]
+        warnings = [Note(n) for n in dict.fromkeys(result.notes) if not _is_explanation(n)]
+        outputs = tuple(Output(
+            "image/png", width=image.width, height=image.height, seed=image.seed,
+            notes=tuple(Note(n, "explanation" if _is_explanation(n) else "warning")
+                        for n in image.notes),
+            data=image.png, bytes=len(image.png), display=image.display)
+            for image in result.images)
+        stored = replace(request, variants=len(result.images)) if result.images else request
+        return JobRecord(
+            kind=spec.kind, engine=spec.name, engine_version=spec.version,
+            request=stored.to_dict(), request_version=stored.version, status="finished",
+            outputs=outputs, notes=(*notes, *explanations, *warnings), timings=timings,
+            models=tuple(ModelUse(role, model, revision_of(model)) for role, model in
+                         result.models),
+            app_version=self.app_version, track_hash=track_hash, device=result.device)
+
+    def request_of(self, item: HistoryItem) -> CoverRequest:
+        """The request that made one history output (InputError when it cannot be read)."""
+        try:
+            return self.registry.request_from_dict(item.request)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise InputError("That cover was made by another version of AlbumStudio; its "
+                             f"settings cannot be used here ({exc}).") from exc
+
+    def changed_since(self, item: HistoryItem) -> Note | None:
+        """A note when the engine that made ``item`` has changed since (the same request may
+        then give other pixels)."""
+        spec = self.registry.find(item.engine)
+        if spec is not None and spec.version != item.engine_version:
+            return Note(f"The {spec.label} engine has changed since this cover was made "
+                        f"(version {item.engine_version}, now {spec.version}), so the new "
+                        "cover may differ from the old one.")
+        return None
+
+    def rerun(self, item: HistoryItem, progress: ProgressFn | None = None,
+              cancel: threading.Event | None = None, record: bool = True) -> JobRecord:
+        """Make a history output again: identical bytes while its engine is unchanged."""
+        request = self.request_of(item)
+        note = self.changed_since(item)
+        return self.run(request, progress, cancel, track_hash=item.track_hash, record=record,
+                        notes=(note,) if note else ())
+
+    def unload(self) -> None:
+        with self._lock:
+            for engine in self._engines.values():
+                unload = getattr(engine, "unload", None)
+                if callable(unload):
+                    unload()
+            self._engines.clear()
+
+
+EXPLANATION_PREFIXES = ("palette:", "treatment:", "background:", "type:")
+
+
+def _is_explanation(note: str) -> bool:
+    """Notes that explain a choice (the design engine's palette, treatment, background and
+    type), not warnings."""
+    return note.startswith(EXPLANATION_PREFIXES)
+
+
+def screen_pixels(path: str) -> Any:
+    """A stored cover's pixels at screen size (decoding a 3000² PNG is too slow for the GUI)."""
+    from PIL import Image
+
+    from albumstudio.vision.crop import SCREEN_SIDE, screen_copy
+
+    with Image.open(path) as img:
+        img.draft("RGB", (SCREEN_SIDE, SCREEN_SIDE))
+        return screen_copy(img)
+
+
+def preload_diffusion_libraries(cancel: threading.Event | None = None) -> bool:
+    """Import diffusers and transformers while the window is idle, when a Stable Diffusion model
+    is installed (the import holds the interpreter lock for about half a second, which is better
+    spent before the first Generate than during it). True when it imported them."""
+    from albumstudio.core.model_registry import default_model
+    from albumstudio.engines.models import is_installed
+
+    if not is_installed(default_model("sd15")):
+        return False
+    if cancel is not None and cancel.is_set():
+        return False
+    import diffusers  # noqa: F401
+    from diffusers import StableDiffusionControlNetPipeline  # noqa: F401
+
+    return True
+
+
+def check_outputs(out: str, count: int, overwrite: bool = False) -> list[str]:
+    """The files ``count`` covers will be written to (cover.png, cover-2.png …); InputError
+    when one cannot take a cover or exists and ``overwrite`` is False."""
+    from albumstudio.export.cover_file import check_output_path, numbered
+
+    first = check_output_path(out, overwrite)
+    return [str(check_output_path(numbered(first, i), overwrite)) for i in range(max(1, count))]
+
+
+def save_cover(data: bytes, path: str, overwrite: bool = False) -> str:
+    """Write a cover (PNG bytes) as PNG or sRGB JPEG by the name's extension, atomically."""
+    from albumstudio.export.cover_file import write_cover
+
+    return str(write_cover(data, path, overwrite))
+
+
+def output_bytes(output: Output) -> bytes:
+    if output.data is not None:
+        return output.data
+    with open(output.path, "rb") as handle:
+        return handle.read()

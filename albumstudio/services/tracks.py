@@ -1,0 +1,218 @@
+"""Reading a track, as steps the window and the CLI share.
+
+``probe`` (a header read that fails fast), ``load`` (one decode for the waveform's peaks, the
+content hash and the file's tags), ``edits`` (what the artist changed, by content hash),
+``analyse`` (tempo, key, loudness…; cached), ``tag`` (musicnn; cached). The window runs each
+step as a job and updates as each ends; :meth:`TrackService.read` runs them in a row with one
+progress line for the CLI. Either way the result is the same :class:`TrackReading`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from albumstudio.core.analysis import AnalysisResult
+from albumstudio.core.cover import MusicMood
+from albumstudio.core.description import describe
+from albumstudio.core.errors import CancelledError
+from albumstudio.core.jobs import Progress, ProgressFn
+from albumstudio.core.model_cache import ModelCache
+from albumstudio.core.model_registry import default_model
+from albumstudio.core.peaks import PeakPyramid
+from albumstudio.core.tagging import TagResult, strongest_tags
+from albumstudio.core.track import AudioInfo, ReleaseTags
+from albumstudio.store.cache import ContentCache
+from albumstudio.store.paths import DataPaths
+from albumstudio.store.track_edits import TrackEdits, TrackEditsStore
+
+
+@dataclass(frozen=True)
+class LoadedTrack:
+    info: AudioInfo  # content hash set
+    tags: ReleaseTags  # the file's own tags
+    peaks: PeakPyramid | None
+
+
+@dataclass(frozen=True)
+class TrackFacts:
+    """What a cover plan reads of a track: the artist's view of it (their edits applied)."""
+
+    release: ReleaseTags = field(default_factory=ReleaseTags)
+    description: str = ""
+    tags: tuple[str, ...] = ()  # the music tags shown (removed ones left out)
+    analysis: AnalysisResult | None = None
+    content_hash: str = ""
+
+    @property
+    def mood(self) -> MusicMood:
+        return MusicMood.from_analysis(self.analysis, self.tags)
+
+
+def shown_tags(music_tags: TagResult | None, edits: TrackEdits) -> list[tuple[str, float]]:
+    """The tags the artist sees: the strongest ones minus those they removed."""
+    return strongest_tags(music_tags, frozenset(edits.hidden_tags))
+
+
+def description_for(analysis: AnalysisResult | None, music_tags: TagResult | None,
+                    edits: TrackEdits) -> str:
+    """The artist's own description when they wrote one, else the generated one."""
+    if edits.description is not None:
+        return edits.description
+    if analysis is None:
+        return ""
+    return describe(analysis, [name for name, _ in shown_tags(music_tags, edits)])
+
+
+@dataclass(frozen=True)
+class TrackReading:
+    """Everything known about a track, the artist's saved edits applied."""
+
+    info: AudioInfo
+    file_tags: ReleaseTags
+    edits: TrackEdits
+    analysis: AnalysisResult
+    music_tags: TagResult | None
+
+    @property
+    def content_hash(self) -> str:
+        return self.info.content_hash
+
+    @property
+    def release(self) -> ReleaseTags:
+        return self.edits.release or self.file_tags
+
+    @property
+    def named(self) -> list[tuple[str, float]]:
+        return shown_tags(self.music_tags, self.edits)
+
+    @property
+    def description(self) -> str:
+        return description_for(self.analysis, self.music_tags, self.edits)
+
+    def facts(self) -> TrackFacts:
+        return TrackFacts(self.release, self.description,
+                          tuple(name for name, _ in self.named), self.analysis,
+                          self.content_hash)
+
+
+class TrackService:
+    """Track steps over the app's caches (peaks, analysis, tags) and the artist's edits."""
+
+    def __init__(self, paths: DataPaths, models: ModelCache) -> None:
+        self.paths = paths
+        self.models = models
+        self.edits_store = TrackEditsStore(paths.track_edits)
+
+    def probe(self, path: str) -> AudioInfo:
+        """A header read: InputError with one sentence for anything that is not a usable track."""
+        from albumstudio.audio.decode import probe
+
+        return probe(path)
+
+    def load(self, path: str, on_peaks: Callable[[PeakPyramid], None] | None = None,
+             cancel: threading.Event | None = None) -> LoadedTrack:
+        """Decode once for the waveform's peaks (``on_peaks`` gets them as they grow) and read
+        the file's tags; the content hash comes with the info."""
+        from albumstudio.audio.peaks import compute_peaks
+        from albumstudio.audio.tags import read_tags
+
+        info, peaks = compute_peaks(path, ContentCache(self.paths.peaks, ".npz"),
+                                    on_partial=on_peaks, cancel=cancel)
+        return LoadedTrack(info, read_tags(path), peaks)
+
+    def identify(self, path: str) -> LoadedTrack:
+        """The info (with content hash) and tags without the peaks (what the CLI needs)."""
+        from albumstudio.audio.tags import read_tags
+        from albumstudio.store.files import hash_file
+
+        info = self.probe(path)
+        return LoadedTrack(replace(info, content_hash=hash_file(path)), read_tags(path), None)
+
+    def edits(self, content_hash: str) -> TrackEdits:
+        return self.edits_store.load(content_hash) if content_hash else TrackEdits()
+
+    def save_edits(self, content_hash: str, edits: TrackEdits) -> None:
+        """Raises OSError when they cannot be written (the caller says so)."""
+        self.edits_store.save(content_hash, edits)
+
+    def analyse(self, path: str, content_hash: str, progress: ProgressFn | None = None,
+                cancel: threading.Event | None = None) -> AnalysisResult:
+        from albumstudio.audio.analysis import analyze_file
+
+        return analyze_file(path, cache=ContentCache(self.paths.analysis, ".json"),
+                            content_hash=content_hash, progress=_fraction(progress),
+                            cancel=cancel)
+
+    def tag(self, path: str, content_hash: str, model: str | None = None,
+            progress: ProgressFn | None = None,
+            cancel: threading.Event | None = None) -> TagResult:
+        from albumstudio.audio.tagger import tag_file
+
+        model = model or default_model("tagger")
+        return tag_file(path, model, cache=ContentCache(self.paths.cache / "tags" / model, ".json"),
+                        content_hash=content_hash, progress=_fraction(progress), cancel=cancel,
+                        models=self.models)
+
+    def preload_tagger(self, model: str | None = None) -> None:
+        from albumstudio.audio.tagger import preload
+
+        preload(model or default_model("tagger"), self.models)
+
+    def read(self, path: str, tag_model: str | None = None, progress: ProgressFn | None = None,
+             cancel: threading.Event | None = None) -> TrackReading:
+        """Every step in a row (the CLI's path): identify, edits, analysis, tags."""
+        steps = (("Reading the track", 0.0, 0.05), ("Analysing", 0.05, 0.6),
+                 ("Tagging the music", 0.65, 0.35))
+
+        def part(index: int) -> ProgressFn:
+            words, start, span = steps[index]
+
+            def report(p: Progress) -> None:
+                if progress is not None:
+                    progress(Progress(start + span * p.fraction, p.text or words))
+            return report
+
+        part(0)(Progress(0.0, "Reading the track"))
+        loaded = self.identify(path)
+        _check(cancel)
+        edits = self.edits(loaded.info.content_hash)
+        analysis = self.analyse(path, loaded.info.content_hash, part(1), cancel)
+        info = _with_decoded_length(loaded.info, analysis)
+        music_tags = self.tag(path, loaded.info.content_hash, tag_model, part(2), cancel)
+        if progress is not None:
+            progress(Progress(1.0, "Done"))
+        return TrackReading(info, loaded.tags, edits, analysis, music_tags)
+
+
+def _with_decoded_length(info: AudioInfo, analysis: AnalysisResult) -> AudioInfo:
+    from albumstudio.audio.peaks import with_decoded_length
+
+    return with_decoded_length(info, round(analysis.duration * info.sample_rate))
+
+
+def _fraction(progress: ProgressFn | None) -> Callable[[float, str], None] | None:
+    """The audio layer's ``progress(fraction, words)`` as a :class:`Progress` report."""
+    if progress is None:
+        return None
+
+    def report(fraction: float, words: str = "") -> None:
+        progress(Progress(float(fraction), words))
+    return report
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise CancelledError("reading the track")
+
+
+def warm_up_analysis(cancel: threading.Event | None = None) -> None:
+    """Import librosa and run the analysis once on a short noise clip, so numba compiles (and
+    caches) before the artist's first track instead of during it."""
+    import numpy as np
+
+    from albumstudio.audio.analysis import analyze_stream
+
+    noise = np.random.default_rng(0).standard_normal((3 * 22050, 1)).astype(np.float32) * 0.1
+    analyze_stream([noise], 22050, 1, cancel=cancel)
