@@ -272,9 +272,10 @@ def cmd_cover(args: argparse.Namespace) -> int:
         covers = services.covers
         covers.preflight(settings)
         words = ""
-        if args.image:
-            load_reference(args.image)  # a bad picture fails before the track is read
-            words = describe_picture(args.image, None, services.models).text
+        if args.image:  # a bad picture fails before the track is read
+            picture = load_reference(args.image)
+            settings = replace(settings, crop=picture.default_crop)  # as the window starts
+            words = describe_picture(picture, picture.default_crop, services.models).text
         line = ProgressLine()
         try:
             reading = services.tracks.read(args.track, progress=line)

@@ -58,6 +58,15 @@ class Note:
     def to_dict(self) -> dict[str, str]:
         return {"text": self.text, "kind": self.kind}
 
+    @classmethod
+    def of(cls, text: str) -> Note:
+        """An engine's note as an explanation (the design engine's palette, treatment,
+        background and type choices) or a warning (everything else)."""
+        return cls(text, "explanation" if text.startswith(EXPLANATION_PREFIXES) else "warning")
+
+
+EXPLANATION_PREFIXES = ("palette:", "treatment:", "background:", "type:")
+
 
 @dataclass(frozen=True)
 class ModelUse:

@@ -9,6 +9,7 @@ the same bytes.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -156,14 +157,14 @@ class CoverService:
         warnings = [Note(n) for n in dict.fromkeys(result.notes) if not _is_explanation(n)]
         outputs = tuple(Output(
             "image/png", width=image.width, height=image.height, seed=image.seed,
-            notes=tuple(Note(n, "explanation" if _is_explanation(n) else "warning")
-                        for n in image.notes),
+            notes=tuple(Note.of(n) for n in image.notes),
             data=image.png, bytes=len(image.png), display=image.display)
             for image in result.images)
         stored = replace(request, variants=len(result.images)) if result.images else request
         return JobRecord(
             kind=spec.kind, engine=spec.name, engine_version=spec.version,
-            request=stored.to_dict(), request_version=stored.version, status="finished",
+            request=json.loads(json.dumps(stored.to_dict())),  # as the history gives it back
+            request_version=stored.version, status="finished",
             outputs=outputs, notes=(*notes, *explanations, *warnings), timings=timings,
             models=tuple(ModelUse(role, model, revision_of(model)) for role, model in
                          result.models),
@@ -204,13 +205,8 @@ class CoverService:
             self._engines.clear()
 
 
-EXPLANATION_PREFIXES = ("palette:", "treatment:", "background:", "type:")
-
-
 def _is_explanation(note: str) -> bool:
-    """Notes that explain a choice (the design engine's palette, treatment, background and
-    type), not warnings."""
-    return note.startswith(EXPLANATION_PREFIXES)
+    return Note.of(note).kind == "explanation"
 
 
 def screen_pixels(path: str) -> Any:

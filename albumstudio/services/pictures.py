@@ -164,10 +164,11 @@ def caption(path: str, crop: CropBox | None, models: ModelCache, model: str | No
     return PictureWords(shared_captioner(models, model, "auto").caption(picture), "blip")
 
 
-def describe_picture(path: str, crop: CropBox | None, models: ModelCache,
+def describe_picture(loaded: LoadedImage, crop: CropBox | None, models: ModelCache,
                      cancel: threading.Event | None = None) -> PictureWords:
-    """BLIP's caption when the captioner is installed, else the offline look (the rule the
-    window and the CLI share)."""
+    """BLIP's caption of the crop when the captioner is installed, else the offline look (the
+    rule the window and the CLI share: the window shows the look at once and replaces it with
+    the caption when the model queue gets to it)."""
     if model_installed(default_model("captioner"), cancel):
-        return caption(path, crop, models, cancel=cancel)
-    return look_words(load_reference(path, cancel))
+        return caption(loaded.path, crop, models, cancel=cancel)
+    return look_words(loaded)

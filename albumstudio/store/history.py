@@ -102,8 +102,7 @@ def _v1_to_v2(db: sqlite3.Connection, files: Callable[[str, str], Path]) -> None
             request_version = int(json.loads(request_json).get("version") or 0)
         except (ValueError, AttributeError):
             request_version = 0
-        note_list = [{"text": n.strip(), "kind": "warning"} for n in notes.split("; ")
-                     if n.strip()]
+        note_list = [Note.of(n.strip()).to_dict() for n in notes.split("; ") if n.strip()]
         db.execute(
             "INSERT INTO jobs (id, kind, engine, engine_version, status, request_json, "
             "request_version, created, track_hash, notes_json) VALUES (?,?,?,?,?,?,?,?,?,?)",
