@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog
 
 from albumstudio.core.errors import UserFacingError
 from albumstudio.core.jobs import JobRecord, Progress
@@ -16,11 +17,14 @@ from albumstudio.ui.canvas.image_canvas import ImageCanvas
 from albumstudio.ui.cover_session import CoverSession
 from albumstudio.ui.gallery.history_strip import HistoryStrip
 
+if TYPE_CHECKING:
+    from albumstudio.ui.main_window import MainWindow
+
 
 class CoverResults(QObject):
     can_save = Signal(bool)
 
-    def __init__(self, window: QWidget, cover: CoverSession, canvas: ImageCanvas,
+    def __init__(self, window: MainWindow, cover: CoverSession, canvas: ImageCanvas,
                  history: HistoryStrip, runner: JobRunner) -> None:
         super().__init__(window)
         self.window = window

@@ -101,7 +101,7 @@ def test_a_registered_engine_appears_everywhere_and_its_covers_reach_the_history
         assert isinstance(stripes, QSpinBox) and stripes.maximum() == 64
         assert isinstance(colour, QComboBox) and colour.count() == 2
         assert isinstance(bold, QCheckBox)
-        assert panel.size.value() == 256 and panel.size.maximum() == 1024  # its defaults, limits
+        assert panel.size_box.value() == 256 and panel.size_box.maximum() == 1024  # its defaults, limits
         stripes.setValue(9)
         colour.setCurrentIndex(colour.findData("amber"))
         # it runs through the model queue and lands in the history
@@ -170,7 +170,7 @@ def test_the_window_and_the_cli_make_equal_requests_and_identical_covers(qtbot, 
         panel = window.cover_panel
         panel.style_edit.setText(words)
         panel.seed.setValue(seed)
-        panel.size.setValue(size)
+        panel.size_box.setValue(size)
         with qtbot.waitSignal(window.cover.result, timeout=60000) as done:
             panel.generate_button.click()
         from_window = done.args[0]

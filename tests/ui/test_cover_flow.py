@@ -54,8 +54,8 @@ def test_drop_crop_generate_with_previews_then_the_result(window, qtbot, tmp_pat
     panel = window.cover_panel
     panel.engine.setCurrentIndex(panel.engine.findData("diffusion"))
     panel.model.setText(sd)
-    panel.size.setMinimum(64)  # the tiny model is only fast at tiny sizes
-    panel.size.setValue(64)
+    panel.size_box.setMinimum(64)  # the tiny model is only fast at tiny sizes
+    panel.size_box.setValue(64)
     panel.steps.setValue(3)
     panel.seed.setValue(7)
     window.cover.update_settings(controlnets=(("canny", canny),))
@@ -91,7 +91,7 @@ def test_drop_crop_generate_with_previews_then_the_result(window, qtbot, tmp_pat
 def test_design_cover_lands_in_history_and_survives_a_restart(window, qtbot, tmp_path):
     load_photo(window, qtbot, photo(tmp_path / "photo.png"))
     panel = window.cover_panel
-    panel.size.setValue(512)
+    panel.size_box.setValue(512)
     panel.variants.setValue(2)
     with qtbot.waitSignal(window.cover.result, timeout=60000) as done:
         panel.generate_button.click()
@@ -121,7 +121,7 @@ def test_a_missing_model_says_so_in_one_sentence(window, qtbot, tmp_path):
     panel = window.cover_panel
     panel.engine.setCurrentIndex(panel.engine.findData("diffusion"))
     panel.model.setText(str(tmp_path / "no-such-model"))
-    panel.size.setValue(256)
+    panel.size_box.setValue(256)
     with qtbot.waitSignal(window.cover.failed, timeout=60000) as failed:
         panel.generate_button.click()
     problem = failed.args[0]
@@ -134,7 +134,7 @@ def test_a_missing_model_says_so_in_one_sentence(window, qtbot, tmp_path):
 
 def test_cancel_while_queued_and_closing_joins_the_queue(window, qtbot):
     panel = window.cover_panel
-    panel.size.setValue(3000)
+    panel.size_box.setValue(3000)
     cancelled = []
     window.cover.cancelled.connect(lambda: cancelled.append(True))
     panel.generate_button.click()
@@ -174,7 +174,7 @@ def test_blip_caption_replaces_the_offline_description_when_installed(window, qt
 def test_use_these_settings_makes_the_same_cover_again(window, qtbot, tmp_path):
     load_photo(window, qtbot, photo(tmp_path / "photo.png"))
     panel = window.cover_panel
-    panel.size.setValue(384)
+    panel.size_box.setValue(384)
     panel.seed.setValue(41)
     panel.treatment.setCurrentIndex(panel.treatment.findData("halftone"))
     panel.style_edit.setText("salt flats at dawn")
@@ -185,9 +185,9 @@ def test_use_these_settings_makes_the_same_cover_again(window, qtbot, tmp_path):
     assert "salt flats at dawn" in original.request["prompt"]  # typed just before Generate
     panel.seed.setValue(7)
     panel.treatment.setCurrentIndex(panel.treatment.findData("blur"))
-    panel.size.setValue(512)
+    panel.size_box.setValue(512)
     window.history.reuse_requested.emit(original)
-    assert (panel.seed.value(), panel.size.value()) == (41, 384)
+    assert (panel.seed.value(), panel.size_box.value()) == (41, 384)
     assert panel.treatment.currentData() == "halftone"
     assert panel.editor.prompt() == original.request["prompt"]
     with qtbot.waitSignal(window.cover.result, timeout=60000) as again:
@@ -217,7 +217,7 @@ def test_a_damaged_history_is_reported_and_covers_still_work(qtbot, tmp_path):
         message = window.banner.text()
         assert "history database could not be opened" in message and "not kept" in message
         assert "\n" not in message and "Traceback" not in message
-        window.cover_panel.size.setValue(256)
+        window.cover_panel.size_box.setValue(256)
         with qtbot.waitSignal(window.cover.result, timeout=60000) as done:
             window.cover_panel.generate_button.click()
         assert done.args[0].id == 0 and window.history.list.count() == 0

@@ -4,6 +4,8 @@ the one command that fetches a model into the Hugging Face cache."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -16,8 +18,13 @@ from PySide6.QtWidgets import (
 )
 
 from albumstudio.core.model_registry import models
-from albumstudio.jobs.runner import JobRunner
+from albumstudio.jobs.runner import JobContext, JobRunner
 from albumstudio.services.pictures import model_installed
+
+
+def _look_for(model: str) -> Callable[[JobContext], bool]:
+    return lambda ctx: model_installed(model, ctx.cancel)
+
 
 COLUMNS = ("Role", "Model", "Size", "Licence", "Commercial use", "On this computer")
 
@@ -50,8 +57,7 @@ class ModelsDialog(QDialog):
                 item.setToolTip(f"{entry.purpose}\n{entry.url}")
                 self.table.setItem(row, column, item)
             if not entry.bundled:
-                handle = runner.submit(f"looking for {entry.id}",
-                                       lambda ctx, m=entry.id: model_installed(m, ctx.cancel))
+                handle = runner.submit(f"looking for {entry.id}", _look_for(entry.id))
                 handle.finished.connect(lambda found, r=row: self._state(r, found))
                 handle.failed.connect(lambda _p, r=row: self._state(r, False))
         layout.addWidget(self.table, 1)
@@ -60,6 +66,7 @@ class ModelsDialog(QDialog):
         layout.addWidget(buttons)
 
     def _state(self, row: int, installed: object) -> None:
-        model = self.table.item(row, 1).text()
-        text = "installed" if installed else f"missing: hf download {model}"
-        self.table.item(row, 5).setText(text)
+        model, state = self.table.item(row, 1), self.table.item(row, 5)
+        if model is None or state is None:
+            return
+        state.setText("installed" if installed else f"missing: hf download {model.text()}")

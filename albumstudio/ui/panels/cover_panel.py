@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+from dataclasses import Field
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -26,14 +28,14 @@ from albumstudio.core.jobs import JobRecord, Progress
 from albumstudio.core.text import display_name
 from albumstudio.engines.registry import EngineSpec
 from albumstudio.ui.cover_session import CoverSession
-from albumstudio.ui.panels.options_form import OptionsForm, guard_wheel
+from albumstudio.ui.panels.options_form import EditorFactory, OptionsForm, guard_wheel
 from albumstudio.ui.panels.prompt_editor import PromptEditor
 
 
 class _ModelEditor:
     """A model id or pipeline folder, with a line saying whether it is installed."""
 
-    def __init__(self, panel: CoverPanel, f) -> None:
+    def __init__(self, panel: CoverPanel, f: Field[Any]) -> None:
         self.widget = QWidget()
         box = QVBoxLayout(self.widget)
         box.setContentsMargins(0, 0, 0, 0)
@@ -56,7 +58,7 @@ class _ModelEditor:
 class _LoraEditor:
     """The artist's own LoRA style file (.safetensors), or none."""
 
-    def __init__(self, panel: CoverPanel, f) -> None:
+    def __init__(self, panel: CoverPanel, f: Field[Any]) -> None:
         self.panel = panel
         self.widget = QWidget()
         row = QHBoxLayout(self.widget)
@@ -89,18 +91,19 @@ class _LoraEditor:
 class _LcmEditor:
     """Fast mode: sets the steps, guidance and scheduler it needs in the same box."""
 
-    def __init__(self, panel: CoverPanel, f) -> None:
+    def __init__(self, panel: CoverPanel, f: Field[Any]) -> None:
         self.panel = panel
-        self.widget = QCheckBox(str(f.metadata.get("label", "Fast mode")))
-        self.widget.toggled.connect(self._toggled)
+        self.box = QCheckBox(str(f.metadata.get("label", "Fast mode")))
+        self.widget: QWidget = self.box
+        self.box.toggled.connect(self._toggled)
 
     def value(self) -> bool:
-        return self.widget.isChecked()
+        return self.box.isChecked()
 
     def set_value(self, value: object) -> None:
-        self.widget.blockSignals(True)
-        self.widget.setChecked(bool(value))
-        self.widget.blockSignals(False)
+        self.box.blockSignals(True)
+        self.box.setChecked(bool(value))
+        self.box.blockSignals(False)
 
     def _toggled(self, on: bool) -> None:
         form = self.panel.form
@@ -136,9 +139,9 @@ class CoverPanel(QWidget):
                                     Qt.ItemDataRole.ToolTipRole)
         self.engine.setCurrentIndex(max(0, self.engine.findData(s.engine)))
         form.addRow("Engine:", self.engine)
-        self.size = guard_wheel(QSpinBox(minimum=256, maximum=6000, singleStep=64, value=s.size))
-        self.size.setSuffix(" px")
-        form.addRow("Size:", self.size)
+        self.size_box = guard_wheel(QSpinBox(minimum=256, maximum=6000, singleStep=64, value=s.size))
+        self.size_box.setSuffix(" px")
+        form.addRow("Size:", self.size_box)
         seed_row = QHBoxLayout()
         self.seed = guard_wheel(QSpinBox(minimum=0, maximum=2**31 - 1, value=s.seed))
         self.dice = QPushButton("New seed")
@@ -150,9 +153,10 @@ class CoverPanel(QWidget):
         form.addRow("Variants:", self.variants)
         layout.addLayout(form)
 
-        editors = {"model": lambda f: _ModelEditor(self, f),
-                   "lora-files": lambda f: _LoraEditor(self, f),
-                   "lcm": lambda f: _LcmEditor(self, f)}
+        editors: dict[str, EditorFactory] = {
+            "model": lambda f: _ModelEditor(self, f),
+            "lora-files": lambda f: _LoraEditor(self, f),
+            "lcm": lambda f: _LcmEditor(self, f)}
         self.forms: dict[str, OptionsForm] = {}
         for spec in cover.registry.specs("cover"):  # one settings box per engine, from its options
             box = OptionsForm(spec.label.split(" — ")[0], spec.options_type, editors)
@@ -244,11 +248,11 @@ class CoverPanel(QWidget):
         name = self.engine.currentData()
         for engine, box in self.forms.items():
             box.setVisible(engine == name)
-        self.cover.update_settings(size=self.size.value())
+        self.cover.update_settings(size=self.size_box.value())
         spec: EngineSpec = self.cover.set_engine(name)
         low, high = spec.limit("size", (256, 6000))
-        self.size.setRange(int(low), int(high))
-        self.size.setValue(self.cover.settings.size)
+        self.size_box.setRange(int(low), int(high))
+        self.size_box.setValue(self.cover.settings.size)
         low, high = spec.limit("variants", (1, 8))
         self.variants.setRange(int(low), min(8, int(high)))
         editor = self._editor(name, "model")
@@ -280,7 +284,7 @@ class CoverPanel(QWidget):
     def apply_request(self, request: CoverRequest) -> None:
         """Set every control from an earlier cover's request, so it can be made again or varied."""
         self.engine.setCurrentIndex(max(0, self.engine.findData(request.engine)))
-        self.size.setValue(request.size)
+        self.size_box.setValue(request.size)
         self.seed.setValue(request.seed)
         self.variants.setValue(1)
         self.forms[request.engine].set_options(request.options)
@@ -290,7 +294,7 @@ class CoverPanel(QWidget):
 
     # -- generating --------------------------------------------------------------------------
     def settings_changes(self) -> dict[str, object]:
-        return {"engine": self.engine.currentData(), "size": self.size.value(),
+        return {"engine": self.engine.currentData(), "size": self.size_box.value(),
                 "seed": self.seed.value(), "variants": self.variants.value(),
                 **self.form.values()}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import Field, fields, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -35,7 +35,7 @@ class FieldEditor(Protocol):
     def set_value(self, value: Any) -> None: ...
 
 
-EditorFactory = Callable[[Field], FieldEditor]
+EditorFactory = Callable[[Field[Any]], FieldEditor]
 
 
 class WheelGuard(QObject):
@@ -52,7 +52,10 @@ class WheelGuard(QObject):
 WHEEL_GUARD = WheelGuard()
 
 
-def guard_wheel(widget: QWidget) -> QWidget:
+W = TypeVar("W", bound=QWidget)
+
+
+def guard_wheel(widget: W) -> W:
     if isinstance(widget, (QAbstractSpinBox, QComboBox)):
         widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         widget.installEventFilter(WHEEL_GUARD)
