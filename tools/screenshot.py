@@ -1,4 +1,8 @@
-"""Render the main window with a synthesized track, analysed, to docs/screenshot.png (offscreen)."""
+"""Render the main window with a synthesized track, analysed, and a cover, to docs/screenshot.png.
+
+Offscreen by default; for a real X11 window run it under Xvfb with the xcb platform:
+``QT_QPA_PLATFORM=xcb xvfb-run -a python tools/screenshot.py OUT.png 1024 600``.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +43,8 @@ def city_photo(path: Path) -> Path:
     return path
 
 
-def main(out: str = str(ROOT / "docs" / "screenshot.png")) -> int:
+def main(out: str = str(ROOT / "docs" / "screenshot.png"), width: str = "1400",
+         height: str = "860") -> int:
     import soundfile as sf
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -48,7 +53,7 @@ def main(out: str = str(ROOT / "docs" / "screenshot.png")) -> int:
     from albumstudio.store.paths import default_paths
     from albumstudio.ui.main_window import MainWindow
     from albumstudio.ui.theme import apply_dark_theme
-    from tests import synth
+    from tests.support import synth
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["ALBUMSTUDIO_HOME"] = str(Path(tmp) / "home")
@@ -65,7 +70,7 @@ def main(out: str = str(ROOT / "docs" / "screenshot.png")) -> int:
         app = QApplication.instance() or QApplication([])
         apply_dark_theme(app)
         window = MainWindow(default_paths().ensure())
-        window.resize(1400, 860)
+        window.resize(int(width), int(height))
         window.show()
         photo = city_photo(Path(tmp) / "skyline.jpg")
         window.session.music_tags_changed.connect(

@@ -33,7 +33,7 @@ class ModelsDialog(QDialog):
     def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Models")
-        self.resize(900, 420)
+        self.resize(1200, 460)
         layout = QVBoxLayout(self)
         note = QLabel("AlbumStudio cannot download models by itself yet. Every feature works "
                       "without them (the offline tier); to use a model, fetch it once with "
