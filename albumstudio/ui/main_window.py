@@ -218,6 +218,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.overlay_action)
 
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&Models…", self.show_models))
         help_menu.addAction(self._action("&About AlbumStudio", self._about))
 
     def _bind(self) -> None:
