@@ -333,11 +333,12 @@ def cmd_history(args: argparse.Namespace) -> int:
     for r in records:
         first = r.outputs[0] if r.outputs else None
         size = f"{first.width}×{first.height}" if first is not None else "-"
-        seed = first.seed if first is not None else "-"
+        seed = first.seed if first is not None else r.request.get("seed", "-")
         more = f" (+{len(r.outputs) - 1} more)" if len(r.outputs) > 1 else ""
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
+        what = first.path if first is not None else f"{r.status}: {r.problem}"
         print(f"{r.id:>5}  {r.kind:<6} {r.engine:<10} seed {seed!s:<10} {size:<11} {when}  "
-              f"{first.path if first is not None else ''}{more}")
+              f"{what}{more}")
     return 0
 
 

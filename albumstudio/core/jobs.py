@@ -9,6 +9,7 @@ services, the job runner and the window share.
 
 from __future__ import annotations
 
+import builtins
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -95,7 +96,7 @@ class Output:
     duration_s: float = 0.0
     seed: int | None = None
     notes: tuple[Note, ...] = ()
-    data: bytes | None = field(default=None, compare=False, repr=False)
+    data: builtins.bytes | None = field(default=None, compare=False, repr=False)
     display: Any = field(default=None, compare=False, repr=False)  # screen-size RGB array
     id: int = 0  # the history's id for this output (0 until recorded)
 
@@ -159,7 +160,7 @@ class JobRecord:
         return {
             "id": self.id, "kind": self.kind, "engine": self.engine,
             "engine_version": self.engine_version, "status": self.status,
-            "seed": first.seed if first is not None else None,
+            "seed": first.seed if first is not None else self.request.get("seed"),
             "size": [first.width, first.height] if first is not None else None,
             "duration_s": first.duration_s if first is not None and first.duration_s else None,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(self.created)),
@@ -168,6 +169,7 @@ class JobRecord:
             "notes": [n.to_dict() for n in self.notes],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "models": [m.to_dict() for m in self.models],
+            "problem": self.problem,
             "app_version": self.app_version, "track_hash": self.track_hash,
             "request_version": self.request_version,
         }

@@ -18,7 +18,7 @@ from typing import Any
 from albumstudio import __version__
 from albumstudio.core.cover import CoverRequest, CoverResult, DesignOptions, DiffusionOptions
 from albumstudio.core.cover_options import AUTO
-from albumstudio.core.errors import InputError
+from albumstudio.core.errors import CancelledError, InputError, UserFacingError
 from albumstudio.core.genre_presets import GENRE_PRESETS
 from albumstudio.core.jobs import JobRecord, ModelUse, Note, Output, ProgressFn, with_eta
 from albumstudio.core.model_cache import ModelCache
@@ -130,13 +130,17 @@ class CoverService:
         ``record`` is False or there is no history). Raises InputError or CancelledError."""
         spec = self.check(request)
         started = time.perf_counter()
-        engine = self.engine(request.engine)
-        loaded = time.perf_counter()
-        result: CoverResult = engine.run(request, with_eta(progress) if progress else None,
-                                         cancel)
+        try:
+            engine = self.engine(request.engine)
+            loaded = time.perf_counter()
+            result: CoverResult = engine.run(request, with_eta(progress) if progress else None,
+                                             cancel)
+        except (UserFacingError, MemoryError) as exc:
+            if record and self.history is not None:  # what failed, and why, stays findable
+                self.history.record(self._failed(spec, request, track_hash, str(exc),
+                                                 time.perf_counter() - started))
+            raise
         if cancel is not None and cancel.is_set():
-            from albumstudio.core.errors import CancelledError
-
             raise CancelledError("making the cover")
         done = time.perf_counter()
         job = self._record(spec, request, result, track_hash, notes,
@@ -148,6 +152,14 @@ class CoverService:
                                         for o, s in zip(job.outputs, result.images,
                                                         strict=True)))
         return job
+
+    def _failed(self, spec: EngineSpec, request: CoverRequest, track_hash: str, problem: str,
+                seconds: float) -> JobRecord:
+        return JobRecord(
+            kind=spec.kind, engine=spec.name, engine_version=spec.version,
+            request=json.loads(json.dumps(request.to_dict())), request_version=request.version,
+            status="failed", problem=problem or "Ran out of memory.",
+            timings={"generate": seconds}, app_version=self.app_version, track_hash=track_hash)
 
     def _record(self, spec: EngineSpec, request: CoverRequest, result: CoverResult,
                 track_hash: str, notes: tuple[Note, ...],

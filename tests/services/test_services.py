@@ -123,3 +123,19 @@ def test_limits_and_missing_models_are_one_sentence_before_any_work(tmp_path):
         assert caught.value.message.startswith("The Stable Diffusion model")
     finally:
         services.close()
+
+
+def test_a_failed_run_is_kept_as_a_failed_job_record_with_its_sentence(tmp_path):
+    services = Services.open(default_paths().ensure())
+    try:
+        request = services.covers.registry.new_request("diffusion", size=256)
+        request = request.with_options(model=str(tmp_path / "no-model"))
+        with pytest.raises(ModelMissingError) as caught:
+            services.covers.run(request)
+        (record,) = services.history.records()
+        assert record.status == "failed" and record.problem == caught.value.message
+        assert record.outputs == () and record.engine == "diffusion"
+        assert services.history.items() == []  # the strip shows finished covers only
+        assert record.summary()["seed"] == 0
+    finally:
+        services.close()
