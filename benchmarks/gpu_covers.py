@@ -17,7 +17,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,14 +44,16 @@ def _missing() -> str | None:
         return "torch is not installed"
     if not torch.cuda.is_available():
         return "no CUDA GPU: this benchmark needs one"
-    from albumstudio.core.cover import DEFAULT_CONTROLNETS, DEFAULT_LCM_LORA, DEFAULT_SD_MODEL
+    from albumstudio.core.model_registry import default_model
     from albumstudio.engines.models import is_installed, resolve_lora
 
-    absent = [m for m in (DEFAULT_SD_MODEL, DEFAULT_CONTROLNETS["canny"]) if not is_installed(m)]
+    models = (default_model("sd15"), default_model("controlnet-canny"))
+    absent = [m for m in models if not is_installed(m)]
+    lcm_lora = default_model("lcm-lora")
     try:
-        resolve_lora(DEFAULT_LCM_LORA, "the LCM-LoRA")
+        resolve_lora(lcm_lora, "the LCM-LoRA")
     except Exception:  # noqa: BLE001 - any failure means "not usable here"
-        absent.append(DEFAULT_LCM_LORA)
+        absent.append(lcm_lora)
     if absent:
         return f"weights not in the local Hugging Face cache: {', '.join(absent)}"
     return None
@@ -66,15 +67,17 @@ def measure() -> dict:
         return {"skipped": reason}
     import torch
 
-    from albumstudio.core.cover import Condition, CoverRequest
+    from albumstudio.core.cover import Condition, CoverRequest, DiffusionOptions
     from albumstudio.engines.diffusion_cover import DiffusionCoverEngine
 
     with tempfile.TemporaryDirectory() as folder:
         base = CoverRequest(engine="diffusion", prompt="a neon city at night, album cover",
                             image_path=_reference(Path(folder)), size=SIDE, seed=11,
-                            conditions=(Condition("canny"),), device="cuda")
-        lcm = replace(base, lcm=True, steps=20)  # the default 20 steps become 4 in LCM mode
-        unipc = replace(base, scheduler="unipc", steps=20)
+                            options=DiffusionOptions(conditions=(Condition("canny"),),
+                                                     device="cuda"))
+        # the default 20 steps become 4 in LCM mode
+        lcm = base.with_options(lcm=True, steps=20)
+        unipc = base.with_options(scheduler="unipc", steps=20)
 
         warm_up = DiffusionCoverEngine()
         started = time.perf_counter()

@@ -5,6 +5,8 @@ drop, its analysis ≤ 4 s warm and its musicnn tags ≤ 3 s; a 60-minute track'
 main thread never stalls more than 50 ms while decoding or analysing.
 Covers: a 3000×3000 design cover ≤ 1 s; the app's diffusion job ≤ 1.10 × a bare diffusers call
 on the same tiny pipeline; the main thread never stalls more than 50 ms while generating.
+CLI (fresh processes, as first paint): ``albumstudio cover TRACK --out FILE`` (a 3000² design
+cover of a short track, caches warm) and ``albumstudio history list``, start to exit.
 ``python -m benchmarks.gpu_covers`` measures real checkpoints on a GPU.
 """
 
@@ -59,6 +61,77 @@ def first_paint(runs: int = 3) -> dict:
             heavy = report["heavy_modules_loaded"]
     return {"first_paint_s_median": statistics.median(times), "first_paint_runs_s": times,
             "heavy_modules_at_first_paint": heavy, "target_s": 1.5}
+
+
+HEAVY_MODULES = ("torch", "diffusers", "transformers", "librosa")  # as albumstudio.app lists them
+
+
+def _cli(args: list[str], env: dict[str, str]) -> tuple[float, str]:
+    """Seconds from starting ``albumstudio ARGS`` in a fresh interpreter to its exit (imports
+    included), and what it printed."""
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "albumstudio", *args], env=env,
+                         capture_output=True, text=True, timeout=600, check=False)
+    seconds = time.perf_counter() - started
+    if out.returncode != 0:
+        raise RuntimeError(f"albumstudio {' '.join(args)} exited {out.returncode}: "
+                           f"{out.stderr.strip()[-2000:]}")
+    return seconds, out.stdout
+
+
+def _heavy_imports(args: list[str], env: dict[str, str]) -> list[str]:
+    """The heavy libraries ``albumstudio ARGS`` imports (one untimed run with -X importtime)."""
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "albumstudio", *args],
+                         env=env, capture_output=True, text=True, timeout=600, check=True)
+    found = {line.rsplit("|", 1)[-1].strip().split(".")[0]
+             for line in out.stderr.splitlines() if line.startswith("import time:")}
+    return [name for name in HEAVY_MODULES if name in found]
+
+
+def cli_commands(runs: int = 3, seconds: float = 30.0) -> dict:
+    """``albumstudio cover TRACK --out FILE`` (design engine, default 3000² PNG) and
+    ``albumstudio history list`` as fresh processes, start to exit, with ALBUMSTUDIO_HOME in a
+    temporary folder. The first cover fills the analysis and tag caches (and numba's) and is
+    not timed; each timed cover is a new history entry, so ``history list`` lists them."""
+    sys.path.insert(0, str(ROOT))
+    from PIL import Image
+
+    from tests.support.synth import music, write
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        env["ALBUMSTUDIO_HOME"] = str(folder / "home")
+        track = write(folder / "short.wav", music(seconds, sr=44100), 44100)
+        covers = folder / "covers"
+        covers.mkdir()
+        started = time.perf_counter()
+        _cli(["cover", str(track), "--out", str(covers / "warm-up.png")], env)
+        first = time.perf_counter() - started
+        cover_times, list_times = [], []
+        for run in range(runs):
+            out = covers / f"cover-{run}.png"
+            took, _ = _cli(["cover", str(track), "--out", str(out)], env)
+            if not out.is_file():
+                raise RuntimeError(f"albumstudio cover did not write {out}")
+            cover_times.append(took)
+        with Image.open(out) as made:  # the engine's default size: 3000², a store-size cover
+            side = list(made.size)
+        for _ in range(runs):
+            took, listing = _cli(["history", "list"], env)
+            list_times.append(took)
+        entries = len(json.loads(_cli(["history", "list", "--json"], env)[1]))
+        listed = len([line for line in listing.splitlines() if line.strip()])
+        heavy = _heavy_imports(["cover", str(track), "--out", str(covers / "imports.png")], env)
+        heavy_list = _heavy_imports(["history", "list"], env)
+    return {"cli_cover_design_s_median": round(statistics.median(cover_times), 3),
+            "cli_cover_design_runs_s": [round(t, 3) for t in cover_times],
+            "cli_cover_first_run_s_cold_caches": round(first, 3),
+            "cli_history_list_s_median": round(statistics.median(list_times), 3),
+            "cli_history_list_runs_s": [round(t, 3) for t in list_times],
+            "history_entries": entries, "history_list_lines": listed,
+            "heavy_modules_in_cli_cover": heavy, "heavy_modules_in_history_list": heavy_list,
+            "track_s": seconds, "cover_size_px": side}
 
 
 def peaks_60min(folder: Path) -> dict:
@@ -160,7 +233,7 @@ def gui_4min(track: Path) -> dict:
     window.session.music_tags_changed.connect(on_tags)
     window.session.tagging_status.connect(
         lambda text: (marks.setdefault("error", text), app.quit()) if "unavailable" in text else None)
-    window.session.error.connect(lambda m: (marks.setdefault("error", m), app.quit()))
+    window.session.error.connect(lambda m: (marks.setdefault("error", str(m)), app.quit()))
     clock.start()
     window.open_path(str(track))
     QTimer.singleShot(120000, app.quit)
@@ -175,6 +248,7 @@ def gui_4min(track: Path) -> dict:
             "drop_to_music_tags_s": round(marks.get("tagged", -1), 3),
             "main_thread_worst_stall_until_analysed_ms": round(marks.get("stall_until_analysed", -1), 1),
             "main_thread_worst_stall_until_tagged_ms": round(stall, 1),
+            "error": marks.get("error"),
             "targets": {"waveform_s": 0.5, "analysis_s": 4.0, "stall_ms": 50}}
 
 
@@ -215,13 +289,18 @@ def covers() -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-60min", action="store_true", help="skip the 60-minute peaks run")
-    parser.add_argument("--only", choices=("track", "covers"), default=None,
-                        help="run only the track figures or only the cover figures")
+    parser.add_argument("--only", choices=("track", "covers", "cli"), default=None,
+                        help="run only the track figures (first paint included), only the cover "
+                             "figures, or only the CLI's fresh-process figures")
     args = parser.parse_args()
     if args.only == "covers":
         print(json.dumps({"machine": {"cpus": os.cpu_count()}, "covers": covers()}, indent=2))
+        return 0
+    if args.only == "cli":
+        print(json.dumps({"machine": {"cpus": os.cpu_count()}, "cli": cli_commands()}, indent=2))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -236,6 +315,7 @@ def main() -> int:
         if not args.skip_60min:
             results["peaks_60min"] = peaks_60min(folder)
     if args.only is None:
+        results["cli"] = cli_commands()
         results["covers"] = covers()
     print(json.dumps(results, indent=2))
     return 0
