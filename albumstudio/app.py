@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import cast
 
 HEAVY_MODULES = ("torch", "diffusers", "transformers", "librosa")
 
@@ -24,7 +25,8 @@ def run_gui(argv: list[str] | None = None, exit_after_paint: bool = False,
     from albumstudio.ui.main_window import MainWindow
     from albumstudio.ui.theme import apply_dark_theme
 
-    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    # instance() is typed as the QCoreApplication, but only a QApplication is ever made here
+    app = cast("QApplication | None", QApplication.instance()) or QApplication(argv or sys.argv[:1])
     app.setApplicationName("AlbumStudio")
     app.setOrganizationName("AlbumStudio")
     app.setDesktopFileName("albumstudio")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
 from albumstudio.core.text import format_time
 from albumstudio.store.settings import Settings
 from albumstudio.ui.track_session import TrackSession
+
+if TYPE_CHECKING:
+    from albumstudio.audio.player import AudioOutput, PlaybackEngine
 
 NO_TRACK_TIP = "Open a track to play it."
 
@@ -25,8 +30,8 @@ class PlayerController(QObject):
         self.settings = settings
         self.device_ok: bool | None = None  # None until checked
         self.device_reason = ""
-        self.engine = None
-        self.output = None
+        self.engine: PlaybackEngine | None = None
+        self.output: AudioOutput | None = None  # set and cleared with the engine
         self.duration = 0.0
         self.position = 0.0
         self.selection: tuple[float, float] | None = None
@@ -133,20 +138,22 @@ class PlayerController(QObject):
     def toggle(self) -> None:
         if not self.can_play:
             return
-        if self.engine.playing:
-            self.engine.pause()
+        engine, output = self.engine, self.output
+        assert engine is not None and output is not None  # can_play: a prepared track
+        if engine.playing:
+            engine.pause()
             self._timer.stop()
         else:
             from albumstudio.audio.player import PlaybackUnavailable
 
             try:
-                self.engine.play()
-                self.output.start()
+                engine.play()
+                output.start()
             except PlaybackUnavailable as exc:
                 self._on_playback_error(str(exc))
                 return
             self._timer.start()
-        self.playing_changed.emit(self.engine.playing)
+        self.playing_changed.emit(engine.playing)
 
     def stop(self) -> None:
         if self.engine is not None:
@@ -210,10 +217,13 @@ class TransportBar(QWidget):
         self.player = player
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.play_button = QToolButton(text="▶")
+        self.play_button = QToolButton()
+        self.play_button.setText("▶")
         self.play_button.setFixedWidth(44)
-        self.stop_button = QToolButton(text="■")
-        self.loop_button = QToolButton(text="⟲ Loop")
+        self.stop_button = QToolButton()
+        self.stop_button.setText("■")
+        self.loop_button = QToolButton()
+        self.loop_button.setText("⟲ Loop")
         self.loop_button.setCheckable(True)
         self.time_label = QLabel("0:00.00 / 0:00.00")
         self.time_label.setMinimumWidth(150)

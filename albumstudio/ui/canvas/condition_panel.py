@@ -6,6 +6,8 @@ refreshed from the model's signals (so two panels on one model stay in step).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
@@ -26,6 +28,9 @@ from albumstudio.ui.canvas.reference_image import (
     ReferenceImage,
     segmenter_missing_text,
 )
+
+if TYPE_CHECKING:
+    from albumstudio.vision.palette import ImageLook
 
 NO_IMAGE_TEXT = "Open a reference photo to describe its colours and to use its edges or layout."
 
@@ -149,17 +154,20 @@ class ConditionPanel(QWidget):
     def _sync(self, *_args: object) -> None:
         model = self.model
         canny, seg = model.condition("canny"), model.condition("seg")
-        values = ((self.canny_check, bool(model.enabled.get("canny"))),
-                  (self.seg_check, bool(model.enabled.get("seg")) and model.is_usable("seg")),
-                  (self.low_slider, canny.low), (self.high_slider, canny.high),
-                  (self.canny_weight, canny.weight), (self.seg_weight, seg.weight))
-        for widget, value in values:
-            widget.blockSignals(True)
-            if isinstance(widget, QCheckBox):
-                widget.setChecked(bool(value))
-            else:
-                widget.setValue(value)
-            widget.blockSignals(False)
+        checks = ((self.canny_check, bool(model.enabled.get("canny"))),
+                  (self.seg_check, bool(model.enabled.get("seg")) and model.is_usable("seg")))
+        for check, on in checks:
+            check.blockSignals(True)
+            check.setChecked(on)
+            check.blockSignals(False)
+        for slider, threshold in ((self.low_slider, canny.low), (self.high_slider, canny.high)):
+            slider.blockSignals(True)
+            slider.setValue(threshold)
+            slider.blockSignals(False)
+        for spin, weight in ((self.canny_weight, canny.weight), (self.seg_weight, seg.weight)):
+            spin.blockSignals(True)
+            spin.setValue(weight)
+            spin.blockSignals(False)
         self.low_label.setText(str(canny.low))
         self.high_label.setText(str(canny.high))
         for widget in (self.low_slider, self.high_slider, self.canny_weight):
@@ -176,7 +184,7 @@ class ConditionPanel(QWidget):
         self.seg_note.setText(note)
         self.seg_check.setToolTip(note)
 
-    def _show_look(self, look: object) -> None:
+    def _show_look(self, look: ImageLook | None) -> None:
         if look is None:
             self.description.setText(NO_IMAGE_TEXT)
             self.swatches.set_palette([])

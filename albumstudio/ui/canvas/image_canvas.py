@@ -205,6 +205,12 @@ class ImageCanvas(QWidget):
     def _editing(self) -> bool:
         return self._tab == "reference" and self.model.crop is not None
 
+    def _edited(self) -> tuple[CropBox, int, int]:
+        """The crop and the image's width and height, while :meth:`_editing`."""
+        crop, size = self.model.crop, self.model.size
+        assert crop is not None and size is not None  # the model sets both or neither
+        return crop, *size
+
     # -- painting ----------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
@@ -232,6 +238,7 @@ class ImageCanvas(QWidget):
         target = self.image_rect()
         self._draw_image(painter, "reference", model.display, target)
         paint.crop_overlay(painter, target, self.crop_rect(), HANDLE_PX)
+        assert model.size is not None  # the model sets the size with the crop
         width, height = model.size
         text = f"{width}×{height} px · square crop {model.crop.size} px"
         if model.crop.size < 512:
@@ -283,16 +290,15 @@ class ImageCanvas(QWidget):
             return
         if not self._editing():
             return
-        crop = self.model.crop
+        crop, width, height = self._edited()
         corner = self._corner_at(point)
         if corner is not None:
             self._drag = (corner, point, crop)
         elif self.crop_rect().contains(point):
             self._drag = ("move", point, crop)
         elif self.image_rect().contains(point):
-            width, height = self.model.size
             self.model.set_crop(geo.centred_on(crop, *self.widget_to_image(point), width, height))
-            self._drag = ("move", point, self.model.crop)
+            self._drag = ("move", point, self._edited()[0])
         self._update_cursor(point)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
@@ -301,7 +307,7 @@ class ImageCanvas(QWidget):
             self._update_cursor(point)
             return
         kind, start, crop = self._drag
-        width, height = self.model.size
+        width, height = self._edited()[1:]
         scale = self._scale() or 1.0
         if kind == "move":
             new = geo.moved(crop, (point.x() - start.x()) / scale, (point.y() - start.y()) / scale,
@@ -332,9 +338,9 @@ class ImageCanvas(QWidget):
         if not self._editing() or steps == 0:
             event.ignore()
             return
-        width, height = self.model.size
+        crop, width, height = self._edited()
         x, y = self.widget_to_image(event.position())
-        self.model.set_crop(geo.zoomed(self.model.crop, ZOOM_STEP ** steps, x, y, width, height,
+        self.model.set_crop(geo.zoomed(crop, ZOOM_STEP ** steps, x, y, width, height,
                                        self.model.min_crop_side()))
         event.accept()
 
@@ -342,10 +348,10 @@ class ImageCanvas(QWidget):
         """Trackpad pinch (macOS native zoom gesture) zooms the crop like the wheel."""
         if (isinstance(event, QNativeGestureEvent) and self._editing()
                 and event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture):
-            width, height = self.model.size
+            crop, width, height = self._edited()
             x, y = self.widget_to_image(event.position())
             factor = max(0.5, min(2.0, 1.0 - event.value()))
-            self.model.set_crop(geo.zoomed(self.model.crop, factor, x, y, width, height,
+            self.model.set_crop(geo.zoomed(crop, factor, x, y, width, height,
                                            self.model.min_crop_side()))
             return True
         return super().event(event)
@@ -353,10 +359,11 @@ class ImageCanvas(QWidget):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if not self._editing():
             return super().keyPressEvent(event)
-        crop, (width, height) = self.model.crop, self.model.size
+        crop, width, height = self._edited()
         step = max(1, crop.size // 20)
-        moves = {Qt.Key.Key_Left: (-step, 0), Qt.Key.Key_Right: (step, 0),
-                 Qt.Key.Key_Up: (0, -step), Qt.Key.Key_Down: (0, step)}
+        moves: dict[int, tuple[int, int]] = {  # Qt.Key is an IntEnum; key() gives an int
+            Qt.Key.Key_Left: (-step, 0), Qt.Key.Key_Right: (step, 0),
+            Qt.Key.Key_Up: (0, -step), Qt.Key.Key_Down: (0, step)}
         centre = (crop.left + crop.size / 2, crop.top + crop.size / 2)
         if event.key() in moves:
             self.model.set_crop(geo.moved(crop, *moves[event.key()], width, height))

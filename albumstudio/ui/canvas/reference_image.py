@@ -8,6 +8,7 @@ runner drops the older one's results (an earlier open, an earlier crop).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from PIL import Image
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -29,10 +30,21 @@ from albumstudio.services.pictures import (
 )
 from albumstudio.ui.canvas.qimage import pil_to_qimage
 
+if TYPE_CHECKING:
+    from albumstudio.vision.palette import ImageLook
+
 THRESHOLD_MAX = 500
 WEIGHT_MAX = 2.0
 MAP_DEBOUNCE_MS = 150
 MIN_CROP_SIDE = 32
+
+
+class ConditionChanges(TypedDict, total=False):
+    """Fields of a :class:`Condition` that the sliders change."""
+
+    weight: float
+    low: int
+    high: int
 
 
 def segmenter_missing_text(model: str) -> str:
@@ -64,7 +76,7 @@ class ReferenceImage(QObject):
         self.display: QImage | None = None
         self.size: tuple[int, int] | None = None
         self.crop: CropBox | None = None
-        self.look = None
+        self.look: ImageLook | None = None
         self.loading = False
         self.seg_available: bool | None = None
         self.conditions: tuple[Condition, ...] = (Condition("canny"), Condition("seg"))
@@ -159,7 +171,7 @@ class ReferenceImage(QObject):
     def condition(self, kind: str) -> Condition:
         return next(c for c in self.conditions if c.kind == kind)
 
-    def _replace_condition(self, kind: str, **changes: object) -> None:
+    def _replace_condition(self, kind: str, **changes: Unpack[ConditionChanges]) -> None:
         new = tuple(replace(c, **changes) if c.kind == kind else c for c in self.conditions)
         if new != self.conditions:
             self.conditions = new

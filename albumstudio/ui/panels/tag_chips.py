@@ -32,6 +32,7 @@ class TagChips(QWidget):
     def rebuild(self, *_args) -> None:
         while self.layout_.count():
             item = self.layout_.takeAt(0)
+            assert item is not None  # count() > 0
             widget = item.widget()
             if widget is not None and widget in self.chips:
                 widget.deleteLater()

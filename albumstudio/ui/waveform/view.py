@@ -41,7 +41,7 @@ MAX_LANES = 8
 MIN_PX_PER_BASE_BIN = 4
 DRAG_THRESHOLD_PX = 3
 LANE_GAP = 2
-_PIXEL_COLORS = raster.WaveColors(*(raster.premultiplied(*c.getRgb())
+_PIXEL_COLORS = raster.WaveColors(*(raster.premultiplied(c.red(), c.green(), c.blue(), c.alpha())
                                      for c in (WAVE_COLOR, RMS_COLOR, BEAT_COLOR, ENERGY_FILL)))
 
 
@@ -358,10 +358,10 @@ class WaveformView(QWidget):
             p.setPen(QPen(PLAYHEAD_COLOR, 0))
             p.drawLines([QLineF(x, area.top(), x, area.bottom()) for x in (x0, x1)])
         self._paint_ruler(p, w, ruler_h, start, spp)
-        marks = raster.visible_x(ov.sections, start, spp, w) if shown else []
-        if len(marks):
+        marks: list[float] = raster.visible_x(ov.sections, start, spp, w).tolist() if shown else []
+        if marks:
             p.setPen(QPen(SECTION_COLOR, 2))
-            p.drawLines([QLineF(x, area.top() - 5, x, area.bottom()) for x in marks.tolist()])
+            p.drawLines([QLineF(x, area.top() - 5, x, area.bottom()) for x in marks])
         p.end()
         return image
 
