@@ -6,8 +6,9 @@ Shared by the front door (``decode``) and both backends, so it imports none of t
 
 from __future__ import annotations
 
+import io
 import os
-from typing import Any, BinaryIO
+from typing import Any
 
 from albumstudio.core import formats
 from albumstudio.core.errors import InputError
@@ -72,7 +73,7 @@ class GuardedFile:
     """A read-only file that never raises into C callbacks: it records the first I/O error
     (or the file shrinking under us) and reports end of file instead."""
 
-    def __init__(self, raw: BinaryIO, size: int) -> None:
+    def __init__(self, raw: io.BufferedIOBase, size: int) -> None:
         self._raw = raw
         self._size = size
         self.error: BaseException | None = None

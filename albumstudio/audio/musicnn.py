@@ -64,6 +64,11 @@ def patches(rep: np.ndarray, n_frames: int = N_FRAMES, hop: int | None = None) -
 class Musicnn(nn.Module):
     """musicnn's '7774timbraltemporal' front-end, dense mid-end and pooling back-end."""
 
+    # set with setattr in __init__ (declared here for the type checker only)
+    midend_1_bn: nn.BatchNorm1d
+    midend_2_bn: nn.BatchNorm1d
+    midend_3_bn: nn.BatchNorm1d
+
     def __init__(self, n_tags: int = N_TAGS, midend_filters: int = 64,
                  backend_units: int = 200) -> None:
         super().__init__()

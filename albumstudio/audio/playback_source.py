@@ -14,6 +14,7 @@ from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 import numpy as np
 import soundfile as sf
+from numpy.typing import NDArray
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +182,7 @@ class PlaybackEngine:
         self._ramp_step = 1.0 / max(1, round(RAMP_SECONDS * self.out_rate))
         self._loop: tuple[int, int] | None = None
         self._error = ""
+        self._pending: NDArray[np.float32]  # decoded, resampled frames not yet played (_reset)
         self._reset(0)
 
     @property

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from albumstudio.core.analysis import AnalysisResult
 from albumstudio.core.cover_options import (
@@ -28,6 +28,9 @@ from albumstudio.core.cover_options import (
     LoraFile,
     options_from_dict,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 COVER_REQUEST_VERSION = 2
 READABLE_VERSIONS = (1, 2)
@@ -116,7 +119,10 @@ class CoverRequest:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["options"] = asdict(self.options) if is_dataclass(self.options) else {}
+        # an options instance (is_dataclass narrows to "instance or class")
+        options = self.options
+        data["options"] = (asdict(cast("DataclassInstance", options))
+                           if is_dataclass(options) else {})
         return data
 
     @classmethod
@@ -141,8 +147,9 @@ class CoverRequest:
         common: dict[str, Any] = {k: data[k] for k in COMMON_FIELDS if k in data}
         if common.get("crop") is not None:
             common["crop"] = CropBox(**common["crop"])
-        common["mood"] = MusicMood(**{k: tuple(v) if isinstance(v, list) else v
-                                      for k, v in dict(data.get("mood") or {}).items()})
+        mood: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                for k, v in dict(data.get("mood") or {}).items()}
+        common["mood"] = MusicMood(**mood)
         return cls(**common, options=options_from_dict(kind, raw_options))
 
 

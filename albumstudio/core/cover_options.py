@@ -123,7 +123,7 @@ def field_type(kind: type, name: str) -> type:
     if origin in (typing.Union, types.UnionType):
         hint = next(a for a in typing.get_args(hint) if a is not type(None))
         origin = typing.get_origin(hint)
-    return origin or hint
+    return typing.cast(type, origin or hint)  # get_type_hints gives Any
 
 
 def parse_option(kind: type, name: str, text: str) -> Any:

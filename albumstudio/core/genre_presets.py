@@ -146,9 +146,9 @@ def match_preset(genre_text: str, tags: Sequence[str] = ()) -> tuple[GenrePreset
             shown = " ".join(segment.split())
             return GENRE_PRESETS[name], f'genre "{shown}" ("{alias}") → {name} preset'
     for tag in tags:
-        name = _TAG_PRESETS.get(" ".join(str(tag).lower().split()))
-        if name is not None:
-            return GENRE_PRESETS[name], f"music tag '{tag}' → {name} preset"
+        preset = _TAG_PRESETS.get(" ".join(str(tag).lower().split()))
+        if preset is not None:
+            return GENRE_PRESETS[preset], f"music tag '{tag}' → {preset} preset"
     return None
 
 

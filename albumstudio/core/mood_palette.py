@@ -260,4 +260,5 @@ def palette_from_colours(colours: tuple[str, ...] | list[str]) -> MoodPalette:
 
 def _mix(a: str, b: str, share: float) -> str:
     ra, rb = hex_to_rgb(a), hex_to_rgb(b)
-    return rgb_to_hex(tuple(x + (y - x) * share for x, y in zip(ra, rb, strict=True)))
+    red, green, blue = (x + (y - x) * share for x, y in zip(ra, rb, strict=True))
+    return rgb_to_hex((red, green, blue))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import SupportsFloat, cast
 
 TAGGING_VERSION = 1
 
@@ -42,9 +44,12 @@ class TagResult:
         if data.get("version") != TAGGING_VERSION:
             raise ValueError("tagging format changed")
         try:
-            names = tuple(str(n) for n in data["tag_names"])  # type: ignore[union-attr]
-            rows = tuple(tuple(float(v) for v in row) for row in data["taggram"])  # type: ignore[union-attr]
-            result = cls(str(data["model"]), names, float(data["segment_s"]), rows)  # type: ignore[arg-type]
+            # the values are unchecked JSON: a wrong shape raises TypeError below
+            names = tuple(str(n) for n in cast("Iterable[object]", data["tag_names"]))
+            taggram = cast("Iterable[Iterable[SupportsFloat]]", data["taggram"])
+            rows = tuple(tuple(float(v) for v in row) for row in taggram)
+            segment_s = float(cast("SupportsFloat", data["segment_s"]))
+            result = cls(str(data["model"]), names, segment_s, rows)
         except (KeyError, TypeError) as exc:
             raise ValueError(f"bad tag result: {exc}") from exc
         if any(len(row) != len(names) for row in rows):

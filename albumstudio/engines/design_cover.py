@@ -12,6 +12,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
+from typing import cast
 
 import numpy as np
 from PIL import Image
@@ -98,8 +100,7 @@ def run(request: CoverRequest, progress: ProgressFn | None = None,
             picture = load_reference(request)
         else:
             report("Choosing the colours", index)
-        cover, notes = render_cover(request, seed, picture,
-                                    lambda text, i=index: report(text, i))
+        cover, notes = render_cover(request, seed, picture, partial(report, index=index))
         preview = np.asarray(cover.resize((PREVIEW_SIDE, PREVIEW_SIDE),
                                           Image.Resampling.BILINEAR, reducing_gap=2.0))
         report("Saving the cover", index, preview)
@@ -148,7 +149,7 @@ def load_reference(request: CoverRequest) -> Image.Image:
     from albumstudio.vision.crop import apply_crop, clamp_crop, default_crop
     from albumstudio.vision.image_load import load_image
 
-    image = load_image(request.image_path)
+    image = load_image(cast(str, request.image_path))  # callers pass a request with a picture
     crop = default_crop(*image.size) if request.crop is None else clamp_crop(request.crop,
                                                                              *image.size)
     image = apply_crop(image, crop, min(crop.size, int(request.size)))

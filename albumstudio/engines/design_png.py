@@ -52,7 +52,8 @@ def encode_png(image: Image.Image | np.ndarray) -> bytes:
     if isinstance(image, Image.Image) and image.mode != "RGB":
         image = image.convert("RGB")
     rows = _filtered_rows(np.asarray(image, dtype=np.uint8))
-    data = memoryview(rows.reshape(-1))
+    # numpy's stubs give ndarray __buffer__ (the Buffer protocol) only for Python 3.12+
+    data = memoryview(rows.reshape(-1))  # type: ignore[arg-type]
     bounds = [round(rows.shape[0] * i / SLICES) * rows.shape[1] for i in range(SLICES + 1)]
     parts = [(data[bounds[i]:bounds[i + 1]], i == SLICES - 1) for i in range(SLICES)]
     workers = max(1, min(SLICES, os.cpu_count() or 1))

@@ -10,8 +10,10 @@ Pillow's at 3000² (cv2 is imported on first use, never at start-up).
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter
 
 from albumstudio.core.mood_palette import MoodPalette, relative_luminance
@@ -20,17 +22,12 @@ Rgb = tuple[int, int, int]
 WORK_SIDE = 1280  # textures are computed at most this large, then scaled up
 
 
-def _cv2():
-    import cv2
-
-    return cv2
-
-
 def upscale(image: Image.Image, size: int, smooth: bool = True) -> Image.Image:
     """``image`` resized to ``size``² (bicubic, or bilinear when ``smooth`` is False)."""
     if image.size == (size, size):
         return image
-    cv2 = _cv2()
+    import cv2
+
     mode = cv2.INTER_CUBIC if smooth else cv2.INTER_LINEAR
     if image.width > size:
         mode = cv2.INTER_AREA
@@ -43,7 +40,8 @@ def rng_for(seed: int, salt: int) -> np.random.Generator:
     return np.random.default_rng([int(seed) & 0xFFFFFFFF, (int(seed) >> 32) & 0xFFFFFFFF, salt])
 
 
-def _levels(image: Image.Image, low_share: float = 0.01, high_share: float = 0.99) -> np.ndarray:
+def _levels(image: Image.Image, low_share: float = 0.01,
+            high_share: float = 0.99) -> NDArray[np.float64]:
     """Index table stretching the image's 1st..99th luminance percentiles to 0..255."""
     hist = np.asarray(image.convert("L").reduce(4).histogram(), dtype=np.float64)
     cdf = np.cumsum(hist) / max(1.0, hist.sum())
@@ -55,19 +53,20 @@ def _levels(image: Image.Image, low_share: float = 0.01, high_share: float = 0.9
     return np.clip((levels - low) / (high - low), 0.0, 1.0)
 
 
-def s_curve(values: np.ndarray, strength: float) -> np.ndarray:
+def s_curve(values: NDArray[np.float64], strength: float) -> NDArray[np.float64]:
     """Contrast curve on 0..1 values (strength 0: identity)."""
     curved = 0.5 - 0.5 * np.cos(np.pi * values)
     return values + (curved - values) * strength
 
 
-def ramp_lut(colours: list[Rgb], tone: np.ndarray) -> list[int]:
+def ramp_lut(colours: list[Rgb], tone: NDArray[np.float64]) -> list[int]:
     """A 768-entry table (R, G, B) mapping 256 luminance levels through ``colours`` (dark →
     light, evenly spaced) after the tone curve ``tone`` (256 values in 0..1)."""
     stops = np.linspace(0.0, 1.0, len(colours))
     table = np.array(colours, dtype=np.float64)
     channels = [np.interp(tone, stops, table[:, c]) for c in range(3)]
-    return np.concatenate(channels).round().clip(0, 255).astype(np.uint8).tolist()
+    table_u8 = np.concatenate(channels).round().clip(0, 255).astype(np.uint8)
+    return cast("list[int]", table_u8.tolist())  # tolist() is typed Any
 
 
 def map_luminance(image: Image.Image, lut: list[int], size: int | None = None) -> Image.Image:
@@ -198,7 +197,8 @@ def film_grain(pixels: np.ndarray, amount: float, seed: int) -> np.ndarray:
     at half size and scaled up, so it clumps like film grain."""
     if amount <= 0:
         return pixels
-    cv2 = _cv2()
+    import cv2
+
     height, width = pixels.shape[:2]
     noise = rng_for(seed, 21).standard_normal((max(8, height // 2), max(8, width // 2)),
                                               dtype=np.float32)
@@ -206,8 +206,9 @@ def film_grain(pixels: np.ndarray, amount: float, seed: int) -> np.ndarray:
     noise += np.float32(128.0)
     centred = np.clip(noise, 0.0, 255.0).astype(np.uint8)
     grain = cv2.resize(centred, (width, height), interpolation=cv2.INTER_LINEAR)
-    lighter = cv2.subtract(grain, 128)
-    darker = cv2.subtract(cv2.bitwise_not(grain), 127)
+    # cv2's stubs (here and in vignette) leave out the scalar second operand OpenCV accepts
+    lighter = cv2.subtract(grain, 128)  # type: ignore[call-overload]
+    darker = cv2.subtract(cv2.bitwise_not(grain), 127)  # type: ignore[call-overload]
     out = cv2.add(pixels, cv2.merge([lighter, lighter, lighter]))
     return cv2.subtract(out, cv2.merge([darker, darker, darker]))
 
@@ -217,13 +218,15 @@ def vignette(pixels: np.ndarray, amount: float, colour: Rgb) -> np.ndarray:
     falloff is drawn at 256² and scaled up."""
     if amount <= 0:
         return pixels
-    cv2 = _cv2()
+    import cv2
+
     side = 256
     axis = (np.arange(side, dtype=np.float32) + 0.5) / side * 2.0 - 1.0
     radius = np.sqrt(axis[None, :] ** 2 + axis[:, None] ** 2) / np.float32(math.sqrt(2.0))
     fall = np.clip((radius - 0.35) / 0.65, 0.0, 1.0) ** 2 * np.float32(min(1.0, amount) * 0.9)
-    keep = ((1.0 - fall) * 255.0).round().astype(np.uint8)
+    keep: np.ndarray = ((1.0 - fall) * 255.0).round().astype(np.uint8)
     keep = cv2.resize(keep, (pixels.shape[1], pixels.shape[0]), interpolation=cv2.INTER_LINEAR)
     keep3 = cv2.merge([keep, keep, keep])
-    edge = cv2.multiply(cv2.bitwise_not(keep3), (*map(float, colour), 0.0), scale=1 / 255)
+    edge = cv2.multiply(cv2.bitwise_not(keep3), (*map(float, colour), 0.0),  # type: ignore[call-overload]
+                        scale=1 / 255)
     return cv2.add(cv2.multiply(pixels, keep3, scale=1 / 255), edge)

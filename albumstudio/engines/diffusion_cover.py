@@ -70,7 +70,8 @@ def effective_steps_and_guidance(request: CoverRequest) -> tuple[int, float]:
 
 def is_lcm(request: CoverRequest) -> bool:
     """True for LCM fast mode: asked for directly, or by choosing the "lcm" scheduler."""
-    return request.options.lcm or request.options.scheduler == "lcm"
+    options: DiffusionOptions = request.options
+    return options.lcm or options.scheduler == "lcm"
 
 
 class DiffusionCoverEngine:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 SD15_LATENT_RGB_FACTORS = np.array([
     #  R        G        B
@@ -32,4 +33,5 @@ def latents_to_rgb(latents: Any) -> np.ndarray:
     if array.ndim != 3 or array.shape[0] != SD15_LATENT_RGB_FACTORS.shape[0]:
         raise ValueError(f"expected latents shaped (4, h, w), got {array.shape}")
     rgb = np.einsum("chw,cr->hwr", array, SD15_LATENT_RGB_FACTORS)
-    return (np.clip((rgb + 1.0) / 2.0, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    unit: NDArray[np.float32] = np.clip((rgb + 1.0) / 2.0, 0.0, 1.0)  # numpy types both Any
+    return (unit * 255.0 + 0.5).astype(np.uint8)

@@ -206,7 +206,7 @@ def resolve_lora(id_or_path: str, what: str) -> Path:
     elif path.is_dir():
         files = sorted(path.glob("*.safetensors"))
         preferred = [p for p in files if p.name in LORA_FILE_NAMES]
-        found = (preferred or files or [None])[0]
+        found = next(iter(preferred or files), None)
         if found is None and any(p.suffix in UNSAFE_WEIGHT_SUFFIXES for p in path.iterdir()):
             raise InputError(f"The folder for {what} ({id_or_path}) has only unsafe pickle "
                              "weights: use the .safetensors version of the LoRA instead.")

@@ -62,7 +62,7 @@ class Segmenter:
                 score_size = _score_size(rgb.width, rgb.height)
                 labels = processor.post_process_semantic_segmentation(
                     outputs, target_sizes=[(score_size[1], score_size[0])])[0]
-        class_ids = labels.to("cpu", torch.uint8).numpy()
+        class_ids: np.ndarray = labels.to("cpu", torch.uint8).numpy()
         if score_size != rgb.size:
             class_ids = np.asarray(Image.fromarray(class_ids).resize(rgb.size, Image.Resampling.NEAREST))
         return class_ids

@@ -8,6 +8,7 @@ is underneath and laying a panel behind the type when neither reads well.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -60,8 +61,14 @@ def _font(spec: FontSpec, size: int) -> ImageFont.FreeTypeFont:
     return load_font(spec.file, size, spec.weight)
 
 
+def _ink_box(font: ImageFont.FreeTypeFont, text: str) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of ``text`` around its "ls" anchor. Pillow types the box as
+    floats for the sake of a fractional stroke width; without a stroke it is whole pixels."""
+    return cast("tuple[int, int, int, int]", font.getbbox(text, anchor="ls"))
+
+
 def _width(font: ImageFont.FreeTypeFont, text: str) -> int:
-    left, _, right, _ = font.getbbox(text, anchor="ls")
+    left, _, right, _ = _ink_box(font, text)
     return right - left
 
 
@@ -131,7 +138,7 @@ def _place(block: _Block, role: str, x: int, align: str, baseline: int) -> list[
     pitch = round(block.size * block.spec.leading)
     boxes = []
     for i, line in enumerate(block.lines):
-        left, top, right, bottom = font.getbbox(line, anchor="ls")
+        left, top, right, bottom = _ink_box(font, line)
         ox = x - left if align == "left" else x - (left + right) // 2
         oy = baseline + i * pitch
         boxes.append(TextBox(role, line, (ox + left, oy + top, ox + right, oy + bottom),
@@ -308,7 +315,8 @@ def draw_text(image: Image.Image, boxes: list[TextBox], palette: MoodPalette,
             groups[-1][1].append(box)
     shadow = palette.rgb("shadow")
     if _luminance(shadow) > 0.05:
-        shadow = tuple(round(v * 0.35) for v in shadow)
+        red, green, blue = (round(v * 0.35) for v in shadow)
+        shadow = (red, green, blue)
     accent = palette.rgb("accent")
     for panel, lines in groups:
         if not lines:

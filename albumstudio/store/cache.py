@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from albumstudio.store.files import atomic_write_bytes
 
@@ -30,7 +31,7 @@ class ContentCache:
     def put_bytes(self, key: str, data: bytes) -> None:
         atomic_write_bytes(self.path_for(key), data)
 
-    def get_json(self, key: str) -> dict | None:
+    def get_json(self, key: str) -> dict[str, Any] | None:
         raw = self.get_bytes(key)
         if raw is None:
             return None
@@ -40,7 +41,7 @@ class ContentCache:
             return None
         return value if isinstance(value, dict) else None
 
-    def put_json(self, key: str, value: dict) -> None:
+    def put_json(self, key: str, value: dict[str, Any]) -> None:
         self.put_bytes(key, json.dumps(value).encode())
 
     def discard(self, key: str) -> None:

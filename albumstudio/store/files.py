@@ -6,7 +6,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 HASH_CHUNK = 1 << 20
 
@@ -30,7 +30,13 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         raise
 
 
-def hash_stream(handle: BinaryIO) -> str:
+class ByteReader(Protocol):
+    """What ``hash_stream`` reads from: a binary file or anything with its ``read``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def hash_stream(handle: ByteReader) -> str:
     """BLAKE2b-160 of everything readable from ``handle`` (read in 1 MiB chunks)."""
     digest = hashlib.blake2b(digest_size=20)
     while chunk := handle.read(HASH_CHUNK):

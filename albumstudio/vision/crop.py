@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PIL import Image
 
 from albumstudio.core.cover import CropBox
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MIN_CROP = 16
 REDUCING_GAP = 3.0  # Pillow first shrinks by whole factors, then Lanczos: fast and still sharp
@@ -46,7 +51,7 @@ def apply_crop(img: Image.Image, crop: CropBox | None, size: int) -> Image.Image
 SCREEN_SIDE = 1024
 
 
-def screen_copy(img: Image.Image, side: int = SCREEN_SIDE):
+def screen_copy(img: Image.Image, side: int = SCREEN_SIDE) -> np.ndarray:
     """The picture at most ``side`` pixels on its long side, as an RGB uint8 array (for showing)."""
     import cv2
     import numpy as np
