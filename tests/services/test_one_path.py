@@ -240,3 +240,24 @@ def test_a_changed_engine_version_reruns_with_a_note(tmp_path, track):
         assert any("has changed since this cover was made" in w for w in changed.warnings())
     finally:
         services.close()
+
+
+def test_an_unexpected_cli_error_writes_the_traceback_to_the_log_and_says_where(
+        monkeypatch, capsys, data_home):
+    from albumstudio.store.logs import stop_log
+
+    def broken(args):
+        raise RuntimeError("the index fell over")
+
+    monkeypatch.setattr(cli, "cmd_history", broken)
+    try:
+        assert cli.main(["history", "list"]) == 1
+    finally:
+        stop_log()
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("albumstudio: unexpected error (RuntimeError: the index fell over)")
+    assert "\n" not in err and "Traceback" not in err
+    log = default_paths().logs / "albumstudio.log"
+    assert f"the details are in {log}." in err
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" in text and "RuntimeError: the index fell over" in text
