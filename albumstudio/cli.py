@@ -260,41 +260,29 @@ def cover_settings(args: argparse.Namespace) -> Any:
 
 
 def cmd_cover(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-    from albumstudio.services.covers import check_outputs, output_bytes, plan, save_cover
-    from albumstudio.services.pictures import describe_picture, load_reference
+    from albumstudio.services.covers import check_outputs, output_bytes, save_cover
 
     outputs = check_outputs(args.out, args.variants, args.overwrite)
     settings = cover_settings(args)
     services = _services(with_history=not args.no_history)
     try:
         covers = services.covers
-        covers.preflight(settings)
-        words = ""
-        if args.image:  # a bad picture fails before the track is read
-            picture = load_reference(args.image)
-            settings = replace(settings, crop=picture.default_crop)  # as the window starts
-            words = describe_picture(picture, picture.default_crop, services.models).text
+        release = {k: v for k, v in (("title", args.title), ("artist", args.artist))
+                   if v is not None}
         line = ProgressLine()
         try:
-            reading = services.tracks.read(args.track, progress=line)
+            made, track_hash = services.plan_cover(
+                args.track, settings, image=args.image, style=args.style, preset=args.preset,
+                release=release, progress=line)
         finally:
             line.end()
-        facts = reading.facts()
-        if args.title is not None or args.artist is not None:
-            release = replace(facts.release, **{k: v for k, v in (("title", args.title),
-                                                                  ("artist", args.artist))
-                                                if v is not None})
-            facts = replace(facts, release=release)
-        made = plan(facts, settings, picture_words=words, style=args.style, preset=args.preset)
         for warning in made.prompt.warnings:
             print(f"albumstudio: warning: {warning}", file=sys.stderr)
         if not covers.registry.get(args.engine).offline:  # a model reads the prompt
             print(f"prompt: {made.request.prompt}", file=sys.stderr)
         line = ProgressLine()
         try:
-            record = covers.run(made.request, line, track_hash=reading.content_hash,
+            record = covers.run(made.request, line, track_hash=track_hash,
                                 record=not args.no_history)
         finally:
             line.end()

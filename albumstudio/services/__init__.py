@@ -7,11 +7,13 @@ the window submits the same calls to its job runner.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from albumstudio.core.cover import CoverRequest
+from albumstudio.core.jobs import ProgressFn
 from albumstudio.core.model_cache import ModelCache
 from albumstudio.engines.registry import EngineRegistry, engines
-from albumstudio.services.covers import CoverService
+from albumstudio.services.covers import CoverPlan, CoverService, plan
 from albumstudio.services.tracks import TrackService
 from albumstudio.store.history import HistoryStore
 from albumstudio.store.paths import DataPaths
@@ -34,6 +36,29 @@ class Services:
         """Services over ``paths``; the history is opened (UserFacingError when it cannot be)."""
         history = HistoryStore(paths.history) if with_history else None
         return cls(paths, ModelCache(), history)
+
+    def plan_cover(self, track: str, settings: CoverRequest, *, image: str | None = None,
+                   style: str = "", preset: str | None = None,
+                   release: dict[str, str] | None = None,
+                   progress: ProgressFn | None = None) -> tuple[CoverPlan, str]:
+        """The cover request for files on disk, made the way the window makes it (its picture
+        words, its starting crop, the track's saved edits); the plan and the track's content
+        hash. Everything that can fail fast (the engine, its limits and models, the picture)
+        is checked before the track is read."""
+        from albumstudio.services.pictures import describe_picture, load_reference
+
+        self.covers.preflight(settings)
+        words = ""
+        if image:
+            picture = load_reference(image)
+            settings = replace(settings, image_path=image, crop=picture.default_crop)
+            words = describe_picture(picture, picture.default_crop, self.models).text
+        reading = self.tracks.read(track, progress=progress)
+        facts = reading.facts()
+        if release:
+            facts = replace(facts, release=replace(facts.release, **release))
+        made = plan(facts, settings, picture_words=words, style=style, preset=preset)
+        return made, reading.content_hash
 
     def close(self) -> None:
         """Free every loaded model and close the history."""
