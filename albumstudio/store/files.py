@@ -11,12 +11,30 @@ from typing import Protocol
 HASH_CHUNK = 1 << 20
 
 
+def _read_umask() -> int:
+    """The process's umask (read once, at import, while nothing else runs)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _read_umask()
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write to a temporary name beside ``path`` and move it into place, so a crash never leaves half a file."""
+    """Write to a temporary name beside ``path`` and move it into place, so a crash never leaves
+    half a file. The file gets the permissions any new file gets (the user's umask), or keeps
+    those of the file it replaces, not the private mode of the temporary file."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~UMASK
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -65,11 +65,22 @@ class TrackSession(QObject):
 
     # -- opening -----------------------------------------------------------------------------
     def open(self, path: str) -> bool:
-        """Start loading ``path``; False (and an error signal) when it is plainly not a track."""
+        """Start opening ``path``; False (and an error signal) when it is plainly not a track.
+
+        The file's header is read first; only a file that is a track replaces the open one, so a
+        failed open leaves the track, its analysis, tags and typed fields as they were."""
         problem = path_problem(path, "audio file")
         if problem:
             self.error.emit(problem)
             return False
+        tracks = self.tracks
+        handle = self.runner.submit(f"reading '{display_name(path)}'",
+                                    lambda ctx: tracks.probe(path), key="probe")
+        handle.finished.connect(lambda _info, p=path: self._replace_track(p))
+        handle.failed.connect(self.error)
+        return True
+
+    def _replace_track(self, path: str) -> None:
         name = display_name(path)
         for key in TRACK_KEYS:
             self.runner.supersede_key(key)

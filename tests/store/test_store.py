@@ -85,3 +85,17 @@ def test_track_edits_round_trip_and_forget(tmp_path):
     assert store.load(key).is_empty()
     with pytest.raises(ValueError):
         store.load("../x")
+
+
+def test_written_files_get_the_umask_mode_or_keep_the_replaced_files_mode(tmp_path):
+    import stat
+
+    from albumstudio.store.files import UMASK, atomic_write_bytes
+
+    new = tmp_path / "cover.png"
+    atomic_write_bytes(new, b"png")
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~UMASK  # 0644 under the usual 022
+    new.chmod(0o640)
+    atomic_write_bytes(new, b"png again")
+    assert stat.S_IMODE(new.stat().st_mode) == 0o640 and new.read_bytes() == b"png again"
+    assert [p.name for p in tmp_path.iterdir()] == ["cover.png"]

@@ -260,3 +260,30 @@ def test_unsaveable_edits_and_failed_tagging_are_said_plainly(window, qtbot, mon
     assert warned.args[0].startswith("Your edits could not be saved (No space left on device)")
     assert window.session.description == "mine"
     assert window.banner.text() == warned.args[0]
+
+
+def test_a_bad_file_after_a_good_track_leaves_everything_as_it_was(window, qtbot, tmp_path):
+    from albumstudio.core.track import ReleaseTags
+
+    track = synth.write(tmp_path / "good.wav", synth.music(8.0, sr=22050, bpm=120), 22050)
+    session = window.session
+    with qtbot.waitSignal(session.music_tags_changed, timeout=90000,
+                          check_params_cb=lambda result: result is not None):
+        drop(window, [track])
+    session.set_tags(ReleaseTags(title="Typed Title", artist="Typed Artist"))
+    window.player.seek(3.0)
+    before = (session.path, session.info, session.analysis, session.music_tags, session.tags,
+              session.description, window.windowTitle(), window.player.position)
+    fake = tmp_path / "fake.mp3"
+    fake.write_text("this is a shopping list, not a song\n" * 20)
+    with qtbot.waitSignal(session.error, timeout=10000) as failed:
+        drop(window, [fake])
+    qtbot.wait(200)  # nothing else arrives later
+    assert "fake.mp3" in str(failed.args[0])
+    assert window.banner.isVisible() and window.banner.action.text() == "Choose another track…"
+    after = (session.path, session.info, session.analysis, session.music_tags, session.tags,
+             session.description, window.windowTitle(), window.player.position)
+    assert after == before
+    assert window.release_panel.isEnabled()
+    assert "Reading fake.mp3" not in window.status_label.text()
+    assert window.taggram.shown_tags()
