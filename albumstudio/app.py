@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import cast
 
@@ -13,9 +14,56 @@ def heavy_modules_loaded() -> list[str]:
     return [name for name in HEAVY_MODULES if name in sys.modules]
 
 
+HEADLESS_PLATFORMS = ("offscreen", "minimal", "vnc", "eglfs", "linuxfb", "wayland", "cocoa",
+                      "windows")
+# the libraries Qt's xcb plugin loads, by soname, with the Debian/Ubuntu package of each
+XCB_LIBRARIES = {"libxcb-cursor.so.0": "libxcb-cursor0", "libxcb-icccm.so.4": "libxcb-icccm4",
+                 "libxcb-keysyms.so.1": "libxcb-keysyms1",
+                 "libxkbcommon-x11.so.0": "libxkbcommon-x11-0"}
+
+
+def _loadable(soname: str) -> bool:
+    import ctypes
+
+    try:
+        ctypes.CDLL(soname)
+    except OSError:
+        return False
+    return True
+
+
+def display_problem(env: dict[str, str] | None = None, platform: str | None = None) -> str | None:
+    """Why the window cannot open here, in one sentence, before Qt gets a chance to abort the
+    process (it does when there is no display or an X library is missing); None when it can."""
+    env = dict(os.environ) if env is None else env
+    platform = platform or sys.platform
+    if not platform.startswith("linux"):
+        return None
+    chosen = env.get("QT_QPA_PLATFORM", "").split(":")[0]
+    if chosen and chosen != "xcb":
+        return None  # offscreen, wayland …: Qt reports its own problems there
+    headless = ("the headless commands still work: albumstudio analyze, albumstudio cover "
+                "and albumstudio history")
+    if not env.get("DISPLAY") and not (env.get("WAYLAND_DISPLAY") and not chosen):
+        return ("There is no display to open the window on (DISPLAY is not set): start "
+                f"AlbumStudio from a desktop session; {headless}.")
+    if getattr(sys, "frozen", False):
+        return None  # a bundle carries its own libraries beside Qt
+    missing = [package for soname, package in XCB_LIBRARIES.items() if not _loadable(soname)]
+    if missing:
+        return (f"The window needs X libraries that are not installed: install "
+                f"{' '.join(missing)} (Debian or Ubuntu package names); {headless}.")
+    return None
+
+
 def run_gui(argv: list[str] | None = None, exit_after_paint: bool = False,
             track: str | None = None) -> int:
     """Open the main window (optionally a track); with ``exit_after_paint`` print timing JSON and quit."""
+    from albumstudio.core.errors import UserFacingError
+
+    problem = display_problem()
+    if problem:
+        raise UserFacingError(problem)
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication

@@ -353,11 +353,25 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (KeyboardInterrupt, CancelledError):
         return 130
+    except BrokenPipeError:  # `albumstudio history list | head`: the reader has gone
+        _quiet_stdout()
+        return 141  # as a process ended by SIGPIPE
     except Exception as exc:  # a bug: one line for the person, the traceback to the log
         where = _log_unexpected(args.command or "starting the window", exc)
         print(f"albumstudio: unexpected error ({type(exc).__name__}: {exc}); please report it"
               + (f" — the details are in {where}." if where else "."), file=sys.stderr)
         return 1
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so Python's final flush does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _log_unexpected(doing: str, exc: BaseException) -> str:

@@ -105,7 +105,6 @@ class TrackSession(QObject):
         handle.partial.connect(self._on_partial)
         handle.finished.connect(self._on_loaded)
         handle.failed.connect(self._on_failed)
-        return True
 
     def _on_partial(self, pyramid: PeakPyramid) -> None:
         self.peaks = pyramid
