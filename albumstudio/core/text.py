@@ -20,6 +20,17 @@ def display_name(path: str | os.PathLike[str], limit: int = 60) -> str:
     return name
 
 
+def title_from_file(path: str | os.PathLike[str]) -> str:
+    """A title made from a file's name when its tags have none: "03 - night_drive.wav" →
+    "night drive" (track numbers and separators dropped, nothing else guessed)."""
+    import re
+
+    stem = printable(os.path.splitext(os.path.basename(os.fspath(path)))[0])
+    stem = re.sub(r"[_]+", " ", stem)
+    stem = re.sub(r"^\s*\d{1,3}\s*[-.)]\s*(?=\S)", "", stem)  # "03 - ", "01. ": a track number
+    return " ".join(stem.split())[:200]
+
+
 def format_time(seconds: float, precise: bool = False) -> str:
     """'3:07' (or '3:07.25' when precise); hours appear only when needed."""
     seconds = max(0.0, float(seconds))

@@ -22,6 +22,7 @@ from albumstudio.core.model_cache import ModelCache
 from albumstudio.core.model_registry import default_model
 from albumstudio.core.peaks import PeakPyramid
 from albumstudio.core.tagging import TagResult, strongest_tags
+from albumstudio.core.text import title_from_file
 from albumstudio.core.track import AudioInfo, ReleaseTags
 from albumstudio.store.cache import ContentCache
 from albumstudio.store.paths import DataPaths
@@ -48,6 +49,14 @@ class TrackFacts:
     @property
     def mood(self) -> MusicMood:
         return MusicMood.from_analysis(self.analysis, self.tags)
+
+
+def cover_release(release: ReleaseTags, path: str | None) -> ReleaseTags:
+    """The release fields a cover uses: the artist's edits, else the file's tags, else a title
+    made from the file name (the placeholder the Release tab shows)."""
+    if release.title.strip() or not path:
+        return release
+    return replace(release, title=title_from_file(path))
 
 
 def shown_tags(music_tags: TagResult | None, edits: TrackEdits) -> list[tuple[str, float]]:
@@ -92,7 +101,7 @@ class TrackReading:
         return description_for(self.analysis, self.music_tags, self.edits)
 
     def facts(self) -> TrackFacts:
-        return TrackFacts(self.release, self.description,
+        return TrackFacts(cover_release(self.release, self.info.path), self.description,
                           tuple(name for name, _ in self.named), self.analysis,
                           self.content_hash)
 

@@ -22,6 +22,7 @@ from albumstudio.services.tracks import (
     LoadedTrack,
     TrackFacts,
     TrackService,
+    cover_release,
     description_for,
     shown_tags,
 )
@@ -180,7 +181,7 @@ class TrackSession(QObject):
 
     def facts(self) -> TrackFacts:
         """What a cover plan reads of this track (the same the CLI reads from the service)."""
-        return TrackFacts(self.tags, self.description,
+        return TrackFacts(cover_release(self.tags, self.path), self.description,
                           tuple(name for name, _ in self.shown_tags()) if self.music_tags else (),
                           self.analysis, self.info.content_hash if self.info else "")
 

@@ -103,6 +103,7 @@ def test_a_registered_engine_appears_everywhere_and_its_covers_reach_the_history
         assert isinstance(bold, QCheckBox)
         assert panel.size_box.value() == 256 and panel.size_box.maximum() == 1024  # its defaults, limits
         stripes.setValue(9)
+        panel.seed_lock.setChecked(True)  # seed 0, as the CLI's default
         colour.setCurrentIndex(colour.findData("amber"))
         # it runs through the model queue and lands in the history
         with qtbot.waitSignal(window.cover.result, timeout=30000) as done:
@@ -170,6 +171,7 @@ def test_the_window_and_the_cli_make_equal_requests_and_identical_covers(qtbot, 
         panel = window.cover_panel
         panel.style_edit.setText(words)
         panel.seed.setValue(seed)
+        panel.seed_lock.setChecked(True)
         panel.size_box.setValue(size)
         with qtbot.waitSignal(window.cover.result, timeout=60000) as done:
             panel.generate_button.click()

@@ -139,3 +139,16 @@ def test_a_failed_run_is_kept_as_a_failed_job_record_with_its_sentence(tmp_path)
         assert record.summary()["seed"] == 0
     finally:
         services.close()
+
+
+def test_a_track_without_a_title_gets_one_from_its_file_name():
+    from albumstudio.core.text import title_from_file
+    from albumstudio.services.tracks import cover_release
+
+    assert title_from_file("03 - night_drive.wav") == "night drive"
+    assert title_from_file("12_bar_blues.flac") == "12 bar blues"
+    assert title_from_file("01. Intro.mp3") == "Intro"
+    tagged = ReleaseTags(title="Tagged", artist="A")
+    assert cover_release(tagged, "/music/03 - other.wav") is tagged
+    assert cover_release(ReleaseTags(artist="A"), "/music/03 - other.wav").title == "other"
+    assert cover_release(ReleaseTags(), None).title == ""

@@ -58,6 +58,7 @@ def test_drop_crop_generate_with_previews_then_the_result(window, qtbot, tmp_pat
     panel.size_box.setValue(64)
     panel.steps.setValue(3)
     panel.seed.setValue(7)
+    panel.seed_lock.setChecked(True)
     window.cover.update_settings(controlnets=(("canny", canny),))
     window.cover.covers._engines["diffusion"] = DiffusionCoverEngine(
         models=window.services.models, min_side=64)
@@ -93,6 +94,7 @@ def test_design_cover_lands_in_history_and_survives_a_restart(window, qtbot, tmp
     panel = window.cover_panel
     panel.size_box.setValue(512)
     panel.variants.setValue(2)
+    panel.seed_lock.setChecked(True)  # seed 0
     with qtbot.waitSignal(window.cover.result, timeout=60000) as done:
         panel.generate_button.click()
     record = done.args[0]
@@ -176,6 +178,7 @@ def test_use_these_settings_makes_the_same_cover_again(window, qtbot, tmp_path):
     panel = window.cover_panel
     panel.size_box.setValue(384)
     panel.seed.setValue(41)
+    panel.seed_lock.setChecked(True)
     panel.treatment.setCurrentIndex(panel.treatment.findData("halftone"))
     panel.style_edit.setText("salt flats at dawn")
     with qtbot.waitSignal(window.cover.result, timeout=60000) as first:
@@ -184,6 +187,7 @@ def test_use_these_settings_makes_the_same_cover_again(window, qtbot, tmp_path):
     original = window.history_store.items()[0]
     assert "salt flats at dawn" in original.request["prompt"]  # typed just before Generate
     panel.seed.setValue(7)
+    panel.seed_lock.setChecked(True)
     panel.treatment.setCurrentIndex(panel.treatment.findData("blur"))
     panel.size_box.setValue(512)
     window.history.reuse_requested.emit(original)
@@ -234,3 +238,28 @@ def test_settings_from_another_version_are_refused_in_one_sentence(window):
     window.history.reuse_requested.emit(old)
     assert window.banner.text().startswith("That cover was made by another version")
     assert window.cover_panel.seed.value() == 0
+
+
+def test_each_generate_makes_a_new_cover_unless_the_seed_is_locked(window, qtbot, tmp_path):
+    from tests.support import synth
+
+    track = synth.write(tmp_path / "03 - night_drive.wav", synth.music(6.0, sr=22050), 22050)
+    with qtbot.waitSignal(window.session.music_tags_changed, timeout=90000,
+                          check_params_cb=lambda result: result is not None):
+        window.open_path(str(track))
+    panel = window.cover_panel
+    assert window.release_panel.edits["title"].placeholderText() == "night drive"
+    panel.size_box.setValue(256)
+    seeds = []
+    for _ in range(2):
+        with qtbot.waitSignal(window.cover.result, timeout=60000) as done:
+            panel.generate_button.click()
+        record = done.args[0]
+        seeds.append(record.outputs[0].seed)
+        assert panel.seed.value() == seeds[-1]  # the seed shown is the cover's
+        assert record.request["title"] == "night drive"  # the placeholder is used, not ""
+    assert seeds[0] != seeds[1]
+    panel.seed_lock.setChecked(True)
+    with qtbot.waitSignal(window.cover.result, timeout=60000) as done:
+        panel.generate_button.click()
+    assert done.args[0].outputs[0].seed == seeds[1]

@@ -146,8 +146,14 @@ class CoverPanel(QWidget):
         self.seed = guard_wheel(QSpinBox(minimum=0, maximum=2**31 - 1, value=s.seed))
         self.dice = QPushButton("New seed")
         self.dice.setToolTip("Pick another random seed: the same seed always gives the same cover.")
+        self.seed_lock = QPushButton("Lock")
+        self.seed_lock.setCheckable(True)
+        self.seed_lock.setToolTip("Locked: Generate keeps this seed (the same settings make the "
+                                  "same cover). Unlocked: each Generate picks a new seed.")
+        self.seed_lock.setAccessibleName("Lock the seed")
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.dice)
+        seed_row.addWidget(self.seed_lock)
         form.addRow("Seed:", seed_row)
         self.variants = guard_wheel(QSpinBox(minimum=1, maximum=8, value=s.variants))
         form.addRow("Variants:", self.variants)
@@ -286,6 +292,7 @@ class CoverPanel(QWidget):
         self.engine.setCurrentIndex(max(0, self.engine.findData(request.engine)))
         self.size_box.setValue(request.size)
         self.seed.setValue(request.seed)
+        self.seed_lock.setChecked(True)  # the point is to make this cover again, or vary it
         self.variants.setValue(1)
         self.forms[request.engine].set_options(request.options)
         self.editor.restore(request.prompt, request.negative_prompt)
@@ -299,6 +306,8 @@ class CoverPanel(QWidget):
                 **self.form.values()}
 
     def generate(self) -> None:
+        if not self.seed_lock.isChecked():  # a new cover each time, unless the seed is locked
+            self.seed.setValue(random.randrange(2**31 - 1))
         self.cover.flush_compose()
         self.cover.update_settings(**self.settings_changes())
         self.cover.generate(self.editor.prompt(), self.editor.negative())

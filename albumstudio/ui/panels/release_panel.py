@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from albumstudio.core.text import printable
+from albumstudio.core.text import title_from_file
 from albumstudio.core.track import ReleaseTags
 from albumstudio.ui.track_session import TrackSession
 
@@ -38,8 +37,9 @@ class ReleasePanel(QWidget):
         session.loading_started.connect(self._on_loading)
 
     def _on_loading(self, path: str) -> None:
-        stem = printable(os.path.splitext(os.path.basename(path))[0])
-        self.edits["title"].setPlaceholderText(stem[:200])
+        self.edits["title"].setPlaceholderText(title_from_file(path))
+        self.edits["title"].setToolTip("Empty: the cover uses the title made from the file "
+                                       "name, shown in grey.")
         self.show_tags(ReleaseTags())
 
     def show_tags(self, tags: ReleaseTags) -> None:
