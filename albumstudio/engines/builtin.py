@@ -39,12 +39,15 @@ register(EngineSpec(
     options_type=DesignOptions, factory=_design, version=1,
     description="A finished cover from your photo or the music, with type; no model needed.",
     defaults={"size": 3000}, limits={"size": (256, 6000), "variants": (1, 16)},
+    sizes=((3000, "3000 px — what stores ask for"), (1400, "1400 px"), (1000, "1000 px")),
 ))
 register(EngineSpec(
     name="diffusion", kind="cover", label="Stable Diffusion + ControlNet",
     options_type=DiffusionOptions, factory=_diffusion, version=1,
     description="Stable Diffusion 1.5, following the photo's edges or layout when asked.",
     defaults={"size": 512}, limits={"size": (256, 1024), "variants": (1, 16)},
+    sizes=((512, "512 px — Stable Diffusion 1.5's own size"), (768, "768 px"),
+           (1024, "1024 px")),
     model_roles=("sd15",),
     optional_roles=("controlnet-canny", "controlnet-seg", "lcm-lora", "segmenter"),
 ))

@@ -40,6 +40,7 @@ class EngineSpec:
     description: str = ""
     defaults: dict[str, Any] = field(default_factory=dict)  # common fields: {"size": 3000}
     limits: dict[str, tuple[float, float]] = field(default_factory=dict)  # {"size": (256, 6000)}
+    sizes: tuple[tuple[int, str], ...] = ()  # named sizes offered first: (px, label)
     model_roles: tuple[str, ...] = ()  # the roles it needs to run at all
     optional_roles: tuple[str, ...] = ()  # roles some of its settings use
 

@@ -47,3 +47,23 @@ def test_scrolling_over_the_cover_settings_changes_nothing(window, qtbot):
         QApplication.sendEvent(widget, event)
     assert (panel.size_box.value(), panel.engine.currentIndex(), panel.seed.value()) == before
     assert panel.treatment.currentData() == "auto"
+
+
+def test_sizes_are_named_per_engine_and_small_ones_are_flagged(window):
+    panel = window.cover_panel
+    labels = [panel.size_choice.itemText(i) for i in range(panel.size_choice.count())]
+    assert labels[0].startswith("3000 px") and labels[-1] == "Custom size"
+    assert panel.size_choice.currentData() == 3000 and not panel.size_box.isVisibleTo(panel)
+    assert panel.size_note.text() == ""
+    panel.size_choice.setCurrentIndex(panel.size_choice.findData(1400))
+    assert panel.size_box.value() == 1400
+    assert "Below the 3000×3000 px that stores ask for" in panel.size_note.text()
+    panel.size_box.setValue(2616)  # not a named size: Custom, with its box shown
+    assert panel.size_choice.currentData() == 0 and panel.size_box.isVisibleTo(panel)
+    # another engine brings its own sizes, range and default, never one it would refuse
+    panel.engine.setCurrentIndex(panel.engine.findData("diffusion"))
+    assert panel.size_box.value() == 512 and panel.size_box.maximum() == 1024
+    assert panel.size_choice.currentData() == 512
+    assert "need upscaling" in panel.size_note.text()
+    panel.engine.setCurrentIndex(panel.engine.findData("design"))
+    assert panel.size_box.value() == 3000 and panel.size_note.text() == ""

@@ -117,6 +117,9 @@ class _LcmEditor:
                 editor.set_value(value)
 
 
+STORE_SIDE = 3000  # what distributors ask for
+
+
 class CoverPanel(QWidget):
     def __init__(self, cover: CoverSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -139,9 +142,22 @@ class CoverPanel(QWidget):
                                     Qt.ItemDataRole.ToolTipRole)
         self.engine.setCurrentIndex(max(0, self.engine.findData(s.engine)))
         form.addRow("Engine:", self.engine)
+        size_row = QVBoxLayout()
+        size_line = QHBoxLayout()
+        self.size_choice = guard_wheel(QComboBox())  # the engine's named sizes, then Custom
+        self.size_choice.setAccessibleName("Cover size")
         self.size_box = guard_wheel(QSpinBox(minimum=256, maximum=6000, singleStep=64, value=s.size))
         self.size_box.setSuffix(" px")
-        form.addRow("Size:", self.size_box)
+        self.size_box.setKeyboardTracking(False)  # typed numbers count when the typing ends
+        self.size_box.setAccessibleName("Custom cover size")
+        size_line.addWidget(self.size_choice, 1)
+        size_line.addWidget(self.size_box)
+        self.size_note = QLabel()
+        self.size_note.setObjectName("placeholder")
+        self.size_note.setWordWrap(True)
+        size_row.addLayout(size_line)
+        size_row.addWidget(self.size_note)
+        form.addRow("Size:", size_row)
         seed_row = QHBoxLayout()
         self.seed = guard_wheel(QSpinBox(minimum=0, maximum=2**31 - 1, value=s.seed))
         self.dice = QPushButton("New seed")
@@ -241,6 +257,8 @@ class CoverPanel(QWidget):
         self.editor.recompose_requested.connect(c.compose)
         c.composed_changed.connect(self.editor.set_composed)
         self.engine.currentIndexChanged.connect(self._engine_changed)
+        self.size_choice.currentIndexChanged.connect(self._size_chosen)
+        self.size_box.valueChanged.connect(self._size_changed)
         self.dice.clicked.connect(lambda: self.seed.setValue(random.randrange(2**31 - 1)))
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button.clicked.connect(c.cancel)
@@ -258,12 +276,54 @@ class CoverPanel(QWidget):
         spec: EngineSpec = self.cover.set_engine(name)
         low, high = spec.limit("size", (256, 6000))
         self.size_box.setRange(int(low), int(high))
+        self.size_choice.blockSignals(True)
+        self.size_choice.clear()
+        for px, label in spec.sizes:
+            self.size_choice.addItem(label, px)
+        self.size_choice.addItem("Custom size", 0)
+        self.size_choice.blockSignals(False)
         self.size_box.setValue(self.cover.settings.size)
+        self._size_changed(self.size_box.value())
         low, high = spec.limit("variants", (1, 8))
         self.variants.setRange(int(low), min(8, int(high)))
         editor = self._editor(name, "model")
         if editor is not None:
             self.check_model(editor)
+
+    def _size_chosen(self, _index: int) -> None:
+        px = self.size_choice.currentData()
+        if px:
+            self.size_box.setValue(int(px))
+            self.size_box.hide()
+        else:  # Custom: the box takes the artist's own number
+            self.size_box.show()
+            self.size_box.setFocus()
+        self._size_note(self.size_box.value())
+
+    def _size_changed(self, value: int) -> None:
+        """Show the named size that matches (or Custom with its box)."""
+        index = self.size_choice.findData(value)
+        custom = index < 0 or self.size_box.hasFocus()
+        self.size_choice.blockSignals(True)
+        self.size_choice.setCurrentIndex(self.size_choice.count() - 1 if custom else index)
+        self.size_choice.blockSignals(False)
+        self.size_box.setVisible(custom)
+        self._size_note(value)
+
+    def _size_note(self, value: int) -> None:
+        """Say when a cover would be smaller than stores accept."""
+        engine = self.cover.registry.find(self.engine.currentData() or "")
+        if value >= STORE_SIDE:
+            note = ""
+        elif engine is not None and engine.limit("size", (0, STORE_SIDE))[1] < STORE_SIDE:
+            note = (f"Stores ask for {STORE_SIDE}×{STORE_SIDE} px: this engine makes at most "
+                    f"{int(engine.limit('size', (0, 0))[1])} px, so its covers need upscaling "
+                    "before release (the release export will do that; it is not built yet).")
+        else:
+            note = (f"Below the {STORE_SIDE}×{STORE_SIDE} px that stores ask for: fine for "
+                    "drafts and social posts, not for a release.")
+        self.size_note.setText(note)
+        self.size_note.setVisible(bool(note))
 
     def check_model(self, editor: _ModelEditor) -> None:
         model = editor.value()
