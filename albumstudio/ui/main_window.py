@@ -155,6 +155,13 @@ class MainWindow(QMainWindow):
                 f"{message} Covers you make now are not kept after you quit."))
             return None
 
+    def _playback_available(self, ok: bool, reason: str) -> None:
+        """The Playback menu follows the transport's buttons, with the same reason."""
+        for action in (self.play_action, self.stop_action, self.loop_action):
+            action.setEnabled(ok)
+            action.setToolTip("" if ok else reason)
+            action.setStatusTip("" if ok else reason)
+
     def show_models(self) -> None:
         from albumstudio.ui.dialogs.models_dialog import ModelsDialog
 
@@ -198,15 +205,19 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
         play_menu = bar.addMenu("&Playback")
+        play_menu.setToolTipsVisible(True)
         self.play_action = self._action("Play / Pause", self.player.toggle, Qt.Key.Key_Space)
         play_menu.addAction(self.play_action)
-        play_menu.addAction(self._action("Stop", self.player.stop, "S"))
+        self.stop_action = self._action("Stop", self.player.stop, "S")
+        play_menu.addAction(self.stop_action)
         play_menu.addAction(self._action("Go to Start", lambda: self.player.seek(0.0), Qt.Key.Key_Home))
         play_menu.addAction(self._action("Go to End", self.player.seek_end, Qt.Key.Key_End))
         self.loop_action = self._action("Loop Selection", self.transport.loop_button.setChecked,
                                         "L", checkable=True)
         self.transport.loop_button.toggled.connect(self.loop_action.setChecked)
         play_menu.addAction(self.loop_action)
+        self.player.availability_changed.connect(self._playback_available)
+        self._playback_available(self.player.engine is not None, self.player.reason)
 
         view_menu = bar.addMenu("&View")
         view = self.waveform.view

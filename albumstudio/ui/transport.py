@@ -87,6 +87,7 @@ class PlayerController(QObject):
         if info is None:
             return
         self.duration = info.duration
+        self.set_position(self.position)  # the length shows even when nothing can play
         if self.device_ok is None:
             self.check_device()  # prepares the track when the answer comes
         elif self.device_ok:

@@ -117,6 +117,11 @@ def test_transport_disabled_with_reason_without_device(window, qtbot, monkeypatc
         window.open_path(str(track))
     assert not window.transport.play_button.isEnabled()
     assert "no audio output device" in window.transport.play_button.toolTip()
+    for action in (window.play_action, window.stop_action, window.loop_action):
+        assert not action.isEnabled()
+        assert action.toolTip() == window.transport.play_button.toolTip()
+    qtbot.waitUntil(lambda: window.transport.time_label.text().endswith("/ 0:01.00"),
+                    timeout=5000)  # the track's length shows although nothing can play
     window.player.toggle()  # Space with no device: nothing happens, nothing crashes
 
 
@@ -139,6 +144,7 @@ def test_shortcuts_drive_the_player_but_not_while_typing(window, qtbot, monkeypa
     # actions were bound at construction: re-bind the Space action to the patched method
     window.play_action.triggered.disconnect()
     window.play_action.triggered.connect(window.player.toggle)
+    window.play_action.setEnabled(True)  # as when a track can play
     window.waveform.view.setFocus()
     qtbot.keyClick(window.waveform.view, Qt.Key.Key_Space)
     assert calls == ["toggle"]
