@@ -338,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
 
     prepare_environment()
 
+    if args.command in ("analyze", "cover"):
+        quiet_library_stderr()
     try:
         if args.command == "analyze":
             return cmd_analyze(args.track, args.json, args.tag_model)
@@ -361,6 +363,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"albumstudio: unexpected error ({type(exc).__name__}: {exc}); please report it"
               + (f" — the details are in {where}." if where else "."), file=sys.stderr)
         return 1
+
+
+def quiet_library_stderr() -> None:
+    """Keep what C libraries print straight to the terminal (libmpg123's "Xing stream size
+    off by more than 1 %", FFmpeg's notes) out of it: file descriptor 2 goes to /dev/null,
+    while AlbumStudio's own messages (``sys.stderr``) keep the terminal through a copy of it."""
+    import os
+
+    try:
+        sys.stderr.flush()
+        terminal = os.dup(2)
+        sys.stderr = os.fdopen(terminal, "w", buffering=1, encoding=sys.stderr.encoding,
+                               errors="backslashreplace")
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # no real stderr (a GUI launcher): nothing to keep quiet
 
 
 def _quiet_stdout() -> None:

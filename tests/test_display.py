@@ -50,3 +50,23 @@ def test_a_closed_pipe_ends_the_cli_quietly(data_home):
     assert result.stdout == "["
     assert result.stderr == ""  # no traceback, no "Exception ignored"
     assert result.returncode == 141  # as a process ended by SIGPIPE
+
+
+def test_library_noise_stays_out_of_the_terminal_and_our_sentences_reach_it(data_home,
+                                                                           tmp_path):
+    script = tmp_path / "noisy.py"
+    script.write_text(
+        "import os, sys\n"
+        "from albumstudio import cli\n"
+        "def noisy(track, as_json, tag_model=None):\n"
+        "    os.write(2, b'Note: Xing stream size off by more than 1%\\n')  # as libmpg123 does\n"
+        "    print('albumstudio: warning: the file is truncated', file=sys.stderr)\n"
+        "    return 0\n"
+        "cli.cmd_analyze = noisy\n"
+        "sys.exit(cli.main(['analyze', 'song.mp3']))\n")
+    env = dict(os.environ, ALBUMSTUDIO_HOME=str(data_home))
+    result = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0
+    assert "Xing" not in result.stderr
+    assert result.stderr == "albumstudio: warning: the file is truncated\n"
