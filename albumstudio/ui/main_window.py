@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QStyle,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -99,7 +100,7 @@ class MainWindow(QMainWindow):
         wave_layout.setSpacing(2)
         wave_layout.addWidget(self.waveform, 1)
         wave_layout.addWidget(self.taggram)
-        self.wave_area.setMinimumHeight(240)
+        self.wave_area.setMinimumHeight(150)  # the middle keeps its room at 600 px high
 
         self.reference = ReferenceImage(self.runner, self.services.models, self)
         self.canvas = ImageCanvas(self.reference)
@@ -125,6 +126,9 @@ class MainWindow(QMainWindow):
         self.middle.addWidget(self.tabs)
         self.middle.setStretchFactor(0, 3)
         self.middle.setStretchFactor(1, 2)
+        # the tabs never get narrower than the Cover tab's controls (it scrolls only down)
+        scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.tabs.setMinimumWidth(self.cover_panel.minimumSizeHint().width() + scrollbar + 16)
         self.history = HistoryStrip(self.runner, self.history_store)
         self.history.refresh()
         self.covers = CoverResults(self, self.cover, self.canvas, self.history, self.runner)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
 from albumstudio.core.text import format_time
 from albumstudio.store.settings import Settings
+from albumstudio.ui.elided_label import ElidedLabel
 from albumstudio.ui.track_session import TrackSession
 
 if TYPE_CHECKING:
@@ -233,7 +234,7 @@ class TransportBar(QWidget):
         self.volume.setValue(int(player.settings.volume * 100))
         self.volume.setFixedWidth(110)
         self.volume.setToolTip("Volume")
-        self.message = QLabel("")
+        self.message = ElidedLabel("")  # elided to its room; the whole sentence in its tooltip
         self.message.setObjectName("placeholder")
         for widget in (self.play_button, self.stop_button, self.loop_button, self.time_label):
             layout.addWidget(widget)

@@ -37,7 +37,7 @@ def test_each_part_is_highlighted_in_its_sources_colour(qtbot):
         assert 0 < colour.alpha() < 255
     assert set(editor.legend_chips) == {p.source for p in composed.parts} | {"release"}
     assert editor.negative() == composed.negative
-    assert editor.preset_box.itemText(0) == "Automatic (from genre): Hip-hop / rap"
+    assert editor.preset_box.itemText(0) == "Auto: Hip-hop / rap"
     assert not editor.is_edited()
 
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -44,7 +45,9 @@ class HistoryStrip(QFrame):
         self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setIconSize(QSize(64, 64))
         self.list.setGridSize(QSize(84, 86))
-        self.list.setMaximumHeight(96)
+        # one whole row of thumbnails plus the horizontal scroll bar, never cut
+        bar = self.list.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.list.setFixedHeight(86 + bar + 2 * self.list.frameWidth() + 4)
         self.list.setMovement(QListWidget.Movement.Static)
         self.list.itemClicked.connect(self._clicked)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -53,8 +56,11 @@ class HistoryStrip(QFrame):
         self.empty = QLabel("Nothing generated yet: your covers will appear here.")
         self.empty.setObjectName("placeholder")
         layout.addWidget(self.empty)
-        self.setMinimumHeight(60)
-        self.setMaximumHeight(140)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.empty.setFixedHeight(self.list.height())  # shown instead of the empty list
+        self.empty.hide()
+        self.setFixedHeight(self.list.height() + title.sizeHint().height()
+                            + max(0, layout.spacing()))
         self._shown: set[int] = set()
         blank = QPixmap(64, 64)
         blank.fill(QColor(60, 62, 68))
@@ -76,6 +82,7 @@ class HistoryStrip(QFrame):
             self._shown.add(item.id)
             self._load_thumbnail(entry, item)
         self.empty.setVisible(self.list.count() == 0)
+        self.list.setVisible(self.list.count() > 0)
 
     def _load_thumbnail(self, entry: QListWidgetItem, item: HistoryItem) -> None:
         history = self.history

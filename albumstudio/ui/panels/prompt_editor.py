@@ -46,7 +46,7 @@ SOURCE_STYLES: dict[str, tuple[str, str, str]] = {  # source → (colour, legend
     "quality": ("#9E9E9E", "quality", "Words that make the model draw more detail."),
 }
 TINT_ALPHA = 70
-AUTOMATIC_LABEL = "Automatic (from genre)"
+AUTOMATIC_LABEL = "Automatic"
 LEGEND_COLUMNS = 4
 STALE_NOTE = "Music changed — Recompose to update (your edits stay until then)."
 
@@ -102,7 +102,8 @@ class PromptEditor(QWidget):
         title.setObjectName("sectionTitle")
         header.addWidget(title)
         header.addStretch(1)
-        header.addWidget(QLabel("Style preset:"))
+        preset_row = QHBoxLayout()  # a line of its own, so a narrow panel never pushes it out
+        preset_row.addWidget(QLabel("Style preset:"))
         self.preset_box = QComboBox()
         self.preset_box.addItem(AUTOMATIC_LABEL, "")
         for name, preset in GENRE_PRESETS.items():
@@ -113,15 +114,17 @@ class PromptEditor(QWidget):
         self.preset_box.addItem("No preset", NO_PRESET)
         self.preset_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.preset_box.setMinimumContentsLength(12)
+        self.preset_box.setMinimumContentsLength(10)
+        self.preset_box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.preset_box.setToolTip("The genre sets the style; Automatic reads the release's genre "
                                    "and, failing that, the music tags.")
-        header.addWidget(self.preset_box)
+        preset_row.addWidget(self.preset_box, 1)
         self.recompose_button = QPushButton("Recompose")
         self.recompose_button.setToolTip("Rebuild the prompt from the music, image and release "
                                          "(undo with Ctrl+Z).")
         header.addWidget(self.recompose_button)
         layout.addLayout(header)
+        layout.addLayout(preset_row)
 
         legend = QGridLayout()
         legend.setContentsMargins(0, 0, 0, 0)
@@ -259,7 +262,7 @@ class PromptEditor(QWidget):
 
     def _show_automatic(self, composed: ComposedPrompt) -> None:
         preset = GENRE_PRESETS.get(composed.preset or "")
-        label = f"{AUTOMATIC_LABEL}: {preset.display_name}" if preset else AUTOMATIC_LABEL
+        label = f"Auto: {preset.display_name}" if preset else AUTOMATIC_LABEL
         self.preset_box.setItemText(0, label)
 
     def _on_preset_index(self, _index: int) -> None:

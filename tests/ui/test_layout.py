@@ -1,0 +1,110 @@
+"""Every size the window allows shows every control whole: text fits (or is elided with the
+whole text in a tooltip), and widgets laid out side by side never overlap."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+    QWidget,
+)
+
+from albumstudio.store.paths import default_paths
+from albumstudio.ui.elided_label import ElidedLabel
+from albumstudio.ui.main_window import MainWindow
+
+NO_DEVICE = ("Playback is off: no audio output device was found (plug in speakers or "
+             "headphones, or check the system's sound settings).")
+
+
+def _text_problems(window: QWidget) -> list[str]:
+    problems = []
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisible() or widget.width() <= 0:
+            continue
+        if isinstance(widget, ElidedLabel):
+            if widget.toolTip() != widget.full_text():
+                problems.append(f"elided label without its whole text: {widget.full_text()!r}")
+            continue
+        if isinstance(widget, (QPushButton, QToolButton)):
+            text, extra = widget.text(), 10
+        elif isinstance(widget, QCheckBox):
+            text, extra = widget.text(), 22
+        elif isinstance(widget, QComboBox):
+            text, extra = widget.currentText(), 24
+        elif isinstance(widget, QLabel) and not widget.wordWrap() and widget.pixmap().isNull():
+            text, extra = widget.text(), 0
+        else:
+            continue
+        if not text or "<" in text:
+            continue
+        need = widget.fontMetrics().horizontalAdvance(text.replace("&", "")) + extra
+        if need > widget.width() + 1:
+            problems.append(f"{type(widget).__name__} {text[:40]!r}: needs {need}px, has "
+                            f"{widget.width()}px")
+    return problems
+
+
+def _outside_scroll_areas(window: QWidget) -> list[str]:
+    """Panels scroll only up and down: nothing in one may reach past its right edge."""
+    problems = []
+    for area in window.findChildren(QScrollArea):
+        inner = area.widget()
+        if not area.isVisible() or inner is None:
+            continue
+        viewport = area.viewport()
+        for widget in [inner, *inner.findChildren(QWidget)]:
+            if not widget.isVisible() or widget.width() <= 0:
+                continue
+            right = widget.mapTo(viewport, QPoint(widget.width(), 0)).x()
+            if right > viewport.width() + 1:
+                text = getattr(widget, "text", None)
+                name = text() if callable(text) and isinstance(widget, (QLabel, QPushButton)) \
+                    else widget.objectName()
+                problems.append(f"{type(widget).__name__} {str(name)[:30]!r} reaches "
+                                f"{right - viewport.width()}px past its panel's edge")
+    return problems
+
+
+def _overlaps(window: QWidget) -> list[str]:
+    problems = []
+    for layout in window.findChildren(QLayout):
+        widgets = [layout.itemAt(i).widget() for i in range(layout.count())]
+        shown = [w for w in widgets if w is not None and w.isVisible()]
+        rects = [(w, QRect(w.mapTo(window, QPoint(0, 0)), w.size())) for w in shown]
+        for i, (a, ra) in enumerate(rects):
+            for b, rb in rects[i + 1:]:
+                both = ra.intersected(rb)
+                if both.width() > 2 and both.height() > 2:
+                    problems.append(f"{type(a).__name__} and {type(b).__name__} overlap by "
+                                    f"{both.width()}×{both.height()}px")
+    return problems
+
+
+@pytest.mark.parametrize("size", [(1024, 600), (1280, 720), (1920, 1080)])
+def test_every_control_is_whole_at_every_size(qtbot, size):
+    window = MainWindow(default_paths().ensure())
+    qtbot.addWidget(window)
+    try:
+        window.resize(*size)
+        window.show()
+        qtbot.waitExposed(window)
+        window.player.availability_changed.emit(False, NO_DEVICE)  # the longest message
+        for engine in ("design", "diffusion"):
+            panel = window.cover_panel
+            panel.engine.setCurrentIndex(panel.engine.findData(engine))
+            qtbot.wait(50)
+            assert _text_problems(window) == [], (size, engine)
+            assert _overlaps(window) == [], (size, engine)
+            assert _outside_scroll_areas(window) == [], (size, engine)
+        message = window.transport.message
+        assert message.full_text() == NO_DEVICE and message.toolTip() == NO_DEVICE
+    finally:
+        window.shutdown()
