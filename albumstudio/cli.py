@@ -10,6 +10,7 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from albumstudio import __version__
@@ -338,8 +339,7 @@ def main(argv: list[str] | None = None) -> int:
 
     prepare_environment()
 
-    if args.command in ("analyze", "cover"):
-        quiet_library_stderr()
+    restore = quiet_library_stderr() if args.command in ("analyze", "cover") else None
     try:
         if args.command == "analyze":
             return cmd_analyze(args.track, args.json, args.tag_model)
@@ -363,24 +363,44 @@ def main(argv: list[str] | None = None) -> int:
         print(f"albumstudio: unexpected error ({type(exc).__name__}: {exc}); please report it"
               + (f" — the details are in {where}." if where else "."), file=sys.stderr)
         return 1
+    finally:
+        if restore is not None:
+            restore()
 
 
-def quiet_library_stderr() -> None:
+def quiet_library_stderr() -> Callable[[], None] | None:
     """Keep what C libraries print straight to the terminal (libmpg123's "Xing stream size
     off by more than 1 %", FFmpeg's notes) out of it: file descriptor 2 goes to /dev/null,
-    while AlbumStudio's own messages (``sys.stderr``) keep the terminal through a copy of it."""
+    while AlbumStudio's own messages (``sys.stderr``) keep the terminal through a copy of it.
+    Returns what puts everything back (None when there was nothing to do: no real stderr, or
+    a caller that has replaced ``sys.stderr`` itself)."""
     import os
 
+    if sys.stderr is not sys.__stderr__ or sys.stderr is None:
+        return None
+    original = sys.stderr
     try:
-        sys.stderr.flush()
-        terminal = os.dup(2)
-        sys.stderr = os.fdopen(terminal, "w", buffering=1, encoding=sys.stderr.encoding,
-                               errors="backslashreplace")
+        original.flush()
+        saved = os.dup(2)
+        terminal = os.fdopen(os.dup(2), "w", buffering=1, encoding=original.encoding,
+                             errors="backslashreplace")
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
         os.close(devnull)
     except (OSError, ValueError, AttributeError):
-        pass  # no real stderr (a GUI launcher): nothing to keep quiet
+        return None
+    sys.stderr = terminal
+
+    def restore() -> None:
+        try:
+            terminal.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+        except OSError:
+            pass
+        sys.stderr = original
+
+    return restore
 
 
 def _quiet_stdout() -> None:
