@@ -88,7 +88,7 @@ def _overlaps(window: QWidget) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("size", [(1024, 600), (1280, 720), (1920, 1080)])
+@pytest.mark.parametrize("size", [(1024, 600), (1280, 720), (1920, 1080), (3840, 2160)])
 def test_every_control_is_whole_at_every_size(qtbot, size):
     window = MainWindow(default_paths().ensure())
     qtbot.addWidget(window)
@@ -108,3 +108,43 @@ def test_every_control_is_whole_at_every_size(qtbot, size):
         assert message.full_text() == NO_DEVICE and message.toolTip() == NO_DEVICE
     finally:
         window.shutdown()
+
+
+def test_the_cover_tab_does_not_jump_when_a_job_starts(window, qtbot):
+    panel = window.cover_panel
+    before = panel.footer.sizeHint().height()
+    panel.progress.show()
+    assert panel.footer.sizeHint().height() == before
+    panel.progress.hide()
+
+
+def test_every_control_is_whole_at_200_percent(tmp_path):
+    """Qt's scale factor is read when the application starts: a process of its own."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "scaled.py"
+    script.write_text(
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from albumstudio.store.paths import default_paths\n"
+        "from albumstudio.ui.main_window import MainWindow\n"
+        "from tests.ui import test_layout as t\n"
+        "w = MainWindow(default_paths().ensure())\n"
+        "w.resize(1280, 800)\n"
+        "w.show()\n"
+        "for _ in range(20): app.processEvents()\n"
+        "w.player.availability_changed.emit(False, t.NO_DEVICE)\n"
+        "app.processEvents()\n"
+        "problems = t._text_problems(w) + t._overlaps(w) + t._outside_scroll_areas(w)\n"
+        "print(app.devicePixelRatio() if hasattr(app, 'devicePixelRatio') else '', problems)\n"
+        "w.shutdown()\n"
+        "sys.exit(1 if problems else 0)\n")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, QT_SCALE_FACTOR="2", QT_QPA_PLATFORM="offscreen",
+               PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    result = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                            text=True, timeout=120, cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -201,6 +201,9 @@ class CoverPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
+        keep = self.progress.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # the panel never jumps when a job starts or ends
+        self.progress.setSizePolicy(keep)
         self.progress.hide()
         self.status = QLabel("")
         self.status.setObjectName("placeholder")
