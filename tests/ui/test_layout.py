@@ -4,12 +4,13 @@ whole text in a tooltip), and widgets laid out side by side never overlap."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QLabel,
     QLayout,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QToolButton,
@@ -148,3 +149,55 @@ def test_every_control_is_whole_at_200_percent(tmp_path):
     result = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
                             text=True, timeout=120, cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_control_is_reachable_with_tab_and_has_a_name(qtbot):
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractSlider,
+        QAbstractSpinBox,
+        QApplication,
+        QPlainTextEdit,
+        QScrollBar,
+        QTextEdit,
+    )
+
+    interactive = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit, QTextEdit,
+                   QPlainTextEdit, QAbstractSlider)
+    window = MainWindow(default_paths().ensure())
+    qtbot.addWidget(window)
+    try:
+        window.resize(1400, 900)
+        window.show()
+        qtbot.waitExposed(window)
+        panel = window.cover_panel
+        for engine in ("design", "diffusion"):
+            panel.engine.setCurrentIndex(panel.engine.findData(engine))
+            start = panel.style_edit
+            start.setFocus()
+            qtbot.waitUntil(lambda s=start: QApplication.focusWidget() is s, timeout=2000)
+            reached: list[QWidget] = []
+            for _ in range(200):  # Tab until the focus comes back round
+                focused = QApplication.focusWidget()
+                if focused is None or (reached and focused is reached[0]):
+                    break
+                reached.append(focused)
+                QTest.keyClick(focused, Qt.Key.Key_Tab)
+            assert reached and QApplication.focusWidget() is reached[0], "Tab never came round"
+            labelled = {label.buddy() for label in window.findChildren(QLabel)}
+            for widget in window.findChildren(QWidget):
+                if (not isinstance(widget, interactive) or isinstance(widget, QScrollBar)
+                        or not widget.isVisible() or not widget.isEnabled()
+                        or isinstance(widget.parentWidget(), (QComboBox, QAbstractSpinBox))):
+                    continue
+                group = getattr(widget, "group", lambda: None)()
+                members = group.buttons() if group is not None and group.exclusive() else []
+                # an exclusive group is one Tab stop (arrows move inside it), as radio buttons
+                assert widget in reached or any(m in reached for m in members), \
+                    (engine, type(widget).__name__, widget.accessibleName())
+                text = widget.text() if isinstance(widget, QAbstractButton) else ""
+                assert widget.accessibleName() or text or widget in labelled, \
+                    (engine, type(widget).__name__)
+    finally:
+        window.shutdown()

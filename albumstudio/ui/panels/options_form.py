@@ -140,8 +140,10 @@ class OptionsForm(QGroupBox):
                                    else _Plain(field_type(options_type, f.name), f))
             editor.set_value(getattr(self._defaults, f.name))
             self.editors[f.name] = editor
-            label = "" if isinstance(editor.widget, QCheckBox) else str(
-                f.metadata.get("label", f.name.replace("_", " ").capitalize())) + ":"
+            name = str(f.metadata.get("label", f.name.replace("_", " ").capitalize()))
+            if not editor.widget.accessibleName():
+                editor.widget.setAccessibleName(name)  # what a screen reader says
+            label = "" if isinstance(editor.widget, QCheckBox) else name + ":"
             layout.addRow(label, editor.widget)
 
     def widget(self, name: str) -> QWidget | None:

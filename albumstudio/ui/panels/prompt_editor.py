@@ -65,6 +65,8 @@ class PromptTextEdit(QPlainTextEdit):
     def __init__(self, because_at: Callable[[int], str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._because_at = because_at
+        self.setTabChangesFocus(True)  # Tab moves on (a prompt never needs a tab character)
+        self.setAccessibleName("Cover prompt")
 
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
@@ -105,6 +107,7 @@ class PromptEditor(QWidget):
         preset_row = QHBoxLayout()  # a line of its own, so a narrow panel never pushes it out
         preset_row.addWidget(QLabel("Style preset:"))
         self.preset_box = QComboBox()
+        self.preset_box.setAccessibleName("Style preset")
         self.preset_box.addItem(AUTOMATIC_LABEL, "")
         for name, preset in GENRE_PRESETS.items():
             self.preset_box.addItem(preset.display_name, name)
@@ -161,6 +164,7 @@ class PromptEditor(QWidget):
         negative_row = QHBoxLayout()
         negative_row.addWidget(QLabel("Avoid:"))
         self.negative_field = QLineEdit()
+        self.negative_field.setAccessibleName("Avoid in the picture")
         self.negative_field.setPlaceholderText("What the picture must not show")
         self.negative_field.setToolTip("The negative prompt. Text is always avoided: the title "
                                        "and artist are set by the design engine, not drawn.")
