@@ -159,6 +159,16 @@ class MainWindow(QMainWindow):
                 f"{message} Covers you make now are not kept after you quit."))
             return None
 
+    def _edit_focused(self, name: str) -> None:
+        """Undo, redo, cut, copy, paste or select all in the text field that has the focus
+        (the release fields, the description, your words, the prompt)."""
+        from PySide6.QtWidgets import QApplication
+
+        widget = QApplication.focusWidget()
+        method = getattr(widget, name, None)
+        if widget is not None and callable(method):
+            method()
+
     def _playback_available(self, ok: bool, reason: str) -> None:
         """The Playback menu follows the transport's buttons, with the same reason."""
         for action in (self.play_action, self.stop_action, self.loop_action):
@@ -207,6 +217,26 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.generate_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+
+        edit_menu = bar.addMenu("&Edit")  # acts on the text field that has the focus
+        self.edit_actions = {}
+        for name, text, key in (("undo", "&Undo", QKeySequence.StandardKey.Undo),
+                                ("redo", "&Redo", QKeySequence.StandardKey.Redo),
+                                (None, "", None),
+                                ("cut", "Cu&t", QKeySequence.StandardKey.Cut),
+                                ("copy", "&Copy", QKeySequence.StandardKey.Copy),
+                                ("paste", "&Paste", QKeySequence.StandardKey.Paste),
+                                ("selectAll", "Select &All", QKeySequence.StandardKey.SelectAll)):
+            if name is None or key is None:
+                edit_menu.addSeparator()
+                continue
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            # the focused field handles its own keys first; the menu reaches it by mouse
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(lambda _=False, n=name: self._edit_focused(n))
+            edit_menu.addAction(action)
+            self.edit_actions[name] = action
 
         play_menu = bar.addMenu("&Playback")
         play_menu.setToolTipsVisible(True)

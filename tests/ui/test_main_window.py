@@ -293,3 +293,23 @@ def test_a_bad_file_after_a_good_track_leaves_everything_as_it_was(window, qtbot
     assert window.release_panel.isEnabled()
     assert "Reading fake.mp3" not in window.status_label.text()
     assert window.taggram.shown_tags()
+
+
+def test_the_edit_menu_undoes_and_redoes_in_the_focused_field(window, qtbot):
+    field = window.cover_panel.style_edit
+    field.setFocus()
+    qtbot.keyClicks(field, "neon rain")
+    assert field.text() == "neon rain"
+    menu_texts = [a.text() for a in window.menuBar().actions()]
+    assert "&Edit" in menu_texts
+    window.edit_actions["undo"].trigger()  # as from the menu, with the field still focused
+    assert field.text() == ""
+    window.edit_actions["redo"].trigger()
+    assert field.text() == "neon rain"
+    window.edit_actions["selectAll"].trigger()
+    window.edit_actions["cut"].trigger()
+    assert field.text() == ""
+    window.edit_actions["paste"].trigger()
+    assert field.text() == "neon rain"
+    qtbot.keyClick(field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the usual key
+    assert field.text() != "neon rain"
