@@ -339,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
 
     prepare_environment()
 
-    restore = quiet_library_stderr() if args.command in ("analyze", "cover") else None
+    # decoders' own notes stay off the terminal, for the headless commands and the window alike
+    restore = quiet_library_stderr() if args.command in ("analyze", "cover", None) else None
     try:
         if args.command == "analyze":
             return cmd_analyze(args.track, args.json, args.tag_model)

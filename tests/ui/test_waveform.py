@@ -271,3 +271,32 @@ def test_render_to_image_at_any_zoom_and_many_channels(qtbot):
         image = widget.render_to_image(1600, 300)
         assert (image.width(), image.height()) == (1600, 300)
         assert _mask(image, WAVE_COLOR).any()
+
+
+def test_the_ruler_leaves_out_a_label_the_right_edge_would_cut(qtbot, pyramid):
+    """Wherever the view scrolls, the last label is whole or absent, never "0:0" at the edge."""
+    from albumstudio.ui.waveform import raster
+
+    widget = WaveformView()
+    qtbot.addWidget(widget)
+    widget.resize(WIDTH, HEIGHT)
+    widget.show()
+    widget.set_peaks(pyramid)
+    fm = widget.fontMetrics()
+    spp = 0.004  # 3.2 s in view: a labelled tick every half second or so
+    cut_views = 0
+    for step in range(60):
+        widget._apply_view(step * 0.011, spp, force_emit=True)
+        ticks = raster.ruler_ticks(widget.view_start, widget.seconds_per_pixel, WIDTH,
+                                   widget.duration, fm.horizontalAdvance("0:00:00.00") + 12)
+        major = [t for t in ticks if t.is_major and t.x + 3 < WIDTH]
+        last = major[-1]
+        if last.x + 3 + fm.horizontalAdvance(last.label) <= WIDTH:
+            continue  # whole: drawn as usual
+        cut_views += 1
+        image = widget.grab().toImage()
+        background = image.pixelColor(WIDTH - 1, 1)
+        inked = [x for x in range(int(last.x) + 3, WIDTH)
+                 for y in range(2, fm.ascent() + 2) if image.pixelColor(x, y) != background]
+        assert inked == [], f"a cut label was drawn at start {widget.view_start:.3f}"
+    assert cut_views  # some of these views do put a label at the edge

@@ -378,6 +378,8 @@ class WaveformView(QWidget):
         ticks = raster.ruler_ticks(start, spp, w, self.duration, min_px)
         p.setPen(text)
         for tick in (t for t in ticks if t.is_major):
+            if tick.x + 3 + fm.horizontalAdvance(tick.label) > w:
+                continue  # a label the edge would cut ("3:3") is left out, its tick stays
             p.drawText(QPointF(tick.x + 3, fm.ascent() + 3), tick.label)
         for major, color in ((False, faint), (True, text)):
             p.setPen(QPen(color, 0))
