@@ -198,9 +198,13 @@ def test_the_window_and_the_cli_make_equal_requests_and_identical_covers(qtbot, 
 
 
 def test_no_history_keeps_the_cli_cover_out_of_the_history(tmp_path, track, capsys):
+    import stat
+
+    from albumstudio.store.files import UMASK
+
     out = tmp_path / "c.png"
     assert cli.main(["cover", str(track), "--size", "256", "--no-history", "--out", str(out)]) == 0
-    assert out.exists()
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~UMASK  # the umask's mode, not 0600
     assert cli.main(["history", "list"]) == 0
     assert "The history is empty" in capsys.readouterr().out
     assert cli.main(["cover", str(track), "--size", "256", "--seed", "4",
