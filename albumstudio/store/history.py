@@ -154,16 +154,30 @@ class HistoryStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.db_path = self.folder / "history.sqlite3"
         self._lock = threading.Lock()
-        try:
-            self._db = sqlite3.connect(str(self.db_path), check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise UserFacingError(
-                f"The history database could not be opened ({exc}); AlbumStudio left it as it "
-                f"is at {self.db_path}, move it aside to start a new history."
-            ) from exc
+        deadline = time.monotonic() + 15.0
+        while True:
+            try:
+                self._db = sqlite3.connect(str(self.db_path), check_same_thread=False,
+                                           timeout=10.0)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
+                self._migrate()
+                return
+            except sqlite3.DatabaseError as exc:
+                if getattr(self, "_db", None) is not None:
+                    self._db.close()
+                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                    # another AlbumStudio is creating or migrating it right now: wait for it
+                    if time.monotonic() < deadline:
+                        time.sleep(0.05)
+                        continue
+                    raise UserFacingError(
+                        f"The history database is in use by another program ({exc}); close "
+                        "the other AlbumStudio and try again.") from exc
+                raise UserFacingError(
+                    f"The history database could not be opened ({exc}); AlbumStudio left it "
+                    f"as it is at {self.db_path}, move it aside to start a new history."
+                ) from exc
 
     def _migrate(self) -> None:
         """Bring the schema up to date in one transaction (all or nothing)."""
@@ -173,8 +187,14 @@ class HistoryStore:
                 f"it was written by a newer AlbumStudio (schema {version})")
         if version == SCHEMA_VERSION:
             return
-        self._db.execute("BEGIN")
+        # the write lock first, then look again: another process opening the same new folder
+        # at this moment may have created or migrated it already (then there is nothing to do)
+        self._db.execute("BEGIN IMMEDIATE")
         try:
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            if version == SCHEMA_VERSION:
+                self._db.commit()
+                return
             if version == 0:  # a new database starts at the newest schema
                 _run_script(self._db, _V2)
             else:
