@@ -48,7 +48,11 @@ def encode_cover(png: bytes, suffix: str) -> bytes:
 
 def write_cover(png: bytes, path: str | os.PathLike[str], overwrite: bool = False) -> Path:
     target = check_output_path(path, overwrite)
-    atomic_write_bytes(target, encode_cover(png, target.suffix))
+    try:
+        atomic_write_bytes(target, encode_cover(png, target.suffix), replace=overwrite)
+    except FileExistsError:  # made by someone else since the check: still not replaced
+        raise InputError(f"'{display_name(str(target))}' already exists; choose another name "
+                         "or pass --overwrite to replace it.") from None
     return target
 
 

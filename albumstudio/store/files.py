@@ -21,17 +21,24 @@ def _read_umask() -> int:
 UMASK = _read_umask()
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+TEMP_PREFIX = ".albumstudio-"  # short, so a 255-byte file name still has a temporary name
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, replace: bool = True) -> None:
     """Write to a temporary name beside ``path`` and move it into place, so a crash never leaves
     half a file. The file gets the permissions any new file gets (the user's umask), or keeps
-    those of the file it replaces, not the private mode of the temporary file."""
+    those of the file it replaces, not the private mode of the temporary file.
+
+    With ``replace=False`` an existing file is never replaced, even by a write racing this one:
+    the temporary file is linked to ``path`` (which fails if ``path`` exists, FileExistsError)
+    rather than renamed over it."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         mode = target.stat().st_mode & 0o7777
     except OSError:
         mode = 0o666 & ~UMASK
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=target.parent)
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, mode)
@@ -39,7 +46,11 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        if replace:
+            os.replace(tmp, target)
+        else:
+            os.link(tmp, target)  # atomic, and refuses an existing name
+            os.unlink(tmp)
     except BaseException:
         try:
             os.unlink(tmp)

@@ -99,3 +99,51 @@ def test_written_files_get_the_umask_mode_or_keep_the_replaced_files_mode(tmp_pa
     atomic_write_bytes(new, b"png again")
     assert stat.S_IMODE(new.stat().st_mode) == 0o640 and new.read_bytes() == b"png again"
     assert [p.name for p in tmp_path.iterdir()] == ["cover.png"]
+
+
+def test_a_write_that_must_not_replace_refuses_a_file_made_meanwhile(tmp_path):
+    import pytest
+
+    from albumstudio.store.files import atomic_write_bytes
+
+    target = tmp_path / "cover.png"
+    atomic_write_bytes(target, b"first", replace=False)
+    with pytest.raises(FileExistsError):
+        atomic_write_bytes(target, b"second", replace=False)  # as a racing second writer
+    assert target.read_bytes() == b"first"
+    assert [p.name for p in tmp_path.iterdir()] == ["cover.png"]  # no temporary file left
+
+
+def test_a_255_byte_file_name_can_be_written(tmp_path):
+    from albumstudio.store.files import atomic_write_bytes
+
+    name = "x" * 251 + ".png"
+    atomic_write_bytes(tmp_path / name, b"png")
+    assert (tmp_path / name).read_bytes() == b"png"
+
+
+def test_two_covers_racing_to_one_new_path_never_both_succeed(tmp_path):
+    import threading
+
+    from albumstudio.core.errors import InputError
+    from albumstudio.export.cover_file import write_cover
+
+    for trial in range(25):
+        target = tmp_path / f"race-{trial}.png"
+        start, results = threading.Barrier(2), []
+
+        def write(data: bytes, start=start, target=target, results=results) -> None:
+            start.wait()
+            try:
+                write_cover(data, target)
+                results.append(data)
+            except InputError:
+                results.append(None)
+
+        threads = [threading.Thread(target=write, args=(d,)) for d in (b"one", b"two")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        made = [r for r in results if r is not None]
+        assert len(made) == 1 and target.read_bytes() == made[0]
