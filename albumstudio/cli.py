@@ -15,6 +15,7 @@ from typing import Any
 
 from albumstudio import __version__
 from albumstudio.core.cover_options import AUTO, LAYOUTS, SCHEDULERS, TREATMENTS
+from albumstudio.core.text import for_terminal
 
 
 def _finite(value: object) -> object:
@@ -291,7 +292,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
             print(f"albumstudio: {note}", file=sys.stderr)
         seconds = record.timings.get("prepare", 0.0) + record.timings.get("generate", 0.0)
         for output, path in zip(record.outputs, outputs, strict=False):
-            written = save_cover(output_bytes(output), path, args.overwrite)
+            written = for_terminal(save_cover(output_bytes(output), path, args.overwrite))
             print(f"{written} ({output.width}×{output.height}, seed {output.seed}, "
                   f"{seconds:.1f} s)")
         if record.id:
@@ -325,7 +326,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         seed = first.seed if first is not None else r.request.get("seed", "-")
         more = f" (+{len(r.outputs) - 1} more)" if len(r.outputs) > 1 else ""
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
-        what = first.path if first is not None else f"{r.status}: {r.problem}"
+        what = for_terminal(first.path) if first is not None else f"{r.status}: {r.problem}"
         print(f"{r.id:>5}  {r.kind:<6} {r.engine:<10} seed {seed!s:<10} {size:<11} {when}  "
               f"{what}{more}")
     return 0

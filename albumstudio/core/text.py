@@ -10,6 +10,13 @@ def printable(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def for_terminal(text: str) -> str:
+    """``text`` safe to print: undecodable bytes as U+FFFD, control characters (an escape
+    sequence in a file name could recolour or rewrite the terminal) as visible escapes."""
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode()
+                   for ch in printable(text))
+
+
 def display_name(path: str | os.PathLike[str], limit: int = 60) -> str:
     """The file's base name, safe to show (undecodable bytes replaced) and elided in the middle."""
     name = os.path.basename(os.fspath(path).rstrip(os.sep)) or os.fspath(path)

@@ -267,3 +267,12 @@ def test_an_unexpected_cli_error_writes_the_traceback_to_the_log_and_says_where(
     assert f"the details are in {log}." in err
     text = log.read_text(encoding="utf-8")
     assert "Traceback" in text and "RuntimeError: the index fell over" in text
+
+
+def test_output_paths_are_printed_without_raw_control_characters(tmp_path, track, capsys):
+    out = tmp_path / "evil\x1b[2J\x07.png"
+    assert cli.main(["cover", str(track), "--size", "256", "--no-history",
+                     "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "\x07" not in printed
+    assert "evil\\x1b[2J\\x07.png" in printed and out.exists()
