@@ -116,10 +116,25 @@ def open_audio(path: str) -> AudioReader:
                 raise vanished_error(path)
         if reader is None:
             reader = _open_pyav(path, handle)
+        _check_format(path, reader.info)
     except BaseException:
         handle.close()
         raise
     return reader
+
+
+MIN_RATE, MAX_RATE = 8_000, 384_000  # what audio files really use; anything else is a lie
+MAX_CHANNELS = 64
+
+
+def _check_format(path: str, info: AudioInfo) -> None:
+    """Refuse a header that would make the resampler or the buffers explode (a 441 KB WAV
+    declaring 1 Hz asked the resampler for gigabytes), before anything is allocated."""
+    if not MIN_RATE <= int(info.sample_rate) <= MAX_RATE:
+        raise _error("rate", path, rate=str(int(info.sample_rate)))
+    if not 1 <= int(info.channels) <= MAX_CHANNELS:
+        raise _error("channels", path, channels=str(int(info.channels)),
+                          limit=str(MAX_CHANNELS))
 
 
 def probe(path: str) -> AudioInfo:

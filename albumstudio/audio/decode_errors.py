@@ -40,6 +40,10 @@ _MESSAGES = {
     "vanished": "{name} disappeared or became unreadable while loading; check that the file "
                 "and its drive are still there and try again.",
     "no_audio": "{name} contains no audio (0 samples); choose a file that contains sound.",
+    "rate": "{name} declares a sample rate of {rate} Hz, outside the 8–384 kHz that audio "
+            "uses; it is damaged or not really a track, so export it again.",
+    "channels": "{name} declares {channels} channels, more than the {limit} AlbumStudio "
+                "reads; export a stereo or mono mix.",
 }
 
 

@@ -360,3 +360,26 @@ def test_zero_frame_wav_decodes_to_input_error(tmp_path):
     with pytest.raises(InputError) as exc:
         decode_all(str(path))
     assert_sentence(exc, "'nothing.wav' contains no audio")
+
+
+@pytest.mark.parametrize("rate", [1, 8, 7999, 400_000])
+def test_a_header_with_an_impossible_sample_rate_is_refused_before_anything_is_allocated(
+        tmp_path, rate):
+    """A 441 KB WAV declaring 1 Hz once asked the resampler for gigabytes (#11 item 2)."""
+    import wave
+
+    from albumstudio.audio.analysis import analyze_file
+    from albumstudio.audio.decode import decode_all, probe
+    from albumstudio.core.errors import InputError
+
+    path = tmp_path / f"lying-{rate}.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\x00\x01" * 220_000)
+    for read in (probe, lambda p: decode_all(p, target_sr=22050), analyze_file):
+        with pytest.raises(InputError) as caught:
+            read(str(path))
+        message = caught.value.message
+        assert f"sample rate of {rate} Hz" in message and "\n" not in message
