@@ -17,6 +17,7 @@ from typing import Any
 from albumstudio.core.errors import InputError, ModelMissingError
 
 CONFIG_NAMES = ("model_index.json", "config.json")
+MAX_HEADER_BYTES = 100_000_000  # the safetensors format caps its header at 100 MB
 UNSAFE_WEIGHT_SUFFIXES = (".bin", ".ckpt", ".pt", ".pth", ".pkl")
 
 
@@ -71,7 +72,7 @@ def safetensors_is_complete(path: Path) -> bool:
             if len(raw) < 8:
                 return False
             header_len = int.from_bytes(raw, "little")
-            if header_len <= 0 or 8 + header_len > size:
+            if header_len <= 0 or header_len > MAX_HEADER_BYTES or 8 + header_len > size:
                 return False
             header = json.loads(handle.read(header_len))
     except (OSError, ValueError):

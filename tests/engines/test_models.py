@@ -144,3 +144,20 @@ def test_a_folder_with_a_model_index_is_installed(tmp_path):
     assert not is_installed(str(folder))
     (folder / "model_index.json").write_text(json.dumps({"_class_name": "X"}))
     assert is_installed(str(folder))
+
+
+def test_a_safetensors_header_over_100_mb_is_refused_before_it_is_read(tmp_path):
+    """A sparse file declaring a 4 GB header once took 5.5 GB to check (#11 item 3)."""
+    import resource
+
+    path = tmp_path / "style.safetensors"
+    declared = 4_000_000_000
+    with path.open("wb") as handle:
+        handle.write(declared.to_bytes(8, "little"))
+        handle.truncate(8 + declared + 16)  # sparse: no disk used
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert not safetensors_is_complete(path)
+    with pytest.raises(InputError) as caught:
+        resolve_lora(str(path), "your LoRA")
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mib < 50 and "incomplete or damaged" in caught.value.message
