@@ -63,9 +63,12 @@ def _cached(cache: ContentCache | None, key: str) -> PeakPyramid | None:
         return None
     try:
         pyramid = PeakPyramid.from_bytes(data)
-    except ValueError:
+    except Exception:  # noqa: BLE001 - any damaged copy (0 bytes, wrong shapes) is made again
+        cache.discard(key)
         return None
-    return pyramid if pyramid.complete and pyramid.frames_done > 0 else None
+    if not (pyramid.complete and pyramid.frames_done > 0):
+        return None
+    return pyramid
 
 
 def compute_peaks(

@@ -46,5 +46,26 @@ class AnalysisResult:
             if f.name not in data:
                 raise ValueError(f"missing field {f.name}")
             value = data[f.name]
+            if not _fits(str(f.type), value):  # a damaged or edited cache entry
+                raise ValueError(f"field {f.name} has the wrong type")
             kwargs[f.name] = tuple(value) if isinstance(value, list) else value
         return cls(**kwargs)  # type: ignore[arg-type]
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _fits(hint: str, value: object) -> bool:
+    """Whether a JSON value can be the field typed ``hint`` ("float", "tuple[float, ...]" …)."""
+    if hint == "float":
+        return _number(value)
+    if hint == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint == "str":
+        return isinstance(value, str)
+    if hint.startswith("tuple"):
+        return isinstance(value, (list, tuple)) and all(_number(v) for v in value)
+    if hint.startswith("dict"):
+        return isinstance(value, dict) and all(_number(v) for v in value.values())
+    return True

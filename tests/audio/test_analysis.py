@@ -210,3 +210,23 @@ def test_analyze_file_reports_a_bad_file_in_words(tmp_path):
     bad.write_bytes(b"this is not a wave file at all" * 10)
     with pytest.raises(InputError):
         analyze_file(str(bad))
+
+
+def test_a_cached_analysis_of_the_wrong_shape_is_recomputed_and_replaced(tmp_path):
+    """Valid JSON with a wrong type ("tempo_bpm": "fast") used to fail every run (#11)."""
+    import json
+
+    from albumstudio.audio.analysis import analyze_file
+    from albumstudio.store.cache import ContentCache
+    from albumstudio.store.files import hash_file
+
+    track = write(tmp_path / "t.wav", music(6.0, sr=22050, bpm=120), 22050)
+    cache = ContentCache(tmp_path / "analysis", ".json")
+    key = hash_file(str(track))
+    first = analyze_file(str(track), cache=cache, content_hash=key)
+    entry = cache.get_json(key)
+    entry["tempo_bpm"] = "fast"
+    cache.put_json(key, entry)
+    again = analyze_file(str(track), cache=cache, content_hash=key)
+    assert again == first
+    assert json.loads(cache.path_for(key).read_bytes())["tempo_bpm"] == first.tempo_bpm

@@ -197,3 +197,21 @@ def test_ten_hour_file_streams_with_bounded_memory(tmp_path):
     maxs = pyramid.levels[0].maxs[0]
     assert maxs[0] == pytest.approx(16000 / 32768) and maxs[-1] == pytest.approx(16000 / 32768)
     assert maxs[len(maxs) // 2] == 0
+
+
+@pytest.mark.parametrize("damage", ["empty", "garbage", "truncated"])
+def test_a_damaged_cached_pyramid_is_made_again(tmp_path, damage):
+    """A 0-byte or mangled peaks file used to make the track fail to open forever (#11)."""
+    from albumstudio.store.cache import ContentCache
+    from albumstudio.store.files import hash_file
+
+    track = write(tmp_path / "t.wav", tone(2.0, sr=8000, channels=1), 8000)
+    cache = ContentCache(tmp_path / "peaks", ".npz")
+    good_info, good = compute_peaks(str(track), cache)
+    path = cache.path_for(hash_file(str(track)))
+    data = path.read_bytes()
+    path.write_bytes({"empty": b"", "garbage": b"PK\x03\x04 not an npz",
+                      "truncated": data[: len(data) // 2]}[damage])
+    info, again = compute_peaks(str(track), cache)
+    assert again.frames_done == good.frames_done and info.frames == good_info.frames
+    assert path.read_bytes() == data or len(path.read_bytes()) > 0  # healed on disk
