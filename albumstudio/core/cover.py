@@ -117,6 +117,13 @@ class CoverRequest:
     def with_options(self, **changes: Any) -> CoverRequest:
         return replace(self, options=replace(self.options, **changes))
 
+    def with_changes(self, **changes: Any) -> CoverRequest:
+        """``replace`` for common fields and the engine's options given together, by name."""
+        names = {f.name for f in fields(self.options)}
+        options = {k: v for k, v in changes.items() if k in names}
+        common = {k: v for k, v in changes.items() if k not in names}
+        return replace(self, **common, options=replace(self.options, **options))
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         # an options instance (is_dataclass narrows to "instance or class")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import types
 import typing
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from albumstudio.core.model_registry import default_model
@@ -153,6 +153,3 @@ def parse_option(kind: type, name: str, text: str) -> Any:
         raise ValueError(f"{name} must be between {low} and {high}, not {text}")
     return value
 
-
-def is_options_type(kind: Any) -> bool:
-    return isinstance(kind, type) and is_dataclass(kind)

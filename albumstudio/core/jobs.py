@@ -17,7 +17,6 @@ from typing import Any
 
 STATUSES = ("queued", "running", "finished", "failed", "cancelled")
 KINDS = ("cover", "poster", "clip")
-NOTE_KINDS = ("explanation", "warning")
 
 
 @dataclass(frozen=True)
@@ -136,15 +135,6 @@ class JobRecord:
     problem: str = ""
     created: float = field(default_factory=time.time)
     id: int = 0
-
-    def with_status(self, status: str, **changes: Any) -> JobRecord:
-        if status not in STATUSES:
-            raise ValueError(f"unknown job status {status!r}")
-        return replace(self, status=status, **changes)
-
-    @property
-    def seconds(self) -> float:
-        return float(sum(self.timings.values()))
 
     def warnings(self) -> list[str]:
         texts = [n.text for n in self.notes if n.kind == "warning"]

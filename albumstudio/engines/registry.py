@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
-from albumstudio.core.cover import CoverRequest, CoverResult
+from albumstudio.core.cover import COMMON_FIELDS, CoverRequest, CoverResult
 from albumstudio.core.jobs import KINDS, ProgressFn
 from albumstudio.core.model_cache import ModelCache
 from albumstudio.core.model_registry import ROLES
@@ -114,7 +114,7 @@ class EngineRegistry:
         return CoverRequest.from_dict(data, self.options_type)
 
 
-_COMMON = {f.name for f in fields(CoverRequest)} - {"engine", "options", "version"}
+_COMMON = set(COMMON_FIELDS) - {"engine"}
 
 _registry = EngineRegistry()
 _builtins_loaded = False

@@ -164,9 +164,9 @@ class CoverService:
     def _record(self, spec: EngineSpec, request: CoverRequest, result: CoverResult,
                 track_hash: str, notes: tuple[Note, ...],
                 timings: dict[str, float]) -> JobRecord:
-        explanations = [Note(n, "explanation") for n in dict.fromkeys(result.notes)
-                        if _is_explanation(n)]
-        warnings = [Note(n) for n in dict.fromkeys(result.notes) if not _is_explanation(n)]
+        classified = [Note.of(n) for n in dict.fromkeys(result.notes)]
+        explanations = [n for n in classified if n.kind == "explanation"]
+        warnings = [n for n in classified if n.kind == "warning"]
         outputs = tuple(Output(
             "image/png", width=image.width, height=image.height, seed=image.seed,
             notes=tuple(Note.of(n) for n in image.notes),
@@ -215,10 +215,6 @@ class CoverService:
                 if callable(unload):
                     unload()
             self._engines.clear()
-
-
-def _is_explanation(note: str) -> bool:
-    return Note.of(note).kind == "explanation"
 
 
 def screen_pixels(path: str) -> Any:

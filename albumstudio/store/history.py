@@ -294,9 +294,6 @@ class HistoryStore:
             problem=r[14], outputs=tuple(outs[int(r[0])]), id=int(r[0]),
         ) for r in rows]
 
-    def record_by_id(self, job_id: int) -> JobRecord | None:
-        return next((r for r in self.records(limit=1_000_000) if r.id == job_id), None)
-
     # -- the strip's view: one item per output -----------------------------------------------
     def items(self, kind: str | None = None, limit: int = 200) -> list[HistoryItem]:
         """Every finished output, newest first; outputs whose file has gone are skipped."""

@@ -14,7 +14,6 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from albumstudio.core.cover import CoverRequest
-from albumstudio.core.errors import Problem
 from albumstudio.core.jobs import JobRecord, Progress
 from albumstudio.core.model_registry import default_model
 from albumstudio.core.prompt import ComposedPrompt
@@ -161,11 +160,7 @@ class CoverSession(QObject):
         """Change common fields (size, seed, variants) and the engine's options by name."""
         if "engine" in changes:
             self.set_engine(str(changes.pop("engine")))
-        option_names = {f.name for f in fields(self.settings.options)}
-        options = {k: v for k, v in changes.items() if k in option_names}
-        common = {k: v for k, v in changes.items() if k not in option_names}
-        self.settings = replace(self.settings, **common,
-                                options=replace(self.settings.options, **options))
+        self.settings = self.settings.with_changes(**changes)
 
     def build_request(self, prompt: str | None = None,
                       negative: str | None = None) -> CoverRequest:
@@ -205,9 +200,6 @@ class CoverSession(QObject):
             self.result.emit(record)
             if record.id:
                 self.history_changed.emit()
-
-    def fail(self, problem: Problem) -> None:
-        self.failed.emit(problem)
 
     def cancel(self) -> None:
         self.queue.cancel_all()
