@@ -29,35 +29,13 @@ def test_every_size_under_xvfb_shows_every_control_and_writes_a_screenshot(data_
     """The real xcb window at each size: the layout checks of tests/ui/test_layout.py, and a
     screenshot per size (kept in $ALBUMSTUDIO_SCREENSHOTS when set, to look at)."""
     out = os.environ.get("ALBUMSTUDIO_SCREENSHOTS") or str(tmp_path / "shots")
-    script = tmp_path / "sizes.py"
-    script.write_text(
-        "import sys\n"
-        "from PySide6.QtWidgets import QApplication\n"
-        "app = QApplication([])\n"
-        "from albumstudio.store.paths import default_paths\n"
-        "from albumstudio.ui.main_window import MainWindow\n"
-        "from albumstudio.ui.theme import apply_dark_theme\n"
-        "from tests.ui import test_layout as t\n"
-        "apply_dark_theme(app)\n"
-        "failed = []\n"
-        f"for width, height in {SIZES!r}:\n"
-        "    w = MainWindow(default_paths().ensure())\n"
-        "    w.resize(width, height)\n"
-        "    w.show()\n"
-        "    for _ in range(30): app.processEvents()\n"
-        "    w.player.availability_changed.emit(False, t.NO_DEVICE)\n"
-        "    app.processEvents()\n"
-        "    failed += t._text_problems(w) + t._overlaps(w) + t._outside_scroll_areas(w)\n"
-        f"    w.grab().save(f'{out}/window-{{width}}x{{height}}.png')\n"
-        "    w.shutdown()\n"
-        "print(failed)\n"
-        "sys.exit(1 if failed else 0)\n")
     os.makedirs(out, exist_ok=True)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, QT_QPA_PLATFORM="xcb", ALBUMSTUDIO_HOME=str(data_home),
                PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
     result = subprocess.run(
-        ["xvfb-run", "-a", "-s", "-screen 0 2000x1200x24", sys.executable, str(script)],
+        ["xvfb-run", "-a", "-s", "-screen 0 2000x1200x24", sys.executable, "-m",
+         "tests.support.layout_probe", "--out", out, *(f"{w}x{h}" for w, h in SIZES)],
         env=env, capture_output=True, text=True, timeout=180, cwd=root)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     from PIL import Image
