@@ -255,7 +255,9 @@ def test_an_unexpected_cli_error_writes_the_traceback_to_the_log_and_says_where(
     def broken(args):
         raise RuntimeError("the index fell over")
 
-    monkeypatch.setattr(cli, "cmd_history", broken)
+    from albumstudio.cli import history as history_command
+
+    monkeypatch.setattr(history_command, "cmd_list", broken)
     try:
         assert cli.main(["history", "list"]) == 1
     finally:

@@ -35,6 +35,14 @@ def _cover_engines() -> Any:
     return engine_registry()
 
 
+def _command_modules() -> tuple[Any, ...]:
+    """The subcommands that live in modules of their own: each has ``add_parser(sub)``, which
+    sets ``run`` (a function of the parsed arguments returning the exit code)."""
+    from albumstudio.cli import history
+
+    return (history,)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from albumstudio.core.model_registry import default_model, models_for
 
@@ -92,12 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     cover.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
     cover.add_argument("--no-history", action="store_true",
                        help="do not keep the cover in AlbumStudio's history")
-    history = sub.add_parser("history", help="what AlbumStudio has made")
-    history_sub = history.add_subparsers(dest="history_command", metavar="ACTION", required=True)
-    listing = history_sub.add_parser("list", help="the entries, newest first")
-    listing.add_argument("--json", action="store_true", help="print JSON instead of text")
-    listing.add_argument("--kind", choices=("cover", "poster", "clip"), default=None)
-    listing.add_argument("--limit", type=int, default=50)
+    for command in _command_modules():
+        command.add_parser(sub)
     return parser
 
 
@@ -302,36 +306,6 @@ def cmd_cover(args: argparse.Namespace) -> int:
         services.close()
 
 
-def cmd_history(args: argparse.Namespace) -> int:
-    import time
-
-    from albumstudio.core.errors import InputError
-
-    if args.limit < 1:
-        raise InputError("--limit must be at least 1.")
-    services = _services(with_history=True)
-    try:
-        records = services.history.records(args.kind, args.limit)
-    finally:
-        services.close()
-    if args.json:
-        print(json.dumps([r.summary() for r in records], indent=2, ensure_ascii=False))
-        return 0
-    if not records:
-        print("The history is empty: make a cover in the window or with `albumstudio cover`.")
-        return 0
-    for r in records:
-        first = r.outputs[0] if r.outputs else None
-        size = f"{first.width}×{first.height}" if first is not None else "-"
-        seed = first.seed if first is not None else r.request.get("seed", "-")
-        more = f" (+{len(r.outputs) - 1} more)" if len(r.outputs) > 1 else ""
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
-        what = for_terminal(first.path) if first is not None else f"{r.status}: {r.problem}"
-        print(f"{r.id:>5}  {r.kind:<6} {r.engine:<10} seed {seed!s:<10} {size:<11} {when}  "
-              f"{what}{more}")
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -347,8 +321,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_analyze(args.track, args.json, args.tag_model)
         if args.command == "cover":
             return cmd_cover(args)
-        if args.command == "history":
-            return cmd_history(args)
+        if getattr(args, "run", None) is not None:
+            return int(args.run(args))
         from albumstudio.app import run_gui
 
         return run_gui(exit_after_paint=args.exit_after_paint, track=args.open)
