@@ -135,6 +135,8 @@ class JobRecord:
     problem: str = ""
     created: float = field(default_factory=time.time)
     id: int = 0
+    favourite: bool = False
+    trashed: float | None = None  # when it went to the history's trash (None: kept)
 
     def warnings(self) -> list[str]:
         texts = [n.text for n in self.notes if n.kind == "warning"]
@@ -162,6 +164,9 @@ class JobRecord:
             "problem": self.problem,
             "app_version": self.app_version, "track_hash": self.track_hash,
             "request_version": self.request_version,
+            "favourite": self.favourite,
+            "trashed": (None if self.trashed is None else
+                        time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(self.trashed))),
         }
 
 

@@ -2,13 +2,17 @@
 
 Each job (a cover, later posters and clips) is one row of ``jobs``: kind, engine and its version,
 the request as JSON with its version (so it can be re-run exactly), status, notes, timings, app
-version and the models used. Its outputs (images, audio, PDFs) are rows of ``outputs``; each
-file lives once under ``history/files/ab/abcdef….png`` (BLAKE2b-160 of its bytes) however often
-it is referenced.
+version, the models used, whether it is a favourite and whether it is in the trash. Its outputs
+(images, audio, PDFs) are rows of ``outputs``; each file lives once under
+``history/files/ab/abcdef….png`` (BLAKE2b-160 of its bytes) however often it is referenced, and
+is removed only when the trash is emptied and no other entry names it.
 
-The schema carries a version and migrates forward in place (version 1 kept one row per image in
-``items``; every entry is carried over). A database from a newer AlbumStudio, or a damaged one,
-is left untouched and reported in one sentence.
+The schema carries a version and migrates forward in place (``history_schema``). A database
+from a newer AlbumStudio, or one a migration cannot read, is left untouched and reported in one
+sentence; a damaged one is moved aside with its files (``history_files.move_aside``) and the
+history starts empty, saying so in :attr:`HistoryStore.notice`. Every open sweeps away what a
+killed write left behind. Several processes may use one folder at once (WAL, and every write
+takes the write lock first).
 """
 
 from __future__ import annotations
@@ -16,114 +20,62 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from albumstudio.core.errors import UserFacingError
-from albumstudio.core.jobs import MEDIA_EXTENSIONS, JobRecord, ModelUse, Note, Output
+from albumstudio.core.errors import InputError, UserFacingError
+from albumstudio.core.jobs import JobRecord, ModelUse, Note, Output
+from albumstudio.store import history_schema as schema
 from albumstudio.store.files import atomic_write_bytes
+from albumstudio.store.history_files import SWEEP_GRACE_S, Swept, move_aside, sweep
+from albumstudio.store.history_schema import (
+    SCHEMA_VERSION,
+    create_version_1,
+    load_json,
+    media_of,
+)
 
-SCHEMA_VERSION = 2
+__all__ = ["SCHEMA_VERSION", "THUMB_SIDE", "DiskUse", "EmptiedTrash", "HistoryItem",
+           "HistoryQuery", "HistoryStore", "create_version_1"]
+
 THUMB_SIDE = 96
-
-_V1 = """
-CREATE TABLE items (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL,
-    created REAL NOT NULL,
-    file_hash TEXT NOT NULL,
-    file_ext TEXT NOT NULL,
-    width INTEGER NOT NULL DEFAULT 0,
-    height INTEGER NOT NULL DEFAULT 0,
-    seed INTEGER NOT NULL DEFAULT 0,
-    engine TEXT NOT NULL DEFAULT '',
-    track_hash TEXT NOT NULL DEFAULT '',
-    request_json TEXT NOT NULL DEFAULT '{}',
-    notes TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX items_created ON items(created);
-CREATE INDEX items_track ON items(track_hash);
-"""
-
-_V2 = """
-CREATE TABLE jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL,
-    engine TEXT NOT NULL,
-    engine_version INTEGER NOT NULL DEFAULT 1,
-    status TEXT NOT NULL,
-    request_json TEXT NOT NULL DEFAULT '{}',
-    request_version INTEGER NOT NULL DEFAULT 0,
-    created REAL NOT NULL,
-    track_hash TEXT NOT NULL DEFAULT '',
-    device TEXT NOT NULL DEFAULT '',
-    app_version TEXT NOT NULL DEFAULT '',
-    notes_json TEXT NOT NULL DEFAULT '[]',
-    timings_json TEXT NOT NULL DEFAULT '{}',
-    models_json TEXT NOT NULL DEFAULT '[]',
-    problem TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX jobs_created ON jobs(created);
-CREATE INDEX jobs_track ON jobs(track_hash);
-CREATE TABLE outputs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    media TEXT NOT NULL,
-    file_hash TEXT NOT NULL,
-    file_ext TEXT NOT NULL,
-    bytes INTEGER NOT NULL DEFAULT 0,
-    width INTEGER NOT NULL DEFAULT 0,
-    height INTEGER NOT NULL DEFAULT 0,
-    duration_s REAL NOT NULL DEFAULT 0,
-    seed INTEGER,
-    notes_json TEXT NOT NULL DEFAULT '[]'
-);
-CREATE INDEX outputs_job ON outputs(job_id);
-"""
-
-_MEDIA_BY_EXT = {ext: media for media, ext in MEDIA_EXTENSIONS.items()}
+SORTS = ("date", "track")
+DAY_S = 86400.0
 
 
-def _v1_to_v2(db: sqlite3.Connection, files: Callable[[str, str], Path]) -> None:
-    """Every version 1 entry (one image each) becomes a finished job with one output; the
-    entry's id is kept, so links to it still work."""
-    _run_script(db, _V2)
-    rows = db.execute("SELECT id, kind, created, file_hash, file_ext, width, height, seed, "
-                      "engine, track_hash, request_json, notes FROM items ORDER BY id").fetchall()
-    for (item_id, kind, created, file_hash, ext, width, height, seed, engine, track_hash,
-         request_json, notes) in rows:
-        try:
-            request_version = int(json.loads(request_json).get("version") or 0)
-        except (ValueError, AttributeError):
-            request_version = 0
-        note_list = [Note.of(n.strip()).to_dict() for n in notes.split("; ") if n.strip()]
-        db.execute(
-            "INSERT INTO jobs (id, kind, engine, engine_version, status, request_json, "
-            "request_version, created, track_hash, notes_json) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (item_id, kind, engine, 1, "finished", request_json, request_version, created,
-             track_hash, json.dumps(note_list)))
-        try:
-            size = files(file_hash, ext).stat().st_size
-        except OSError:
-            size = 0
-        db.execute(
-            "INSERT INTO outputs (job_id, position, media, file_hash, file_ext, bytes, width, "
-            "height, seed) VALUES (?,?,?,?,?,?,?,?,?)",
-            (item_id, 0, _MEDIA_BY_EXT.get(ext, "application/octet-stream"), file_hash, ext,
-             size, width, height, seed))
-    db.execute("DROP TABLE items")
+class _Unreadable(Exception):
+    """A database that is fine as a file but that this version cannot use (left as it is)."""
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    """Which entries to list. ``search`` looks through prompt, negative prompt, title, artist
+    and tags (every word, each as a prefix); ``track`` is a track's content hash; ``trash``
+    lists the trash instead of the kept entries; ``sort`` is "date" (newest first) or "track"
+    (by title, then newest first)."""
+
+    kind: str | None = None
+    engine: str | None = None
+    track: str | None = None
+    favourites: bool = False
+    search: str = ""
+    sort: str = "date"
+    trash: bool = False
+    finished: bool = False
+    created_before: float | None = None
 
 
 @dataclass(frozen=True)
 class HistoryItem:
-    """One output of one job, as the history strip shows it. ``request`` is the request that
-    makes exactly this output (its seed, one variant)."""
+    """One output of one job, as the strip and the gallery show it. ``request`` is the request
+    that makes exactly this output (its seed, one variant)."""
 
     id: int  # the output's id
     kind: str
@@ -140,33 +92,65 @@ class HistoryItem:
     path: Path
     job_id: int = 0
     engine_version: int = 1
+    favourite: bool = False
+    trashed: float | None = None
 
     def read_bytes(self) -> bytes:
         return self.path.read_bytes()
+
+    @property
+    def title(self) -> str:
+        return str(self.request.get("title") or "")
+
+
+@dataclass(frozen=True)
+class DiskUse:
+    """What the history holds on disk: every distinct content file counted once."""
+
+    entries: int
+    files: int
+    bytes: int
+    trash_entries: int
+    trash_bytes: int  # freed by emptying the trash (files no kept entry uses)
+    thumbnail_bytes: int
+
+
+@dataclass(frozen=True)
+class EmptiedTrash:
+    entries: int
+    files: int
+    bytes: int
 
 
 class HistoryStore:
     """Thread-safe: one connection guarded by a lock (workers add, the UI lists)."""
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, sweep_grace_s: float = SWEEP_GRACE_S) -> None:
         self.folder = Path(folder)
         self.files = self.folder / "files"
+        self.thumbs = self.folder / "thumbs"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.db_path = self.folder / "history.sqlite3"
+        self.notice = ""  # one sentence when the history had to start again (damaged database)
+        self.swept = Swept()
         self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
         deadline = time.monotonic() + 15.0
         while True:
             try:
-                self._db = sqlite3.connect(str(self.db_path), check_same_thread=False,
-                                           timeout=10.0)
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA foreign_keys=ON")
-                self._migrate()
+                self._open()
+                self.swept = self.sweep(sweep_grace_s)
                 return
+            except _Unreadable as exc:
+                self._close_quietly()
+                raise UserFacingError(
+                    f"The history database could not be opened ({exc}); AlbumStudio left it "
+                    f"as it is at {self.db_path}, move it aside to start a new history."
+                ) from exc
             except sqlite3.DatabaseError as exc:
-                if getattr(self, "_db", None) is not None:
-                    self._db.close()
-                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                self._close_quietly()
+                if isinstance(exc, sqlite3.OperationalError) and (
+                        "locked" in str(exc) or "busy" in str(exc)):
                     # another AlbumStudio is creating or migrating it right now: wait for it
                     if time.monotonic() < deadline:
                         time.sleep(0.05)
@@ -174,47 +158,97 @@ class HistoryStore:
                     raise UserFacingError(
                         f"The history database is in use by another program ({exc}); close "
                         "the other AlbumStudio and try again.") from exc
-                raise UserFacingError(
-                    f"The history database could not be opened ({exc}); AlbumStudio left it "
-                    f"as it is at {self.db_path}, move it aside to start a new history."
-                ) from exc
+                if self.notice:  # moved aside once already: do not loop
+                    raise UserFacingError(
+                        f"The history database could not be started ({exc}).") from exc
+                kept = move_aside(self.db_path, self.files)
+                self.notice = (f"The history database was damaged ({exc}); AlbumStudio kept it "
+                               f"and its files as {kept.name} and started a new, empty history.")
+
+    def _open(self) -> None:
+        self._db = sqlite3.connect(str(self.db_path), check_same_thread=False, timeout=10.0,
+                                   isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+        check = self._db.execute("PRAGMA quick_check").fetchone()
+        if not check or check[0] != "ok":
+            raise sqlite3.DatabaseError(f"integrity check: {check[0] if check else 'no answer'}")
+        self.fts5 = schema.uses_fts5(self._db)
+
+    def _close_quietly(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.close()
+            except sqlite3.Error:
+                pass
+            self._db = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise UserFacingError("The history is closed.")
+        return self._db
 
     def _migrate(self) -> None:
         """Bring the schema up to date in one transaction (all or nothing)."""
-        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        db = self.db
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(
-                f"it was written by a newer AlbumStudio (schema {version})")
+            raise _Unreadable(f"it was written by a newer AlbumStudio (schema {version})")
         if version == SCHEMA_VERSION:
             return
         # the write lock first, then look again: another process opening the same new folder
         # at this moment may have created or migrated it already (then there is nothing to do)
-        self._db.execute("BEGIN IMMEDIATE")
+        db.execute("BEGIN IMMEDIATE")
         try:
-            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
             if version == SCHEMA_VERSION:
-                self._db.commit()
+                db.execute("COMMIT")
                 return
-            if version == 0:  # a new database starts at the newest schema
-                _run_script(self._db, _V2)
-            else:
-                for step in range(version + 1, SCHEMA_VERSION + 1):
-                    if step == 2:
-                        _v1_to_v2(self._db, self.file_path)
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            try:
+                if version == 0:  # a new database starts at the newest schema
+                    schema.create_current(db, schema.has_fts5(db))
+                else:
+                    if version < 2:
+                        schema.v1_to_v2(db, self.file_path)
+                    schema.v2_to_v3(db, schema.has_fts5(db))
+            except sqlite3.DatabaseError as exc:
+                if "malformed" in str(exc) or "not a database" in str(exc):
+                    raise
+                raise _Unreadable(str(exc)) from exc
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except BaseException:
-            self._db.rollback()
+            db.execute("ROLLBACK")
             raise
-        self._db.commit()
+        db.execute("COMMIT")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """The lock, then the database's write lock (BEGIN IMMEDIATE): all or nothing."""
+        with self._lock:
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            self._close_quietly()
 
     @property
     def schema_version(self) -> int:
         with self._lock:
-            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def data_version(self) -> int:
+        """Changes whenever another connection (another AlbumStudio) commits a change."""
+        with self._lock:
+            return int(self.db.execute("PRAGMA data_version").fetchone()[0])
 
     def file_path(self, file_hash: str, ext: str) -> Path:
         return self.files / file_hash[:2] / f"{file_hash}{ext}"
@@ -227,6 +261,17 @@ class HistoryStore:
             atomic_write_bytes(path, data)
         return file_hash, path
 
+    def _referenced(self) -> set[str]:
+        return {f"{h}{e}" for h, e in
+                self.db.execute("SELECT DISTINCT file_hash, file_ext FROM outputs")}
+
+    def sweep(self, grace_s: float = SWEEP_GRACE_S) -> Swept:
+        """Remove what killed writes left (temporaries, files no entry names) once older than
+        ``grace_s``; done on every open."""
+        with self._write() as db:
+            del db
+            return sweep(self.files, self.thumbs, self._referenced(), grace_s)
+
     # -- job records -------------------------------------------------------------------------
     def record(self, record: JobRecord) -> JobRecord:
         """Store a job and the bytes of its outputs; the record comes back with ids and paths."""
@@ -237,20 +282,25 @@ class HistoryStore:
                 output = replace(output, file_hash=file_hash, path=str(path),
                                  bytes=len(output.data))
             outputs.append(output)
-        with self._lock, self._db:
-            cursor = self._db.execute(
+        with self._write() as db:
+            for output in outputs:  # emptied trash or a sweep may have removed it meanwhile
+                if output.data is not None and not Path(output.path).exists():
+                    atomic_write_bytes(output.path, output.data)
+            cursor = db.execute(
                 "INSERT INTO jobs (kind, engine, engine_version, status, request_json, "
                 "request_version, created, track_hash, device, app_version, notes_json, "
-                "timings_json, models_json, problem) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "timings_json, models_json, problem, favourite, title) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (record.kind, record.engine, record.engine_version, record.status,
                  json.dumps(record.request, ensure_ascii=False, sort_keys=True),
                  record.request_version, record.created, record.track_hash, record.device,
                  record.app_version, json.dumps([n.to_dict() for n in record.notes]),
                  json.dumps(record.timings), json.dumps([m.to_dict() for m in record.models]),
-                 record.problem))
+                 record.problem, int(record.favourite), str(record.request.get("title") or "")))
             job_id = int(cursor.lastrowid or 0)
+            schema.insert_text(db, job_id, record.request)
             for position, output in enumerate(outputs):
-                cursor = self._db.execute(
+                cursor = db.execute(
                     "INSERT INTO outputs (job_id, position, media, file_hash, file_ext, bytes, "
                     "width, height, duration_s, seed, notes_json) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (job_id, position, output.media, output.file_hash, output.extension,
@@ -259,71 +309,147 @@ class HistoryStore:
                 outputs[position] = replace(output, id=int(cursor.lastrowid or 0))
         return replace(record, id=job_id, outputs=tuple(outputs))
 
-    def records(self, kind: str | None = None, limit: int = 200) -> list[JobRecord]:
-        """Newest first."""
-        query = ("SELECT id, kind, engine, engine_version, status, request_json, request_version, "
-                 "created, track_hash, device, app_version, notes_json, timings_json, "
-                 "models_json, problem FROM jobs")
-        args: tuple[object, ...] = ()
-        if kind is not None:
-            query += " WHERE kind = ?"
-            args = (kind,)
-        query += " ORDER BY created DESC, id DESC LIMIT ?"
+    def _where(self, query: HistoryQuery) -> tuple[str, list[object]]:
+        clauses = ["jobs.trashed IS NOT NULL" if query.trash else "jobs.trashed IS NULL"]
+        args: list[object] = []
+        for column, value in (("kind", query.kind), ("engine", query.engine),
+                              ("track_hash", query.track)):
+            if value is not None:
+                clauses.append(f"jobs.{column} = ?")
+                args.append(value)
+        if query.favourites:
+            clauses.append("jobs.favourite = 1")
+        if query.finished:
+            clauses.append("jobs.status = 'finished'")
+        if query.created_before is not None:
+            clauses.append("jobs.created < ?")
+            args.append(query.created_before)
+        words = re.findall(r"\w+", query.search)
+        if words and self.fts5:
+            clauses.append("jobs.id IN (SELECT rowid FROM jobs_text WHERE jobs_text MATCH ?)")
+            args.append(" ".join('"' + w.replace('"', '""') + '"*' for w in words))
+        elif words:  # no FTS5 in this SQLite: every word somewhere, as LIKE finds it
+            columns = " || ' ' || ".join(schema.TEXT_COLUMNS)
+            for word in words:
+                clauses.append("jobs.id IN (SELECT rowid FROM jobs_text WHERE "
+                               f"({columns}) LIKE ? ESCAPE '\\')")
+                args.append("%" + re.sub(r"([%_\\])", r"\\\1", word) + "%")
+        return " AND ".join(clauses), args
+
+    @staticmethod
+    def _order(query: HistoryQuery) -> str:
+        if query.sort not in SORTS:
+            raise InputError(f"Sort by {' or '.join(SORTS)}, not '{query.sort}'.")
+        if query.sort == "track":
+            return "jobs.title COLLATE NOCASE, jobs.track_hash, jobs.created DESC, jobs.id DESC"
+        return "jobs.created DESC, jobs.id DESC"
+
+    _JOB_COLUMNS = ("jobs.id, jobs.kind, jobs.engine, jobs.engine_version, jobs.status, "
+                    "jobs.request_json, jobs.request_version, jobs.created, jobs.track_hash, "
+                    "jobs.device, jobs.app_version, jobs.notes_json, jobs.timings_json, "
+                    "jobs.models_json, jobs.problem, jobs.favourite, jobs.trashed")
+
+    def records(self, kind: str | None = None, limit: int = 200, *,
+                query: HistoryQuery | None = None, offset: int = 0) -> list[JobRecord]:
+        """The entries ``query`` asks for (by default every kept entry), newest first."""
+        query = query or HistoryQuery(kind=kind)
+        where, args = self._where(query)
         with self._lock:
-            rows = self._db.execute(query, (*args, int(limit))).fetchall()
-            ids = [int(r[0]) for r in rows]
-            outs: dict[int, list[Output]] = {i: [] for i in ids}
-            if ids:
-                marks = ",".join("?" * len(ids))
-                for o in self._db.execute(
-                        "SELECT job_id, media, file_hash, file_ext, bytes, width, height, "
-                        f"duration_s, seed, notes_json, id FROM outputs WHERE job_id IN ({marks}) "
-                        "ORDER BY job_id, position", ids).fetchall():
-                    outs[int(o[0])].append(Output(
-                        media=o[1], file_hash=o[2], path=str(self.file_path(o[2], o[3])),
-                        bytes=int(o[4]), width=int(o[5]), height=int(o[6]),
-                        duration_s=float(o[7]), seed=None if o[8] is None else int(o[8]),
-                        notes=_notes(o[9]), id=int(o[10])))
+            rows = self.db.execute(
+                f"SELECT {self._JOB_COLUMNS} FROM jobs WHERE {where} ORDER BY {self._order(query)}"
+                " LIMIT ? OFFSET ?", (*args, int(limit), int(offset))).fetchall()
+            return self._records(rows)
+
+    def get(self, job_id: int) -> JobRecord | None:
+        """One entry by id, in the trash or not."""
+        with self._lock:
+            rows = self.db.execute(f"SELECT {self._JOB_COLUMNS} FROM jobs WHERE id = ?",
+                                   (int(job_id),)).fetchall()
+            found = self._records(rows)
+        return found[0] if found else None
+
+    def _records(self, rows: list[Any]) -> list[JobRecord]:
+        ids = [int(r[0]) for r in rows]
+        outs: dict[int, list[Output]] = {i: [] for i in ids}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for o in self.db.execute(
+                    "SELECT job_id, media, file_hash, file_ext, bytes, width, height, "
+                    f"duration_s, seed, notes_json, id FROM outputs WHERE job_id IN ({marks}) "
+                    "ORDER BY job_id, position", chunk).fetchall():
+                outs[int(o[0])].append(Output(
+                    media=o[1], file_hash=o[2], path=str(self.file_path(o[2], o[3])),
+                    bytes=int(o[4]), width=int(o[5]), height=int(o[6]),
+                    duration_s=float(o[7]), seed=None if o[8] is None else int(o[8]),
+                    notes=_notes(o[9]), id=int(o[10])))
         return [JobRecord(
             kind=r[1], engine=r[2], engine_version=int(r[3]), status=r[4],
-            request=_json(r[5], {}), request_version=int(r[6]), created=float(r[7]),
+            request=load_json(r[5], {}), request_version=int(r[6]), created=float(r[7]),
             track_hash=r[8], device=r[9], app_version=r[10], notes=_notes(r[11]),
-            timings={str(k): float(v) for k, v in _json(r[12], {}).items()},
+            timings={str(k): float(v) for k, v in load_json(r[12], {}).items()},
             models=tuple(ModelUse(str(m.get("role", "")), str(m.get("id", "")), m.get("revision"))
-                         for m in _json(r[13], []) if isinstance(m, dict)),
+                         for m in load_json(r[13], []) if isinstance(m, dict)),
             problem=r[14], outputs=tuple(outs[int(r[0])]), id=int(r[0]),
+            favourite=bool(r[15]), trashed=None if r[16] is None else float(r[16]),
         ) for r in rows]
 
-    # -- the strip's view: one item per output -----------------------------------------------
-    def items(self, kind: str | None = None, limit: int = 200) -> list[HistoryItem]:
-        """Every finished output, newest first; outputs whose file has gone are skipped."""
+    def count_entries(self, query: HistoryQuery | None = None) -> int:
+        where, args = self._where(query or HistoryQuery())
+        with self._lock:
+            return int(self.db.execute(f"SELECT COUNT(*) FROM jobs WHERE {where}",
+                                       args).fetchone()[0])
+
+    # -- the strip's and the gallery's view: one item per output -----------------------------
+    def items(self, kind: str | None = None, limit: int = 200, *,
+              query: HistoryQuery | None = None, offset: int = 0,
+              check_files: bool = True) -> list[HistoryItem]:
+        """Every finished output ``query`` asks for, newest first; outputs whose file has gone
+        are skipped (unless ``check_files`` is False)."""
+        query = replace(query or HistoryQuery(kind=kind), finished=True)
+        where, args = self._where(query)
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT outputs.id, jobs.kind, jobs.created, outputs.file_hash, outputs.file_ext,"
+                " outputs.width, outputs.height, outputs.seed, jobs.engine, jobs.track_hash, "
+                "jobs.request_json, jobs.notes_json, outputs.notes_json, jobs.id, "
+                "jobs.engine_version, jobs.favourite, jobs.trashed "
+                f"FROM outputs JOIN jobs ON jobs.id = outputs.job_id WHERE {where} "
+                f"ORDER BY {self._order(query)}, outputs.position LIMIT ? OFFSET ?",
+                (*args, int(limit), int(offset))).fetchall()
         out: list[HistoryItem] = []
-        for record in self.records(kind, limit):
-            if record.status != "finished":
+        for r in rows:
+            path = self.file_path(r[3], r[4])
+            if check_files and not path.exists():
                 continue
-            for output in record.outputs:
-                path = Path(output.path)
-                if not path.exists():
-                    continue
-                request = dict(record.request)
-                if output.seed is not None and "seed" in request:
-                    request["seed"] = output.seed
-                if "variants" in request:
-                    request["variants"] = 1
-                notes = "; ".join(n.text for n in (*record.notes, *output.notes))
-                out.append(HistoryItem(
-                    id=output.id, kind=record.kind, created=record.created,
-                    file_hash=output.file_hash, file_ext=path.suffix, width=output.width,
-                    height=output.height, seed=output.seed or 0, engine=record.engine,
-                    track_hash=record.track_hash, request=request, notes=notes, path=path,
-                    job_id=record.id, engine_version=record.engine_version))
-                if len(out) >= limit:
-                    return out
+            request = load_json(r[10], {})
+            if r[7] is not None and "seed" in request:
+                request["seed"] = int(r[7])
+            if "variants" in request:
+                request["variants"] = 1
+            notes = "; ".join(dict.fromkeys(n.text for n in (*_notes(r[11]), *_notes(r[12]))))
+            out.append(HistoryItem(
+                id=int(r[0]), kind=r[1], created=float(r[2]), file_hash=r[3], file_ext=r[4],
+                width=int(r[5]), height=int(r[6]), seed=int(r[7] or 0), engine=r[8],
+                track_hash=r[9], request=request, notes=notes, path=path, job_id=int(r[13]),
+                engine_version=int(r[14]), favourite=bool(r[15]),
+                trashed=None if r[16] is None else float(r[16])))
         return out
+
+    def item_of(self, job_id: int, position: int = 0) -> HistoryItem | None:
+        """An entry's output as an item (the first by default), in the trash or not."""
+        with self._lock:
+            row = self.db.execute("SELECT trashed FROM jobs WHERE id = ?",
+                                  (int(job_id),)).fetchone()
+        if row is None:
+            return None
+        found = [i for i in self.items(limit=10_000, query=HistoryQuery(
+            trash=row[0] is not None), check_files=False) if i.job_id == job_id]
+        return found[position] if 0 <= position < len(found) else None
 
     def thumbnail(self, item: HistoryItem, side: int = THUMB_SIDE) -> bytes:
         """A small PNG of the item (made once, then read from ``thumbs/``)."""
-        path = self.folder / "thumbs" / f"{item.file_hash}-{side}.png"
+        path = self.thumbs / item.file_hash[:2] / f"{item.file_hash}-{side}.png"
         try:
             return path.read_bytes()
         except OSError:
@@ -341,22 +467,126 @@ class HistoryStore:
         return data
 
     def count(self) -> int:
-        """How many outputs the history holds."""
+        """How many outputs the history holds (the trash included)."""
         with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM outputs").fetchone()[0])
+            return int(self.db.execute("SELECT COUNT(*) FROM outputs").fetchone()[0])
+
+    # -- favourites, the trash, housekeeping --------------------------------------------------
+    def _existing(self, db: sqlite3.Connection, job_ids: Iterable[int]) -> list[int]:
+        ids = sorted({int(i) for i in job_ids})
+        found = {int(r[0]) for r in db.execute(
+            f"SELECT id FROM jobs WHERE id IN ({','.join('?' * len(ids))})", ids)} if ids else set()
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise InputError(f"There is no history entry {missing[0]}; "
+                             "`albumstudio history list` shows the entries.")
+        return ids
+
+    def set_favourite(self, job_ids: Iterable[int], favourite: bool = True) -> None:
+        with self._write() as db:
+            ids = self._existing(db, job_ids)
+            db.executemany("UPDATE jobs SET favourite = ? WHERE id = ?",
+                           [(int(favourite), i) for i in ids])
+
+    def trash(self, job_ids: Iterable[int], now: float | None = None) -> list[int]:
+        """Move entries to the trash (hidden, their files kept); the ids that moved."""
+        when = time.time() if now is None else now
+        with self._write() as db:
+            ids = self._existing(db, job_ids)
+            moved = [int(r[0]) for r in db.execute(
+                f"SELECT id FROM jobs WHERE trashed IS NULL AND id IN ({','.join('?' * len(ids))})",
+                ids)] if ids else []
+            db.executemany("UPDATE jobs SET trashed = ? WHERE id = ?", [(when, i) for i in moved])
+        return moved
+
+    def restore(self, job_ids: Iterable[int]) -> list[int]:
+        """Take entries out of the trash (undo); the ids that came back."""
+        with self._write() as db:
+            ids = self._existing(db, job_ids)
+            back = [int(r[0]) for r in db.execute(
+                "SELECT id FROM jobs WHERE trashed IS NOT NULL AND "
+                f"id IN ({','.join('?' * len(ids))})", ids)] if ids else []
+            db.executemany("UPDATE jobs SET trashed = NULL WHERE id = ?", [(i,) for i in back])
+        return back
+
+    def empty_trash(self) -> EmptiedTrash:
+        """Remove the trashed entries for good, and each of their files that no other entry
+        uses (a file shared with a kept entry stays)."""
+        with self._write() as db:
+            ids = [int(r[0]) for r in db.execute("SELECT id FROM jobs WHERE trashed IS NOT NULL")]
+            if not ids:
+                return EmptiedTrash(0, 0, 0)
+            marks = ",".join("?" * len(ids))
+            candidates = {(h, e) for h, e in db.execute(
+                f"SELECT DISTINCT file_hash, file_ext FROM outputs WHERE job_id IN ({marks})",
+                ids)}
+            db.execute(f"DELETE FROM jobs_text WHERE rowid IN ({marks})", ids)
+            db.execute(f"DELETE FROM outputs WHERE job_id IN ({marks})", ids)
+            db.execute(f"DELETE FROM jobs WHERE id IN ({marks})", ids)
+            still = self._referenced()
+            files = freed = 0
+            for file_hash, ext in sorted(candidates):
+                if f"{file_hash}{ext}" in still:
+                    continue
+                path = self.file_path(file_hash, ext)
+                try:
+                    size = path.stat().st_size
+                    path.unlink()
+                except OSError:
+                    continue
+                files += 1
+                freed += size
+                for thumb in (self.thumbs / file_hash[:2]).glob(f"{file_hash}-*.png"):
+                    thumb.unlink(missing_ok=True)
+        return EmptiedTrash(len(ids), files, freed)
+
+    def clean_up(self, older_than_days: float, dry_run: bool = True,
+                 now: float | None = None) -> list[JobRecord]:
+        """The kept entries that are not favourites and older than ``older_than_days``; unless
+        ``dry_run``, they are moved to the trash (restorable until it is emptied)."""
+        if older_than_days < 0:
+            raise InputError("The age must be 0 days or more.")
+        cutoff = (time.time() if now is None else now) - older_than_days * DAY_S
+        query = HistoryQuery(created_before=cutoff)
+        going = [r for r in self.records(limit=1_000_000, query=query) if not r.favourite]
+        if not dry_run and going:
+            self.trash([r.id for r in going], now=now)
+        return going
+
+    def disk_use(self) -> DiskUse:
+        with self._lock:
+            db = self.db
+            entries, trash_entries = db.execute(
+                "SELECT COUNT(*) - COUNT(trashed), COUNT(trashed) FROM jobs").fetchone()
+            files, size = db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(b), 0) FROM (SELECT MAX(outputs.bytes) AS b "
+                "FROM outputs GROUP BY file_hash, file_ext)").fetchone()
+            trash_bytes = db.execute(
+                "SELECT COALESCE(SUM(b), 0) FROM (SELECT MAX(outputs.bytes) AS b, "
+                "MIN(jobs.trashed IS NOT NULL) AS only_trash FROM outputs JOIN jobs ON "
+                "jobs.id = outputs.job_id GROUP BY file_hash, file_ext) WHERE only_trash = 1"
+            ).fetchone()[0]
+        thumbs = 0
+        if self.thumbs.is_dir():
+            for path in self.thumbs.rglob("*.png"):
+                try:
+                    thumbs += path.stat().st_size
+                except OSError:
+                    pass
+        return DiskUse(int(entries), int(files), int(size), int(trash_entries), int(trash_bytes),
+                       thumbs)
 
     def add(self, kind: str, data: bytes, ext: str, *, width: int = 0, height: int = 0,
             seed: int = 0, engine: str = "", track_hash: str = "",
             request: dict[str, object] | None = None, notes: str = "") -> HistoryItem:
         """Store one finished output as its own job (a shortcut for a single file)."""
-        media = _MEDIA_BY_EXT.get(ext, "application/octet-stream")
         request = dict(request or {})
         record = self.record(JobRecord(
             kind=kind, engine=engine, request=request,
             request_version=int(request.get("version") or 0),  # type: ignore[call-overload]
             status="finished", track_hash=track_hash,
             notes=tuple(Note(n) for n in notes.split("; ") if n),
-            outputs=(Output(media, data=data, width=width, height=height, seed=seed),),
+            outputs=(Output(media_of(ext), data=data, width=width, height=height, seed=seed),),
             created=time.time()))
         output = record.outputs[0]
         return HistoryItem(output.id, kind, record.created, output.file_hash, ext, width,
@@ -364,32 +594,6 @@ class HistoryStore:
                            record.id, record.engine_version)
 
 
-def _run_script(db: sqlite3.Connection, script: str) -> None:
-    """Each statement inside the open transaction (``executescript`` would commit first)."""
-    for statement in script.split(";"):
-        if statement.strip():
-            db.execute(statement)
-
-
-def create_version_1(path: str | Path) -> None:
-    """An empty version 1 database (what AlbumStudio 0.1 wrote), for migration tests."""
-    db = sqlite3.connect(str(path))
-    try:
-        _run_script(db, _V1)
-        db.execute("PRAGMA user_version = 1")
-        db.commit()
-    finally:
-        db.close()
-
-
-def _json(text: str, fallback: Any) -> Any:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return fallback
-    return value if isinstance(value, type(fallback)) else fallback
-
-
 def _notes(text: str) -> tuple[Note, ...]:
     return tuple(Note(str(n.get("text", "")), str(n.get("kind", "warning")))
-                 for n in _json(text, []) if isinstance(n, dict))
+                 for n in load_json(text, []) if isinstance(n, dict))

@@ -152,7 +152,10 @@ class MainWindow(QMainWindow):
     # -- construction -----------------------------------------------------------------------
     def _open_history(self) -> HistoryStore | None:
         try:
-            return HistoryStore(self.paths.history)
+            store = HistoryStore(self.paths.history)
+            if store.notice:  # a damaged database was kept aside; this one starts empty
+                QTimer.singleShot(0, lambda: self.show_error(store.notice))
+            return store
         except (UserFacingError, OSError) as exc:
             message = exc.message if isinstance(exc, UserFacingError) else str(exc)
             QTimer.singleShot(0, lambda: self.show_error(

@@ -47,10 +47,28 @@ def test_a_newer_schema_is_left_untouched_with_one_sentence(tmp_path):
     db.close()
 
 
-def test_a_damaged_database_is_reported_not_replaced(tmp_path):
+def test_a_damaged_database_is_kept_aside_with_its_files_and_the_history_starts_empty(tmp_path):
     folder = tmp_path / "h"
-    folder.mkdir()
+    store = HistoryStore(folder)
+    kept_item = store.add("cover", b"a picture of the old history", ".png")
+    store.close()
     (folder / "history.sqlite3").write_bytes(b"this is not a database" * 100)
-    with pytest.raises(UserFacingError):
-        HistoryStore(folder)
-    assert (folder / "history.sqlite3").read_bytes().startswith(b"this is not a database")
+    store = HistoryStore(folder)
+    try:
+        assert store.items() == [] and store.schema_version == SCHEMA_VERSION
+        assert "damaged" in store.notice and "\n" not in store.notice
+        aside = [p for p in folder.iterdir() if p.name.startswith("history.sqlite3.damaged-")]
+        assert len(aside) == 1 and aside[0].name in store.notice
+        assert aside[0].read_bytes().startswith(b"this is not a database")
+        files_aside = folder / aside[0].name.replace("history.sqlite3", "files")
+        kept = files_aside / kept_item.path.relative_to(folder / "files")
+        assert kept.read_bytes() == b"a picture of the old history"  # nothing swept away
+        store.add("cover", b"new", ".png")
+        assert len(store.items()) == 1
+    finally:
+        store.close()
+    again = HistoryStore(folder)  # the new history is not damaged: no second notice
+    try:
+        assert again.notice == "" and len(again.items()) == 1
+    finally:
+        again.close()

@@ -27,11 +27,11 @@ def test_two_first_opens_at_once_both_succeed_and_keep_both_entries(tmp_path):
                                  env=env, stderr=subprocess.PIPE, text=True) for n in (1, 2)]
         errors = [run.communicate(timeout=60)[1] for run in runs]
         assert [run.returncode for run in runs] == [0, 0], errors
-        from albumstudio.store.history import HistoryStore
+        from albumstudio.store.history import SCHEMA_VERSION, HistoryStore
 
         store = HistoryStore(folder)
         try:
             assert sorted(item.seed for item in store.items()) == [1, 2]
-            assert store.schema_version == 2
+            assert store.schema_version == SCHEMA_VERSION
         finally:
             store.close()

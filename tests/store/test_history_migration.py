@@ -1,5 +1,5 @@
 """A history written by AlbumStudio 0.1 (schema 1, made with that version's code and kept in
-tests/fixtures/history_v1) opens in place as schema 2: every entry kept, listed, and re-run to
+tests/fixtures/history_v1) opens in place as the current schema: every entry kept, listed, and re-run to
 identical bytes."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from albumstudio import cli
 from albumstudio.core.errors import UserFacingError
 from albumstudio.services import Services
-from albumstudio.store.history import HistoryStore, create_version_1
+from albumstudio.store.history import SCHEMA_VERSION, HistoryStore, create_version_1
 from albumstudio.store.paths import default_paths
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "history_v1"
@@ -39,7 +39,7 @@ def v1_history():
 def test_a_version_1_history_is_migrated_in_place_with_every_entry(v1_history):
     store = HistoryStore(v1_history.history)
     try:
-        assert store.schema_version == 2
+        assert store.schema_version == SCHEMA_VERSION
         records = store.records()
         assert sorted(r.id for r in records) == [1, 2, 3]  # ids kept
         assert all(r.status == "finished" and r.engine == "design" and r.kind == "cover"

@@ -209,7 +209,7 @@ def test_the_model_status_is_checked_off_the_main_thread_and_says_what_to_do(win
     qtbot.waitUntil(lambda: panel.model_status.text().startswith("Not found"), timeout=10000)
 
 
-def test_a_damaged_history_is_reported_and_covers_still_work(qtbot, tmp_path):
+def test_a_damaged_history_is_kept_aside_reported_and_a_new_one_keeps_covers(qtbot, tmp_path):
     paths = default_paths().ensure()
     paths.history.mkdir(parents=True, exist_ok=True)
     (paths.history / "history.sqlite3").write_bytes(b"not a database" * 64)
@@ -219,13 +219,16 @@ def test_a_damaged_history_is_reported_and_covers_still_work(qtbot, tmp_path):
     try:
         qtbot.waitUntil(window.banner.isVisible, timeout=5000)
         message = window.banner.text()
-        assert "history database could not be opened" in message and "not kept" in message
+        assert "history database was damaged" in message and "new, empty history" in message
         assert "\n" not in message and "Traceback" not in message
         window.cover_panel.size_box.setValue(256)
         with qtbot.waitSignal(window.cover.result, timeout=60000) as done:
             window.cover_panel.generate_button.click()
-        assert done.args[0].id == 0 and window.history.list.count() == 0
-        assert (paths.history / "history.sqlite3").read_bytes().startswith(b"not a database")
+        assert done.args[0].id != 0
+        qtbot.waitUntil(lambda: window.history.list.count() == 1, timeout=10000)
+        aside = [p for p in paths.history.iterdir() if ".damaged-" in p.name
+                 and p.name.startswith("history.sqlite3")]
+        assert len(aside) == 1 and aside[0].read_bytes().startswith(b"not a database")
     finally:
         window.shutdown()
 
