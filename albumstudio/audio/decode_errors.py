@@ -39,6 +39,8 @@ _MESSAGES = {
                "export it again or choose another file.",
     "vanished": "{name} disappeared or became unreadable while loading; check that the file "
                 "and its drive are still there and try again.",
+    "truncated": "{name} ends before its audio does (the file is cut short or damaged); "
+                 "export or copy it again.",
     "no_audio": "{name} contains no audio (0 samples); choose a file that contains sound.",
     "rate": "{name} declares a sample rate of {rate} Hz, outside the 8–384 kHz that audio "
             "uses; it is damaged or not really a track, so export it again.",
@@ -61,6 +63,12 @@ def input_error(key: str, path: str, **extra: str) -> InputError:
 def vanished_error(path: str) -> InputError:
     """The error for a file that went away or failed to read part-way through."""
     return input_error("vanished", path)
+
+
+def read_error(path: str, handle: GuardedFile) -> InputError:
+    """The error for a decoder that failed part-way: the drive's fault when reading the file
+    failed or it shrank under us, else the file's own (it is cut short or damaged)."""
+    return vanished_error(path) if handle.error is not None else input_error("truncated", path)
 
 
 def no_audio_error(path: str) -> InputError:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 import soundfile as sf
 
-from albumstudio.audio.decode_errors import GuardedFile, vanished_error
+from albumstudio.audio.decode_errors import GuardedFile, read_error, vanished_error
 from albumstudio.core.track import AudioInfo
 
 _SF_FORMAT_NAMES = {
@@ -51,6 +51,7 @@ class SoundfileDecoder:
             self._snd.seek(0)
         except _SF_ERRORS as exc:
             raise vanished_error(path) from exc
+        yielded = False
         while True:
             buf = np.empty((block_frames, channels), np.float32)
             try:
@@ -58,10 +59,15 @@ class SoundfileDecoder:
                 # trusting the header's frame count, and never pads a short read
                 got = self._snd.read(dtype="float32", always_2d=True, out=buf)
             except _SF_ERRORS as exc:
-                raise vanished_error(path) from exc
+                if self._handle.error is None and yielded:
+                    # the file ends early (a cut-short FLAC): what came before is the track, as
+                    # for a cut-short MP3; the caller warns that it is shorter than its header
+                    return
+                raise read_error(path, self._handle) from exc
             if self._handle.error is not None:
                 raise vanished_error(path)
             if got.shape[0]:
+                yielded = True
                 yield got
             if got.shape[0] < block_frames:
                 return

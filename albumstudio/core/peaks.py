@@ -145,7 +145,8 @@ class PeakPyramid:
                 if meta.get("version") != FORMAT_VERSION:
                     raise ValueError("peak cache format changed")
                 base = PeakLevel(int(meta["samples_per_bin"]), npz["mins"], npz["maxs"], npz["rms"])
-        except (OSError, KeyError, json.JSONDecodeError, zipfile.BadZipFile) as exc:
+        except (OSError, KeyError, ValueError, TypeError, AttributeError, RecursionError,
+                zipfile.BadZipFile) as exc:
             raise ValueError(f"unreadable peak data: {exc}") from exc
         return cls(meta["sample_rate"], meta["channels"], base, meta["frames_done"],
                    meta["total_frames"], meta["complete"])

@@ -75,12 +75,12 @@ def safetensors_is_complete(path: Path) -> bool:
             if header_len <= 0 or header_len > MAX_HEADER_BYTES or 8 + header_len > size:
                 return False
             header = json.loads(handle.read(header_len))
-    except (OSError, ValueError):
+        if not isinstance(header, dict):
+            return False
+        ends = [int(info["data_offsets"][1]) for key, info in header.items()
+                if key != "__metadata__" and isinstance(info, dict) and "data_offsets" in info]
+    except (OSError, ValueError, TypeError, LookupError, RecursionError):  # odd or nested
         return False
-    if not isinstance(header, dict):
-        return False
-    ends = [int(info["data_offsets"][1]) for key, info in header.items()
-            if key != "__metadata__" and isinstance(info, dict) and "data_offsets" in info]
     return 8 + header_len + max(ends, default=0) == size
 
 
@@ -111,6 +111,8 @@ def diagnose(id_or_path: str, what: str, subfolder: str | None = None) -> str | 
                 "download it again.")
     parts = [folder, *(p for p in folder.iterdir() if p.is_dir() and _weight_files(p))] \
         if folder.is_dir() else [folder]
+    if folder.is_dir() and (folder / "model_index.json").is_file() and len(parts) > 1:
+        parts = parts[1:]  # a pipeline loads its components' folders; stray root files are unused
     for part in parts:
         own = [p for p in weights if p.parent == part] if part.is_dir() else weights
         if own and all(p.suffix in UNSAFE_WEIGHT_SUFFIXES for p in own):

@@ -79,7 +79,7 @@ def model_class_name(model: str) -> str | None:
         return None
     try:
         return str(json.loads(index.read_text(encoding="utf-8")).get("_class_name") or "")
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None
 
 

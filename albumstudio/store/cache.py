@@ -37,7 +37,7 @@ class ContentCache:
             return None
         try:
             value = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
             return None
         return value if isinstance(value, dict) else None
 

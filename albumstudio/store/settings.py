@@ -28,7 +28,7 @@ class Settings:
             raw = json.loads(target.read_text(encoding="utf-8", errors="surrogateescape"))
         except FileNotFoundError:
             return settings
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: absurdly nested JSON
             try:
                 os.replace(target, target.with_suffix(".damaged.json"))
             except OSError:

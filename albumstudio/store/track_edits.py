@@ -36,7 +36,7 @@ class TrackEditsStore:
         path = self._path(content_hash)
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: absurdly nested JSON
             return TrackEdits()
         if not isinstance(raw, dict):
             return TrackEdits()

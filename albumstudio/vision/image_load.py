@@ -8,6 +8,7 @@ scaled (not clipped) to 8 bits. Animated files give their first frame.
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import warnings
@@ -128,6 +129,7 @@ def _opened(path: str, max_pixels: int) -> Iterator[Image.Image]:
             raise _damaged(path) from None
         with im:
             _check_size(path, im, max_pixels)
+            _check_memory(path, im)
             yield im
 
 
@@ -221,6 +223,38 @@ def _check_size(path: str, im: Image.Image, max_pixels: int) -> None:
     if min(width, height) < MIN_SIDE:
         raise InputError(f"{_quoted(path)} is only {width}×{height} pixels, too small to make a "
                          f"cover from; choose an image at least {MIN_SIDE} pixels on each side.")
+
+
+# bytes per pixel of each decoded mode; the upright RGB result and a conversion's working copy
+# (an RGBA over white for a picture with transparency) come on top
+_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "PA": 2, "LA": 2, "La": 2, "I;16": 2, "I;16L": 2,
+               "I;16B": 2, "I;16N": 2, "RGB": 3, "YCbCr": 3, "LAB": 3, "HSV": 3}
+_WORKING_BYTES = 8
+
+
+def memory_budget() -> int:
+    """What one picture may take while it is opened: a quarter of this computer's memory, at
+    least 1 GiB (so a small laptop refuses what a workstation opens)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        total = 8 << 30
+    return max(1 << 30, total // 4)
+
+
+def _check_memory(path: str, im: Image.Image) -> None:
+    """Judged by the memory the decoded picture would need, before a pixel is decoded."""
+    width, height = im.size
+    need = width * height * (_MODE_BYTES.get(im.mode, 4) + _WORKING_BYTES)
+    budget = memory_budget()
+    if need > budget:
+        raise InputError(f"{_quoted(path)} would need about {_gigabytes(need)} of memory to "
+                         f"open ({width}×{height} pixels), more than this computer can spare for "
+                         f"a picture ({_gigabytes(budget)}); use a smaller image.")
+
+
+def _gigabytes(size: int) -> str:
+    return f"{size / (1 << 30):.1f} GB"
 
 
 def _bomb_error(path: str, size: tuple[int, int] | None, max_pixels: int,
@@ -320,12 +354,15 @@ def _to_rgb(im: Image.Image) -> Image.Image:
 
 
 def _scaled_to_bytes(values: np.ndarray) -> np.ndarray:
-    """16-bit, 32-bit or float samples mapped onto 0..255 by their nominal range."""
-    data = values.astype(np.float64)
-    finite = data[np.isfinite(data)]
-    if finite.size == 0:
-        return np.zeros(values.shape, np.uint8)
-    low, high = float(finite.min()), float(finite.max())
+    """16-bit, 32-bit or float samples mapped onto 0..255 by their nominal range.
+
+    Worked through in bands of rows, so a 13000² 16-bit picture costs its 8-bit result and one
+    band of floats, not five full-size float64 copies."""
+    out = np.zeros(values.shape, np.uint8)
+    found = _finite_range(values)
+    if found is None:
+        return out
+    low, high = found
     scale: float | None = None
     if values.dtype.kind == "f" and low >= 0.0 and high <= 1.0:
         scale = 255.0
@@ -333,12 +370,34 @@ def _scaled_to_bytes(values: np.ndarray) -> np.ndarray:
         scale = 1.0
     elif low >= 0 and high <= 65535:
         scale = 255.0 / 65535.0
-    if scale is None:
-        data = (data - low) * (255.0 / (high - low)) if high > low else np.zeros_like(data)
-    else:
-        data = data * scale
-    data = np.nan_to_num(data, nan=0.0, posinf=255.0, neginf=0.0)
-    return np.clip(np.rint(data), 0, 255).astype(np.uint8)
+    for rows in _row_bands(values):
+        data = values[rows].astype(np.float64)
+        if scale is None:
+            data = (data - low) * (255.0 / (high - low)) if high > low else np.zeros_like(data)
+        else:
+            data *= scale
+        data = np.nan_to_num(data, nan=0.0, posinf=255.0, neginf=0.0)
+        out[rows] = np.clip(np.rint(data), 0, 255).astype(np.uint8)
+    return out
+
+
+def _row_bands(values: np.ndarray, elements: int = 1 << 22) -> Iterator[slice]:
+    rows = max(1, elements // max(1, values[0].size if values.shape[0] else 1))
+    for start in range(0, values.shape[0], rows):
+        yield slice(start, start + rows)
+
+
+def _finite_range(values: np.ndarray) -> tuple[float, float] | None:
+    """The smallest and largest finite sample (None when there is none), band by band."""
+    if values.dtype.kind in "iub":
+        return (float(values.min()), float(values.max())) if values.size else None
+    low, high = math.inf, -math.inf
+    for rows in _row_bands(values):
+        band = values[rows]
+        finite = band[np.isfinite(band)]
+        if finite.size:
+            low, high = min(low, float(finite.min())), max(high, float(finite.max()))
+    return (low, high) if low <= high else None
 
 
 def _over_white(rgba: Image.Image) -> Image.Image:

@@ -153,6 +153,23 @@ def test_truncated_mp3_decodes_what_exists(tmp_path):
     assert 0.4 < np.abs(samples[-4410:, 0]).max() < 0.6  # real audio, not padding
 
 
+def test_cut_short_flac_decodes_what_exists_and_is_not_blamed_on_the_drive(tmp_path):
+    path = truncate_half(write(tmp_path / "cut.flac", music(20.0, 44100), 44100))
+    samples = read_all(path)
+    assert 8 * 44100 < len(samples) < 11 * 44100  # about half, minus at most one block
+    assert np.abs(samples[-4410:]).max() > 0.05  # real audio up to the cut, not padding
+
+
+def test_flac_cut_before_its_first_block_gets_its_own_sentence(tmp_path):
+    whole = write(tmp_path / "whole.flac", music(5.0, 44100), 44100).read_bytes()
+    path = tmp_path / "stub.flac"
+    path.write_bytes(whole[:8300])  # the stream header and the start of the first frame
+    with pytest.raises(InputError) as exc:
+        read_all(path)
+    assert_sentence(exc, "'stub.flac' ends before its audio does (the file is cut short or "
+                         "damaged); export or copy it again.")
+
+
 def test_non_utf8_and_long_names(tmp_path):
     data = tone(0.5, 22050)
     plain = write(tmp_path / "plain.wav", data, 22050, subtype="FLOAT")

@@ -161,3 +161,30 @@ def test_a_safetensors_header_over_100_mb_is_refused_before_it_is_read(tmp_path)
         resolve_lora(str(path), "your LoRA")
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mib < 50 and "incomplete or damaged" in caught.value.message
+
+
+@pytest.mark.parametrize("header", [
+    b"[" * 200_000 + b"]" * 200_000,  # nested past the parser's recursion limit
+    b'{"w": {"dtype": "F32", "shape": [1], "data_offsets": "ab"}}',  # offsets not numbers
+    b'{"w": {"dtype": "F32", "shape": [1], "data_offsets": []}}',  # offsets missing
+    b'{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, {"x": 1}]}}',
+])
+def test_odd_or_nested_safetensors_headers_are_damaged_files_in_one_sentence(tmp_path, header):
+    path = tmp_path / "style.safetensors"
+    path.write_bytes(len(header).to_bytes(8, "little") + header + b"\0" * 4)
+    assert not safetensors_is_complete(path)
+    with pytest.raises(InputError) as caught:
+        resolve_lora(str(path), "your LoRA")
+    assert "incomplete or damaged" in caught.value.message and one_sentence(caught.value.message)
+
+
+def test_a_stray_root_level_ckpt_does_not_make_a_safetensors_pipeline_unsafe(tiny_sd, tmp_path):
+    """Its components load from their folders; a .ckpt beside model_index.json is never read."""
+    from albumstudio.engines.models import diagnose
+
+    folder = Path(shutil.copytree(tiny_sd, tmp_path / "pipeline"))
+    (folder / "v1-5-pruned.ckpt").write_bytes(b"\x80\x02}q\x00.")  # a pickle, never loaded
+    assert diagnose(str(folder), "the test pipeline") is None
+    (folder / "unet" / "diffusion_pytorch_model.safetensors").unlink()
+    (folder / "unet" / "diffusion_pytorch_model.bin").write_bytes(b"\x80\x02}q\x00.")
+    assert "unsafe pickle" in (diagnose(str(folder), "the test pipeline") or "")

@@ -69,6 +69,24 @@ def test_damaged_settings_are_kept_aside_not_lost(tmp_path):
     assert json.loads(path.read_text())["recent_tracks"] == []
 
 
+def test_absurdly_nested_json_is_a_damaged_file_everywhere_we_read_json(tmp_path):
+    """200,000 nested brackets once stopped the window from starting (#11 item 8)."""
+    from albumstudio.store.track_edits import TrackEdits, TrackEditsStore
+
+    nested = "[" * 200_000 + "]" * 200_000
+    path = tmp_path / "settings.json"
+    path.write_text(nested)
+    assert Settings.load(path).recent_tracks == []
+    assert (tmp_path / "settings.damaged.json").read_text() == nested
+    cache = ContentCache(tmp_path / "cache", ".json")
+    cache.put_bytes("ab" * 32, nested.encode())
+    assert cache.get_json("ab" * 32) is None
+    edits = TrackEditsStore(tmp_path / "edits")
+    edits.folder.mkdir(parents=True, exist_ok=True)
+    (edits.folder / ("ab" * 32 + ".json")).write_text(nested)
+    assert edits.load("ab" * 32) == TrackEdits()
+
+
 def test_track_edits_round_trip_and_forget(tmp_path):
     from albumstudio.core.track import ReleaseTags
     from albumstudio.store.track_edits import TrackEdits, TrackEditsStore
