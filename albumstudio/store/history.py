@@ -523,6 +523,10 @@ class HistoryStore:
             db.execute(f"DELETE FROM jobs_text WHERE rowid IN ({marks})", ids)
             db.execute(f"DELETE FROM outputs WHERE job_id IN ({marks})", ids)
             db.execute(f"DELETE FROM jobs WHERE id IN ({marks})", ids)
+        # the rows are gone for good (committed) before any file goes: a kill in between
+        # leaves unreferenced files, which the next open sweeps away, never an entry without
+        # its file; the write lock again, so nobody commits a new reference meanwhile
+        with self._write():
             still = self._referenced()
             files = freed = 0
             for file_hash, ext in sorted(candidates):
