@@ -128,8 +128,17 @@ class ProgressLine:
 def _services(with_history: bool = False) -> Any:
     from albumstudio.services import Services
     from albumstudio.store.paths import default_paths
+    from albumstudio.store.storage import is_storage_fault, note_unwritable
 
-    return Services.open(default_paths().ensure(), with_history=with_history)
+    paths = default_paths().ensure()
+    try:
+        return Services.open(paths, with_history=with_history)
+    except OSError as exc:  # a read-only or full data folder: the work goes on, not kept
+        if not is_storage_fault(exc):
+            raise
+        note_unwritable(paths.history, exc, "the history folder",
+                        "what you make now is not kept in AlbumStudio's history")
+        return Services.open(paths, with_history=False)
 
 
 def cmd_analyze(track: str, as_json: bool, tag_model: str | None = None) -> int:
@@ -342,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if restore is not None:
             restore()
+        _print_storage_warnings()
 
 
 def quiet_library_stderr() -> Callable[[], None] | None:
@@ -377,6 +387,17 @@ def quiet_library_stderr() -> Callable[[], None] | None:
         sys.stderr = original
 
     return restore
+
+
+def _print_storage_warnings() -> None:
+    """Caches or the history that could not be written: the results stood, say what was not kept."""
+    from albumstudio.store.storage import take_warnings
+
+    for warning in take_warnings():
+        try:
+            print(f"albumstudio: warning: {for_terminal(warning)}", file=sys.stderr)
+        except (OSError, ValueError):
+            return
 
 
 def _quiet_stdout() -> None:

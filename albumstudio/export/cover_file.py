@@ -11,6 +11,7 @@ from PIL import Image
 from albumstudio.core.errors import InputError
 from albumstudio.core.text import display_name
 from albumstudio.store.files import atomic_write_bytes
+from albumstudio.store.storage import is_storage_fault, storage_error
 
 COVER_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 JPEG_QUALITY = 95
@@ -53,6 +54,10 @@ def write_cover(png: bytes, path: str | os.PathLike[str], overwrite: bool = Fals
     except FileExistsError:  # made by someone else since the check: still not replaced
         raise InputError(f"'{display_name(str(target))}' already exists; choose another name "
                          "or pass --overwrite to replace it.") from None
+    except OSError as exc:  # read-only, full, no permission: the old file and no temporary stay
+        if is_storage_fault(exc):
+            raise storage_error(exc, target) from None
+        raise
     return target
 
 

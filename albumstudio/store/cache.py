@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from albumstudio.store.files import atomic_write_bytes
+from albumstudio.store.storage import note_unwritable
 
 
 class ContentCache:
@@ -29,7 +30,13 @@ class ContentCache:
             return None
 
     def put_bytes(self, key: str, data: bytes) -> None:
-        atomic_write_bytes(self.path_for(key), data)
+        """Keep ``data`` for next time; a folder that cannot be written (read-only, full) only
+        means it is not kept: one warning is noted (store.storage) and nothing is raised."""
+        try:
+            atomic_write_bytes(self.path_for(key), data)
+        except OSError as exc:
+            note_unwritable(self.folder, exc, "the cache folder",
+                            "results are used but not kept for next time")
 
     def get_json(self, key: str) -> dict[str, Any] | None:
         raw = self.get_bytes(key)

@@ -21,9 +21,10 @@ def start_log(folder: str | Path) -> Path | None:
     stop_log()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3,
-                                                       encoding="utf-8", delay=True)
+        handler = _QuietFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8",
+                                    delay=True)
     except OSError:
+        _no_terminal_fallback()
         return None
     handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -33,6 +34,22 @@ def start_log(folder: str | Path) -> Path | None:
         logger.setLevel(logging.WARNING)
     _handler = handler
     return path
+
+
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """A log file that, when it cannot be written (a full disk), drops the record instead of
+    printing "--- Logging error ---" and a traceback on the person's terminal."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802
+        pass
+
+
+def _no_terminal_fallback() -> None:
+    """With no log file, records go nowhere rather than to Python's last-resort handler, which
+    would print a traceback on the terminal."""
+    logger = logging.getLogger("albumstudio")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def stop_log() -> None:

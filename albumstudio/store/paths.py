@@ -48,9 +48,21 @@ class DataPaths:
         return self.data / "settings.json"
 
     def ensure(self) -> DataPaths:
+        """Make the folders; one that cannot be made (a read-only or full drive) is noted as a
+        storage warning (store.storage) rather than raised, so the work can still be done."""
+        from albumstudio.store.storage import note_unwritable
+
         for folder in (self.data, self.cache, self.peaks, self.analysis, self.numba,
                        self.track_edits):
-            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                if folder == self.data:
+                    note_unwritable(folder, exc, "the data folder",
+                                    "your edits and settings are not kept after you quit")
+                else:
+                    note_unwritable(folder, exc, "the cache folder",
+                                    "results are used but not kept for next time")
         return self
 
 

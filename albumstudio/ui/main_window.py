@@ -43,7 +43,7 @@ from albumstudio.ui.cover_results import CoverResults
 from albumstudio.ui.cover_session import CoverSession
 from albumstudio.ui.drops import choose_track
 from albumstudio.ui.gallery.history_strip import HistoryStrip
-from albumstudio.ui.notifier import Notifier, action_handlers
+from albumstudio.ui.notifier import Notifier, StorageWatch, action_handlers
 from albumstudio.ui.panels.analysis_panel import AnalysisPanel
 from albumstudio.ui.panels.cover_panel import CoverPanel
 from albumstudio.ui.panels.release_panel import ReleasePanel
@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
                                         self.show_models, self.show_log)
         self.banner.action_requested.connect(lambda action: self._actions[action]()
                                              if action in self._actions else None)
+        self.storage_watch = StorageWatch(self.show_warning, self)
         layout.addWidget(self.banner)
         self.transport = TransportBar(self.player)
         layout.addWidget(self.transport)
@@ -157,6 +158,12 @@ class MainWindow(QMainWindow):
                 QTimer.singleShot(0, lambda: self.show_error(store.notice))
             return store
         except (UserFacingError, OSError) as exc:
+            from albumstudio.store.storage import is_storage_fault, note_unwritable
+
+            if is_storage_fault(exc):  # a read-only or full data folder: shown by StorageWatch
+                note_unwritable(self.paths.history, exc, "the history folder",
+                                "covers you make now are not kept after you quit")
+                return None
             message = exc.message if isinstance(exc, UserFacingError) else str(exc)
             QTimer.singleShot(0, lambda: self.show_error(
                 f"{message} Covers you make now are not kept after you quit."))
@@ -428,6 +435,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop playback, cancel and join every worker, free the models (safe to call twice)."""
+        self.storage_watch.stop()
         self.player.close()
         self.cover.close()
         self.runner.shutdown()

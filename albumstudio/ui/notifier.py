@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from albumstudio.core.errors import Problem
@@ -74,6 +74,31 @@ class Notifier(QWidget):
     def _act(self) -> None:
         if self.problem is not None and self.problem.action:
             self.action_requested.emit(self.problem.action)
+
+
+class StorageWatch(QObject):
+    """Brings the storage warnings (a cache or the history that cannot be written, noted on
+    any thread by albumstudio.store.storage) to ``show`` on the main thread, once each."""
+
+    noted = Signal(str)
+
+    def __init__(self, show: Callable[[str], None], parent: QObject | None = None) -> None:
+        from albumstudio.store.storage import set_listener, take_warnings
+
+        super().__init__(parent)
+        self.noted.connect(show)  # queued when emitted from a worker thread
+        self._take = take_warnings
+        set_listener(self.noted.emit)
+        QTimer.singleShot(0, self.flush)  # those noted before the window existed
+
+    def flush(self) -> None:
+        for warning in self._take():
+            self.noted.emit(warning)
+
+    def stop(self) -> None:
+        from albumstudio.store.storage import set_listener
+
+        set_listener(None)
 
 
 def action_handlers(choose_file: Callable[[], None], choose_picture: Callable[[], None],
