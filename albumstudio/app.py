@@ -116,6 +116,8 @@ def run_gui(argv: list[str] | None = None, exit_after_paint: bool = False,
         from albumstudio.services.tracks import warm_up_analysis
 
         tracks = window.services.tracks
+        services = window.services
+        window.runner.submit("tidying up", lambda ctx: services.tidy(), key="tidy")
         if not any(paths.numba.iterdir()):  # first run: compile the analyser while idle
             window.runner.submit("preparing the analyser",
                                  lambda ctx: warm_up_analysis(ctx.cancel), key="warm-up")

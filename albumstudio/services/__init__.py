@@ -60,6 +60,13 @@ class Services:
         made = plan(facts, settings, picture_words=words, style=style, preset=preset)
         return made, reading.content_hash
 
+    def tidy(self) -> int:
+        """Remove temporary files that processes killed mid-write left in the data and cache
+        folders (those older than a grace period, so a second running copy is not disturbed)."""
+        from albumstudio.store.files import sweep_temporaries
+
+        return sum(sweep_temporaries(folder) for folder in (self.paths.data, self.paths.cache))
+
     def close(self) -> None:
         """Free every loaded model and close the history."""
         self.covers.unload()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -57,6 +58,37 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, replace: bool 
         except OSError:
             pass
         raise
+
+
+TEMP_GRACE_S = 15 * 60.0  # a temporary this young may belong to a write still under way
+
+
+def sweep_temporaries(folder: str | os.PathLike[str], grace_s: float = TEMP_GRACE_S,
+                      now: float | None = None, depth: int = 5) -> int:
+    """Remove our temporary files (``.albumstudio-*.tmp``, left by a process killed while it
+    wrote) under ``folder``, down to ``depth`` levels, when older than ``grace_s``: a second
+    AlbumStudio writing at this moment is not disturbed. Returns how many went."""
+    cutoff = (time.time() if now is None else now) - grace_s
+    removed = 0
+    pending = [(os.fspath(folder), 0)]
+    while pending:
+        where, level = pending.pop()
+        try:
+            entries = list(os.scandir(where))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if level + 1 < depth:
+                        pending.append((entry.path, level + 1))
+                elif entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(".tmp") \
+                        and entry.stat(follow_symlinks=False).st_mtime <= cutoff:
+                    os.unlink(entry.path)
+                    removed += 1
+            except OSError:
+                continue
+    return removed
 
 
 class ByteReader(Protocol):

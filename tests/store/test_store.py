@@ -165,3 +165,23 @@ def test_two_covers_racing_to_one_new_path_never_both_succeed(tmp_path):
             t.join()
         made = [r for r in results if r is not None]
         assert len(made) == 1 and target.read_bytes() == made[0]
+
+
+def test_stale_temporaries_of_killed_writes_are_swept_and_young_ones_kept(tmp_path):
+    import time
+
+    from albumstudio.store.files import TEMP_PREFIX, sweep_temporaries
+
+    deep = tmp_path / "cache" / "tags" / "msd" / "ab"
+    deep.mkdir(parents=True)
+    old = [tmp_path / f"{TEMP_PREFIX}a1.tmp", deep / f"{TEMP_PREFIX}b2.tmp"]
+    young = deep / f"{TEMP_PREFIX}c3.tmp"  # a write under way in another process
+    kept = [deep / "ab12.json", tmp_path / f"{TEMP_PREFIX}not-ours.txt", young]
+    for path in old + kept:
+        path.write_bytes(b"x")
+    hour_ago = time.time() - 3600
+    for path in old + kept[:2]:
+        os.utime(path, (hour_ago, hour_ago))
+    assert sweep_temporaries(tmp_path) == 2
+    assert not any(p.exists() for p in old) and all(p.exists() for p in kept)
+    assert sweep_temporaries(tmp_path, grace_s=0) == 1 and not young.exists()
