@@ -275,7 +275,12 @@ def cover_settings(args: argparse.Namespace) -> Any:
 
 
 def cmd_cover(args: argparse.Namespace) -> int:
-    from albumstudio.services.covers import check_outputs, output_bytes, save_cover
+    from albumstudio.services.covers import (
+        check_outputs,
+        output_bytes,
+        output_request,
+        save_cover,
+    )
 
     outputs = check_outputs(args.out, args.variants, args.overwrite)
     settings = cover_settings(args)
@@ -305,7 +310,8 @@ def cmd_cover(args: argparse.Namespace) -> int:
             print(f"albumstudio: {note}", file=sys.stderr)
         seconds = record.timings.get("prepare", 0.0) + record.timings.get("generate", 0.0)
         for output, path in zip(record.outputs, outputs, strict=False):
-            written = for_terminal(save_cover(output_bytes(output), path, args.overwrite))
+            written = for_terminal(save_cover(output_bytes(output), path, args.overwrite,
+                                              output_request(record, output)))
             print(f"{written} ({output.width}×{output.height}, seed {output.seed}, "
                   f"{seconds:.1f} s)")
         if record.id:

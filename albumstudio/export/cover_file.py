@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
 from albumstudio.core.errors import InputError
+from albumstudio.core.png_settings import with_settings
 from albumstudio.core.text import display_name
 from albumstudio.store.files import atomic_write_bytes
 from albumstudio.store.storage import is_storage_fault, storage_error
@@ -35,11 +38,12 @@ def check_output_path(path: str | os.PathLike[str], overwrite: bool = False) -> 
     return target
 
 
-def encode_cover(png: bytes, suffix: str) -> bytes:
-    """PNG bytes as they are, or re-encoded as an RGB JPEG (no EXIF or other metadata carried)."""
+def encode_cover(png: bytes, suffix: str, settings: Mapping[str, Any] | None = None) -> bytes:
+    """PNG bytes (carrying ``settings``, the request that made them, when given), or re-encoded
+    as an RGB JPEG (no EXIF or other metadata carried)."""
     fmt = COVER_FORMATS[suffix.lower()]
     if fmt == "PNG":
-        return png
+        return png if settings is None else with_settings(png, settings)
     with Image.open(io.BytesIO(png)) as img:
         rgb = img.convert("RGB")
     out = io.BytesIO()
@@ -47,10 +51,12 @@ def encode_cover(png: bytes, suffix: str) -> bytes:
     return out.getvalue()
 
 
-def write_cover(png: bytes, path: str | os.PathLike[str], overwrite: bool = False) -> Path:
+def write_cover(png: bytes, path: str | os.PathLike[str], overwrite: bool = False,
+                settings: Mapping[str, Any] | None = None) -> Path:
+    """Save a cover; a PNG carries ``settings`` (the request as a dict) in its text chunks."""
     target = check_output_path(path, overwrite)
     try:
-        atomic_write_bytes(target, encode_cover(png, target.suffix), replace=overwrite)
+        atomic_write_bytes(target, encode_cover(png, target.suffix, settings), replace=overwrite)
     except FileExistsError:  # made by someone else since the check: still not replaced
         raise InputError(f"'{display_name(str(target))}' already exists; choose another name "
                          "or pass --overwrite to replace it.") from None

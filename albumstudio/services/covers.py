@@ -200,6 +200,18 @@ class CoverService:
                         "cover may differ from the old one.")
         return None
 
+    def request_from_png(self, path: str) -> CoverRequest | None:
+        """The request a PNG saved by AlbumStudio carries (None when it carries none;
+        InputError when it cannot be read or was made by another version)."""
+        data = settings_in_png(path)
+        if data is None:
+            return None
+        try:
+            return self.registry.request_from_dict(data)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise InputError("That picture's settings were written by another version of "
+                             f"AlbumStudio and cannot be used here ({exc}).") from exc
+
     def rerun(self, item: HistoryItem, progress: ProgressFn | None = None,
               cancel: threading.Event | None = None, record: bool = True) -> JobRecord:
         """Make a history output again: identical bytes while its engine is unchanged."""
@@ -254,11 +266,34 @@ def check_outputs(out: str, count: int, overwrite: bool = False) -> list[str]:
     return [str(check_output_path(numbered(first, i), overwrite)) for i in range(max(1, count))]
 
 
-def save_cover(data: bytes, path: str, overwrite: bool = False) -> str:
-    """Write a cover (PNG bytes) as PNG or sRGB JPEG by the name's extension, atomically."""
+def save_cover(data: bytes, path: str, overwrite: bool = False,
+               settings: dict[str, Any] | None = None) -> str:
+    """Write a cover (PNG bytes) as PNG or sRGB JPEG by the name's extension, atomically; a PNG
+    carries ``settings`` (the request that made it) in its text chunks."""
     from albumstudio.export.cover_file import write_cover
 
-    return str(write_cover(data, path, overwrite))
+    return str(write_cover(data, path, overwrite, settings))
+
+
+def output_request(record: JobRecord, output: Output) -> dict[str, Any]:
+    """The request (as a dict) that makes exactly this output of the job: its seed, one variant."""
+    request = dict(record.request)
+    if output.seed is not None and "seed" in request:
+        request["seed"] = output.seed
+    if "variants" in request:
+        request["variants"] = 1
+    return request
+
+
+def settings_in_png(path: str) -> dict[str, Any] | None:
+    """The request an AlbumStudio PNG carries, or None (InputError when it is not a PNG)."""
+    from albumstudio.core.png_settings import settings_of
+
+    try:
+        with open(path, "rb") as handle:
+            return settings_of(handle.read(64 << 20))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"'{path}' is not a PNG that can be read ({exc}).") from exc
 
 
 def output_bytes(output: Output) -> bytes:

@@ -12,7 +12,7 @@ from albumstudio.core.errors import UserFacingError
 from albumstudio.core.jobs import JobRecord, Progress
 from albumstudio.core.text import display_name
 from albumstudio.jobs.runner import JobRunner
-from albumstudio.services.covers import screen_pixels
+from albumstudio.services.covers import output_request, screen_pixels
 from albumstudio.ui.canvas.image_canvas import ImageCanvas
 from albumstudio.ui.cover_session import CoverSession
 from albumstudio.ui.gallery.history_strip import HistoryStrip
@@ -32,7 +32,8 @@ class CoverResults(QObject):
         self.canvas = canvas
         self.history = history
         self.runner = runner
-        self.current: tuple[bytes, int] | None = None  # PNG bytes and seed of the shown cover
+        # PNG bytes, seed and request (what the saved PNG carries) of the shown cover
+        self.current: tuple[bytes, int, dict | None] | None = None
         cover.preview.connect(self._show_preview)
         cover.result.connect(self._show_result)
         cover.failed.connect(lambda _m: canvas.clear_preview())
@@ -52,7 +53,7 @@ class CoverResults(QObject):
         if data is None:
             with open(output.path, "rb") as handle:
                 data = handle.read()
-        self.current = (data, output.seed or 0)
+        self.current = (data, output.seed or 0, output_request(record, output))
         shown = output.display if output.display is not None else data
         self.canvas.show_cover(shown, f"seed {output.seed}")
         self.can_save.emit(True)
@@ -71,13 +72,13 @@ class CoverResults(QObject):
             "That cover's file is missing from the history folder."))
 
     def _show_loaded(self, item, data: bytes, pixels) -> None:
-        self.current = (data, item.seed)
+        self.current = (data, item.seed, dict(item.request) or None)
         self.canvas.show_cover(pixels, f"seed {item.seed}")
         self.can_save.emit(True)
 
     def _save_history_item(self, item) -> None:
         try:
-            self.current = (item.read_bytes(), item.seed)
+            self.current = (item.read_bytes(), item.seed, dict(item.request) or None)
         except OSError:
             self.window.show_error("That cover's file is missing from the history folder.")
             return
@@ -98,7 +99,8 @@ class CoverResults(QObject):
 
         assert self.current is not None
         try:
-            write_cover(self.current[0], path, overwrite=True)  # the file dialog already asked
+            # the file dialog already asked before replacing
+            write_cover(self.current[0], path, overwrite=True, settings=self.current[2])
         except UserFacingError as exc:
             self.window.show_error(exc.message)
         except OSError as exc:
