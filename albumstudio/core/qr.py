@@ -201,7 +201,7 @@ class PosterResult:
     width: int
     height: int
     scan: ScanReport
-    png: bytes = b""  # the raster the scan check read (the PDF's twin); equals data for PNG
+    png: bytes = b""  # the PNG (equals data for a PNG; empty for a PDF poster)
     qr_box: tuple[int, int, int, int] = (0, 0, 0, 0)  # the code with its quiet zone, in px
     colours: tuple[str, str] = ("#000000", "#ffffff")
     notes: tuple[str, ...] = ()

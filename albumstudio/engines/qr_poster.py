@@ -76,14 +76,13 @@ def poster_from_code(request: QrRequest, symbol: QrSymbol, code_at: CodeDrawer,
     code = code_at(module)
     sheet = render_png(plan, cover, code, light)
     pixels = np.asarray(sheet)
-    margin = 4 * module
     x, y = plan.qr[0], plan.qr[1]
-    crop = pixels[max(0, y - margin):y + plan.qr_side + margin,
-                  max(0, x - margin):x + plan.qr_side + margin]
+    left, top, right, bottom = scan_region((x, y, plan.qr_side, plan.qr_side), module, pixels)
+    crop = pixels[top:bottom, left:right]
     report = scan(crop, request.payload, module, fail_fast=True)
     if not report.ok:
         raise ScanFailedError(_unscannable(report, logo is not None))
-    png = encode_png(sheet)
+    png = b""
     if request.format == "pdf":
         from albumstudio.engines.poster_pdf import render_pdf
 
@@ -94,9 +93,20 @@ def poster_from_code(request: QrRequest, symbol: QrSymbol, code_at: CodeDrawer,
                               code_image=Image.fromarray(code))
         media = "application/pdf"
     else:
+        png = encode_png(sheet)
         data, media = png, "image/png"
     return PosterResult(data, media, size.width, size.height, report, png,
                         (x, y, plan.qr_side, plan.qr_side), colours)
+
+
+def scan_region(qr_box: tuple[int, int, int, int], module: int,
+                pixels: np.ndarray) -> tuple[int, int, int, int]:
+    """What a phone frames when it reads a poster: the code with its quiet zone and four
+    modules of the poster around it (left, top, right, bottom in pixels)."""
+    x, y, w, h = qr_box
+    margin = 4 * module
+    return (max(0, x - margin), max(0, y - margin), min(pixels.shape[1], x + w + margin),
+            min(pixels.shape[0], y + h + margin))
 
 
 class CodeDrawer:
