@@ -38,9 +38,9 @@ def _cover_engines() -> Any:
 def _command_modules() -> tuple[Any, ...]:
     """The subcommands that live in modules of their own: each has ``add_parser(sub)``, which
     sets ``run`` (a function of the parsed arguments returning the exit code)."""
-    from albumstudio.cli import history
+    from albumstudio.cli import history, qr
 
-    return (history,)
+    return (history, qr)
 
 
 def build_parser() -> argparse.ArgumentParser:

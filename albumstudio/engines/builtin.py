@@ -1,4 +1,4 @@
-"""The built-in cover engines, registered as any new engine would be."""
+"""The built-in cover and poster engines, registered as any new engine would be."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from albumstudio.core.cover import CoverRequest, CoverResult, DesignOptions, DiffusionOptions
 from albumstudio.core.jobs import ProgressFn
 from albumstudio.core.model_cache import ModelCache
+from albumstudio.core.qr import PlainQrOptions
 from albumstudio.engines.registry import EngineSpec, register
 
 
@@ -50,4 +51,28 @@ register(EngineSpec(
            (1024, "1024 px")),
     model_roles=("sd15",),
     optional_roles=("controlnet-canny", "controlnet-seg", "lcm-lora", "segmenter"),
+))
+
+
+class PlainPosterEngine:
+    """Offline QR posters: nothing to load."""
+
+    def __init__(self, models: ModelCache) -> None:
+        self.models = models
+
+    def run(self, request: Any, progress: ProgressFn | None = None,
+            cancel: threading.Event | None = None) -> Any:
+        from albumstudio.engines.qr_poster import run
+
+        return run(request, progress, cancel)
+
+
+def _plain_poster(models: ModelCache) -> Any:
+    return PlainPosterEngine(models)
+
+
+register(EngineSpec(
+    name="plain", kind="poster", label="Plain QR — offline, no model",
+    options_type=PlainQrOptions, factory=_plain_poster, version=1,
+    description="A styled QR code in the cover's colours on a poster; checked by two decoders.",
 ))

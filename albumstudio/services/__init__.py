@@ -14,6 +14,7 @@ from albumstudio.core.jobs import ProgressFn
 from albumstudio.core.model_cache import ModelCache
 from albumstudio.engines.registry import EngineRegistry, engines
 from albumstudio.services.covers import CoverPlan, CoverService, plan
+from albumstudio.services.posters import PosterService
 from albumstudio.services.tracks import TrackService
 from albumstudio.store.history import HistoryStore
 from albumstudio.store.paths import DataPaths
@@ -26,10 +27,12 @@ class Services:
     history: HistoryStore | None = None
     tracks: TrackService = field(init=False)
     covers: CoverService = field(init=False)
+    posters: PosterService = field(init=False)
 
     def __post_init__(self) -> None:
         self.tracks = TrackService(self.paths, self.models)
         self.covers = CoverService(self.models, self.history)
+        self.posters = PosterService(self.models, self.history)
 
     @classmethod
     def open(cls, paths: DataPaths, with_history: bool = True) -> Services:
@@ -70,6 +73,7 @@ class Services:
     def close(self) -> None:
         """Free every loaded model and close the history."""
         self.covers.unload()
+        self.posters.unload()
         self.models.unload_all()
         if self.history is not None:
             self.history.close()
