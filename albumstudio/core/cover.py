@@ -88,8 +88,8 @@ class MusicMood:
         )
 
 
-COMMON_FIELDS = ("engine", "prompt", "negative_prompt", "image_path", "crop", "title", "artist",
-                 "genre", "mood", "size", "seed", "variants")
+COMMON_FIELDS = ("engine", "prompt", "negative_prompt", "words", "image_path", "crop", "title",
+                 "artist", "genre", "mood", "size", "seed", "variants")
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ class CoverRequest:
     engine: str = "design"
     prompt: str = ""
     negative_prompt: str = DEFAULT_NEGATIVE
+    words: str = ""  # the artist's own words, as typed (the design engine reads them itself)
     image_path: str | None = None  # the reference image, loaded safely by albumstudio.vision
     crop: CropBox | None = None  # None: centred square crop
     title: str = ""

@@ -27,6 +27,7 @@ from albumstudio.core.cover import (
     DesignOptions,
 )
 from albumstudio.core.cover_options import AUTO
+from albumstudio.core.design_words import read_words, steer_palette
 from albumstudio.core.errors import CancelledError, InputError
 from albumstudio.core.genre_presets import match_preset
 from albumstudio.core.jobs import ProgressFn, steps_progress
@@ -157,15 +158,20 @@ def load_reference(request: CoverRequest) -> Image.Image:
 
 
 def palette_for(request: CoverRequest, seed: int) -> MoodPalette:
-    """The palette of one variant: the request's colours, or the music's."""
+    """The palette of one variant: the request's colours, or the music's moved by the artist's
+    words ("neon", "candlelit", "cobalt")."""
     if request.options.palette:
         return palette_from_colours(request.options.palette)
-    return palette_for_mood(request.mood, seed, request.genre)
+    return steer_palette(palette_for_mood(request.mood, seed, request.genre),
+                         read_words(request.words))
 
 
 def pairing_for(request: CoverRequest, seed: int) -> TypePairing:
-    """Fonts by genre (jazz and classical get the serif, rap and rock the poster face), else by
-    seed."""
+    """Fonts from the artist's words ("art deco", "punk"), else by genre (jazz and classical
+    get the serif, rap and rock the poster face), else by seed."""
+    said = read_words(request.words).choice("pairing")
+    if said is not None and said[0] in PAIRINGS:
+        return PAIRINGS[said[0]]
     found = match_preset(request.genre, request.mood.tags)
     name = found[0].name if found is not None else ""
     if name in _EDITORIAL_GENRES:
@@ -186,16 +192,23 @@ def render_cover(request: CoverRequest, seed: int, picture: Image.Image | None,
 
     palette = palette_for(request, seed)
     notes = [f"palette: {reason}" for reason in palette.reasons]
+    reading = read_words(request.words)
+    if reading.unread:
+        notes.append(f"words: {reading.unread_note()}")
     size = int(request.size)
     if picture is not None:
         say(f"Applying the {request.options.treatment} treatment")
         cover = apply_treatment(request.options.treatment, picture, palette, seed, size)
         notes.append(f"treatment: {request.options.treatment}")
     else:
-        style = choose_style(request.mood, seed)
+        said = reading.choice("background")
+        style = str(said[0]) if said is not None and said[0] in STYLE_LABELS \
+            else choose_style(request.mood, seed)
         say(f"Drawing the background ({STYLE_LABELS[style]})")
         cover = render_background(style, size, palette, request.mood, seed)
-        notes.append(f"background: {STYLE_LABELS[style]}")
+        notes.append(f"background: {STYLE_LABELS[style]}"
+                     + (f" (your word “{said[1]}”)" if said is not None and said[0] == style
+                        else ""))
     say("Setting the type")
     edge = palette_rgb(palette.shadow)
     if relative_luminance(palette.shadow) > 0.04:

@@ -55,21 +55,41 @@ def plan(facts: TrackFacts, settings: CoverRequest, *, picture_words: str = "", 
     request = replace(
         settings, prompt=composed.text if prompt is None else prompt,
         negative_prompt=composed.negative if negative is None else negative,
-        title=release.title, artist=release.artist, genre=release.genre, mood=facts.mood)
+        words=style.strip(), title=release.title, artist=release.artist, genre=release.genre,
+        mood=facts.mood)
     options = request.options
     if isinstance(options, DesignOptions):
-        chosen = GENRE_PRESETS.get(composed.preset or "")
-        layout = chosen.design_layout if chosen is not None else "bottom-left"
-        treatment = chosen.design_treatment if chosen is not None else "duotone"
-        request = replace(request, options=replace(
-            options, layout=layout if options.layout == AUTO else options.layout,
-            treatment=treatment if options.treatment == AUTO else options.treatment))
+        request = replace(request, options=design_choices(options, style, composed.preset))
     elif isinstance(options, DiffusionOptions) and not request.image_path:
         request = replace(request, crop=None,
                           options=replace(options, mode="txt2img", conditions=()))
     if not request.image_path:
         request = replace(request, crop=None)
     return CoverPlan(request, composed)
+
+
+def design_choices(options: DesignOptions, words: str, preset: str | None) -> DesignOptions:
+    """The design options with "auto" made concrete: the artist's words first ("halftone",
+    "art deco"), then the genre preset, then the defaults; a grain left at its default follows
+    a texture word ("film grain", "clean")."""
+    from albumstudio.core.design_words import read_words
+
+    reading = read_words(words)
+    chosen = GENRE_PRESETS.get(preset or "")
+
+    def pick(decision: str, from_preset: str | None, default: str) -> str:
+        said = reading.choice(decision)
+        return str(said[0]) if said is not None else from_preset or default
+
+    layout = pick("layout", chosen.design_layout if chosen else None, "bottom-left")
+    treatment = pick("treatment", chosen.design_treatment if chosen else None, "duotone")
+    grain = options.grain
+    said_grain = reading.choice("grain")
+    if said_grain is not None and grain == DesignOptions().grain:
+        grain = float(said_grain[0])
+    return replace(options, layout=layout if options.layout == AUTO else options.layout,
+                   treatment=treatment if options.treatment == AUTO else options.treatment,
+                   grain=grain)
 
 
 class CoverService:

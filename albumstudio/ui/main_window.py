@@ -160,7 +160,7 @@ class MainWindow(QMainWindow):
         except (UserFacingError, OSError) as exc:
             from albumstudio.store.storage import is_storage_fault, note_unwritable
 
-            if is_storage_fault(exc):  # a read-only or full data folder: shown by StorageWatch
+            if isinstance(exc, OSError) and is_storage_fault(exc):  # shown by StorageWatch
                 note_unwritable(self.paths.history, exc, "the history folder",
                                 "covers you make now are not kept after you quit")
                 return None

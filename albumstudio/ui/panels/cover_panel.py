@@ -361,6 +361,8 @@ class CoverPanel(QWidget):
         self.seed_lock.setChecked(True)  # the point is to make this cover again, or vary it
         self.variants.setValue(1)
         self.forms[request.engine].set_options(request.options)
+        if self.style_edit.text() != request.words:  # the design engine reads them itself
+            self.style_edit.setText(request.words)
         self.editor.restore(request.prompt, request.negative_prompt)
         self.status.setText(f"Settings of the cover with seed {request.seed} restored; "
                             "change anything, then Generate.")
