@@ -2,14 +2,16 @@
 
 The decoded blocks go once through the loudness and true-peak meters and, mixed to mono,
 through a streaming resampler to 22,050 Hz; only that mono signal is kept. The musical
-figures are then computed from it with librosa, sharing one STFT between all features.
+figures are then computed from it with ``albumstudio.audio.dsp`` (librosa's algorithms in
+plain numpy, so nothing is compiled at run time), sharing one STFT between all features.
+When asked, the same pass also resamples the mono mix to the tagger's 16 kHz, so a track is
+decoded once for analysis and tags.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -17,6 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from albumstudio.audio import dsp
 from albumstudio.audio.loudness import LoudnessMeter, TruePeakMeter
 from albumstudio.audio.music_features import (
     CURVE_HOP_S,
@@ -54,17 +57,9 @@ ENERGY_FLOOR_DB = -48.0  # mean RMS at or below this is energy 0 …
 ENERGY_CEILING_DB = -8.0  # … and at or above this is energy 1
 NOVELTY_HALF_WIDTH_S = 6.0
 STREAM_SHARE = 0.6  # of the progress bar, for reading and metering
-
-# Krumhansl–Kessler key profiles, tonic first
-def _import_librosa() -> Any:
-    if not os.environ.get("NUMBA_CACHE_DIR"):
-        from albumstudio.store.paths import default_paths
-
-        os.environ["NUMBA_CACHE_DIR"] = str(default_paths().ensure().numba)
-    import librosa
-
-    return librosa
-
+BATCH_FRAMES = 1 << 18  # frames metered at a time (about 6 s at 44.1 kHz)
+TAGGER_RATE = 16000  # musicnn's rate (albumstudio.audio.musicnn_input.SR)
+MAX_TAGGER_AUDIO_S = 1800.0  # longer tracks are decoded again for the tagger (memory)
 
 def _check(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
@@ -113,25 +108,13 @@ class _MonoBuffer:
         return self._data[: self._size]
 
 
-def _stream(
-    blocks: Iterable[np.ndarray],
-    sample_rate: int,
-    channels: int,
-    stages: _Stages,
-    cancel: threading.Event | None,
-    total_frames: int,
-) -> tuple[int, float, float, np.ndarray]:
-    """(frames, LUFS, dBTP, mono signal at ANALYSIS_RATE) from one pass over the blocks."""
-    import soxr
-
-    loudness = LoudnessMeter(sample_rate, channels)
-    peak = TruePeakMeter(sample_rate, channels)
-    resampler = None
-    if sample_rate != ANALYSIS_RATE:
-        resampler = soxr.ResampleStream(sample_rate, ANALYSIS_RATE, 1, dtype="float32")
-    expected = int(max(0, total_frames) * ANALYSIS_RATE / sample_rate) + 4096
-    mono_all = _MonoBuffer(min(expected, 1 << 27))  # a header may claim any length
-    frames = 0
+def _batched(blocks: Iterable[np.ndarray], channels: int,
+             cancel: threading.Event | None) -> Iterable[np.ndarray]:
+    """Checked finite float32 (frames, channels) blocks, joined to at least BATCH_FRAMES:
+    a few large numpy calls let the interpreter lock go to other threads (the tagger's
+    import) far less often than many small ones."""
+    pending: list[np.ndarray] = []
+    size = 0
     for block in blocks:
         _check(cancel)
         block = np.asarray(block, dtype=np.float32)
@@ -143,6 +126,43 @@ def _stream(
             continue
         if not np.isfinite(block).all():
             block = np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0)
+        pending.append(block)
+        size += block.shape[0]
+        if size >= BATCH_FRAMES:
+            yield pending[0] if len(pending) == 1 else np.concatenate(pending)
+            pending, size = [], 0
+    if pending:
+        yield pending[0] if len(pending) == 1 else np.concatenate(pending)
+
+
+def _stream(
+    blocks: Iterable[np.ndarray],
+    sample_rate: int,
+    channels: int,
+    stages: _Stages,
+    cancel: threading.Event | None,
+    total_frames: int,
+    tagger_audio: list[np.ndarray] | None = None,
+) -> tuple[int, float, float, np.ndarray]:
+    """(frames, LUFS, dBTP, mono signal at ANALYSIS_RATE) from one pass over the blocks;
+    ``tagger_audio`` gets the mono signal at TAGGER_RATE too."""
+    import soxr
+
+    loudness = LoudnessMeter(sample_rate, channels)
+    peak = TruePeakMeter(sample_rate, channels)
+    resampler = None
+    if sample_rate != ANALYSIS_RATE:
+        resampler = soxr.ResampleStream(sample_rate, ANALYSIS_RATE, 1, dtype="float32")
+    expected = int(max(0, total_frames) * ANALYSIS_RATE / sample_rate) + 4096
+    mono_all = _MonoBuffer(min(expected, 1 << 27))  # a header may claim any length
+    tagger: tuple[Any, _MonoBuffer] | None = None
+    if tagger_audio is not None:
+        to_tagger = (soxr.ResampleStream(sample_rate, TAGGER_RATE, 1, dtype="float32",
+                                         quality="HQ") if sample_rate != TAGGER_RATE else None)
+        expected = int(max(0, total_frames) * TAGGER_RATE / sample_rate) + 4096
+        tagger = (to_tagger, _MonoBuffer(min(expected, 1 << 27)))
+    frames = 0
+    for block in _batched(blocks, channels, cancel):
         loudness.add(block)
         peak.add(block)
         mono = block[:, 0].copy()
@@ -151,11 +171,17 @@ def _stream(
         if channels > 1:
             mono *= np.float32(1.0 / channels)
         mono_all.append(resampler.resample_chunk(mono) if resampler else mono)
+        if tagger is not None:
+            tagger[1].append(tagger[0].resample_chunk(mono) if tagger[0] else mono)
         frames += block.shape[0]
         if total_frames > 0:
             stages.report(STREAM_SHARE * min(1.0, frames / total_frames), "Measuring loudness")
     if resampler is not None:
         mono_all.append(resampler.resample_chunk(np.zeros(0, np.float32), last=True))
+    if tagger is not None and tagger_audio is not None:
+        if tagger[0] is not None:
+            tagger[1].append(tagger[0].resample_chunk(np.zeros(0, np.float32), last=True))
+        tagger_audio.append(tagger[1].values())
     return frames, loudness.integrated_lufs(), peak.dbtp(), mono_all.values()
 
 
@@ -193,9 +219,8 @@ def _rounded(values: Iterable[float], digits: int) -> tuple[float, ...]:
     return tuple(round(float(v), digits) for v in values)
 
 
-def _spectral_pass(
-    librosa: Any, y: np.ndarray, cancel: threading.Event | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _spectral_pass(y: np.ndarray, cancel: threading.Event | None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mel power (96, frames), raw chroma (12, frames), summed magnitude spectrum) of ``y``.
 
     The STFT is taken a chunk of frames at a time (same frames as one centred STFT), so
@@ -203,8 +228,9 @@ def _spectral_pass(
     """
     sr = ANALYSIS_RATE
     n_frames = 1 + y.size // HOP
-    mel_fb = librosa.filters.mel(sr=sr, n_fft=N_FFT, n_mels=96)
-    chroma_fb = librosa.filters.chroma(sr=sr, n_fft=N_FFT, tuning=0.0)
+    window = dsp.hann(N_FFT)
+    mel_fb = dsp.mel_filters(sr, N_FFT, 96)
+    chroma_fb = dsp.chroma_filters(sr, N_FFT)
     chroma_fb[chroma_fb < 1e-8] = 0.0  # its far tails are denormal products that slow matmul
     mel = np.empty((mel_fb.shape[0], n_frames), dtype=np.float32)
     chroma = np.empty((chroma_fb.shape[0], n_frames), dtype=np.float32)
@@ -217,67 +243,50 @@ def _spectral_pass(
         segment = y[max(start, 0):min(stop, y.size)]
         if start < 0 or stop > y.size:
             segment = np.pad(segment, (max(0, -start), max(0, stop - y.size)))
-        magnitude = np.abs(librosa.stft(segment, n_fft=N_FFT, hop_length=HOP, center=False))
-        power = np.square(magnitude)
+        power = dsp.power_frames(segment, N_FFT, HOP, window)
         mel[:, first:last] = mel_fb @ power
         chroma[:, first:last] = chroma_fb @ power
-        magnitude_sum += magnitude.sum(axis=1, dtype=np.float64)
+        magnitude_sum += np.sqrt(power).sum(axis=1, dtype=np.float64)
     return mel, chroma, magnitude_sum
 
 
-def _mean_tempogram(
-    librosa: Any, onset_env: np.ndarray, cancel: threading.Event | None
-) -> np.ndarray:
-    """librosa's tempogram averaged over time, computed a chunk of frames at a time.
-
-    The same columns as one tempogram of the whole envelope, but a long track never holds
-    the whole (lags × frames) matrix, which is gigabytes for an hour of audio.
-    """
-    sr = ANALYSIS_RATE
-    window = int(librosa.time_to_frames(TEMPO_WINDOW_S, sr=sr, hop_length=HOP))
-    n = onset_env.size
-    margin = window // 2 + 1
+def _mean_tempogram(onset_env: np.ndarray, cancel: threading.Event | None) -> np.ndarray:
+    """The tempogram averaged over time (lags,), a chunk of columns at a time, so a long
+    track never holds the whole (lags × frames) matrix (gigabytes for an hour of audio)."""
+    window = int(TEMPO_WINDOW_S * ANALYSIS_RATE // HOP)
     total = np.zeros(window, dtype=np.float64)
-    for first in range(0, n, TEMPO_CHUNK_FRAMES):
+    for columns in dsp.tempogram_columns(onset_env, window):
         _check(cancel)
-        last = min(n, first + TEMPO_CHUNK_FRAMES)
-        lo, hi = max(0, first - margin), min(n, last + margin)
-        tg = librosa.feature.tempogram(onset_envelope=onset_env[lo:hi], sr=sr, hop_length=HOP,
-                                       win_length=window)
-        total += tg[:, first - lo:last - lo].sum(axis=1, dtype=np.float64)
-    return (total / max(n, 1))[:, None]
+        total += columns.sum(axis=0)
+    return total / max(onset_env.size, 1)
 
 
 def _features(
     y: np.ndarray, duration: float, n_bins: int, stages: _Stages, cancel: threading.Event | None
 ) -> dict[str, Any]:
-    """The librosa-based figures of a non-silent mono signal at ANALYSIS_RATE."""
-    librosa = _import_librosa()
+    """The musical figures of a non-silent mono signal at ANALYSIS_RATE."""
     sr = ANALYSIS_RATE
-    mel, chroma, magnitude_sum = _spectral_pass(librosa, y, cancel)
-    mel_db = librosa.power_to_db(mel)
+    mel, chroma, magnitude_sum = _spectral_pass(y, cancel)
+    mel_db = dsp.power_to_db(mel)
     stages.done("spectrum", STREAM_SHARE + 0.1, "Finding the beat")
 
-    onset_env = librosa.onset.onset_strength(S=mel_db, sr=sr, hop_length=HOP)
-    tempo = librosa.feature.tempo(tg=_mean_tempogram(librosa, onset_env, cancel), sr=sr,
-                                  hop_length=HOP)
-    tempo, beat_frames = librosa.beat.beat_track(onset_envelope=onset_env, sr=sr, hop_length=HOP,
-                                                 bpm=float(tempo[0]))
-    beat_times = librosa.frames_to_time(beat_frames, sr=sr, hop_length=HOP)
-    tempo = float(np.atleast_1d(tempo)[0]) if beat_times.size else 0.0
-    tempo = refined_tempo(tempo, beat_times)
-    onsets = librosa.onset.onset_detect(onset_envelope=onset_env, sr=sr, hop_length=HOP)
+    frame_rate = sr / HOP
+    onset_env = dsp.onset_strength(mel_db, N_FFT, HOP)
+    tempo = dsp.tempo_from_tempogram(_mean_tempogram(onset_env, cancel), sr, HOP)
+    beat_times = dsp.beat_track(onset_env, tempo, frame_rate) / frame_rate
+    tempo = refined_tempo(tempo, beat_times) if beat_times.size else 0.0
+    onsets = dsp.onset_detect(onset_env, sr, HOP)
     stages.done("beat", STREAM_SHARE + 0.2, "Finding the key and tone colour")
 
     key, mode, confidence = key_of(chroma.mean(axis=1, dtype=np.float64))
-    freqs = librosa.fft_frequencies(sr=sr, n_fft=N_FFT)
+    freqs = dsp.fft_frequencies(sr, N_FFT)
     total = float(magnitude_sum.sum())
     brightness = float(freqs @ magnitude_sum) / total if total > 0 else 0.0
     stages.done("key", STREAM_SHARE + 0.3, "Finding sections")
 
-    mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=14)[1:]
+    mfcc = dsp.dct_ortho(mel_db, 14)[1:]
     mfcc = (mfcc - mfcc.mean(axis=1, keepdims=True)) / (mfcc.std(axis=1, keepdims=True) + 1e-9)
-    times = librosa.frames_to_time(np.arange(mel.shape[1]), sr=sr, hop_length=HOP)
+    times = np.arange(mel.shape[1]) * (HOP / sr)
     bins = _bin_index(n_bins, times)
     views = [unit_columns(_bin_means(chroma, bins, n_bins)),
              unit_columns(_bin_means(mfcc, bins, n_bins))]
@@ -304,6 +313,7 @@ def analyze_stream(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     total_frames: int = 0,
+    tagger_audio: list[np.ndarray] | None = None,
 ) -> AnalysisResult:
     """Analyse a track given as (frames, channels) float32 blocks, in one pass.
 
@@ -311,12 +321,14 @@ def analyze_stream(
     every block and between stages (CancelledError). ``total_frames`` (an estimate is fine)
     lets the reading stage report progress. Silence gives -inf loudness and true peak, tempo
     0, energy 0 and empty curves; a clip under a second gets loudness, peak and energy only.
+    ``tagger_audio``, when given, receives the mono mix at TAGGER_RATE (for ``tag_file``).
     """
     if sample_rate <= 0 or channels <= 0:
         raise ValueError("sample rate and channel count must be positive")
     stages = _Stages(progress, cancel)
     stages.report(0.0, "Measuring loudness")
-    frames, lufs, dbtp, y = _stream(blocks, sample_rate, channels, stages, cancel, total_frames)
+    frames, lufs, dbtp, y = _stream(blocks, sample_rate, channels, stages, cancel, total_frames,
+                                    tagger_audio)
     duration = frames / sample_rate
     stages.done("read+meter+resample", STREAM_SHARE, "Analysing the spectrum")
 
@@ -351,11 +363,14 @@ def analyze_file(
     content_hash: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    tagger_audio: list[np.ndarray] | None = None,
 ) -> AnalysisResult:
     """Analyse an audio file, or return the cached result for ``content_hash``.
 
     Raises InputError (one sentence) for a file that cannot be decoded, CancelledError when
-    ``cancel`` is set. A cache entry from another analysis version is recomputed.
+    ``cancel`` is set. A cache entry from another analysis version is recomputed. When the
+    file is decoded and ``tagger_audio`` is a list, the tagger's 16 kHz mono signal is
+    appended to it (tracks up to MAX_TAGGER_AUDIO_S), so tagging needs no second decode.
     """
     from albumstudio.audio.decode import open_audio
 
@@ -368,8 +383,10 @@ def analyze_file(
                 log.info("recomputing the analysis for %s: cached copy unusable", content_hash)
     with open_audio(path) as reader:
         info = reader.info
+        keep = tagger_audio if info.frames <= MAX_TAGGER_AUDIO_S * info.sample_rate else None
         result = analyze_stream(reader.blocks(), info.sample_rate, info.channels,
-                                progress=progress, cancel=cancel, total_frames=info.frames)
+                                progress=progress, cancel=cancel, total_frames=info.frames,
+                                tagger_audio=keep)
     if cache is not None and content_hash:
         cache.put_json(content_hash, result.to_dict())
     return result

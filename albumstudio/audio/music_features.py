@@ -72,13 +72,13 @@ def checkerboard_novelty(views: Sequence[np.ndarray], half: int) -> np.ndarray:
 
 
 def sections(novelty: np.ndarray, duration: float) -> tuple[float, ...]:
-    from scipy.signal import find_peaks
+    from albumstudio.audio.dsp import find_peaks
 
     if novelty.size < 3:
         return ()
     distance = max(1, int(round(SECTION_MIN_GAP_S / CURVE_HOP_S)))
-    peaks, _ = find_peaks(novelty, height=SECTION_MIN_NOVELTY, distance=distance,
-                          prominence=0.4 * SECTION_MIN_NOVELTY)
+    peaks = find_peaks(novelty, height=SECTION_MIN_NOVELTY, distance=distance,
+                       prominence=0.4 * SECTION_MIN_NOVELTY)
     times = peaks * CURVE_HOP_S
     keep = (times >= SECTION_EDGE_S) & (times <= duration - SECTION_EDGE_S)
     return tuple(round(float(t), 3) for t in times[keep])

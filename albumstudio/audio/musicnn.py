@@ -1,64 +1,29 @@
-"""musicnn (Pons & Serra, 2019) in PyTorch: the original's log-mel patches and its network.
+"""musicnn (Pons & Serra, 2019) in PyTorch: the network and its prediction.
 
-Imported lazily by the tagger (torch is imported here at module level). The spectrogram
-reproduces ``musicnn.extractor.batch_data``: librosa mel (16 kHz, n_fft 512, hop 256, 96
-bands), rounded to float16, ``log10(10000 x + 1)`` in float32, non-overlapping 187-frame
-patches (a trailing partial patch is dropped). Clips shorter than one patch, on which the
-original fails, are repeat-padded as in musicnn's training (``"pad_short": "repeat-pad"``).
+Imported lazily by the tagger (torch is imported here at module level). The input, musicnn's
+log-mel patches, is made by the torch-free ``albumstudio.audio.musicnn_input`` (re-exported
+here).
 """
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-SR = 16000
-N_FFT = 512
-HOP = 256
-N_MELS = 96
-N_FRAMES = 187  # librosa.time_to_frames(3, sr=16000, n_fft=512, hop_length=256) + 1
+from albumstudio.audio.musicnn_input import (  # noqa: F401 - the port's input, re-exported
+    N_FFT,
+    N_FRAMES,
+    N_MELS,
+    SR,
+    log_mel,
+    patches,
+    repeat_pad,
+)
+
 N_TAGS = 50
 BN_EPS = 1e-3  # tf.compat.v1.layers.batch_normalization's default
-_FLOAT16_MAX = float(np.finfo(np.float16).max)
-
-
-def log_mel(y: np.ndarray) -> np.ndarray:
-    """(frames, 96) float32 log-mel spectrogram exactly as musicnn's extractor computes it.
-
-    The original rounds the mel power to float16, then (numpy < 2 promotes ``10000 * x`` to
-    float32) compresses with ``log10(10000 x + 1)`` in float32; numpy 2 would stay in float16
-    and overflow, so the promotion is spelled out here.
-    """
-    import librosa
-
-    y = np.asarray(y, dtype=np.float32).reshape(-1)
-    if y.size == 0:
-        y = np.zeros(1, dtype=np.float32)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="n_fft=.*too large", category=UserWarning)
-        mel = librosa.feature.melspectrogram(y=y, sr=SR, hop_length=HOP, n_fft=N_FFT,
-                                             n_mels=N_MELS).T
-    mel16 = np.minimum(mel, _FLOAT16_MAX).astype(np.float16).astype(np.float32)
-    return np.log10(np.float32(10000) * mel16 + np.float32(1))
-
-
-def repeat_pad(rep: np.ndarray, n_frames: int = N_FRAMES) -> np.ndarray:
-    """Tile a too-short spectrogram in time and crop it to ``n_frames`` (musicnn-training)."""
-    reps = -(-n_frames // max(1, rep.shape[0]))
-    return np.concatenate([rep] * reps, axis=0)[:n_frames]
-
-
-def patches(rep: np.ndarray, n_frames: int = N_FRAMES, hop: int | None = None) -> np.ndarray:
-    """(patches, n_frames, 96) float32: ``batch_data``'s windows, hop = n_frames by default."""
-    hop = hop or n_frames
-    if rep.shape[0] < n_frames:
-        rep = repeat_pad(rep, n_frames)
-    starts = range(0, rep.shape[0] - n_frames + 1, hop)
-    return np.stack([rep[s:s + n_frames] for s in starts]).astype(np.float32)
 
 
 class Musicnn(nn.Module):

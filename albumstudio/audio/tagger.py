@@ -38,6 +38,14 @@ class JsonCache(Protocol):
     def put_json(self, key: str, value: dict[str, Any]) -> None: ...
 
 
+def is_cached(content_hash: str, model: str, cache: JsonCache | None) -> bool:
+    """Whether ``tag_file`` would answer from the cache (no torch needed)."""
+    if cache is None or not content_hash:
+        return False
+    hit = cache.get_json(content_hash)
+    return hit is not None and hit.get("model") == model
+
+
 def _check_model(model: str) -> None:
     if model not in MODELS:
         raise ValueError(f"unknown tagger model {model!r}; choose one of {', '.join(MODELS)}")
@@ -94,12 +102,14 @@ def tag_samples(y16k_mono: np.ndarray, model: str = DEFAULT_MODEL,
     """
     _check_model(model)
     _check(cancel)
-    from albumstudio.audio import musicnn
+    from albumstudio.audio import musicnn_input
 
     y = np.nan_to_num(np.asarray(y16k_mono, dtype=np.float32).reshape(-1), nan=0.0,
                       posinf=1.0, neginf=-1.0)
-    batch = musicnn.patches(musicnn.log_mel(y))
+    batch = musicnn_input.patches(musicnn_input.log_mel(y))
     net = _loaded_model(model, models)
+    from albumstudio.audio import musicnn
+
     rows: list[np.ndarray] = []
     for start in range(0, batch.shape[0], BATCH_PATCHES):
         _check(cancel)
@@ -116,8 +126,12 @@ def tag_samples(y16k_mono: np.ndarray, model: str = DEFAULT_MODEL,
 def tag_file(path: str, model: str = DEFAULT_MODEL, cache: JsonCache | None = None,
              content_hash: str | None = None, progress: Progress | None = None,
              cancel: threading.Event | None = None,
-             models: ModelCache | None = None) -> TagResult:
+             models: ModelCache | None = None,
+             samples: np.ndarray | None = None) -> TagResult:
     """Tag an audio file, or return the cached result for ``content_hash``.
+
+    ``samples``, the file's 16 kHz mono mix when the caller has it already (the analysis
+    makes it in its pass), saves decoding the file again.
 
     ``cache`` must be dedicated to ``model`` (keys are bare content hashes); a cached entry
     for another model or tagging version is recomputed. ``progress(fraction, words)`` is
@@ -135,9 +149,12 @@ def tag_file(path: str, model: str = DEFAULT_MODEL, cache: JsonCache | None = No
                 return result
     from albumstudio.audio.decode import decode_all
 
-    if progress is not None:
-        progress(0.0, "Decoding for the tagger")
-    y, _ = decode_all(path, target_sr=SAMPLE_RATE, mono=True, cancel=cancel)
+    if samples is not None:
+        y = samples
+    else:
+        if progress is not None:
+            progress(0.0, "Decoding for the tagger")
+        y, _ = decode_all(path, target_sr=SAMPLE_RATE, mono=True, cancel=cancel)
 
     def tagging_progress(fraction: float, words: str) -> None:
         if progress is not None:

@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from albumstudio.core.analysis import AnalysisResult
 from albumstudio.core.cover import MusicMood
 from albumstudio.core.description import describe
@@ -113,6 +115,9 @@ class TrackService:
         self.paths = paths
         self.models = models
         self.edits_store = TrackEditsStore(paths.track_edits)
+        # the 16 kHz mono mix the last analysis made, kept for the tagging step that follows
+        self._tagger_audio: tuple[str, np.ndarray] | None = None
+        self._tagger_audio_lock = threading.Lock()
 
     def probe(self, path: str) -> AudioInfo:
         """A header read: InputError with one sentence for anything that is not a usable track."""
@@ -148,11 +153,23 @@ class TrackService:
 
     def analyse(self, path: str, content_hash: str, progress: ProgressFn | None = None,
                 cancel: threading.Event | None = None) -> AnalysisResult:
+        """The track's figures (cached); a decode for them also keeps the tagger's signal,
+        so the ``tag`` step after it reads no file."""
         from albumstudio.audio.analysis import analyze_file
 
-        return analyze_file(path, cache=ContentCache(self.paths.analysis, ".json"),
-                            content_hash=content_hash, progress=_fraction(progress),
-                            cancel=cancel)
+        audio: list[np.ndarray] = []
+        result = analyze_file(path, cache=ContentCache(self.paths.analysis, ".json"),
+                              content_hash=content_hash, progress=_fraction(progress),
+                              cancel=cancel, tagger_audio=audio)
+        if audio and content_hash:
+            with self._tagger_audio_lock:
+                self._tagger_audio = (content_hash, audio[0])
+        return result
+
+    def _take_tagger_audio(self, content_hash: str) -> np.ndarray | None:
+        with self._tagger_audio_lock:
+            kept, self._tagger_audio = self._tagger_audio, None
+        return kept[1] if kept is not None and kept[0] == content_hash else None
 
     def tag(self, path: str, content_hash: str, model: str | None = None,
             progress: ProgressFn | None = None,
@@ -160,14 +177,31 @@ class TrackService:
         from albumstudio.audio.tagger import tag_file
 
         model = model or default_model("tagger")
-        return tag_file(path, model, cache=ContentCache(self.paths.cache / "tags" / model, ".json"),
-                        content_hash=content_hash, progress=_fraction(progress), cancel=cancel,
-                        models=self.models)
+        return tag_file(path, model, cache=self._tag_cache(model), content_hash=content_hash,
+                        progress=_fraction(progress), cancel=cancel, models=self.models,
+                        samples=self._take_tagger_audio(content_hash))
+
+    def _tag_cache(self, model: str) -> ContentCache:
+        return ContentCache(self.paths.cache / "tags" / model, ".json")
 
     def preload_tagger(self, model: str | None = None) -> None:
         from albumstudio.audio.tagger import preload
 
         preload(model or default_model("tagger"), self.models)
+
+    def _preload_while_analysing(self, content_hash: str,
+                                 model: str | None) -> threading.Thread | None:
+        """Import torch and load the tagger in a thread while the analysis runs (numpy
+        releases the interpreter lock), when the tags are not cached already."""
+        from albumstudio.audio.tagger import is_cached
+
+        model = model or default_model("tagger")
+        if is_cached(content_hash, model, self._tag_cache(model)):
+            return None
+        thread = threading.Thread(target=_preload_quietly, args=(self, model),
+                                  name="tagger-preload", daemon=True)
+        thread.start()
+        return thread
 
     def read(self, path: str, tag_model: str | None = None, progress: ProgressFn | None = None,
              cancel: threading.Event | None = None) -> TrackReading:
@@ -186,13 +220,26 @@ class TrackService:
         part(0)(Progress(0.0, "Reading the track"))
         loaded = self.identify(path)
         _check(cancel)
-        edits = self.edits(loaded.info.content_hash)
-        analysis = self.analyse(path, loaded.info.content_hash, part(1), cancel)
+        content_hash = loaded.info.content_hash
+        edits = self.edits(content_hash)
+        preload = self._preload_while_analysing(content_hash, tag_model)
+        try:
+            analysis = self.analyse(path, content_hash, part(1), cancel)
+        finally:
+            if preload is not None:
+                preload.join()
         info = _with_decoded_length(loaded.info, analysis)
-        music_tags = self.tag(path, loaded.info.content_hash, tag_model, part(2), cancel)
+        music_tags = self.tag(path, content_hash, tag_model, part(2), cancel)
         if progress is not None:
             progress(Progress(1.0, "Done"))
         return TrackReading(info, loaded.tags, edits, analysis, music_tags)
+
+
+def _preload_quietly(service: TrackService, model: str) -> None:
+    try:
+        service.preload_tagger(model)
+    except Exception:  # noqa: BLE001 - the tagging step reports it in words
+        pass
 
 
 def _with_decoded_length(info: AudioInfo, analysis: AnalysisResult) -> AudioInfo:
@@ -217,10 +264,8 @@ def _check(cancel: threading.Event | None) -> None:
 
 
 def warm_up_analysis(cancel: threading.Event | None = None) -> None:
-    """Import librosa and run the analysis once on a short noise clip, so numba compiles (and
-    caches) before the artist's first track instead of during it."""
-    import numpy as np
-
+    """Run the analysis once on a short noise clip, so its modules are imported before the
+    artist's first track (nothing is compiled any more: the analysis is plain numpy)."""
     from albumstudio.audio.analysis import analyze_stream
 
     noise = np.random.default_rng(0).standard_normal((3 * 22050, 1)).astype(np.float32) * 0.1
