@@ -292,7 +292,7 @@ def cmd_disk(args: argparse.Namespace) -> int:
 
     services = _services()
     try:
-        use = services.history.disk_use()
+        use = services.history.disk_use(thumbnails=True)
     finally:
         services.close()
     if args.json:

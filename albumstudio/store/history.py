@@ -42,7 +42,7 @@ from albumstudio.store.history_schema import (
     media_of,
 )
 
-__all__ = ["SCHEMA_VERSION", "THUMB_SIDE", "DiskUse", "EmptiedTrash", "HistoryItem",
+__all__ = ["SCHEMA_VERSION", "THUMB_SIDE", "DiskUse", "EmptiedTrash", "GalleryRow", "HistoryItem",
            "HistoryQuery", "HistoryStore", "create_version_1"]
 
 THUMB_SIDE = 96
@@ -70,6 +70,8 @@ class HistoryQuery:
     trash: bool = False
     finished: bool = False
     created_before: float | None = None
+    job: int | None = None
+    output: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,29 @@ class HistoryItem:
     @property
     def title(self) -> str:
         return str(self.request.get("title") or "")
+
+
+@dataclass(frozen=True)
+class GalleryRow:
+    """One output as a thumbnail grid lists it (no request read)."""
+
+    id: int  # the output's id
+    job_id: int
+    file_hash: str
+    file_ext: str
+    created: float
+    kind: str
+    engine: str
+    title: str
+    favourite: bool
+    width: int
+    height: int
+    seed: int | None
+    trashed: bool
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.file_hash}{self.file_ext}"
 
 
 @dataclass(frozen=True)
@@ -324,6 +349,12 @@ class HistoryStore:
         if query.created_before is not None:
             clauses.append("jobs.created < ?")
             args.append(query.created_before)
+        if query.job is not None:
+            clauses.append("jobs.id = ?")
+            args.append(query.job)
+        if query.output is not None:
+            clauses.append("jobs.id = (SELECT job_id FROM outputs WHERE id = ?)")
+            args.append(query.output)
         words = re.findall(r"\w+", query.search)
         if words and self.fts5:
             clauses.append("jobs.id IN (SELECT rowid FROM jobs_text WHERE jobs_text MATCH ?)")
@@ -443,20 +474,51 @@ class HistoryStore:
                                   (int(job_id),)).fetchone()
         if row is None:
             return None
-        found = [i for i in self.items(limit=10_000, query=HistoryQuery(
-            trash=row[0] is not None), check_files=False) if i.job_id == job_id]
+        found = self.items(limit=10_000, query=HistoryQuery(
+            trash=row[0] is not None, job=int(job_id)), check_files=False)
         return found[position] if 0 <= position < len(found) else None
+
+    def item(self, output_id: int) -> HistoryItem | None:
+        """One output by its id, in the trash or not."""
+        for trash in (False, True):
+            found = [i for i in self.items(limit=1_000, query=HistoryQuery(
+                trash=trash, output=int(output_id)), check_files=False) if i.id == output_id]
+            if found:
+                return found[0]
+        return None
+
+    def rows(self, query: HistoryQuery | None = None, limit: int = 1_000_000) -> list[GalleryRow]:
+        """What a grid of thumbnails needs of every finished output ``query`` asks for, without
+        reading requests (cheap for tens of thousands of entries)."""
+        query = replace(query or HistoryQuery(), finished=True)
+        where, args = self._where(query)
+        with self._lock:
+            found = self.db.execute(
+                "SELECT outputs.id, jobs.id, outputs.file_hash, outputs.file_ext, jobs.created, "
+                "jobs.kind, jobs.engine, jobs.title, jobs.favourite, outputs.width, "
+                "outputs.height, outputs.seed, jobs.trashed IS NOT NULL "
+                f"FROM outputs JOIN jobs ON jobs.id = outputs.job_id WHERE {where} "
+                f"ORDER BY {self._order(query)}, outputs.position LIMIT ?",
+                (*args, int(limit))).fetchall()
+        return [GalleryRow(int(r[0]), int(r[1]), r[2], r[3], float(r[4]), r[5], r[6], r[7],
+                           bool(r[8]), int(r[9]), int(r[10]), None if r[11] is None else int(r[11]),
+                           bool(r[12])) for r in found]
 
     def thumbnail(self, item: HistoryItem, side: int = THUMB_SIDE) -> bytes:
         """A small PNG of the item (made once, then read from ``thumbs/``)."""
-        path = self.thumbs / item.file_hash[:2] / f"{item.file_hash}-{side}.png"
+        return self.thumbnail_of(item.file_hash, item.file_ext, side)
+
+    def thumbnail_of(self, file_hash: str, ext: str, side: int = THUMB_SIDE) -> bytes:
+        """A small PNG of a stored file (made once, then read from ``thumbs/``); OSError when
+        the file has gone."""
+        path = self.thumbs / file_hash[:2] / f"{file_hash}-{side}.png"
         try:
             return path.read_bytes()
         except OSError:
             pass
         from PIL import Image
 
-        with Image.open(item.path) as img:
+        with Image.open(self.file_path(file_hash, ext)) as img:
             img.draft("RGB", (side, side))
             small = img.convert("RGB")
             small.thumbnail((side, side), Image.Resampling.LANCZOS)
@@ -557,7 +619,9 @@ class HistoryStore:
             self.trash([r.id for r in going], now=now)
         return going
 
-    def disk_use(self) -> DiskUse:
+    def disk_use(self, thumbnails: bool = False) -> DiskUse:
+        """Entries and bytes, the trash's share; with ``thumbnails`` the thumbnail cache is
+        measured too (a walk over its files)."""
         with self._lock:
             db = self.db
             entries, trash_entries = db.execute(
@@ -571,7 +635,7 @@ class HistoryStore:
                 "jobs.id = outputs.job_id GROUP BY file_hash, file_ext) WHERE only_trash = 1"
             ).fetchone()[0]
         thumbs = 0
-        if self.thumbs.is_dir():
+        if thumbnails and self.thumbs.is_dir():
             for path in self.thumbs.rglob("*.png"):
                 try:
                     thumbs += path.stat().st_size

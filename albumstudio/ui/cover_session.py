@@ -179,10 +179,39 @@ class CoverSession(QObject):
     def generate(self, prompt: str | None = None, negative: str | None = None) -> JobHandle:
         request = self.build_request(prompt, negative)
         track_hash = self.track.info.content_hash if self.track.info is not None else ""
+        return self.submit(request, track_hash)
+
+    def rerun(self, item: Any) -> JobHandle | None:
+        """A history entry made again from its own request (the gallery's Re-run): identical
+        bytes, or the engine-changed note on the result."""
+        return self._from_history(item, None)
+
+    def vary(self, item: Any, seed: int) -> JobHandle | None:
+        """A history entry's settings with another seed (the gallery's Vary)."""
+        return self._from_history(item, seed)
+
+    def _from_history(self, item: Any, seed: int | None) -> JobHandle | None:
+        from albumstudio.core.errors import Problem, UserFacingError
+
+        try:
+            request = self.covers.request_of(item)
+        except UserFacingError as exc:
+            self.failed.emit(Problem.from_exception(exc, "re-running the cover"))
+            return None
+        note = self.covers.changed_since(item) if seed is None else None
+        if seed is not None:
+            request = replace(request, seed=int(seed), variants=1)
+        return self.submit(request, item.track_hash, (note,) if note is not None else ())
+
+    def submit(self, request: CoverRequest, track_hash: str = "",
+               notes: tuple[Any, ...] = ()) -> JobHandle:
+        """Queue one request on the model queue; its result, progress and failure come out of
+        this session's signals."""
         covers = self.covers
         handle = self.queue.submit(
             "making the cover",
-            lambda ctx: covers.run(request, ctx.progress, ctx.cancel, track_hash=track_hash))
+            lambda ctx: covers.run(request, ctx.progress, ctx.cancel, track_hash=track_hash,
+                                   notes=notes))
         handle.progress.connect(self._on_progress)
         handle.finished.connect(self._on_finished)
         handle.failed.connect(self.failed)

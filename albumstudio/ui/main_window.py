@@ -42,6 +42,7 @@ from albumstudio.ui.canvas.reference_image import ReferenceImage
 from albumstudio.ui.cover_results import CoverResults
 from albumstudio.ui.cover_session import CoverSession
 from albumstudio.ui.drops import choose_track
+from albumstudio.ui.gallery.gallery_dock import install_gallery, offer_dropped_settings
 from albumstudio.ui.gallery.history_strip import HistoryStrip
 from albumstudio.ui.notifier import Notifier, StorageWatch, action_handlers
 from albumstudio.ui.panels.analysis_panel import AnalysisPanel
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._bind()
+        self.gallery = install_gallery(self)
         self._restore_geometry()
 
     # -- construction -----------------------------------------------------------------------
@@ -409,6 +411,7 @@ class MainWindow(QMainWindow):
         if len(paths) == 1 and has_image_extension(paths[0]):
             self.banner.hide()
             self.reference.open(paths[0])
+            offer_dropped_settings(self, paths[0])  # a PNG with its settings: offer them
             return
         choice = choose_track(paths, remote_count=len(urls) - len(paths))
         if choice.error:

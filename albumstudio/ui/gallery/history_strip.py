@@ -71,6 +71,12 @@ class HistoryStrip(QFrame):
         if self.history is None:
             return
         items = self.history.items(kind="cover")
+        current = {i.id for i in items}
+        for row in reversed(range(self.list.count())):  # moved to the trash in the gallery
+            shown = self.list.item(row).data(ITEM_ROLE)
+            if isinstance(shown, HistoryItem) and shown.id not in current:
+                self.list.takeItem(row)
+                self._shown.discard(shown.id)
         new = [i for i in items if i.id not in self._shown]
         for item in reversed(new):
             entry = QListWidgetItem(self._placeholder, "")
