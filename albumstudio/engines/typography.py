@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from albumstudio.core.cover import LAYOUTS
@@ -24,7 +25,14 @@ from albumstudio.engines.design_fonts import (
 
 SAFE_MARGIN = 0.06  # of the side, on every edge
 PANEL_PAD = 0.02  # of the side: room between type and the panel behind it
-MIN_CONTRAST = 4.0
+MIN_CONTRAST = 4.5  # WCAG AA for text, against the pixels actually under it
+# the smallest type, as a share of the side, so that on a 250 px store thumbnail the title's
+# capitals stand about 7 px tall and the artist's about 5 px
+TITLE_MIN_SHARE = 0.04
+ARTIST_MIN_SHARE = 0.028
+# what the choices aim for: a little above the guarantee, since they judge the ground from a
+# small copy of it and antialiased edges blend ink into ground
+_AIM = MIN_CONTRAST * 1.1
 
 
 @dataclass(frozen=True)
@@ -189,14 +197,16 @@ def layout_text(size: int, title: str, artist: str, layout: str,
     left, top, right, bottom = left + pad, top + pad, right - pad, bottom - pad
     width = right - left
     gap = round(size * 0.018)
-    min_px = max(8, round(size * 0.014))
+    smallest = {"title": max(8, round(size * TITLE_MIN_SHARE)),
+                "artist": max(8, round(size * ARTIST_MIN_SHARE))}
 
     def fit(text: str, role: str, spec: FontSpec, lines: int, max_px: float,
             w: int = width) -> list[tuple[_Block, str]]:
-        return [(fit_text(text, spec, w, lines, round(size * max_px), min_px), role)] if text else []
+        return [(fit_text(text, spec, w, lines, round(size * max_px), smallest[role]), role)] \
+            if text else []
 
     if layout == "stacked":
-        return _stacked(size, title, artist, fonts, (left, top, right, bottom), pad, min_px)
+        return _stacked(size, title, artist, fonts, (left, top, right, bottom), pad, smallest)
     if layout == "top-band":
         blocks = fit(artist, "artist", fonts.artist, 1, 0.04)
         blocks += fit(title, "title", fonts.title, 2, 0.085)
@@ -218,13 +228,15 @@ def layout_text(size: int, title: str, artist: str, layout: str,
 
 
 def _stacked(size: int, title: str, artist: str, fonts: TypePairing,
-             area: tuple[int, int, int, int], pad: int, min_px: int) -> list[TextBox]:
+             area: tuple[int, int, int, int], pad: int, smallest: dict[str, int]) -> list[TextBox]:
     """Title words stacked from the top, each line as wide as the area; artist at the bottom."""
     left, top, right, bottom = area
+    min_px = smallest["title"]
     width = right - left
     out: list[TextBox] = []
     if artist:
-        artist_block = fit_text(artist, fonts.artist, width, 2, round(size * 0.042), min_px)
+        artist_block = fit_text(artist, fonts.artist, width, 2, round(size * 0.042),
+                                smallest["artist"])
         artist_boxes = _stack([(artist_block, "artist")], left, "left", 0)
         artist_boxes = _shift(artist_boxes, bottom - _extent(artist_boxes)[1])
         out += [_panel(artist_boxes, pad), *artist_boxes]
@@ -268,22 +280,17 @@ def contrast_ratio(a: float, b: float) -> float:
 
 
 def _background_luminance(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[float, ...]:
-    """(darkest, median, lightest) relative luminance of the pixels under ``box`` (5th, 50th and
-    95th percentiles, from a small copy)."""
+    """(darkest, median, lightest) WCAG relative luminance of the pixels under ``box`` (5th,
+    50th and 95th percentiles, from a small copy), computed from the colours themselves (a
+    grey conversion would misjudge blues and reds)."""
     region = image.crop(box)
     step = max(1, min(region.size) // 48)
     small = region.reduce(step) if step > 1 else region
-    hist = small.convert("L").histogram()
-    total = sum(hist)
-    out, seen, wanted = [], 0, [0.05 * total, 0.5 * total, 0.95 * total]
-    for level, count in enumerate(hist):
-        seen += count
-        while wanted and seen >= wanted[0]:
-            out.append(_linear(level))
-            wanted.pop(0)
-    while len(out) < 3:
-        out.append(out[-1] if out else 0.0)
-    return tuple(out)
+    values = np.asarray(small.convert("RGB"), np.float64).reshape(-1, 3) / 255.0
+    linear = np.where(values <= 0.04045, values / 12.92, ((values + 0.055) / 1.055) ** 2.4)
+    lum = linear @ np.array([0.2126, 0.7152, 0.0722])
+    low, mid, high = np.percentile(lum, [5, 50, 95])
+    return float(low), float(mid), float(high)
 
 
 def _pick_ink(palette: MoodPalette, lum: tuple[float, ...]) -> tuple[tuple[int, int, int], bool]:
@@ -296,7 +303,7 @@ def _pick_ink(palette: MoodPalette, lum: tuple[float, ...]) -> tuple[tuple[int, 
         dark = (14, 14, 18)
     worst_light = contrast_ratio(_luminance(light), lum[2])
     worst_dark = contrast_ratio(_luminance(dark), lum[0])
-    if max(worst_light, worst_dark) >= MIN_CONTRAST:
+    if max(worst_light, worst_dark) >= _AIM:
         return (light, False) if worst_light >= worst_dark else (dark, False)
     return light, True
 
@@ -328,14 +335,21 @@ def draw_text(image: Image.Image, boxes: list[TextBox], palette: MoodPalette,
         if needs_panel or panel.role == "band":
             region = image.crop(panel.box)
             backing = Image.new("RGB", region.size, shadow)
-            opacity = 1.0 if panel.role == "band" else panel_opacity
-            image.paste(Image.blend(region, backing, opacity), panel.box[:2])
-            background = _background_luminance(image, ink_box)
-            ink, _ = _pick_ink(palette, background)
-        accent_reads = min(contrast_ratio(_luminance(accent), background[0]),
-                           contrast_ratio(_luminance(accent), background[2])) >= MIN_CONTRAST
+            # the lightest panel that makes the type read: measured again after each try
+            tries = (1.0,) if panel.role == "band" else (panel_opacity, 0.92, 1.0)
+            for opacity in tries:
+                image.paste(Image.blend(region, backing, opacity), panel.box[:2])
+                background = _background_luminance(image, ink_box)
+                ink, still = _pick_ink(palette, background)
+                if not still:
+                    break
         for line in lines:
-            fill = accent if line.role == "artist" and accent_reads else ink
+            fill = ink
+            if line.role == "artist":  # the accent colour only where it reads on its own line
+                under = _background_luminance(image, line.box)
+                if min(contrast_ratio(_luminance(accent), under[0]),
+                       contrast_ratio(_luminance(accent), under[2])) >= _AIM:
+                    fill = accent
             font = load_font(line.font_file, line.font_size, line.weight)
             draw.text(line.origin, line.text, font=font, fill=fill, anchor="ls")
     return image
