@@ -25,6 +25,11 @@ BRIGHTNESS_WORDS = ((0.22, "dark"), (0.40, "dim"), (0.62, "balanced"), (0.80, "b
 CONTRAST_WORDS = ((0.10, "soft"), (0.22, "moderate-contrast"), (float("inf"), "high-contrast"))
 SATURATION_WORDS = ((0.08, "monochrome"), (0.25, "muted"), (0.50, "natural"),
                     (float("inf"), "vivid"))
+# Hasler and Süsstrunk's colourfulness (2003), on 0..255 pixels: their scale calls 15 "slightly",
+# 33 "moderately" and 59 "quite" colourful. It is the word's figure because HSV saturation calls
+# near-black pixels vivid (a dark photo read "dark … vivid").
+COLOURFULNESS_WORDS = ((8.0, "monochrome"), (33.0, "muted"), (59.0, "natural"),
+                       (float("inf"), "vivid"))
 
 NAMED_COLOURS = (
     ("black", "#101010"), ("charcoal", "#36454f"), ("grey", "#808080"), ("silver", "#c0c0c0"),
@@ -155,6 +160,7 @@ class ImageLook:
     contrast: float  # RMS contrast: standard deviation of luma
     saturation: float  # mean HSV saturation
     palette: list[tuple[str, float]] = field(default_factory=list)
+    colourfulness: float | None = None  # Hasler–Süsstrunk M (0..~150); None: judge by saturation
 
     @property
     def brightness_word(self) -> str:
@@ -166,6 +172,8 @@ class ImageLook:
 
     @property
     def saturation_word(self) -> str:
+        if self.colourfulness is not None:
+            return _word(self.colourfulness, COLOURFULNESS_WORDS)
         return _word(self.saturation, SATURATION_WORDS)
 
     @property
@@ -194,7 +202,10 @@ class ImageLook:
         out = [
             (self.brightness_word, f"average brightness {_percent(self.brightness)}"),
             (self.contrast_word, f"contrast (RMS) {_percent(self.contrast)}"),
-            (self.saturation_word, f"average saturation {_percent(self.saturation)}"),
+            (self.saturation_word,
+             f"colourfulness {self.colourfulness:.0f} (Hasler–Süsstrunk)"
+             if self.colourfulness is not None
+             else f"average saturation {_percent(self.saturation)}"),
         ]
         tones = self._tones()
         if tones:
@@ -222,4 +233,15 @@ def look_at(img: Image.Image, seed: int = 0) -> ImageLook:
         contrast=float(np.clip(luma.std(), 0.0, 1.0)),
         saturation=float(np.clip(saturation.mean(), 0.0, 1.0)),
         palette=_palette_from_pixels(rgb, 5, int(seed)),
+        colourfulness=colourfulness(rgb),
     )
+
+
+def colourfulness(rgb: np.ndarray) -> float:
+    """Hasler and Süsstrunk's colourfulness of (n, 3) pixels in 0..255."""
+    values = np.asarray(rgb, np.float64).reshape(-1, 3)
+    rg = values[:, 0] - values[:, 1]
+    yb = 0.5 * (values[:, 0] + values[:, 1]) - values[:, 2]
+    spread = float(np.hypot(rg.std(), yb.std()))
+    mean = float(np.hypot(rg.mean(), yb.mean()))
+    return spread + 0.3 * mean

@@ -65,7 +65,9 @@ def test_colour_names_come_from_the_table():
 def test_words_for_dark_bright_vivid_and_grey_pictures():
     dark = look_at(Image.new("RGB", (64, 64), (10, 22, 70)))
     assert dark.brightness_word == "dark" and dark.colour_names == ["deep blue"]
-    assert dark.describe() == "a dark, soft, vivid image in deep blue tones"
+    # HSV saturation called this vivid (near-black pixels have high saturation); measured as
+    # colourfulness it is the muted deep blue it looks (#12)
+    assert dark.describe() == "a dark, soft, muted image in deep blue tones"
     bright = look_at(Image.new("RGB", (64, 64), (245, 242, 232)))
     assert bright.brightness_word == "luminous" and bright.saturation_word == "monochrome"
     grey = look_at(Image.new("RGB", (64, 64), (128, 128, 128)))
@@ -102,3 +104,16 @@ def test_look_is_deterministic_and_accepts_other_modes():
     img = two_colours().convert("RGBA")
     assert look_at(img, seed=1) == look_at(img, seed=1)
     assert look_at(img.convert("L")).saturation_word == "monochrome"
+
+
+def test_a_dark_photo_is_not_called_vivid_unless_its_colours_are():
+    rng = np.random.default_rng(3)
+    night = np.clip(rng.normal(18, 9, (96, 96, 3)), 0, 255).astype(np.uint8)  # near-black noise
+    look = look_at(Image.fromarray(night))
+    assert look.brightness_word == "dark" and look.saturation_word in ("monochrome", "muted")
+    assert look.saturation > 0.25  # what HSV saturation would have called vivid
+    neon = np.zeros((96, 96, 3), np.uint8)
+    neon[::8] = (255, 0, 200)  # bright magenta lines on black: dark and truly colourful
+    assert look_at(Image.fromarray(neon)).saturation_word in ("natural", "vivid")
+    words = dict(look.parts())
+    assert words[look.saturation_word].startswith("colourfulness ")
