@@ -39,7 +39,7 @@ from albumstudio.core.mood_palette import (
     relative_luminance,
 )
 from albumstudio.engines.design_backgrounds import STYLE_LABELS, choose_style, render_background
-from albumstudio.engines.design_fonts import PAIRINGS, TypePairing
+from albumstudio.engines.design_fonts import BY_REQUEST_ONLY, PAIRINGS, TypePairing
 from albumstudio.engines.design_png import encode_png
 from albumstudio.engines.design_treatments import (
     apply_treatment,
@@ -56,7 +56,9 @@ MAX_VARIANTS = 16
 PREVIEW_SIDE = 256
 STAGES_PER_VARIANT = 5  # load or colours, picture, type, grain, encode (steps per variant)
 
-_EDITORIAL_GENRES = {"jazz", "classical", "folk", "rnb"}
+_EDITORIAL_GENRES = {"jazz", "classical", "rnb"}
+_HUMANIST_GENRES = {"folk", "lofi"}
+_GROTESQUE_GENRES = {"metal"}
 _POSTER_GENRES = {"hip-hop", "rock", "metal", "electronic"}
 
 DEFAULT_LAYOUT, DEFAULT_TREATMENT = "bottom-left", "duotone"  # what "auto" is without a preset
@@ -176,9 +178,13 @@ def pairing_for(request: CoverRequest, seed: int) -> TypePairing:
     name = found[0].name if found is not None else ""
     if name in _EDITORIAL_GENRES:
         return PAIRINGS["editorial"]
+    if name in _HUMANIST_GENRES:
+        return PAIRINGS["humanist"]
+    if name in _GROTESQUE_GENRES:
+        return PAIRINGS["grotesque"]
     if name in _POSTER_GENRES:
         return PAIRINGS["poster"]
-    names = sorted(PAIRINGS)
+    names = sorted(set(PAIRINGS) - BY_REQUEST_ONLY)
     return PAIRINGS[names[int(rng_for(seed, 101).integers(0, len(names)))]]
 
 

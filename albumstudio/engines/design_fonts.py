@@ -2,7 +2,7 @@
 
 Fonts ship in ``resources/fonts`` (``albumstudio.resources``). Coverage is checked glyph by
 glyph against the font's "missing glyph" box, so a Cyrillic, Greek or Arabic title falls back
-to DejaVu Sans and a Chinese or Japanese one to a system font that has the glyphs.
+to DejaVu Sans and a Chinese, Japanese or Korean one to the bundled WenQuanYi Micro Hei.
 """
 
 from __future__ import annotations
@@ -21,7 +21,11 @@ BEBAS = "BebasNeue-Regular.ttf"
 DM_SERIF = "DMSerifDisplay-Regular.ttf"
 WORK_SANS = "WorkSans-Variable.ttf"
 DEJAVU = "DejaVuSans-Bold.ttf"
-BUNDLED = (BEBAS, DM_SERIF, WORK_SANS, DEJAVU)
+OSWALD = "Oswald-Variable.ttf"  # condensed grotesque, weights 200–700
+CRIMSON = "CrimsonPro-Variable.ttf"  # humanist old-style serif, weights 200–900
+DANCING = "DancingScript-Variable.ttf"  # script, weights 400–700
+CJK = "wqy-microhei.ttc"  # Chinese, Japanese and Korean, so no title renders as boxes
+BUNDLED = (BEBAS, DM_SERIF, WORK_SANS, DEJAVU, OSWALD, CRIMSON, DANCING, CJK)
 
 _SYSTEM_FALLBACKS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
@@ -70,7 +74,16 @@ PAIRINGS: dict[str, TypePairing] = {
                              FontSpec(WORK_SANS, 500, upper=True, scale=0.85)),
     "modern": TypePairing("modern", FontSpec(WORK_SANS, 800, scale=0.95, leading=1.0),
                           FontSpec(WORK_SANS, 400, scale=1.0)),
+    "grotesque": TypePairing("grotesque", FontSpec(OSWALD, 600, upper=True, scale=1.2,
+                                                   leading=0.95),
+                             FontSpec(OSWALD, 400, upper=True, scale=0.95)),
+    "humanist": TypePairing("humanist", FontSpec(CRIMSON, 600, scale=1.1, leading=1.0),
+                            FontSpec(CRIMSON, 500, scale=1.0)),
+    "script": TypePairing("script", FontSpec(DANCING, 700, scale=1.15, leading=1.05),
+                          FontSpec(WORK_SANS, 500, upper=True, scale=0.85)),
 }
+# chosen only when asked for (by the artist's words), never by the seed
+BY_REQUEST_ONLY = frozenset({"script"})
 DEFAULT_PAIRING = PAIRINGS["poster"]
 
 
@@ -134,7 +147,7 @@ def font_for_text(spec: FontSpec, text: str) -> FontSpec:
     if not text or missing_chars(spec.file, text) == 0:
         return spec
     best: tuple[int, str] | None = None
-    for file in (DEJAVU, *system_fallbacks()):
+    for file in (DEJAVU, CJK, *system_fallbacks()):
         try:
             missing = missing_chars(file, text)
         except OSError:

@@ -125,3 +125,29 @@ def test_variable_weights_change_the_stroke():
         ImageDraw.Draw(image).text((10, 100), "Heavy", font=font, fill=255, anchor="ls")
         masks.append(np.asarray(image).astype(float).sum())
     assert masks[1] > masks[0] * 1.2
+
+
+@pytest.mark.parametrize("title", ["真夜中のドライブ", "夜行列车", "한밤의 드라이브"])
+def test_cjk_titles_render_real_glyphs_with_the_bundled_fallback(title, monkeypatch):
+    """Japanese, Chinese and Korean never render as boxes, whatever fonts the computer has."""
+    from albumstudio.engines import design_fonts
+
+    monkeypatch.setattr(design_fonts, "system_fallbacks", lambda: ())
+    for pairing in PAIRINGS.values():
+        spec = font_for_text(pairing.title, title)
+        assert spec.file == design_fonts.CJK, pairing.name
+        assert all(has_glyph(spec.file, c) for c in title if not c.isspace())
+    boxes = layout_text(SIZE, title, "", "centered")
+    lines = [b for b in boxes if b.role == "title"]
+    assert lines and all(b.font_file == design_fonts.CJK for b in lines)
+    image = Image.new("RGB", (SIZE, SIZE), (0, 0, 0))
+    draw_text(image, boxes, palette_for_mood(MusicMood()))
+    left, top, right, bottom = lines[0].box
+    inked = np.asarray(image.convert("L"))[top:bottom, left:right] > 128
+    assert inked.mean() > 0.08  # strokes, not a row of empty boxes' outlines
+
+
+def test_every_pairing_sets_a_latin_title_in_its_own_faces():
+    for pairing in PAIRINGS.values():
+        for spec in (pairing.title, pairing.artist):
+            assert font_for_text(spec, "Night Drive — Ada Vale").file == spec.file, pairing.name
