@@ -1,9 +1,9 @@
 """Generative cover backgrounds for a track without a reference image.
 
-Five seeded styles, each drawn from the music's figures: waveform rings (the energy curve bent
-round a circle), ridge lines (the energy curve stacked like a mountain range), an aura (a soft
-colour field with one crisp shape), a sunburst (rays counted by tempo) and a Bauhaus grid
-(cells counted by onset density). Soft fields are computed small and scaled up; shapes are
+Ten seeded families, each drawn from the music's figures: waveform rings (the energy curve bent
+round a circle), an aura (a soft colour field with one crisp shape), a sunburst (rays counted
+by tempo), a Bauhaus grid (cells counted by onset density), and the six of
+``design_families`` (hills, staves, dots, shards, bars, cut-outs). Soft fields are computed small and scaled up; shapes are
 drawn at full size so their edges stay crisp.
 """
 
@@ -14,38 +14,55 @@ from PIL import Image, ImageDraw
 
 from albumstudio.core.cover import MusicMood
 from albumstudio.core.mood_palette import MoodPalette
+from albumstudio.engines.design_families import FAMILIES
+from albumstudio.engines.design_families import LABELS as FAMILY_LABELS
 from albumstudio.engines.design_treatments import palette_rgb, rng_for, upscale
 
 Rgb = tuple[int, int, int]
-STYLES = ("rings", "ridges", "aura", "sunburst", "grid")
+STYLES = ("rings", "aura", "sunburst", "grid", *FAMILY_LABELS)
 STYLE_LABELS = {
     "rings": "waveform rings from the energy curve",
-    "ridges": "ridge lines from the energy curve",
     "aura": "soft colour field",
     "sunburst": "sunburst, rays counted by tempo",
     "grid": "geometric grid, cells counted by onset density",
+    **FAMILY_LABELS,
 }
+# the families that suit each kind of music (genre preset names and music tags)
+FAMILY_FIT: dict[str, dict[str, float]] = {
+    "classical": {"staves": 3.0, "aura": 1.0, "rings": 1.0, "hills": 0.8},
+    "ambient": {"aura": 3.0, "hills": 1.5, "dots": 0.6},
+    "electronic": {"grid": 2.0, "dots": 2.0, "rings": 1.5},
+    "rock": {"shards": 3.0, "bars": 1.0},
+    "metal": {"shards": 3.0},
+    "hip-hop": {"bars": 3.0, "grid": 1.0, "shards": 0.6},
+    "folk": {"hills": 3.0, "cutouts": 1.0, "sunburst": 0.6},
+    "jazz": {"cutouts": 3.0, "staves": 0.8, "grid": 0.6},
+    "pop": {"sunburst": 2.0, "cutouts": 1.5, "dots": 1.5},
+    "rnb": {"aura": 1.5, "bars": 1.5, "rings": 1.0},
+    "lofi": {"hills": 1.5, "aura": 1.5, "cutouts": 1.0},
+}
+_TAG_FAMILIES = {"strings": "classical", "violin": "classical", "orchestral": "classical",
+                 "piano": "classical", "choir": "classical", "acoustic": "folk", "techno": "electronic", "dance": "electronic",
+                 "synth": "electronic", "beats": "hip-hop", "punk": "rock", "new age": "ambient"}
 
 
-def choose_style(mood: MusicMood, seed: int) -> str:
-    """A style for this seed, weighted by the music (busy rhythms → grid, calm → aura …)."""
-    weights = dict.fromkeys(STYLES, 1.0)
-    if len(mood.energy_curve) >= 8:
-        weights["rings"] += 1.0
-        weights["ridges"] += 1.0
+def choose_style(mood: MusicMood, seed: int, genre: str = "") -> str:
+    """A family for this seed, weighted by what the music is (the genre preset its tags match,
+    instruments) and how it moves (busy rhythms → grid, calm → aura)."""
+    from albumstudio.core.genre_presets import match_preset
+
+    weights = dict.fromkeys(STYLES, 0.3)
+    found = match_preset(genre, mood.tags)
+    kinds = [found[0].name] if found is not None else []
+    kinds += [_TAG_FAMILIES[t.lower()] for t in mood.tags if t.lower() in _TAG_FAMILIES]
+    for kind in dict.fromkeys(kinds):
+        for family, weight in FAMILY_FIT.get(kind, {}).items():
+            weights[family] += weight
     if mood.onset_density >= 4.0:
-        weights["grid"] += 1.5
-    if mood.tempo_bpm >= 125:
-        weights["sunburst"] += 1.0
+        weights["grid"] += 0.5
     if mood.energy <= 0.35:
-        weights["aura"] += 1.5
-        weights["grid"] *= 0.5
-    tags = {t.lower() for t in mood.tags}
-    if tags & {"ambient", "new age", "quiet", "soft"}:
-        weights["aura"] += 1.5
-    if tags & {"techno", "electronic", "dance", "beats"}:
-        weights["grid"] += 0.7
-        weights["rings"] += 0.7
+        weights["aura"] += 0.8
+        weights["shards"] *= 0.5
     names = list(weights)
     p = np.array([weights[n] for n in names], dtype=np.float64)
     pick = rng_for(seed, 31).choice(len(names), p=p / p.sum())
@@ -122,34 +139,6 @@ def _rings(size: int, palette: MoodPalette, mood: MusicMood, seed: int) -> Image
     return image
 
 
-def _ridges(size: int, palette: MoodPalette, mood: MusicMood, seed: int) -> Image.Image:
-    rng = rng_for(seed, 61)
-    shadow = palette_rgb(palette.shadow)
-    image = Image.new("RGB", (size, size), shadow)
-    draw = ImageDraw.Draw(image)
-    count = int(np.clip(round(22 + mood.onset_density * 4), 24, 48))
-    samples = 240
-    x0, x1 = size * 0.16, size * 0.84
-    xs = np.linspace(x0, x1, samples)
-    window = np.exp(-((np.linspace(-1.0, 1.0, samples)) ** 2) / 0.18)
-    profile = energy_profile(mood, samples * 3, seed)
-    top, bottom = size * 0.22, size * 0.7
-    height = size * (0.06 + 0.1 * float(np.clip(mood.energy, 0.0, 1.0)))
-    light, accent = palette_rgb(palette.highlight), palette_rgb(palette.accent)
-    accent_lines = set(rng.choice(count, size=2, replace=False).tolist())
-    width = max(1, round(size * 0.0028))
-    for j in range(count):
-        base = top + (bottom - top) * j / (count - 1)
-        start = int(rng.integers(0, samples * 2))
-        noise = np.convolve(rng.standard_normal(samples + 8), np.ones(9) / 9, mode="valid")
-        shape = profile[start:start + samples] * 0.8 + noise * 0.35
-        ys = base - height * window * np.clip(shape, 0.0, None)
-        line = list(zip(xs.tolist(), ys.tolist(), strict=True))
-        draw.polygon([*line, (x1, base + size * 0.02), (x0, base + size * 0.02)], fill=shadow)
-        draw.line(line, fill=accent if j in accent_lines else light, width=width)
-    return image
-
-
 def _aura(size: int, palette: MoodPalette, mood: MusicMood, seed: int) -> Image.Image:
     rng = rng_for(seed, 71)
     colours = [palette_rgb(c) for c in (palette.mid, palette.accent, palette.secondary,
@@ -180,7 +169,7 @@ def _sunburst(size: int, palette: MoodPalette, mood: MusicMood, seed: int) -> Im
     image = Image.new("RGB", (size, size), _mix(shadow, mid, 0.35))
     draw = ImageDraw.Draw(image)
     rays = int(np.clip(round(mood.tempo_bpm / 6.0), 12, 36)) // 2 * 2
-    cx, horizon = size * 0.5, size * rng.uniform(0.56, 0.64)
+    cx, horizon = size * rng.uniform(0.4, 0.6), size * rng.uniform(0.66, 0.76)
     reach = size * 1.6
     turn = float(rng.uniform(0.0, 360.0 / rays))
     for i in range(0, rays, 2):
@@ -203,7 +192,11 @@ def _sunburst(size: int, palette: MoodPalette, mood: MusicMood, seed: int) -> Im
         y = side * (0.3 + 0.2 * k / stripes)
         mask_draw.rectangle((0, round(y), side, round(y + side * 0.008 * (k + 1))), fill=0)
     image.paste(sun_image, sun_box[:2], mask)
-    draw.rectangle((0, round(horizon), size, size), fill=shadow)
+    # below the horizon the rays are mirrored, darker, so the square is filled to its foot
+    below = image.crop((0, round(2 * horizon - size), size, round(horizon)))
+    below = below.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    below = Image.blend(below, Image.new("RGB", below.size, shadow), 0.6)
+    image.paste(below, (0, round(horizon)))
     draw.rectangle((0, round(horizon), size, round(horizon) + max(1, size // 500)),
                    fill=palette_rgb(palette.secondary))
     return image
@@ -253,8 +246,8 @@ def _grid(size: int, palette: MoodPalette, mood: MusicMood, seed: int) -> Image.
     return image
 
 
-_STYLE_FUNCTIONS = {"rings": _rings, "ridges": _ridges, "aura": _aura,
-                    "sunburst": _sunburst, "grid": _grid}
+_STYLE_FUNCTIONS = {"rings": _rings, "aura": _aura, "sunburst": _sunburst, "grid": _grid,
+                    **FAMILIES}
 
 
 def render_background(style: str, size: int, palette: MoodPalette, mood: MusicMood,

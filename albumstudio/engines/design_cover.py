@@ -209,7 +209,7 @@ def render_cover(request: CoverRequest, seed: int, picture: Image.Image | None,
     else:
         said = reading.choice("background")
         style = str(said[0]) if said is not None and said[0] in STYLE_LABELS \
-            else choose_style(request.mood, seed)
+            else choose_style(request.mood, seed, request.genre)
         say(f"Drawing the background ({STYLE_LABELS[style]})")
         cover = render_background(style, size, palette, request.mood, seed)
         notes.append(f"background: {STYLE_LABELS[style]}"
