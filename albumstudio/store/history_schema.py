@@ -82,7 +82,7 @@ V3 = """
 ALTER TABLE jobs ADD COLUMN favourite INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN trashed REAL;
 ALTER TABLE jobs ADD COLUMN title TEXT NOT NULL DEFAULT '';
-CREATE INDEX jobs_trashed ON jobs(trashed);
+CREATE INDEX jobs_trashed ON jobs(trashed, created DESC, id DESC);
 CREATE INDEX jobs_title ON jobs(title COLLATE NOCASE, created);
 CREATE INDEX outputs_file ON outputs(file_hash)
 """

@@ -85,6 +85,7 @@ def test_delete_undo_and_empty_trash_keeping_a_shared_file(gallery, qtbot):
     with qtbot.waitSignal(panel.changed):
         panel.delete_button.click()
     assert fox_1.id not in shown_jobs(panel)
+    assert "2 entries" in panel.status.text() and "trash 1 (" in panel.status.text()  # disk use
     assert panel.undo_button.isEnabled()
     panel.undo_button.click()
     assert fox_1.id in shown_jobs(panel)

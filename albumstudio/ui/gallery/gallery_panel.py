@@ -72,6 +72,8 @@ class GalleryPanel(QWidget):
         self.undo_stack: list[list[int]] = []
         self.compare_dialog: CompareDialog | None = None
         self.offered: CoverRequest | None = None  # what a dropped PNG carries, while offered
+        self._disk_for: tuple[int, int] | None = None
+        self._disk_text = ""
         self.setAcceptDrops(True)
         self._build()
         if self.store is None:
@@ -228,10 +230,13 @@ class GalleryPanel(QWidget):
                 self.view.selectionModel().select(
                     self.model.index(n),
                     self.view.selectionModel().SelectionFlag.Select)
-        use = self.store.disk_use()
-        self.status.setText(
-            f"{self.model.rowCount()} shown · {use.entries} entries, {use.bytes / 1e6:.1f} MB"
-            f" · trash {use.trash_entries} ({use.trash_bytes / 1e6:.1f} MB)")
+        version = self.store.data_version(), self.store.count()
+        if version != self._disk_for:  # disk use only when the entries changed, not per search
+            self._disk_for = version
+            use = self.store.disk_use()
+            self._disk_text = (f"{use.entries} entries, {use.bytes / 1e6:.1f} MB · trash "
+                               f"{use.trash_entries} ({use.trash_bytes / 1e6:.1f} MB)")
+        self.status.setText(f"{self.model.rowCount()} shown · {self._disk_text}")
         self._selection_changed()
 
     def showEvent(self, event) -> None:  # noqa: N802
@@ -329,6 +334,7 @@ class GalleryPanel(QWidget):
             self.undo_button.setEnabled(True)
             self.notice.emit(f"Moved {len(moved)} entr{'y' if len(moved) == 1 else 'ies'} to "
                              "the trash; Undo Delete brings them back.")
+        self._disk_for = None  # the trash changed
         self.refresh()
         self.changed.emit()
 
@@ -337,6 +343,7 @@ class GalleryPanel(QWidget):
             return
         self.store.restore(self.undo_stack.pop())
         self.undo_button.setEnabled(bool(self.undo_stack))
+        self._disk_for = None  # the trash changed
         self.refresh()
         self.changed.emit()
 
@@ -355,6 +362,7 @@ class GalleryPanel(QWidget):
         self.undo_button.setEnabled(False)
         self.notice.emit(f"Removed {emptied.entries} entries and {emptied.files} files "
                          f"({emptied.bytes / 1e6:.1f} MB freed).")
+        self._disk_for = None  # the trash changed
         self.refresh()
         self.changed.emit()
 
@@ -376,6 +384,7 @@ class GalleryPanel(QWidget):
         moved = self.store.trash([r.id for r in going])
         self.undo_stack.append(moved)
         self.undo_button.setEnabled(True)
+        self._disk_for = None  # the trash changed
         self.refresh()
         self.changed.emit()
 
