@@ -229,6 +229,25 @@ def test_the_window_reruns_an_entry_to_identical_bytes_and_restores_dropped_sett
         panel.restore_offer.click()
         assert window.cover_panel.seed.value() == 4
         assert window.tabs.currentIndex() == 0
+        # a PNG with settings dropped on the window: it becomes the reference picture, and the
+        # gallery offers its settings
+        panel.dock.hide()
+        saved = panel.export_copy(panel.model.rows()[0])
+        drop_mime = QMimeData()
+        drop_mime.setUrls([QUrl.fromLocalFile(str(saved))])
+        enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, drop_mime,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(window, enter)
+        QApplication.sendEvent(window, QDropEvent(
+            QPointF(20, 20), Qt.DropAction.CopyAction, drop_mime, Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier))
+        assert panel.dock.isVisible() and panel.offer.isVisible()
+        qtbot.waitUntil(lambda: window.reference.path == str(saved), timeout=10000)
+        # deleting in the gallery takes the cover out of the strip too
+        strip_before = window.history.list.count()
+        select(panel, panel.model.rows()[0].job_id)
+        panel.delete_button.click()
+        assert window.history.list.count() == strip_before - 1
     finally:
         window.shutdown()
 
