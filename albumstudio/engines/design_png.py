@@ -40,29 +40,34 @@ def _filtered_rows(pixels: np.ndarray) -> np.ndarray:
     return rows
 
 
-def _deflate(data: memoryview, last: bool) -> bytes:
-    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+SAVE_LEVEL = 6  # for the file the artist keeps: no larger than Pillow's default PNG (#12)
+_ZLIB_HEADERS = {1: b"\x78\x01", 6: b"\x78\x9c", 9: b"\x78\xda"}  # FLEVEL hints only
+
+
+def _deflate(data: memoryview, last: bool, level: int = LEVEL) -> bytes:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
     return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else
                                                         zlib.Z_FULL_FLUSH)
 
 
-def encode_png(image: Image.Image | np.ndarray) -> bytes:
+def encode_png(image: Image.Image | np.ndarray, level: int = LEVEL) -> bytes:
     """PNG bytes (no metadata) of an RGB image or (H, W, 3) uint8 array; identical bytes for
-    identical pixels."""
+    identical pixels. ``level`` 1 (fast, for the history) or :data:`SAVE_LEVEL` for saving."""
     if isinstance(image, Image.Image) and image.mode != "RGB":
         image = image.convert("RGB")
     rows = _filtered_rows(np.asarray(image, dtype=np.uint8))
     # numpy's stubs give ndarray __buffer__ (the Buffer protocol) only for Python 3.12+
     data = memoryview(rows.reshape(-1))  # type: ignore[arg-type]
     bounds = [round(rows.shape[0] * i / SLICES) * rows.shape[1] for i in range(SLICES + 1)]
-    parts = [(data[bounds[i]:bounds[i + 1]], i == SLICES - 1) for i in range(SLICES)]
+    parts = [(data[bounds[i]:bounds[i + 1]], i == SLICES - 1, level) for i in range(SLICES)]
     workers = max(1, min(SLICES, os.cpu_count() or 1))
     if workers == 1:
-        deflated = [_deflate(part, last) for part, last in parts]
+        deflated = [_deflate(*part) for part in parts]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             deflated = list(pool.map(lambda job: _deflate(*job), parts))
-    idat = [b"\x78\x01", *deflated, struct.pack(">I", zlib.adler32(data))]
+    idat = [_ZLIB_HEADERS.get(level, b"\x78\x5e"), *deflated,
+            struct.pack(">I", zlib.adler32(data))]
     crc = zlib.crc32(b"IDAT")
     for piece in idat:
         crc = zlib.crc32(piece, crc)

@@ -289,10 +289,29 @@ def check_outputs(out: str, count: int, overwrite: bool = False) -> list[str]:
 def save_cover(data: bytes, path: str, overwrite: bool = False,
                settings: dict[str, Any] | None = None) -> str:
     """Write a cover (PNG bytes) as PNG or sRGB JPEG by the name's extension, atomically; a PNG
-    carries ``settings`` (the request that made it) in its text chunks."""
+    carries ``settings`` (the request that made it) in its text chunks and is compressed for
+    keeping (the history's copy stays the fast one): the same pixels, no larger than Pillow's
+    default PNG. The window and the CLI both save through here, so they write the same bytes."""
     from albumstudio.export.cover_file import write_cover
 
+    if path.lower().endswith(".png"):
+        data = compressed_png(data)
     return str(write_cover(data, path, overwrite, settings))
+
+
+def compressed_png(data: bytes) -> bytes:
+    """The same RGB pixels as a PNG at the saving level (deterministic bytes)."""
+    import io
+
+    from PIL import Image
+
+    from albumstudio.engines.design_png import SAVE_LEVEL, encode_png
+
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        if image.mode != "RGB":
+            return data  # not one of ours: kept as it is
+        return encode_png(image, SAVE_LEVEL)
 
 
 def output_request(record: JobRecord, output: Output) -> dict[str, Any]:

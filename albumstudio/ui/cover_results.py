@@ -95,12 +95,12 @@ class CoverResults(QObject):
             self.save_to(path)
 
     def save_to(self, path: str) -> bool:
-        from albumstudio.export.cover_file import write_cover
+        from albumstudio.services.covers import save_cover
 
         assert self.current is not None
         try:
             # the file dialog already asked before replacing
-            write_cover(self.current[0], path, overwrite=True, settings=self.current[2])
+            save_cover(self.current[0], path, overwrite=True, settings=self.current[2])
         except UserFacingError as exc:
             self.window.show_error(exc.message)
         except OSError as exc:

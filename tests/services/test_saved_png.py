@@ -1,0 +1,36 @@
+"""A cover the artist saves is compressed well (#12): the same pixels, no larger than Pillow's
+default PNG of them; the history keeps the fast copy."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+from albumstudio.core.cover import CoverRequest, DesignOptions
+from albumstudio.engines.design_cover import run
+from albumstudio.services.covers import compressed_png, save_cover
+
+
+def test_a_saved_3000_px_cover_is_no_larger_than_pillows_default_png(tmp_path):
+    for grain in (0.0, 0.3):
+        made = run(CoverRequest(title="Night Drive", artist="Ada Vale", size=3000, seed=4,
+                                options=DesignOptions(layout="bottom-left", grain=grain)))
+        fast = made.images[0].png
+        out = tmp_path / f"cover-{grain}.png"
+        save_cover(fast, str(out))
+        with Image.open(io.BytesIO(fast)) as image:
+            pixels = np.asarray(image.convert("RGB"))
+            pillow = io.BytesIO()
+            image.save(pillow, "PNG")
+        with Image.open(out) as saved:
+            assert np.array_equal(np.asarray(saved.convert("RGB")), pixels)
+        assert out.stat().st_size <= len(pillow.getvalue()) < len(fast)
+        assert compressed_png(fast) == compressed_png(fast)  # deterministic
+
+
+def test_a_png_that_is_not_rgb_is_saved_as_it_is(tmp_path):
+    grey = io.BytesIO()
+    Image.new("L", (64, 64), 90).save(grey, "PNG")
+    assert compressed_png(grey.getvalue()) == grey.getvalue()
