@@ -20,134 +20,49 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from albumstudio.core.errors import InputError, UserFacingError
+from albumstudio.core.errors import UserFacingError
 from albumstudio.core.jobs import JobRecord, ModelUse, Note, Output
 from albumstudio.store import history_schema as schema
 from albumstudio.store.files import atomic_write_bytes
 from albumstudio.store.history_files import SWEEP_GRACE_S, Swept, move_aside, sweep
+from albumstudio.store.history_query import (
+    JOB_COLUMNS,
+    DiskUse,
+    EmptiedTrash,
+    GalleryRow,
+    HistoryItem,
+    HistoryQuery,
+    order_clause,
+    where_clause,
+)
 from albumstudio.store.history_schema import (
     SCHEMA_VERSION,
     create_version_1,
     load_json,
     media_of,
 )
+from albumstudio.store.history_trash import TrashAndFavourites
 
 __all__ = ["SCHEMA_VERSION", "THUMB_SIDE", "DiskUse", "EmptiedTrash", "GalleryRow", "HistoryItem",
            "HistoryQuery", "HistoryStore", "create_version_1"]
 
 THUMB_SIDE = 96
-SORTS = ("date", "track")
-DAY_S = 86400.0
 
 
 class _Unreadable(Exception):
     """A database that is fine as a file but that this version cannot use (left as it is)."""
 
 
-@dataclass(frozen=True)
-class HistoryQuery:
-    """Which entries to list. ``search`` looks through prompt, negative prompt, title, artist
-    and tags (every word, each as a prefix); ``track`` is a track's content hash; ``trash``
-    lists the trash instead of the kept entries; ``sort`` is "date" (newest first) or "track"
-    (by title, then newest first)."""
-
-    kind: str | None = None
-    engine: str | None = None
-    track: str | None = None
-    favourites: bool = False
-    search: str = ""
-    sort: str = "date"
-    trash: bool = False
-    finished: bool = False
-    created_before: float | None = None
-    job: int | None = None
-    output: int | None = None
-
-
-@dataclass(frozen=True)
-class HistoryItem:
-    """One output of one job, as the strip and the gallery show it. ``request`` is the request
-    that makes exactly this output (its seed, one variant)."""
-
-    id: int  # the output's id
-    kind: str
-    created: float
-    file_hash: str
-    file_ext: str
-    width: int
-    height: int
-    seed: int
-    engine: str
-    track_hash: str
-    request: dict[str, object]
-    notes: str
-    path: Path
-    job_id: int = 0
-    engine_version: int = 1
-    favourite: bool = False
-    trashed: float | None = None
-
-    def read_bytes(self) -> bytes:
-        return self.path.read_bytes()
-
-    @property
-    def title(self) -> str:
-        return str(self.request.get("title") or "")
-
-
-@dataclass(frozen=True)
-class GalleryRow:
-    """One output as a thumbnail grid lists it (no request read)."""
-
-    id: int  # the output's id
-    job_id: int
-    file_hash: str
-    file_ext: str
-    created: float
-    kind: str
-    engine: str
-    title: str
-    favourite: bool
-    width: int
-    height: int
-    seed: int | None
-    trashed: bool
-
-    @property
-    def file_name(self) -> str:
-        return f"{self.file_hash}{self.file_ext}"
-
-
-@dataclass(frozen=True)
-class DiskUse:
-    """What the history holds on disk: every distinct content file counted once."""
-
-    entries: int
-    files: int
-    bytes: int
-    trash_entries: int
-    trash_bytes: int  # freed by emptying the trash (files no kept entry uses)
-    thumbnail_bytes: int
-
-
-@dataclass(frozen=True)
-class EmptiedTrash:
-    entries: int
-    files: int
-    bytes: int
-
-
-class HistoryStore:
+class HistoryStore(TrashAndFavourites):
     """Thread-safe: one connection guarded by a lock (workers add, the UI lists)."""
 
     def __init__(self, folder: str | Path, sweep_grace_s: float = SWEEP_GRACE_S) -> None:
@@ -334,67 +249,22 @@ class HistoryStore:
                 outputs[position] = replace(output, id=int(cursor.lastrowid or 0))
         return replace(record, id=job_id, outputs=tuple(outputs))
 
-    def _where(self, query: HistoryQuery) -> tuple[str, list[object]]:
-        clauses = ["jobs.trashed IS NOT NULL" if query.trash else "jobs.trashed IS NULL"]
-        args: list[object] = []
-        for column, value in (("kind", query.kind), ("engine", query.engine),
-                              ("track_hash", query.track)):
-            if value is not None:
-                clauses.append(f"jobs.{column} = ?")
-                args.append(value)
-        if query.favourites:
-            clauses.append("jobs.favourite = 1")
-        if query.finished:
-            clauses.append("jobs.status = 'finished'")
-        if query.created_before is not None:
-            clauses.append("jobs.created < ?")
-            args.append(query.created_before)
-        if query.job is not None:
-            clauses.append("jobs.id = ?")
-            args.append(query.job)
-        if query.output is not None:
-            clauses.append("jobs.id = (SELECT job_id FROM outputs WHERE id = ?)")
-            args.append(query.output)
-        words = re.findall(r"\w+", query.search)
-        if words and self.fts5:
-            clauses.append("jobs.id IN (SELECT rowid FROM jobs_text WHERE jobs_text MATCH ?)")
-            args.append(" ".join('"' + w.replace('"', '""') + '"*' for w in words))
-        elif words:  # no FTS5 in this SQLite: every word somewhere, as LIKE finds it
-            columns = " || ' ' || ".join(schema.TEXT_COLUMNS)
-            for word in words:
-                clauses.append("jobs.id IN (SELECT rowid FROM jobs_text WHERE "
-                               f"({columns}) LIKE ? ESCAPE '\\')")
-                args.append("%" + re.sub(r"([%_\\])", r"\\\1", word) + "%")
-        return " AND ".join(clauses), args
-
-    @staticmethod
-    def _order(query: HistoryQuery) -> str:
-        if query.sort not in SORTS:
-            raise InputError(f"Sort by {' or '.join(SORTS)}, not '{query.sort}'.")
-        if query.sort == "track":
-            return "jobs.title COLLATE NOCASE, jobs.track_hash, jobs.created DESC, jobs.id DESC"
-        return "jobs.created DESC, jobs.id DESC"
-
-    _JOB_COLUMNS = ("jobs.id, jobs.kind, jobs.engine, jobs.engine_version, jobs.status, "
-                    "jobs.request_json, jobs.request_version, jobs.created, jobs.track_hash, "
-                    "jobs.device, jobs.app_version, jobs.notes_json, jobs.timings_json, "
-                    "jobs.models_json, jobs.problem, jobs.favourite, jobs.trashed")
 
     def records(self, kind: str | None = None, limit: int = 200, *,
                 query: HistoryQuery | None = None, offset: int = 0) -> list[JobRecord]:
         """The entries ``query`` asks for (by default every kept entry), newest first."""
         query = query or HistoryQuery(kind=kind)
-        where, args = self._where(query)
+        where, args = where_clause(query, self.fts5)
         with self._lock:
             rows = self.db.execute(
-                f"SELECT {self._JOB_COLUMNS} FROM jobs WHERE {where} ORDER BY {self._order(query)}"
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE {where} ORDER BY {order_clause(query)}"
                 " LIMIT ? OFFSET ?", (*args, int(limit), int(offset))).fetchall()
             return self._records(rows)
 
     def get(self, job_id: int) -> JobRecord | None:
         """One entry by id, in the trash or not."""
         with self._lock:
-            rows = self.db.execute(f"SELECT {self._JOB_COLUMNS} FROM jobs WHERE id = ?",
+            rows = self.db.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?",
                                    (int(job_id),)).fetchall()
             found = self._records(rows)
         return found[0] if found else None
@@ -426,7 +296,7 @@ class HistoryStore:
         ) for r in rows]
 
     def count_entries(self, query: HistoryQuery | None = None) -> int:
-        where, args = self._where(query or HistoryQuery())
+        where, args = where_clause(query or HistoryQuery(), self.fts5)
         with self._lock:
             return int(self.db.execute(f"SELECT COUNT(*) FROM jobs WHERE {where}",
                                        args).fetchone()[0])
@@ -438,7 +308,7 @@ class HistoryStore:
         """Every finished output ``query`` asks for, newest first; outputs whose file has gone
         are skipped (unless ``check_files`` is False)."""
         query = replace(query or HistoryQuery(kind=kind), finished=True)
-        where, args = self._where(query)
+        where, args = where_clause(query, self.fts5)
         with self._lock:
             rows = self.db.execute(
                 "SELECT outputs.id, jobs.kind, jobs.created, outputs.file_hash, outputs.file_ext,"
@@ -446,7 +316,7 @@ class HistoryStore:
                 "jobs.request_json, jobs.notes_json, outputs.notes_json, jobs.id, "
                 "jobs.engine_version, jobs.favourite, jobs.trashed "
                 f"FROM outputs JOIN jobs ON jobs.id = outputs.job_id WHERE {where} "
-                f"ORDER BY {self._order(query)}, outputs.position LIMIT ? OFFSET ?",
+                f"ORDER BY {order_clause(query)}, outputs.position LIMIT ? OFFSET ?",
                 (*args, int(limit), int(offset))).fetchall()
         out: list[HistoryItem] = []
         for r in rows:
@@ -491,14 +361,14 @@ class HistoryStore:
         """What a grid of thumbnails needs of every finished output ``query`` asks for, without
         reading requests (cheap for tens of thousands of entries)."""
         query = replace(query or HistoryQuery(), finished=True)
-        where, args = self._where(query)
+        where, args = where_clause(query, self.fts5)
         with self._lock:
             found = self.db.execute(
                 "SELECT outputs.id, jobs.id, outputs.file_hash, outputs.file_ext, jobs.created, "
                 "jobs.kind, jobs.engine, jobs.title, jobs.favourite, outputs.width, "
                 "outputs.height, outputs.seed, jobs.trashed IS NOT NULL "
                 f"FROM outputs JOIN jobs ON jobs.id = outputs.job_id WHERE {where} "
-                f"ORDER BY {self._order(query)}, outputs.position LIMIT ?",
+                f"ORDER BY {order_clause(query)}, outputs.position LIMIT ?",
                 (*args, int(limit))).fetchall()
         return [GalleryRow(int(r[0]), int(r[1]), r[2], r[3], float(r[4]), r[5], r[6], r[7],
                            bool(r[8]), int(r[9]), int(r[10]), None if r[11] is None else int(r[11]),
@@ -534,115 +404,6 @@ class HistoryStore:
             return int(self.db.execute("SELECT COUNT(*) FROM outputs").fetchone()[0])
 
     # -- favourites, the trash, housekeeping --------------------------------------------------
-    def _existing(self, db: sqlite3.Connection, job_ids: Iterable[int]) -> list[int]:
-        ids = sorted({int(i) for i in job_ids})
-        found = {int(r[0]) for r in db.execute(
-            f"SELECT id FROM jobs WHERE id IN ({','.join('?' * len(ids))})", ids)} if ids else set()
-        missing = [i for i in ids if i not in found]
-        if missing:
-            raise InputError(f"There is no history entry {missing[0]}; "
-                             "`albumstudio history list` shows the entries.")
-        return ids
-
-    def set_favourite(self, job_ids: Iterable[int], favourite: bool = True) -> None:
-        with self._write() as db:
-            ids = self._existing(db, job_ids)
-            db.executemany("UPDATE jobs SET favourite = ? WHERE id = ?",
-                           [(int(favourite), i) for i in ids])
-
-    def trash(self, job_ids: Iterable[int], now: float | None = None) -> list[int]:
-        """Move entries to the trash (hidden, their files kept); the ids that moved."""
-        when = time.time() if now is None else now
-        with self._write() as db:
-            ids = self._existing(db, job_ids)
-            moved = [int(r[0]) for r in db.execute(
-                f"SELECT id FROM jobs WHERE trashed IS NULL AND id IN ({','.join('?' * len(ids))})",
-                ids)] if ids else []
-            db.executemany("UPDATE jobs SET trashed = ? WHERE id = ?", [(when, i) for i in moved])
-        return moved
-
-    def restore(self, job_ids: Iterable[int]) -> list[int]:
-        """Take entries out of the trash (undo); the ids that came back."""
-        with self._write() as db:
-            ids = self._existing(db, job_ids)
-            back = [int(r[0]) for r in db.execute(
-                "SELECT id FROM jobs WHERE trashed IS NOT NULL AND "
-                f"id IN ({','.join('?' * len(ids))})", ids)] if ids else []
-            db.executemany("UPDATE jobs SET trashed = NULL WHERE id = ?", [(i,) for i in back])
-        return back
-
-    def empty_trash(self) -> EmptiedTrash:
-        """Remove the trashed entries for good, and each of their files that no other entry
-        uses (a file shared with a kept entry stays)."""
-        with self._write() as db:
-            ids = [int(r[0]) for r in db.execute("SELECT id FROM jobs WHERE trashed IS NOT NULL")]
-            if not ids:
-                return EmptiedTrash(0, 0, 0)
-            marks = ",".join("?" * len(ids))
-            candidates = {(h, e) for h, e in db.execute(
-                f"SELECT DISTINCT file_hash, file_ext FROM outputs WHERE job_id IN ({marks})",
-                ids)}
-            db.execute(f"DELETE FROM jobs_text WHERE rowid IN ({marks})", ids)
-            db.execute(f"DELETE FROM outputs WHERE job_id IN ({marks})", ids)
-            db.execute(f"DELETE FROM jobs WHERE id IN ({marks})", ids)
-        # the rows are gone for good (committed) before any file goes: a kill in between
-        # leaves unreferenced files, which the next open sweeps away, never an entry without
-        # its file; the write lock again, so nobody commits a new reference meanwhile
-        with self._write():
-            still = self._referenced()
-            files = freed = 0
-            for file_hash, ext in sorted(candidates):
-                if f"{file_hash}{ext}" in still:
-                    continue
-                path = self.file_path(file_hash, ext)
-                try:
-                    size = path.stat().st_size
-                    path.unlink()
-                except OSError:
-                    continue
-                files += 1
-                freed += size
-                for thumb in (self.thumbs / file_hash[:2]).glob(f"{file_hash}-*.png"):
-                    thumb.unlink(missing_ok=True)
-        return EmptiedTrash(len(ids), files, freed)
-
-    def clean_up(self, older_than_days: float, dry_run: bool = True,
-                 now: float | None = None) -> list[JobRecord]:
-        """The kept entries that are not favourites and older than ``older_than_days``; unless
-        ``dry_run``, they are moved to the trash (restorable until it is emptied)."""
-        if older_than_days < 0:
-            raise InputError("The age must be 0 days or more.")
-        cutoff = (time.time() if now is None else now) - older_than_days * DAY_S
-        query = HistoryQuery(created_before=cutoff)
-        going = [r for r in self.records(limit=1_000_000, query=query) if not r.favourite]
-        if not dry_run and going:
-            self.trash([r.id for r in going], now=now)
-        return going
-
-    def disk_use(self, thumbnails: bool = False) -> DiskUse:
-        """Entries and bytes, the trash's share; with ``thumbnails`` the thumbnail cache is
-        measured too (a walk over its files)."""
-        with self._lock:
-            db = self.db
-            entries, trash_entries = db.execute(
-                "SELECT COUNT(*) - COUNT(trashed), COUNT(trashed) FROM jobs").fetchone()
-            files, size = db.execute(
-                "SELECT COUNT(*), COALESCE(SUM(b), 0) FROM (SELECT MAX(outputs.bytes) AS b "
-                "FROM outputs GROUP BY file_hash, file_ext)").fetchone()
-            trash_bytes = db.execute(
-                "SELECT COALESCE(SUM(b), 0) FROM (SELECT MAX(outputs.bytes) AS b, "
-                "MIN(jobs.trashed IS NOT NULL) AS only_trash FROM outputs JOIN jobs ON "
-                "jobs.id = outputs.job_id GROUP BY file_hash, file_ext) WHERE only_trash = 1"
-            ).fetchone()[0]
-        thumbs = 0
-        if thumbnails and self.thumbs.is_dir():
-            for path in self.thumbs.rglob("*.png"):
-                try:
-                    thumbs += path.stat().st_size
-                except OSError:
-                    pass
-        return DiskUse(int(entries), int(files), int(size), int(trash_entries), int(trash_bytes),
-                       thumbs)
 
     def add(self, kind: str, data: bytes, ext: str, *, width: int = 0, height: int = 0,
             seed: int = 0, engine: str = "", track_hash: str = "",

@@ -309,6 +309,10 @@ class GalleryPanel(QWidget):
             return QImage.fromData(store.thumbnail_of(row.file_hash, row.file_ext, DETAIL_SIDE))
 
         handle = self.runner.submit("showing a history entry", load, key="gallery-detail")
+        # the copy a drag or Copy hands out is made now, off the main thread (a saved cover is
+        # compressed for keeping, about a second for 3000²), so dragging starts at once
+        self.runner.submit("preparing a cover to drag out",
+                           lambda ctx: self.export_copy(row), key="gallery-export")
         handle.finished.connect(lambda image: self.preview.setPixmap(QPixmap.fromImage(image)))
         handle.failed.connect(lambda _p: self.preview.setText("The file of this entry has gone."))
 
