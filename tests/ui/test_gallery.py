@@ -266,3 +266,34 @@ def test_entries_another_albumstudio_adds_appear(gallery, qtbot):
         assert panel.model.rows()[0].job_id == added.job_id
     finally:
         other.close()
+
+
+def test_use_as_reference_use_settings_and_clean_up_with_a_preview(gallery, qtbot):
+    import sqlite3
+    import time
+
+    panel, (harbour, fox_1, fox_2) = gallery
+    select(panel, fox_1.id)
+    with qtbot.waitSignal(panel.reference_requested) as chosen:
+        panel.reference_button.click()
+    assert chosen.args[0] == fox_1.outputs[0].path
+    with qtbot.waitSignal(panel.reuse_requested) as reused:
+        panel.reuse_button.click()
+    assert reused.args[0].job_id == fox_1.id and reused.args[0].request["seed"] == 9
+    db = sqlite3.connect(panel.store.db_path)
+    db.execute("UPDATE jobs SET created = ? WHERE id IN (?, ?)",
+               (time.time() - 100 * 86400, harbour.id, fox_1.id))
+    db.commit()
+    db.close()
+    panel.store.set_favourite([fox_1.id])
+    panel.clean_days.setValue(30)
+    asked = []
+    panel.confirm = lambda text: asked.append(text) or False  # the preview, then "no"
+    panel.clean_button.click()
+    assert asked and f"entry {harbour.id}" in asked[0] and f"entry {fox_1.id}" not in asked[0]
+    assert harbour.id in shown_jobs(panel)
+    panel.confirm = lambda text: True
+    panel.clean_button.click()
+    assert sorted(set(shown_jobs(panel))) == sorted([fox_1.id, fox_2.id])
+    panel.undo_button.click()  # clean-up goes to the trash, so it can be undone too
+    assert harbour.id in shown_jobs(panel)
