@@ -298,9 +298,14 @@ def cmd_disk(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(asdict(use), indent=2))
         return 0
-    print(f"{use.entries} entries, {use.files} files, {_size(use.bytes)}; the trash holds "
-          f"{use.trash_entries} entries ({_size(use.trash_bytes)} freed by emptying it); "
-          f"thumbnails {_size(use.thumbnail_bytes)}")
+    print(f"{_count(use.entries, 'entry', 'entries')}, {_count(use.files, 'file', 'files')}, "
+          f"{_size(use.bytes)}; the trash holds {_count(use.trash_entries, 'entry', 'entries')} "
+          f"({_size(use.trash_bytes)} freed by emptying it); thumbnails "
+          f"{_size(use.thumbnail_bytes)}")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
     return 0
 
 
