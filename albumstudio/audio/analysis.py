@@ -21,6 +21,7 @@ import numpy as np
 
 from albumstudio.audio import dsp
 from albumstudio.audio.loudness import LoudnessMeter, TruePeakMeter
+from albumstudio.audio.metre import choose_level
 from albumstudio.audio.music_features import (
     CURVE_HOP_S,
     checkerboard_novelty,
@@ -56,6 +57,8 @@ SILENCE_RMS_DB = -90.0
 ENERGY_FLOOR_DB = -48.0  # mean RMS at or below this is energy 0 …
 ENERGY_CEILING_DB = -8.0  # … and at or above this is energy 1
 NOVELTY_HALF_WIDTH_S = 6.0
+CLEAR_ONSET = 2.5  # an onset this many times the median flux is clear; a tempo needs two
+
 STREAM_SHARE = 0.6  # of the progress bar, for reading and metering
 BATCH_FRAMES = 1 << 18  # frames metered at a time (about 6 s at 44.1 kHz)
 TAGGER_RATE = 16000  # musicnn's rate (albumstudio.audio.musicnn_input.SR)
@@ -272,10 +275,18 @@ def _features(
 
     frame_rate = sr / HOP
     onset_env = dsp.onset_strength(mel_db, N_FFT, HOP)
-    tempo = dsp.tempo_from_tempogram(_mean_tempogram(onset_env, cancel), sr, HOP)
-    beat_times = dsp.beat_track(onset_env, tempo, frame_rate) / frame_rate
-    tempo = refined_tempo(tempo, beat_times) if beat_times.size else 0.0
+    mean_tg = _mean_tempogram(onset_env, cancel)
+    level = choose_level(onset_env, mean_tg, dsp.tempo_from_tempogram(mean_tg, sr, HOP),
+                         frame_rate)
+    beat_times = level.beats / frame_rate
+    tempo = refined_tempo(level.tempo_bpm, beat_times) if beat_times.size else 0.0
+    alternative = level.alternative_bpm * tempo / level.tempo_bpm
     onsets = dsp.onset_detect(onset_env, sr, HOP)
+    clear = onsets[onset_env[onsets] >= CLEAR_ONSET * float(np.median(onset_env))]
+    on_onsets = np.min(np.abs(level.beats[:, None] - clear[None, :]), axis=1) <= 2 \
+        if clear.size and level.beats.size else np.zeros(0, dtype=bool)
+    if int(on_onsets.sum()) < 2 or duration < 60.0 / max(tempo, 1e-9):
+        tempo, alternative, beat_times = 0.0, 0.0, beat_times[:0]  # no steady tempo
     stages.done("beat", STREAM_SHARE + 0.2, "Finding the key and tone colour")
 
     key, mode, confidence = key_of(chroma.mean(axis=1, dtype=np.float64))
@@ -295,6 +306,8 @@ def _features(
     stages.done("sections")
     return {
         "tempo_bpm": round(tempo, 2),
+        "tempo_alternative_bpm": round(alternative, 2),
+        "tempo_reason": level.reason if tempo else "fewer than two beats fall on clear onsets",
         "beat_times": _rounded(beat_times, 3),
         "key": key,
         "mode": mode,
@@ -336,7 +349,7 @@ def analyze_stream(
     energy, rms_db, rms_bins = _energy(y, n_bins) if y.size else (0.0, -math.inf, np.zeros(0))
     silent = not rms_db > SILENCE_RMS_DB
     figures: dict[str, Any] = {
-        "tempo_bpm": 0.0, "beat_times": (), "key": "C", "mode": "major", "key_confidence": 0.0,
+        "tempo_bpm": 0.0, "tempo_alternative_bpm": 0.0, "tempo_reason": "", "beat_times": (), "key": "C", "mode": "major", "key_confidence": 0.0,
         "brightness_hz": 0.0, "onset_density": 0.0, "novelty_curve": (), "section_times": (),
         "energy_curve": (),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2  # 2: the metrical level is chosen, with the other octave
 
 
 @dataclass(frozen=True)
@@ -12,7 +12,7 @@ class AnalysisResult:
     duration: float
     sample_rate: int
     channels: int
-    tempo_bpm: float
+    tempo_bpm: float  # the beat a musician would tap; 0 when there is no steady tempo
     beat_times: tuple[float, ...]
     key: str  # "C", "C#", … "B"
     mode: str  # "major" or "minor"
@@ -26,6 +26,8 @@ class AnalysisResult:
     novelty_curve: tuple[float, ...]  # 0..1 section novelty, one value per ``curve_hop_s``
     section_times: tuple[float, ...]  # section boundaries, seconds
     curve_hop_s: float = 0.5
+    tempo_alternative_bpm: float = 0.0  # the other octave a listener might tap (0: none)
+    tempo_reason: str = ""  # why this metrical level (figures), for the description's reasons
     version: int = ANALYSIS_VERSION
     extra: dict[str, float] = field(default_factory=dict)
 
