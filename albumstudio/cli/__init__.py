@@ -142,7 +142,6 @@ def _services(with_history: bool = False) -> Any:
 
 
 def cmd_analyze(track: str, as_json: bool, tag_model: str | None = None) -> int:
-    from albumstudio.core.description import describe_parts
     from albumstudio.core.text import printable
 
     services = _services()
@@ -154,6 +153,7 @@ def cmd_analyze(track: str, as_json: bool, tag_model: str | None = None) -> int:
     info, content_hash, tags = reading.info, reading.content_hash, reading.release
     analysis, music_tags, named = reading.analysis, reading.music_tags, reading.named
     description = reading.description
+    tempo = _tempo_words(reading.understood.analysis)
     for warning in info.warnings:
         print(f"albumstudio: warning: {warning}", file=sys.stderr)
     if as_json:
@@ -174,8 +174,11 @@ def cmd_analyze(track: str, as_json: bool, tag_model: str | None = None) -> int:
                 "taggram": [[round(v, 4) for v in row] for row in music_tags.taggram],
             },
             "description": description,
+            "tempo": {"bpm": reading.understood.analysis.tempo_bpm,
+                      "alternative_bpm": reading.understood.analysis.tempo_alternative_bpm,
+                      "reason": reading.understood.analysis.tempo_reason, "words": tempo},
             "description_reasons": [{"phrase": p, "because": r}
-                                    for p, r in describe_parts(analysis, [n for n, _ in named])],
+                                    for p, r in reading.description_reasons()],
             "warnings": list(info.warnings),
         }
         print(json.dumps(_finite(report), indent=2, ensure_ascii=False))
@@ -183,7 +186,7 @@ def cmd_analyze(track: str, as_json: bool, tag_model: str | None = None) -> int:
     lines = [
         f"duration     {analysis.duration:.2f} s ({info.format}, {info.sample_rate} Hz, "
         f"{info.channels} ch)",
-        f"tempo        {analysis.tempo_bpm:.1f} BPM",
+        f"tempo        {tempo}",
         f"key          {analysis.key} {analysis.mode}",
         f"loudness     {analysis.loudness_lufs:.1f} LUFS, true peak {analysis.true_peak_dbtp:.1f} dBTP",
         f"energy       {analysis.energy:.2f}",
@@ -195,6 +198,17 @@ def cmd_analyze(track: str, as_json: bool, tag_model: str | None = None) -> int:
     ]
     print("\n".join(lines))
     return 0
+
+
+def _tempo_words(analysis: Any) -> str:
+    """"68.0 BPM, or 136 double-time", or "no steady tempo"."""
+    if analysis.tempo_bpm <= 0:
+        return "no steady tempo"
+    words = f"{analysis.tempo_bpm:.1f} BPM"
+    other = analysis.tempo_alternative_bpm
+    if other > 0:
+        words += f", or {other:.0f} {'double' if other > analysis.tempo_bpm else 'half'}-time"
+    return words
 
 
 def _lora_files(items: list[str]) -> tuple[Any, ...]:

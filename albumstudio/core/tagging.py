@@ -57,10 +57,27 @@ class TagResult:
         return result
 
 
+# The mean probability a tag must reach to be named. musicnn's outputs are trained
+# probabilities, but the rhythm and descriptor tags fire on much that is not theirs: the
+# thresholds below sit above what the tagger gives those tags on the synthesized tracks that
+# lack them (tests/core/test_understanding.py keeps them there).
+DEFAULT_TAG_THRESHOLD = 0.1
+TAG_THRESHOLDS = {
+    "drums": 0.25, "beat": 0.25, "beats": 0.25, "techno": 0.3, "dance": 0.3,
+    "slow": 0.3, "fast": 0.3, "loud": 0.3, "quiet": 0.3, "soft": 0.3,
+}
+
+
+def tag_threshold(name: str) -> float:
+    return TAG_THRESHOLDS.get(name, DEFAULT_TAG_THRESHOLD)
+
+
 def strongest_tags(result: TagResult | None, hidden: frozenset[str] = frozenset(), n: int = 4,
                    min_probability: float = 0.1) -> list[tuple[str, float]]:
-    """The artist-facing tags: the n most likely, above a floor, minus those the artist removed."""
+    """The artist-facing tags: the n most likely above their threshold (and a floor), minus
+    those the artist removed."""
     if result is None:
         return []
     ranked = result.top(len(result.tag_names))
-    return [(name, p) for name, p in ranked if name not in hidden and p >= min_probability][:n]
+    return [(name, p) for name, p in ranked
+            if name not in hidden and p >= max(min_probability, tag_threshold(name))][:n]

@@ -17,7 +17,7 @@ import numpy as np
 
 from albumstudio.core.analysis import AnalysisResult
 from albumstudio.core.cover import MusicMood
-from albumstudio.core.description import describe
+from albumstudio.core.description import describe, describe_parts
 from albumstudio.core.errors import CancelledError
 from albumstudio.core.jobs import Progress, ProgressFn
 from albumstudio.core.model_cache import ModelCache
@@ -26,6 +26,7 @@ from albumstudio.core.peaks import PeakPyramid
 from albumstudio.core.tagging import TagResult, strongest_tags
 from albumstudio.core.text import title_from_file
 from albumstudio.core.track import AudioInfo, ReleaseTags
+from albumstudio.core.understanding import Understanding, understand
 from albumstudio.store.cache import ContentCache
 from albumstudio.store.paths import DataPaths
 from albumstudio.store.track_edits import TrackEdits, TrackEditsStore
@@ -61,9 +62,20 @@ def cover_release(release: ReleaseTags, path: str | None) -> ReleaseTags:
     return replace(release, title=title_from_file(path))
 
 
-def shown_tags(music_tags: TagResult | None, edits: TrackEdits) -> list[tuple[str, float]]:
-    """The tags the artist sees: the strongest ones minus those they removed."""
+def shown_tags(music_tags: TagResult | None, edits: TrackEdits,
+               analysis: AnalysisResult | None = None) -> list[tuple[str, float]]:
+    """The tags the artist sees: the strongest ones above their thresholds minus those they
+    removed and, with the analysis, minus those the figures contradict."""
+    if analysis is not None:
+        return list(understood(analysis, music_tags, edits).tags)
     return strongest_tags(music_tags, frozenset(edits.hidden_tags))
+
+
+def understood(analysis: AnalysisResult, music_tags: TagResult | None,
+               edits: TrackEdits) -> Understanding:
+    """The figures and tags reconciled: the tempo at the level the tags agree with, and the
+    tags worth naming (the one account the description, prompt and design engine read)."""
+    return understand(analysis, music_tags, frozenset(edits.hidden_tags))
 
 
 def description_for(analysis: AnalysisResult | None, music_tags: TagResult | None,
@@ -73,7 +85,15 @@ def description_for(analysis: AnalysisResult | None, music_tags: TagResult | Non
         return edits.description
     if analysis is None:
         return ""
-    return describe(analysis, [name for name, _ in shown_tags(music_tags, edits)])
+    seen = understood(analysis, music_tags, edits)
+    return describe(seen.analysis, [name for name, _ in seen.tags])
+
+
+def description_reasons(analysis: AnalysisResult, music_tags: TagResult | None,
+                        edits: TrackEdits) -> list[tuple[str, str]]:
+    """Each phrase of the generated description with the figure or tag behind it."""
+    seen = understood(analysis, music_tags, edits)
+    return describe_parts(seen.analysis, [name for name, _ in seen.tags])
 
 
 @dataclass(frozen=True)
@@ -95,16 +115,24 @@ class TrackReading:
         return self.edits.release or self.file_tags
 
     @property
+    def understood(self) -> Understanding:
+        return understood(self.analysis, self.music_tags, self.edits)
+
+    @property
     def named(self) -> list[tuple[str, float]]:
-        return shown_tags(self.music_tags, self.edits)
+        return list(self.understood.tags)
 
     @property
     def description(self) -> str:
         return description_for(self.analysis, self.music_tags, self.edits)
 
+    def description_reasons(self) -> list[tuple[str, str]]:
+        return description_reasons(self.analysis, self.music_tags, self.edits)
+
     def facts(self) -> TrackFacts:
+        seen = self.understood
         return TrackFacts(cover_release(self.release, self.info.path), self.description,
-                          tuple(name for name, _ in self.named), self.analysis,
+                          tuple(name for name, _ in seen.tags), seen.analysis,
                           self.content_hash)
 
 

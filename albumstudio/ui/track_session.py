@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from albumstudio.core.analysis import AnalysisResult
-from albumstudio.core.description import describe_parts
 from albumstudio.core.errors import Problem
 from albumstudio.core.jobs import Progress
 from albumstudio.core.peaks import PeakPyramid
@@ -24,7 +23,9 @@ from albumstudio.services.tracks import (
     TrackService,
     cover_release,
     description_for,
+    description_reasons,
     shown_tags,
+    understood,
 )
 from albumstudio.store.track_edits import TrackEdits
 
@@ -177,13 +178,16 @@ class TrackSession(QObject):
         )
 
     def shown_tags(self) -> list[tuple[str, float]]:
-        return shown_tags(self.music_tags, self._current_edits())
+        return shown_tags(self.music_tags, self._current_edits(), self.analysis)
 
     def facts(self) -> TrackFacts:
         """What a cover plan reads of this track (the same the CLI reads from the service)."""
+        analysis = self.analysis
+        if analysis is not None:  # the tempo at the level the tags agree with
+            analysis = understood(analysis, self.music_tags, self._current_edits()).analysis
         return TrackFacts(cover_release(self.tags, self.path), self.description,
                           tuple(name for name, _ in self.shown_tags()) if self.music_tags else (),
-                          self.analysis, self.info.content_hash if self.info else "")
+                          analysis, self.info.content_hash if self.info else "")
 
     def hide_tag(self, name: str) -> None:
         """The artist removed a wrong tag; it leaves the description and the strip."""
@@ -227,8 +231,9 @@ class TrackSession(QObject):
         self._refresh_description()
 
     def description_reasons(self) -> list[tuple[str, str]]:
-        tags = [name for name, _ in self.shown_tags()]
-        return describe_parts(self.analysis, tags) if self.analysis else []
+        if self.analysis is None:
+            return []
+        return description_reasons(self.analysis, self.music_tags, self._current_edits())
 
     def set_tags(self, tags: ReleaseTags) -> None:
         if tags != self.tags:

@@ -102,14 +102,14 @@ def test_short_curves_get_no_arc():
 def test_weak_key_and_missing_beat():
     sentence = describe(figures(key_confidence=0.1, tempo_bpm=0.0, beat_times=()))
     assert "minor" not in sentence and "BPM" not in sentence
-    assert sentence.startswith("a bright, beatless track, ")
+    assert sentence.startswith("a bright track with no steady tempo, ")
 
 
 def test_tags_are_appended_cleaned_and_explained():
     result = figures()
     sentence = describe(result, ["synth", "drums", " Synth ", "", "female   vocal"])
-    assert sentence.endswith(", with synth, drums and female vocal")
-    assert describe_parts(result, ["techno"])[-1] == ("with techno", "tags: techno")
+    assert sentence.endswith(", with synth, drums and a female voice")
+    assert describe_parts(result, ["techno"])[-1] == ("techno in style", "tags: techno")
 
 
 def test_silence_and_short_clips_read_sensibly():
@@ -117,7 +117,7 @@ def test_silence_and_short_clips_read_sensibly():
                      tempo_bpm=0.0, energy_curve=(), key_confidence=0.0)
     assert is_silent(silent)
     assert describe(silent) == "a silent track"
-    assert describe(silent, ["ambient"]) == "a silent track, with ambient"
+    assert describe(silent, ["ambient"]) == "a silent track, ambient in style"
     short = figures(duration=0.2, loudness_lufs=-math.inf, tempo_bpm=0.0, energy_curve=())
     assert not is_silent(short)
     assert describe(short) == "a very short clip"
