@@ -297,3 +297,29 @@ def test_use_as_reference_use_settings_and_clean_up_with_a_preview(gallery, qtbo
     assert sorted(set(shown_jobs(panel))) == sorted([fox_1.id, fox_2.id])
     panel.undo_button.click()  # clean-up goes to the trash, so it can be undone too
     assert harbour.id in shown_jobs(panel)
+
+
+def test_a_window_sees_covers_another_albumstudio_adds_to_its_strip(qtbot):
+    from albumstudio.store.history import HistoryStore
+    from albumstudio.ui.main_window import MainWindow
+
+    paths = default_paths().ensure()
+    window = MainWindow(paths)
+    qtbot.addWidget(window)
+    try:
+        window.history_poll.setInterval(50)
+        assert window.history.list.count() == 0
+        other = HistoryStore(paths.history)  # the second window's (or process's) store
+        try:
+            services = Services.open(paths)
+            try:
+                record = services.covers.run(cover_request("design", size=256, seed=1),
+                                             record=False)
+            finally:
+                services.close()
+            other.add("cover", record.outputs[0].data, ".png", width=256, height=256)
+        finally:
+            other.close()
+        qtbot.waitUntil(lambda: window.history.list.count() == 1, timeout=5000)
+    finally:
+        window.shutdown()
