@@ -221,6 +221,9 @@ def _phrases(a: AnalysisResult, tags: Sequence[str]) -> list[tuple[str, str, str
         out.append(("noun", "silent track", "no signal: true peak and loudness are -inf"))
     elif a.duration < SHORT_CLIP_S:
         out.append(("noun", "very short clip", f"duration {a.duration:.2f} s"))
+        if a.tempo_bpm <= 0 and a.duration >= 1.0:  # long enough to have been looked at
+            out.append(("steady", "with no steady tempo",
+                        a.tempo_reason or "no steady beat found"))
     else:
         if a.brightness_hz > 0:
             out.append(("colour", _word(a.brightness_hz, BRIGHTNESS_WORDS),

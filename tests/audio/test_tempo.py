@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from albumstudio.audio.analysis import analyze_stream
+from albumstudio.core.description import describe
 from tests.support.synth import tempo_cases, tempo_piece
 
 SR = 22050
@@ -57,6 +58,7 @@ def test_a_track_shorter_than_one_beat_has_no_steady_tempo():
     samples, _ = tempo_piece("piano", 40.0, 1.4, SR, seed=3)  # one chord, 1.5 s per beat
     a = analyze_stream([samples[:, None]], SR, 1)
     assert a.tempo_bpm == 0.0 and a.tempo_alternative_bpm == 0.0 and a.beat_times == ()
+    assert describe(a) == "a very short clip with no steady tempo"
 
 
 def test_beats_follow_the_chosen_level():
