@@ -302,11 +302,11 @@ def cmd_disk(args: argparse.Namespace) -> int:
           f"{_size(use.bytes)}; the trash holds {_count(use.trash_entries, 'entry', 'entries')} "
           f"({_size(use.trash_bytes)} freed by emptying it); thumbnails "
           f"{_size(use.thumbnail_bytes)}")
+    return 0
 
 
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
-    return 0
 
 
 def _ids(ids: list[int]) -> str:

@@ -49,6 +49,7 @@ class WordEffect:
     background: str | None = None
     layout: str | None = None
     pairing: str | None = None
+    hex: str | None = None  # a named colour's own colour (#rrggbb)
 
     def reason(self) -> str:
         """'"neon" → hue toward 300°, more saturated, darker; grid background'."""
@@ -161,7 +162,7 @@ def _effect(word: str, entry: dict[str, Any]) -> WordEffect:
         pull=float(entry.get("pull", 0.0)), sat=float(entry.get("sat", 1.0)),
         light=float(entry.get("light", 0.0)), treatment=entry.get("treatment"),
         grain=number("grain", None), background=entry.get("background"),
-        layout=entry.get("layout"), pairing=entry.get("pairing"))
+        layout=entry.get("layout"), pairing=entry.get("pairing"), hex=entry.get("hex"))
 
 
 def steer_palette(palette: MoodPalette, reading: WordReading) -> MoodPalette:
@@ -191,6 +192,11 @@ def steer_palette(palette: MoodPalette, reading: WordReading) -> MoodPalette:
             h = _pull(h * 360.0, float(effect.hue or 0.0), effect.pull) / 360.0
             if effect.kind == "colour":
                 s = max(s, 0.25 * effect.pull)
+                if effect.hex:  # a named colour also draws the tones toward its own depth
+                    tr, tg, tb = (c / 255.0 for c in hex_to_rgb(effect.hex))
+                    _, target_l, target_s = colorsys.rgb_to_hls(tr, tg, tb)
+                    lum += (target_l - lum) * effect.pull * 0.35
+                    s += (target_s - s) * effect.pull * 0.4
         s = min(1.0, s * sat)
         if role == "shadow":
             lum = min(0.22, max(0.02, lum + light * 0.5))

@@ -65,7 +65,7 @@ class Note:
         return cls(text, "explanation" if text.startswith(EXPLANATION_PREFIXES) else "warning")
 
 
-EXPLANATION_PREFIXES = ("palette:", "treatment:", "background:", "type:")
+EXPLANATION_PREFIXES = ("palette:", "treatment:", "background:", "type:", "texture:", "words:")
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def _diffusion(models: ModelCache) -> Any:
 
 register(EngineSpec(
     name="design", kind="cover", label="Design — offline, no model",
-    options_type=DesignOptions, factory=_design, version=2,  # 2: type that reads (#12)
+    options_type=DesignOptions, factory=_design, version=3,  # 2: type that reads; 3: families (#12)
     description="A finished cover from your photo or the music, with type; no model needed.",
     defaults={"size": 3000}, limits={"size": (256, 6000), "variants": (1, 16)},
     sizes=((3000, "3000 px — what stores ask for"), (1400, "1400 px"), (1000, "1000 px")),

@@ -13,60 +13,19 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from albumstudio.core.cover import MusicMood
+from albumstudio.core.design_plan import FAMILIES, FAMILY_LABELS, choose_family
 from albumstudio.core.mood_palette import MoodPalette
-from albumstudio.engines.design_families import FAMILIES
-from albumstudio.engines.design_families import LABELS as FAMILY_LABELS
+from albumstudio.engines.design_families import FAMILY_FUNCTIONS
 from albumstudio.engines.design_treatments import palette_rgb, rng_for, upscale
 
 Rgb = tuple[int, int, int]
-STYLES = ("rings", "aura", "sunburst", "grid", *FAMILY_LABELS)
-STYLE_LABELS = {
-    "rings": "waveform rings from the energy curve",
-    "aura": "soft colour field",
-    "sunburst": "sunburst, rays counted by tempo",
-    "grid": "geometric grid, cells counted by onset density",
-    **FAMILY_LABELS,
-}
-# the families that suit each kind of music (genre preset names and music tags)
-FAMILY_FIT: dict[str, dict[str, float]] = {
-    "classical": {"staves": 3.0, "aura": 1.0, "rings": 1.0, "hills": 0.8},
-    "ambient": {"aura": 3.0, "hills": 1.5, "dots": 0.6},
-    "electronic": {"grid": 2.0, "dots": 2.0, "rings": 1.5},
-    "rock": {"shards": 3.0, "bars": 1.0},
-    "metal": {"shards": 3.0},
-    "hip-hop": {"bars": 3.0, "grid": 1.0, "shards": 0.6},
-    "folk": {"hills": 3.0, "cutouts": 1.0, "sunburst": 0.6},
-    "jazz": {"cutouts": 3.0, "staves": 0.8, "grid": 0.6},
-    "pop": {"sunburst": 2.0, "cutouts": 1.5, "dots": 1.5},
-    "rnb": {"aura": 1.5, "bars": 1.5, "rings": 1.0},
-    "lofi": {"hills": 1.5, "aura": 1.5, "cutouts": 1.0},
-}
-_TAG_FAMILIES = {"strings": "classical", "violin": "classical", "orchestral": "classical",
-                 "piano": "classical", "choir": "classical", "acoustic": "folk", "techno": "electronic", "dance": "electronic",
-                 "synth": "electronic", "beats": "hip-hop", "punk": "rock", "new age": "ambient"}
+STYLES = FAMILIES
+STYLE_LABELS = FAMILY_LABELS
 
 
 def choose_style(mood: MusicMood, seed: int, genre: str = "") -> str:
-    """A family for this seed, weighted by what the music is (the genre preset its tags match,
-    instruments) and how it moves (busy rhythms → grid, calm → aura)."""
-    from albumstudio.core.genre_presets import match_preset
-
-    weights = dict.fromkeys(STYLES, 0.3)
-    found = match_preset(genre, mood.tags)
-    kinds = [found[0].name] if found is not None else []
-    kinds += [_TAG_FAMILIES[t.lower()] for t in mood.tags if t.lower() in _TAG_FAMILIES]
-    for kind in dict.fromkeys(kinds):
-        for family, weight in FAMILY_FIT.get(kind, {}).items():
-            weights[family] += weight
-    if mood.onset_density >= 4.0:
-        weights["grid"] += 0.5
-    if mood.energy <= 0.35:
-        weights["aura"] += 0.8
-        weights["shards"] *= 0.5
-    names = list(weights)
-    p = np.array([weights[n] for n in names], dtype=np.float64)
-    pick = rng_for(seed, 31).choice(len(names), p=p / p.sum())
-    return names[int(pick)]
+    """The background family :func:`core.design_plan.choose_family` picks for this seed."""
+    return choose_family(mood, seed, genre).value
 
 
 def energy_profile(mood: MusicMood, count: int, seed: int) -> np.ndarray:
@@ -247,7 +206,7 @@ def _grid(size: int, palette: MoodPalette, mood: MusicMood, seed: int) -> Image.
 
 
 _STYLE_FUNCTIONS = {"rings": _rings, "aura": _aura, "sunburst": _sunburst, "grid": _grid,
-                    **FAMILIES}
+                    **FAMILY_FUNCTIONS}
 
 
 def render_background(style: str, size: int, palette: MoodPalette, mood: MusicMood,

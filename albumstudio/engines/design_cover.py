@@ -27,25 +27,20 @@ from albumstudio.core.cover import (
     DesignOptions,
 )
 from albumstudio.core.cover_options import AUTO
-from albumstudio.core.design_words import read_words, steer_palette
+from albumstudio.core.design_plan import choose_pairing, decide
 from albumstudio.core.errors import CancelledError, InputError
-from albumstudio.core.genre_presets import match_preset
 from albumstudio.core.jobs import ProgressFn, steps_progress
 from albumstudio.core.mood_palette import (
-    MoodPalette,
     hex_to_rgb,
-    palette_for_mood,
-    palette_from_colours,
     relative_luminance,
 )
-from albumstudio.engines.design_backgrounds import STYLE_LABELS, choose_style, render_background
-from albumstudio.engines.design_fonts import BY_REQUEST_ONLY, PAIRINGS, TypePairing
+from albumstudio.engines.design_backgrounds import STYLE_LABELS, render_background
+from albumstudio.engines.design_fonts import PAIRINGS, TypePairing
 from albumstudio.engines.design_png import encode_png
 from albumstudio.engines.design_treatments import (
     apply_treatment,
     film_grain,
     palette_rgb,
-    rng_for,
     vignette,
 )
 from albumstudio.engines.typography import draw_text, layout_text
@@ -56,10 +51,6 @@ MAX_VARIANTS = 16
 PREVIEW_SIDE = 256
 STAGES_PER_VARIANT = 5  # load or colours, picture, type, grain, encode (steps per variant)
 
-_EDITORIAL_GENRES = {"jazz", "classical", "rnb"}
-_HUMANIST_GENRES = {"folk", "lofi"}
-_GROTESQUE_GENRES = {"metal"}
-_POSTER_GENRES = {"hip-hop", "rock", "metal", "electronic"}
 
 DEFAULT_LAYOUT, DEFAULT_TREATMENT = "bottom-left", "duotone"  # what "auto" is without a preset
 
@@ -159,33 +150,9 @@ def load_reference(request: CoverRequest) -> Image.Image:
     return image if image.mode == "RGB" else image.convert("RGB")
 
 
-def palette_for(request: CoverRequest, seed: int) -> MoodPalette:
-    """The palette of one variant: the request's colours, or the music's moved by the artist's
-    words ("neon", "candlelit", "cobalt")."""
-    if request.options.palette:
-        return palette_from_colours(request.options.palette)
-    return steer_palette(palette_for_mood(request.mood, seed, request.genre),
-                         read_words(request.words))
-
-
 def pairing_for(request: CoverRequest, seed: int) -> TypePairing:
-    """Fonts from the artist's words ("art deco", "punk"), else by genre (jazz and classical
-    get the serif, rap and rock the poster face), else by seed."""
-    said = read_words(request.words).choice("pairing")
-    if said is not None and said[0] in PAIRINGS:
-        return PAIRINGS[said[0]]
-    found = match_preset(request.genre, request.mood.tags)
-    name = found[0].name if found is not None else ""
-    if name in _EDITORIAL_GENRES:
-        return PAIRINGS["editorial"]
-    if name in _HUMANIST_GENRES:
-        return PAIRINGS["humanist"]
-    if name in _GROTESQUE_GENRES:
-        return PAIRINGS["grotesque"]
-    if name in _POSTER_GENRES:
-        return PAIRINGS["poster"]
-    names = sorted(set(PAIRINGS) - BY_REQUEST_ONLY)
-    return PAIRINGS[names[int(rng_for(seed, 101).integers(0, len(names)))]]
+    """The fonts :func:`core.design_plan.choose_pairing` picks for this variant."""
+    return PAIRINGS[choose_pairing(request, seed).value]
 
 
 def render_cover(request: CoverRequest, seed: int, picture: Image.Image | None,
@@ -196,37 +163,27 @@ def render_cover(request: CoverRequest, seed: int, picture: Image.Image | None,
         if stage is not None:
             stage(text)
 
-    palette = palette_for(request, seed)
-    notes = [f"palette: {reason}" for reason in palette.reasons]
-    reading = read_words(request.words)
-    if reading.unread:
-        notes.append(f"words: {reading.unread_note()}")
+    plan = decide(request, seed, picture is not None)
+    palette = plan.palette
     size = int(request.size)
     if picture is not None:
-        say(f"Applying the {request.options.treatment} treatment")
-        cover = apply_treatment(request.options.treatment, picture, palette, seed, size)
-        notes.append(f"treatment: {request.options.treatment}")
+        say(f"Applying the {plan.ground.value} treatment")
+        cover = apply_treatment(plan.ground.value, picture, palette, seed, size)
     else:
-        said = reading.choice("background")
-        style = str(said[0]) if said is not None and said[0] in STYLE_LABELS \
-            else choose_style(request.mood, seed, request.genre)
-        say(f"Drawing the background ({STYLE_LABELS[style]})")
-        cover = render_background(style, size, palette, request.mood, seed)
-        notes.append(f"background: {STYLE_LABELS[style]}"
-                     + (f" (your word “{said[1]}”)" if said is not None and said[0] == style
-                        else ""))
+        say(f"Drawing the background ({STYLE_LABELS[plan.ground.value]})")
+        cover = render_background(plan.ground.value, size, palette, request.mood, seed)
     say("Setting the type")
     edge = palette_rgb(palette.shadow)
     if relative_luminance(palette.shadow) > 0.04:
         edge = tuple(round(v * 0.4) for v in edge)  # type: ignore[assignment]
     if request.options.vignette > 0:
         cover = Image.fromarray(vignette(np.asarray(cover), float(request.options.vignette), edge))
-    pairing = pairing_for(request, seed)
-    boxes = layout_text(size, request.title, request.artist, request.options.layout, pairing)
+    pairing = PAIRINGS[plan.pairing.value]
+    boxes = layout_text(size, request.title, request.artist, plan.layout.value, pairing)
     if boxes:
         draw_text(cover, boxes, palette)
-        notes.append(f"type: {pairing.name} pairing, layout {request.options.layout}")
     say("Adding film grain")
     if request.options.grain > 0:
         cover = Image.fromarray(film_grain(np.asarray(cover), float(request.options.grain), seed))
-    return cover, tuple(notes)
+    notes = plan.notes() if boxes else tuple(n for n in plan.notes() if not n.startswith("type:"))
+    return cover, notes

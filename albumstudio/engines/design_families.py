@@ -259,13 +259,5 @@ def cutouts(size: int, palette: MoodPalette, mood: MusicMood, seed: int) -> Imag
     return image
 
 
-FAMILIES = {"hills": hills, "staves": staves, "dots": dots, "shards": shards, "bars": bars,
-            "cutouts": cutouts}
-LABELS = {
-    "hills": "layered hills under a sun, shaped by the energy curve",
-    "staves": "flowing staves with notes at the onsets",
-    "dots": "halftone field, dot sizes from the energy curve",
-    "shards": "torn shards, cuts counted by energy",
-    "bars": "bars from the energy curve over a record",
-    "cutouts": "paper cut-outs, counted by onset density",
-}
+FAMILY_FUNCTIONS = {"hills": hills, "staves": staves, "dots": dots, "shards": shards,
+                    "bars": bars, "cutouts": cutouts}

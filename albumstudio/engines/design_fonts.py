@@ -82,8 +82,7 @@ PAIRINGS: dict[str, TypePairing] = {
     "script": TypePairing("script", FontSpec(DANCING, 700, scale=1.15, leading=1.05),
                           FontSpec(WORK_SANS, 500, upper=True, scale=0.85)),
 }
-# chosen only when asked for (by the artist's words), never by the seed
-BY_REQUEST_ONLY = frozenset({"script"})
+
 DEFAULT_PAIRING = PAIRINGS["poster"]
 
 

@@ -16,7 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter
 
+from albumstudio.core.design_plan import rng_for
 from albumstudio.core.mood_palette import MoodPalette, relative_luminance
+
+__all__ = ["rng_for"]  # one seeding for the plan and the drawing (core.design_plan)
 
 Rgb = tuple[int, int, int]
 WORK_SIDE = 1280  # textures are computed at most this large, then scaled up
@@ -33,11 +36,6 @@ def upscale(image: Image.Image, size: int, smooth: bool = True) -> Image.Image:
         mode = cv2.INTER_AREA
     return Image.fromarray(cv2.resize(np.asarray(image), (size, size), interpolation=mode),
                            image.mode)
-
-
-def rng_for(seed: int, salt: int) -> np.random.Generator:
-    """A generator for one purpose (``salt``) of one seed; negative seeds are fine."""
-    return np.random.default_rng([int(seed) & 0xFFFFFFFF, (int(seed) >> 32) & 0xFFFFFFFF, salt])
 
 
 def _levels(image: Image.Image, low_share: float = 0.01,

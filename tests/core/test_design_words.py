@@ -125,3 +125,6 @@ def test_a_word_the_design_engine_does_not_know_is_reported_in_the_notes():
     assert "words: “xyzzy”: read by the diffusion engine only" in notes
     assert any(n.startswith("palette: your words: “neon” →") for n in notes)
     assert "background: geometric grid, cells counted by onset density (your word “neon”)" in notes
+    assert notes[-2:] == ("texture: film grain 0.25 (your setting)",
+                          "type: poster pairing (seed 0), layout none (your setting or the "
+                          "genre preset)") or not any(n.startswith("type:") for n in notes)

@@ -66,8 +66,9 @@ def render(style: str, layout: str, palette: str, title: str = "Night Drive") ->
     from albumstudio.engines.design_cover import render_cover
 
     colours, mood = PALETTES[palette]
-    word = {"rings": "waves", "ridges": "mountains", "aura": "dreamy", "sunburst": "sun",
-            "grid": "geometric"}[style]
+    word = {"rings": "waves", "hills": "mountains", "aura": "dreamy", "sunburst": "sun",
+            "grid": "geometric", "staves": "staves", "dots": "dots", "shards": "torn",
+            "bars": "equalizer", "cutouts": "collage"}[style]
     request = CoverRequest(title=title, artist="Ada Vale", words=word, mood=mood, size=600, seed=3,
                            options=DesignOptions(layout=layout, treatment="duotone", grain=0.0,
                                                  palette=colours))
