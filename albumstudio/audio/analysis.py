@@ -276,12 +276,12 @@ def _features(
     frame_rate = sr / HOP
     onset_env = dsp.onset_strength(mel_db, N_FFT, HOP)
     mean_tg = _mean_tempogram(onset_env, cancel)
+    onsets = dsp.onset_detect(onset_env, sr, HOP)
     level = choose_level(onset_env, mean_tg, dsp.tempo_from_tempogram(mean_tg, sr, HOP),
-                         frame_rate)
+                         frame_rate, onsets.size / duration)
     beat_times = level.beats / frame_rate
     tempo = refined_tempo(level.tempo_bpm, beat_times) if beat_times.size else 0.0
     alternative = level.alternative_bpm * tempo / level.tempo_bpm
-    onsets = dsp.onset_detect(onset_env, sr, HOP)
     clear = onsets[onset_env[onsets] >= CLEAR_ONSET * float(np.median(onset_env))]
     on_onsets = np.min(np.abs(level.beats[:, None] - clear[None, :]), axis=1) <= 2 \
         if clear.size and level.beats.size else np.zeros(0, dtype=bool)

@@ -6,8 +6,11 @@ the onset envelope, each a reason a musician would give, correct it:
 
 - **a non-octave lock** (a grid of three sixteenths instead of the beat): a slower lag at 3/4
   or 2/3 of the estimate whose multiples land on onsets clearly more often is the beat;
-- **every other beat much weaker** (chords or kick and snare on alternate tracked beats, soft
-  notes between): the tracked beats are subdivisions, the beat is half as fast;
+- **every other beat much weaker, and the weak ones are subdivisions**: the tracked beats are
+  every onset there is (a hi-hat between kick and snare, a soft note between chords), or
+  the gaps between the weak beats are filled as densely (sixteenths under a slow melody);
+  then the beat is half as fast. Kick and snare on alternate beats with hi-hats between
+  are not enough: that is the beat of a rock groove;
 - **the midpoints as strong as the beats, and no alternation** (kick and snare both fall on
   tracked beats and between them): the beat is twice as fast, up to FASTEST_BPM.
 
@@ -24,7 +27,9 @@ from albumstudio.audio import dsp
 
 SLOWEST_BPM = 40.0
 FASTEST_BPM = 200.0
-HALVE_ALTERNATION = 1.6  # strong/weak ratio of alternate beats above which the beat is half
+HALVE_ALTERNATION = 1.6  # strong/weak ratio of alternate beats above which the beat may be half
+ONSETS_ARE_BEATS = 0.8  # … when beats per second are at least this share of onsets per second
+FILLED_GAPS = 0.9  # … or the midpoints are at least this strong against the weak beats
 DOUBLE_MIDPOINTS = 0.6  # midpoint/beat onset strength above which the beat may be double …
 DOUBLE_MAX_ALTERNATION = 1.1  # … when alternate beats are this alike
 # a slower non-octave lag (3/4 or 2/3 of the estimate) replaces it when its autocorrelation is
@@ -60,21 +65,23 @@ def lag_salience(mean_tg: np.ndarray, bpm: float, frame_rate: float) -> float:
     return float(np.interp(lag, np.arange(mean_tg.size), unbiased))
 
 
-def _alternation(env: np.ndarray, beats: np.ndarray) -> tuple[float, float]:
-    """(stronger/weaker mean onset strength of alternate beats, midpoints/beats ratio)."""
+def _alternation(env: np.ndarray, beats: np.ndarray) -> tuple[float, float, float]:
+    """(stronger/weaker mean onset strength of alternate beats, midpoints against all beats,
+    midpoints against the weaker beats)."""
     at_beats = _strength(env, beats)
     if at_beats.size < 4 or at_beats.mean() <= 0:
-        return 1.0, 0.0
+        return 1.0, 0.0, 0.0
     even, odd = at_beats[0::2].mean(), at_beats[1::2].mean()
-    alternation = max(even, odd) / max(min(even, odd), 1e-12)
-    midpoints = _strength(env, (beats[:-1] + beats[1:]) // 2)
-    return float(alternation), float(midpoints.mean() / at_beats.mean())
+    weaker = max(min(even, odd), 1e-12)
+    midpoints = _strength(env, (beats[:-1] + beats[1:]) // 2).mean()
+    return float(max(even, odd) / weaker), float(midpoints / at_beats.mean()), \
+        float(midpoints / weaker)
 
 
 def choose_level(onset_env: np.ndarray, mean_tg: np.ndarray, estimate_bpm: float,
-                 frame_rate: float) -> MetricalLevel:
-    """The beat level of a track from its onset envelope, mean tempogram and librosa-style
-    estimate (``dsp.tempo_from_tempogram``)."""
+                 frame_rate: float, onsets_per_s: float) -> MetricalLevel:
+    """The beat level of a track from its onset envelope, mean tempogram, librosa-style
+    estimate (``dsp.tempo_from_tempogram``) and onset density."""
     tempo = estimate_bpm
     reasons: list[str] = []
     base = lag_salience(mean_tg, tempo, frame_rate)
@@ -88,10 +95,14 @@ def choose_level(onset_env: np.ndarray, mean_tg: np.ndarray, estimate_bpm: float
                                f"as strongly ({gain:.2f}x)")
                 break
     beats = dsp.beat_track(onset_env, tempo, frame_rate)
-    alternation, midpoints = _alternation(onset_env, beats)
+    alternation, midpoints, filled = _alternation(onset_env, beats)
     figures = f"alternate beats {alternation:.2f}:1, midpoints {midpoints:.2f} of the beats"
-    if alternation >= HALVE_ALTERNATION and tempo / 2 >= SLOWEST_BPM:
-        reasons.append(f"every other beat at {tempo:.0f} BPM is weak ({figures})")
+    every_onset = tempo / 60.0 >= ONSETS_ARE_BEATS * onsets_per_s
+    if (alternation >= HALVE_ALTERNATION and tempo / 2 >= SLOWEST_BPM
+            and (every_onset or filled >= FILLED_GAPS)):
+        what = (f"{onsets_per_s:.1f} onsets per second, one per beat" if every_onset
+                else f"the gaps as strong as the weak beats ({filled:.2f})")
+        reasons.append(f"every other beat at {tempo:.0f} BPM is weak ({figures}; {what})")
         tempo /= 2
         beats = dsp.beat_track(onset_env, tempo, frame_rate)
         alternative = 2 * tempo

@@ -66,3 +66,10 @@ def test_beats_follow_the_chosen_level():
     a = analyze_stream([samples[:, None]], SR, 1)
     intervals = np.diff(a.beat_times)
     assert np.median(intervals) == pytest.approx(60.0 / truth, rel=0.04)
+
+
+@pytest.mark.parametrize("bpm", [60.0, 90.0, 123.0, 150.0, 180.0])
+def test_kick_and_snare_on_alternate_beats_are_the_beat_at_44k_stereo(bpm):
+    samples, truth = tempo_piece("drums", bpm, 30.0, 44100, seed=int(bpm) + 1)
+    a = analyze_stream([np.stack([samples, 0.8 * samples], axis=1)], 44100, 2)
+    assert octave_errors(a.tempo_bpm, truth)[0], (a.tempo_bpm, a.tempo_reason)
