@@ -219,3 +219,22 @@ def colour_or_error(colour: str, what: str) -> str:
         raise ValueError(f"The {what} colour '{colour}' is not a colour like #1a2b3c; give "
                          "it as #rrggbb.") from None
     return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def check_art_options(options: ArtQrOptions) -> None:
+    """InputError (one sentence) for art settings out of range."""
+    from albumstudio.core.errors import InputError
+
+    if options.mode not in ART_MODES:
+        raise InputError(f"Unknown mode '{options.mode}': use txt2img or img2img.")
+    if not 0.0 <= options.conditioning <= 5.0:
+        raise InputError("The QR visibility (conditioning scale) must be between 0 and 5.")
+    if not 0.0 <= options.guidance <= 30.0:
+        raise InputError("Guidance must be between 0 and 30.")
+    if not 1 <= options.steps <= 150:
+        raise InputError("Steps must be between 1 and 150.")
+    if not 0 <= options.retries <= 5:
+        raise InputError("Retries at a higher QR visibility must be between 0 and 5.")
+    if options.mode == "img2img" and (not 0.0 < options.strength <= 1.0
+                                      or int(options.steps * options.strength) < 1):
+        raise InputError("Strength must be above 0 and at most 1, and leave at least one step.")

@@ -8,7 +8,7 @@ from typing import Any
 from albumstudio.core.cover import CoverRequest, CoverResult, DesignOptions, DiffusionOptions
 from albumstudio.core.jobs import ProgressFn
 from albumstudio.core.model_cache import ModelCache
-from albumstudio.core.qr import PlainQrOptions
+from albumstudio.core.qr import ArtQrOptions, PlainQrOptions
 from albumstudio.engines.registry import EngineSpec, register
 
 
@@ -75,4 +75,18 @@ register(EngineSpec(
     name="plain", kind="poster", label="Plain QR — offline, no model",
     options_type=PlainQrOptions, factory=_plain_poster, version=1,
     description="A styled QR code in the cover's colours on a poster; checked by two decoders.",
+))
+
+
+def _art_poster(models: ModelCache) -> Any:
+    from albumstudio.engines.qr_art import ArtPosterEngine
+
+    return ArtPosterEngine(models)
+
+
+register(EngineSpec(
+    name="art", kind="poster", label="Art QR — Stable Diffusion + QR ControlNet",
+    options_type=ArtQrOptions, factory=_art_poster, version=1,
+    description="A painted QR code (ControlNet QR Monster); repaired until it scans.",
+    model_roles=("sd15", "controlnet-qr"),
 ))

@@ -154,3 +154,18 @@ def code_pdf(symbol: QrSymbol, style: str, dark: str, light: str, module_px: int
     pdf.showPage()
     pdf.save()
     return out.getvalue()
+
+
+def image_pdf(image: Image.Image) -> bytes:
+    """A picture alone as a one-page PDF (one pixel = one point): the art tier's code."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(float(image.width), float(image.height)), invariant=1,
+                        pageCompression=1)
+    pdf.setCreator("AlbumStudio")
+    pdf.drawImage(ImageReader(_png(image)), 0, 0, image.width, image.height)
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()

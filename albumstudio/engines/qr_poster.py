@@ -8,6 +8,7 @@ Nothing is handed back unless the code in the very pixels returned scans in ever
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image
@@ -58,7 +59,8 @@ def load_picture(path: str) -> Image.Image | None:
     return load_image(path)
 
 
-def poster_from_code(request: QrRequest, symbol: QrSymbol, code_at: CodeDrawer,
+def poster_from_code(request: QrRequest, symbol: QrSymbol,
+                     code_at: Callable[[int], np.ndarray],
                      cover: Image.Image | None, colours: tuple[str, str], style: str,
                      logo: Image.Image | None = None,
                      vector_code: bool = True) -> PosterResult:

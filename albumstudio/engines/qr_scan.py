@@ -31,11 +31,14 @@ def _gray(image: np.ndarray) -> np.ndarray:
 
 
 def decode_zxing(gray: np.ndarray) -> str:
+    """zxing-cpp with its local-average binarizer, then with its global histogram one (as
+    scanner apps do when the first finds nothing)."""
     import zxingcpp
 
-    for found in zxingcpp.read_barcodes(gray):
-        if found.format == zxingcpp.BarcodeFormat.QRCode:
-            return str(found.text)
+    for binarizer in (zxingcpp.Binarizer.LocalAverage, zxingcpp.Binarizer.GlobalHistogram):
+        for found in zxingcpp.read_barcodes(gray, binarizer=binarizer):
+            if found.format == zxingcpp.BarcodeFormat.QRCode:
+                return str(found.text)
     return ""
 
 

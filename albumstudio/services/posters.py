@@ -23,7 +23,13 @@ from albumstudio.core.errors import CancelledError, InputError, UserFacingError
 from albumstudio.core.jobs import JobRecord, ModelUse, Note, Output, ProgressFn
 from albumstudio.core.model_cache import ModelCache
 from albumstudio.core.model_registry import revision_of
-from albumstudio.core.qr import POSTER_FORMATS, PosterResult, QrRequest
+from albumstudio.core.qr import (
+    POSTER_FORMATS,
+    ArtQrOptions,
+    PosterResult,
+    QrRequest,
+    check_art_options,
+)
 from albumstudio.core.text import display_name
 from albumstudio.engines.registry import EngineRegistry, EngineSpec, engines
 from albumstudio.store.files import atomic_write_bytes
@@ -61,6 +67,8 @@ class PosterService:
         if not isinstance(request.options, spec.options_type):
             raise InputError(f"The {spec.label} engine was given another engine's settings; "
                              "choose the engine again.")
+        if isinstance(request.options, ArtQrOptions):
+            check_art_options(request.options)
         check_request(request)
         return spec
 

@@ -44,10 +44,10 @@ def test_all_200_payloads_scan_with_both_decoders_in_every_view():
 @pytest.mark.parametrize("index", range(0, 200, 25))
 def test_codes_at_16_px_scan_at_a_quarter_size(index):
     payload = PAYLOADS[index]
-    image = render_code(make_symbol(payload), STYLES[index % 3], "#000000", "#ffffff", 16)
+    _symbol, image, report = checked_code(payload, STYLES[index % 3], "#000000", "#ffffff", 16)
     seen = dict(views(image, 16, payload))
     assert seen["25%"].shape[0] == image.shape[0] // 4  # 4 px per module: no floor needed
-    assert scan(image, payload, 16).ok
+    assert report.ok and len(report.checks) == 8
 
 
 def test_error_correction_h_and_quiet_zone():

@@ -78,6 +78,8 @@ def test_code_only(tmp_path, capsys):
     (["x", "--engine", "neon", "--out", "{out}"], "no 'neon' poster engine"),
     (["x", "--guidance", "9", "--out", "{out}"], "does not apply to the plain engine"),
     (["x", "--image", "{missing}", "--out", "{out}"], "missing.jpg"),
+    (["x", "--engine", "art", "--model", "{missing}", "--out", "{out}"], "not installed"),
+    (["x", "--engine", "art", "--conditioning", "9", "--out", "{out}"], "between 0 and 5"),
 ])
 def test_bad_input_is_one_sentence_exit_2_nothing_written(tmp_path, capsys, args, words):
     tmp_path = tmp_path / "out"
