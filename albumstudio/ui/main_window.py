@@ -123,6 +123,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(_scrolling(self.conditions), "Picture")
         self.tabs.addTab(_scrolling(self.analysis_panel), "Analysis")
         self.tabs.addTab(_scrolling(self.release_panel), "Release")
+        from albumstudio.ui.panels.qr_panel import QrPanel  # the QR tab (#15)
+
+        self.qr_panel = QrPanel(self.runner, self.services, lambda: self.reference.path)
+        self.qr_panel.problem.connect(self.banner.show_problem)
+        self.tabs.addTab(_scrolling(self.qr_panel), "QR")
         self.middle = QSplitter(Qt.Orientation.Horizontal)
         self.middle.addWidget(self.canvas)
         self.middle.addWidget(self.tabs)
