@@ -102,9 +102,10 @@ def run(request: CoverRequest, progress: ProgressFn | None = None,
                                  display=screen_copy(cover)))
     if cancel is not None and cancel.is_set():
         raise CancelledError("the cover was cancelled")
+    # the first variant's design plan explains the job; each output keeps its own
     first_notes = images[0].notes if images else ()
     return CoverResult(request, tuple(images), time.perf_counter() - started, "cpu",
-                       tuple(n for n in first_notes if n.startswith("palette:")))
+                       tuple(first_notes))
 
 
 def replace_options(request: CoverRequest, options: DesignOptions) -> CoverRequest:

@@ -186,6 +186,14 @@ def test_use_these_settings_makes_the_same_cover_again(window, qtbot, tmp_path):
     assert first.args[0].id
     original = window.history_store.items()[0]
     assert "salt flats at dawn" in original.request["prompt"]  # typed just before Generate
+    assert original.request["words"] == "salt flats at dawn"  # the design engine reads them
+    qtbot.waitUntil(lambda: panel.plan.text() != "", timeout=5000)
+    plan = panel.plan.text().splitlines()  # the design plan, each decision with its reason
+    assert panel.plan.isVisibleTo(window) and plan[0] == ("Words: “salt”, “flats”: read by the "
+                                                          "diffusion engine only")
+    assert any(line.startswith("Treatment: halftone (") for line in plan)
+    assert panel.plan.toolTip().startswith("Palette: ")
+    panel.style_edit.setText("something else")
     panel.seed.setValue(7)
     panel.seed_lock.setChecked(True)
     panel.treatment.setCurrentIndex(panel.treatment.findData("blur"))
@@ -194,6 +202,7 @@ def test_use_these_settings_makes_the_same_cover_again(window, qtbot, tmp_path):
     assert (panel.seed.value(), panel.size_box.value()) == (41, 384)
     assert panel.treatment.currentData() == "halftone"
     assert panel.editor.prompt() == original.request["prompt"]
+    assert panel.style_edit.text() == "salt flats at dawn"  # the words come back too
     with qtbot.waitSignal(window.cover.result, timeout=60000) as again:
         panel.generate_button.click()
     assert again.args[0].outputs[0].data == original.read_bytes()

@@ -212,8 +212,16 @@ class CoverPanel(QWidget):
         self.status.setObjectName("placeholder")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # the design plan of the last cover: background or treatment, texture, type, and the
+        # words only the diffusion engine reads, each with its reason (the palette's in the tip)
+        self.plan = QLabel("")
+        self.plan.setObjectName("placeholder")
+        self.plan.setWordWrap(True)
+        self.plan.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.plan.hide()
         footer.addWidget(self.progress)
         footer.addWidget(self.status)
+        footer.addWidget(self.plan)
         self._bind()
         self._engine_changed()
 
@@ -395,6 +403,13 @@ class CoverPanel(QWidget):
         self.status.setText(f"Made {n} cover{'s' if n != 1 else ''} in {seconds:.1f} s on "
                             f"{record.device}. {warnings}".strip())
         self.status.setToolTip("\n".join([*record.explanations(), *record.warnings()]))
+        decided = [line[:1].upper() + line[1:] for line in record.explanations()
+                   if not line.startswith("palette:")]
+        palette = [line.removeprefix("palette: ") for line in record.explanations()
+                   if line.startswith("palette:")]
+        self.plan.setText("\n".join(decided))
+        self.plan.setToolTip("Palette: " + "; ".join(palette) if palette else "")
+        self.plan.setVisible(bool(decided))
 
     def _on_failed(self, problem: Problem) -> None:
         self.status.setText(str(problem))
