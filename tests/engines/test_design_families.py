@@ -78,3 +78,22 @@ def test_eight_variants_of_one_request_differ_visibly():
                  for image in run(request).images]
         closest = max(ssim(greys[i], greys[j]) for i in range(8) for j in range(i + 1, 8))
         assert closest < 0.9, closest
+
+
+def test_strings_and_classical_do_not_get_neon():
+    import colorsys
+
+    from albumstudio.core.mood_palette import hex_to_rgb
+
+    def loudest(mood: MusicMood) -> float:
+        """The most saturated mid-light tone of the palettes of 20 seeds (neon: high)."""
+        best = 0.0
+        for seed in range(20):
+            for colour in palette_for_mood(mood, seed).colours:
+                r, g, b = (c / 255 for c in hex_to_rgb(colour))
+                _, light, sat = colorsys.rgb_to_hls(r, g, b)
+                best = max(best, sat * (1 - abs(2 * light - 1)))  # chroma
+        return best
+
+    orchestral, electronic = loudest(MOODS["orchestral"]), loudest(MOODS["electronic"])
+    assert orchestral < 0.6 < electronic, (orchestral, electronic)
