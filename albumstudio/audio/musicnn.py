@@ -86,12 +86,17 @@ class Musicnn(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Tag logits (batch, tags) for log-mel patches (batch, 187, 96)."""
         x = self.input_bn(x.unsqueeze(1))  # (B, 1, time, mel): TF's NHWC with C=1
-        padded = F.pad(x, (0, 0, 3, 3))
-        feats = [self._block(padded, "timbral_74"), self._block(padded, "timbral_77")]
+        frames = x.shape[2]
+        before, after = (self.temporal_kernels[0] - 1) // 2, self.temporal_kernels[0] // 2
+        padded = F.pad(x, (0, 0, before, after))  # once, for every front-end conv
+
+        def window(lead: int, trail: int) -> torch.Tensor:
+            return padded[:, :, before - lead:before + frames + trail]
+
+        feats = [self._block(window(3, 3), "timbral_74"), self._block(window(3, 3), "timbral_77")]
         for k in self.temporal_kernels:
             # TF 'same' with an even kernel pads one more frame after than before
-            same = F.pad(x, (0, 0, (k - 1) // 2, k // 2))
-            feats.append(self._block(same, f"temporal_{k}"))
+            feats.append(self._block(window((k - 1) // 2, k // 2), f"temporal_{k}"))
         front = torch.cat(feats, dim=1)  # (B, 561, time)
         c1 = self.midend_1_bn(F.relu(self.midend_1(F.pad(front, (3, 3)))))
         c2 = self.midend_2_bn(F.relu(self.midend_2(F.pad(c1, (3, 3))))) + c1

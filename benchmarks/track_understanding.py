@@ -1,0 +1,183 @@
+"""Track understanding figures (issue #9): ``python -m benchmarks.track_understanding`` prints JSON.
+
+- ``albumstudio analyze TRACK --json`` on a 4-minute MP3 as a fresh process, start to exit,
+  each run with an empty data folder (new content: no analysis, tag or peaks cache) and an
+  empty numba cache folder, so every run is a "first run after install" as far as AppData
+  goes (targets ≤ 3 s; ≤ 6 s the very first time); one run with every cache warm for scale;
+- in-process (what the window pays, torch already imported as the app preloads it when idle):
+  the one decode for analysis and tags, the analysis, tagging with the model loaded, and the
+  musicnn forward pass alone at the old and the new batch size (target ≤ 1.0 s);
+- the tempo accuracy table over ``tests.support.synth.tempo_cases`` (exact ±4 % on ≥ 90 %,
+  octave-tolerant on all); ``--with-tags`` also tags each case and reports the tempo the
+  description uses (the tagger's slow/fast may move the octave).
+
+Nothing here is enforced; quote medians (the machine is shared and noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def write_mp3(path: Path, minutes: float = 4.0, bpm: float = 123.0, sr: int = 44100) -> Path:
+    """A stereo 192 kb/s MP3 of synthesized music (drums, bass, chords), encoded with PyAV."""
+    import av
+
+    from tests.support.synth import tempo_piece
+
+    mono, _ = tempo_piece("drums", bpm, minutes * 60.0, sr, seed=9)
+    stereo = np.stack([mono, 0.8 * mono]).astype(np.float32)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libmp3lame", rate=sr)
+        stream.layout = "stereo"
+        stream.bit_rate = 192000
+        for start in range(0, stereo.shape[1], 1152 * 8):
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(stereo[:, start:start + 9216]),
+                                               format="fltp", layout="stereo")
+            frame.sample_rate = sr
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+def _analyze(track: Path, home: Path) -> tuple[float, dict]:
+    env = dict(os.environ, ALBUMSTUDIO_HOME=str(home), NUMBA_CACHE_DIR=str(home / "numba"))
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "albumstudio", "analyze", str(track), "--json"],
+                         env=env, capture_output=True, text=True, timeout=600, check=True)
+    return time.perf_counter() - started, json.loads(out.stdout)
+
+
+def fresh_process(track: Path, runs: int) -> dict:
+    cold, warm = [], []
+    report: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in range(runs):
+            seconds, report = _analyze(track, Path(tmp) / f"home-{run}")
+            cold.append(seconds)
+        for _ in range(max(1, runs // 2)):
+            warm.append(_analyze(track, Path(tmp) / "home-0")[0])
+    return {"analyze_4min_mp3_fresh_process_empty_caches_s": _figures(cold),
+            "analyze_4min_mp3_fresh_process_warm_caches_s": _figures(warm),
+            "tempo": report["tempo"]["words"], "description": report["description"],
+            "targets_s": {"fresh_process": 3.0, "first_run_after_install": 6.0}}
+
+
+def _figures(seconds: list[float]) -> dict:
+    return {"min": round(min(seconds), 3), "median": round(statistics.median(seconds), 3),
+            "runs": [round(s, 3) for s in seconds]}
+
+
+def in_process(track: Path, runs: int) -> dict:
+    from albumstudio.audio import tagger
+    from albumstudio.audio.analysis import analyze_file
+    from albumstudio.audio.decode import decode_all
+    from albumstudio.audio.musicnn_input import log_mel, patches
+
+    tagger.preload()  # torch and the weights, as the window does while idle
+    decode, analysis, tags, model_new, model_old = [], [], [], [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        decode_all(str(track))
+        decode.append(time.perf_counter() - started)
+        audio: list[np.ndarray] = []
+        started = time.perf_counter()
+        analyze_file(str(track), tagger_audio=audio)
+        analysis.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        tagger.tag_file(str(track), samples=audio[0])
+        tags.append(time.perf_counter() - started)
+        batch = patches(log_mel(audio[0]))
+        for size, into in ((tagger.BATCH_PATCHES, model_new), (2, model_old)):
+            net = tagger._loaded_model(tagger.DEFAULT_MODEL)
+            from albumstudio.audio import musicnn
+
+            started = time.perf_counter()
+            for first in range(0, batch.shape[0], size):
+                musicnn.predict(net, batch[first:first + size])
+            into.append(time.perf_counter() - started)
+    return {"decode_only_s": _figures(decode),
+            "analysis_with_its_decode_s": _figures(analysis),
+            "tags_from_the_analysis_signal_s": _figures(tags),
+            f"musicnn_forward_batch_{tagger.BATCH_PATCHES}_s": _figures(model_new),
+            "musicnn_forward_batch_2_s": _figures(model_old),
+            "targets_s": {"window_analysis": 1.5, "window_tags": 2.5, "musicnn": 1.0}}
+
+
+def tempo_table(with_tags: bool) -> dict:
+    from albumstudio.audio.analysis import analyze_stream
+    from albumstudio.core.understanding import understand
+    from tests.support.synth import tempo_cases, tempo_piece
+
+    rows, exact, octave = [], 0, 0
+    for texture, bpm in tempo_cases():
+        samples, truth = tempo_piece(texture, bpm, 30.0, 22050, seed=int(bpm))
+        a = analyze_stream([samples[:, None]], 22050, 1, tagger_audio=[] if with_tags else None)
+        row = {"texture": texture, "truth_bpm": truth, "found_bpm": a.tempo_bpm,
+               "other_octave_bpm": a.tempo_alternative_bpm}
+        ok = abs(a.tempo_bpm / truth - 1) <= 0.04
+        oct_ok = any(abs(a.tempo_bpm * k / truth - 1) <= 0.04 for k in (0.5, 1, 2))
+        exact, octave = exact + ok, octave + oct_ok
+        row["exact"], row["octave_ok"] = ok, oct_ok
+        if with_tags:
+            import soxr
+
+            from albumstudio.audio.tagger import tag_samples
+
+            music_tags = tag_samples(soxr.resample(samples, 22050, 16000))
+            row["with_tags_bpm"] = understand(a, music_tags).analysis.tempo_bpm
+        rows.append(row)
+    return {"cases": len(rows), "exact_4pct": exact, "octave_tolerant": octave,
+            "exact_share": round(exact / len(rows), 3), "rows": rows}
+
+
+def print_table(table: dict) -> None:
+    print(f"{'texture':20s}{'truth':>8s}{'found':>9s}{'other':>9s}  result", file=sys.stderr)
+    for row in table["rows"]:
+        verdict = "exact" if row["exact"] else ("octave" if row["octave_ok"] else "WRONG")
+        tagged = f"  with tags {row['with_tags_bpm']:.1f}" if "with_tags_bpm" in row else ""
+        print(f"{row['texture']:20s}{row['truth_bpm']:8.1f}{row['found_bpm']:9.2f}"
+              f"{row['other_octave_bpm']:9.2f}  {verdict}{tagged}", file=sys.stderr)
+    print(f"exact (±4 %): {table['exact_4pct']}/{table['cases']}, octave-tolerant: "
+          f"{table['octave_tolerant']}/{table['cases']}", file=sys.stderr)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", choices=("cli", "inprocess", "tempo"), default=None)
+    parser.add_argument("--with-tags", action="store_true", help="tag each tempo case too")
+    args = parser.parse_args()
+    results: dict = {"machine": {"cpus": os.cpu_count()}}
+    with tempfile.TemporaryDirectory() as tmp:
+        track = write_mp3(Path(tmp) / "four-minutes.mp3")
+        if args.only in (None, "cli"):
+            results["fresh_process"] = fresh_process(track, args.runs)
+        if args.only in (None, "inprocess"):
+            results["in_process"] = in_process(track, args.runs)
+    if args.only in (None, "tempo"):
+        table = tempo_table(args.with_tags)
+        print_table(table)
+        results["tempo_accuracy"] = {k: v for k, v in table.items() if k != "rows"}
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
