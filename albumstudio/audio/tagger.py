@@ -1,8 +1,9 @@
-"""The built-in music tagger: musicnn (MTT or MSD) in PyTorch with weights shipped in the app.
+"""The built-in music tagger: musicnn (MTT or MSD) with weights shipped in the app.
 
-Torch is imported only when a model runs (via ``albumstudio.audio.musicnn``), never on import
-of this module. Each 187-frame (3 s) patch of the 16 kHz log-mel spectrogram gives one taggram
-row; the UI and the prompt builder use ``TagResult.top``.
+The forward pass runs in numpy (``albumstudio.audio.musicnn_numpy``, equal to the PyTorch port
+``albumstudio.audio.musicnn`` to 1e-6), so tagging never imports torch. Each 187-frame (3 s)
+patch of the 16 kHz log-mel spectrogram gives one taggram row; the UI and the prompt builder
+use ``TagResult.top``.
 """
 
 from __future__ import annotations
@@ -71,10 +72,10 @@ _OWN_MODELS = ModelCache()  # for callers that pass no model cache (tests, scrip
 
 
 def _load(model: str) -> Any:
-    from albumstudio.audio import musicnn
+    from albumstudio.audio import musicnn_numpy
 
     with resources.as_file(_resource(f"{model}.safetensors")) as path:
-        return musicnn.load_model(str(path))
+        return musicnn_numpy.load_model(str(path))
 
 
 def _loaded_model(model: str, models: ModelCache | None = None) -> Any:
@@ -82,7 +83,7 @@ def _loaded_model(model: str, models: ModelCache | None = None) -> Any:
 
 
 def preload(model: str = DEFAULT_MODEL, models: ModelCache | None = None) -> None:
-    """Import torch and load the model now (the app does this while idle after start-up)."""
+    """Load the model now (the app does this while idle after start-up)."""
     _check_model(model)
     _loaded_model(model, models)
 
@@ -108,12 +109,11 @@ def tag_samples(y16k_mono: np.ndarray, model: str = DEFAULT_MODEL,
                       posinf=1.0, neginf=-1.0)
     batch = musicnn_input.patches(musicnn_input.log_mel(y))
     net = _loaded_model(model, models)
-    from albumstudio.audio import musicnn
 
     rows: list[np.ndarray] = []
     for start in range(0, batch.shape[0], BATCH_PATCHES):
         _check(cancel)
-        rows.append(musicnn.predict(net, batch[start:start + BATCH_PATCHES]))
+        rows.append(net.predict(batch[start:start + BATCH_PATCHES]))
         if progress is not None:
             done = min(batch.shape[0], start + BATCH_PATCHES)
             progress(done / batch.shape[0], f"Tagging {done}/{batch.shape[0]} segments")

@@ -219,8 +219,8 @@ class TrackService:
 
     def _preload_while_analysing(self, content_hash: str,
                                  model: str | None) -> threading.Thread | None:
-        """Import torch and load the tagger in a thread while the analysis runs (numpy
-        releases the interpreter lock), when the tags are not cached already."""
+        """Load the tagger's weights in a thread while the analysis runs, when the tags are
+        not cached already."""
         from albumstudio.audio.tagger import is_cached
 
         model = model or default_model("tagger")
