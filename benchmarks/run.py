@@ -8,6 +8,8 @@ on the same tiny pipeline; the main thread never stalls more than 50 ms while ge
 CLI (fresh processes, as first paint): ``albumstudio cover TRACK --out FILE`` (a 3000² design
 cover of a short track, caches warm) and ``albumstudio history list``, start to exit.
 ``python -m benchmarks.gpu_covers`` measures real checkpoints on a GPU.
+QR posters (``--only qr``, or ``python -m benchmarks.qr``): plain poster ≤ 0.5 s, scan check of
+one code ≤ 0.3 s, repair of a tiny-model art code ≤ 2 s.
 """
 
 from __future__ import annotations
@@ -280,6 +282,13 @@ def redraw(folder: Path) -> dict:
     return out
 
 
+def posters() -> dict:
+    """QR posters: plain poster, scan check, and the art tier's repair on a tiny model."""
+    from benchmarks import qr
+
+    return {"plain": qr.plain(), "art": qr.art()}
+
+
 def covers() -> dict:
     """Design engine at 3000², app overhead over bare diffusers, main-thread stall while generating."""
     from benchmarks import covers_design, covers_diffusion, covers_gui
@@ -292,12 +301,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-60min", action="store_true", help="skip the 60-minute peaks run")
-    parser.add_argument("--only", choices=("track", "covers", "cli"), default=None,
+    parser.add_argument("--only", choices=("track", "covers", "cli", "qr"), default=None,
                         help="run only the track figures (first paint included), only the cover "
                              "figures, or only the CLI's fresh-process figures")
     args = parser.parse_args()
     if args.only == "covers":
         print(json.dumps({"machine": {"cpus": os.cpu_count()}, "covers": covers()}, indent=2))
+        return 0
+    if args.only == "qr":
+        print(json.dumps({"machine": {"cpus": os.cpu_count()}, "qr": posters()}, indent=2))
         return 0
     if args.only == "cli":
         print(json.dumps({"machine": {"cpus": os.cpu_count()}, "cli": cli_commands()}, indent=2))
@@ -317,6 +329,7 @@ def main() -> int:
     if args.only is None:
         results["cli"] = cli_commands()
         results["covers"] = covers()
+        results["qr"] = posters()
     print(json.dumps(results, indent=2))
     return 0
 
