@@ -106,8 +106,8 @@ def _repair_rate(tiny, engine, sample):
         before = result.before_repair
         offset = (before.shape[0] - symbol.with_quiet) // 2
         painted = before[offset:offset + symbol.with_quiet, offset:offset + symbol.with_quiet]
-        painted_scanned += scan(np.kron(painted, np.ones((16, 16, 1), np.uint8)), payload,
-                                16).ok
+        painted_scanned += scan(np.kron(painted, np.ones((4, 4, 1), np.uint8)), payload, 4,
+                                fail_fast=True).ok
         rounds.append(result.repair.rounds)
         change.append(result.repair.mean_change)
     print(f"art tier: {scanned}/{len(sample)} scan after repair ({painted_scanned} before); "
@@ -127,8 +127,7 @@ def _pixels(png: bytes) -> np.ndarray:
 
 
 def test_a_higher_conditioning_scale_is_tried_first(tiny, engine):
-    result = engine.run(art_request(tiny, "https://band.example/retry", conditioning=1.0,
-                                    retries=2))
+    result = engine.run(art_request(tiny, "x.io/r", conditioning=1.0, retries=2))
     assert result.repair.retries == 2  # noise art never scans as painted
     assert result.repair.conditioning == pytest.approx(1.0 * 1.35 * 1.35)
 
