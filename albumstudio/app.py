@@ -118,9 +118,10 @@ def run_gui(argv: list[str] | None = None, exit_after_paint: bool = False,
         tracks = window.services.tracks
         services = window.services
         window.runner.submit("tidying up", lambda ctx: services.tidy(), key="tidy")
-        if not any(paths.numba.iterdir()):  # first run: compile the analyser while idle
-            window.runner.submit("preparing the analyser",
-                                 lambda ctx: warm_up_analysis(ctx.cancel), key="warm-up")
+        # the analysis is plain numpy (nothing compiled, #9 and #11): warming it up only
+        # imports its modules while the window is idle
+        window.runner.submit("preparing the analyser",
+                             lambda ctx: warm_up_analysis(ctx.cancel), key="warm-up")
         QTimer.singleShot(1000, lambda: window.session.path is None and window.runner.submit(
             "preparing the music tagger", lambda ctx: tracks.preload_tagger(), key="preload"))
         QTimer.singleShot(4000, lambda: window.runner.submit(

@@ -44,7 +44,12 @@ def is_cached(content_hash: str, model: str, cache: JsonCache | None) -> bool:
     if cache is None or not content_hash:
         return False
     hit = cache.get_json(content_hash)
-    return hit is not None and hit.get("model") == model
+    if hit is None:
+        return False
+    try:  # an entry of the wrong shape is no hit: it is recomputed and replaced
+        return TagResult.from_dict(hit).model == model
+    except ValueError:
+        return False
 
 
 def _check_model(model: str) -> None:

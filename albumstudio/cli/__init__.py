@@ -344,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     prepare_environment()
 
     # decoders' own notes stay off the terminal, for the headless commands and the window alike
-    restore = quiet_library_stderr() if args.command in ("analyze", "cover", None) else None
+    restore = quiet_library_stderr() if args.command in ("analyze", "cover", "qr", None) \
+        else None
     try:
         if args.command == "analyze":
             return cmd_analyze(args.track, args.json, args.tag_model)

@@ -13,7 +13,7 @@ HOME_ENV = "ALBUMSTUDIO_HOME"
 @dataclass(frozen=True)
 class DataPaths:
     data: Path  # history, settings
-    cache: Path  # peaks, analysis, numba cache: safe to delete
+    cache: Path  # peaks, analysis, tags, thumbnails: safe to delete
 
     @property
     def peaks(self) -> Path:
@@ -22,10 +22,6 @@ class DataPaths:
     @property
     def analysis(self) -> Path:
         return self.cache / "analysis"
-
-    @property
-    def numba(self) -> Path:
-        return self.cache / "numba"
 
     @property
     def track_edits(self) -> Path:
@@ -52,7 +48,7 @@ class DataPaths:
         storage warning (store.storage) rather than raised, so the work can still be done."""
         from albumstudio.store.storage import note_unwritable
 
-        for folder in (self.data, self.cache, self.peaks, self.analysis, self.numba,
+        for folder in (self.data, self.cache, self.peaks, self.analysis,
                        self.track_edits):
             try:
                 folder.mkdir(parents=True, exist_ok=True)

@@ -164,6 +164,22 @@ def test_tag_file_ignores_another_models_entry(tmp_path):
     assert msd.model == "MSD_musicnn" and msd.tag_names != mtt.tag_names
 
 
+def test_a_tag_cache_entry_of_the_wrong_shape_is_recomputed_and_replaced(tmp_path):
+    """#11: every cache entry is checked against its schema when read."""
+    path = tmp_path / "clip.wav"
+    sf.write(path, np.zeros(8000, dtype=np.float32), 16000)
+    cache = _DictCache()
+    good = tagger.tag_file(str(path), cache=cache, content_hash="ef56")
+    for bad in ({**cache.data["ef56"], "taggram": "loud"},
+                {**cache.data["ef56"], "taggram": [[0.1, 0.2]]},
+                {**cache.data["ef56"], "segment_s": None}):
+        cache.data["ef56"] = bad
+        assert not tagger.is_cached("ef56", good.model, cache)
+        assert tagger.tag_file(str(path), cache=cache, content_hash="ef56") == good
+        assert TagResult.from_dict(cache.data["ef56"]) == good  # the bad entry is replaced
+        assert tagger.is_cached("ef56", good.model, cache)
+
+
 def test_unknown_model_is_refused():
     with pytest.raises(ValueError):
         tagger.tag_samples(np.zeros(100, dtype=np.float32), "MTT_vgg")

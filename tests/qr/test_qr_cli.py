@@ -129,3 +129,18 @@ def test_service_records_a_poster_job_and_a_failed_one(tmp_path):
         assert "plain" not in services.posters.registry.names("cover")
     finally:
         services.close()
+
+
+def test_a_cjk_title_is_set_in_the_bundled_cjk_font_in_png_and_pdf(tmp_path, capsys):
+    """Japanese and Korean words on a poster never come out as boxes, PDF included."""
+    for fmt in ("png", "pdf"):
+        out = tmp_path / f"poster.{fmt}"
+        assert main(["qr", LINK, "--title", "真夜中のドライブ", "--artist", "한밤",
+                     "--format", fmt, "--no-history", "--out", str(out)]) == 0
+    pdf = (tmp_path / "poster.pdf").read_bytes()
+    assert b"WenQuanYiMicroHei" in pdf  # embedded, subset
+    import pypdfium2
+
+    page = pypdfium2.PdfDocument(str(tmp_path / "poster.pdf"))[0]
+    text = page.get_textpage().get_text_range()
+    assert "真夜中のドライブ" in text and "한밤" in text

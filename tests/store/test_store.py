@@ -12,7 +12,7 @@ from albumstudio.store.settings import MAX_RECENT, Settings
 def test_paths_follow_the_override(data_home):
     paths = default_paths().ensure()
     assert paths.data == data_home / "data"
-    assert paths.peaks.is_dir() and paths.analysis.is_dir() and paths.numba.is_dir()
+    assert paths.peaks.is_dir() and paths.analysis.is_dir()
 
 
 def test_atomic_write_replaces_whole_and_leaves_no_temp(tmp_path):
