@@ -136,3 +136,15 @@ def test_a_fresh_analysis_imports_no_jit_scipy_signal_or_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=300, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_nearest_onset_distance_matches_the_full_matrix_without_building_it():
+    """An hour of beats against an hour of onsets as a matrix took 800 MB (#11 item 10)."""
+    from albumstudio.audio.analysis import _nearest_distance
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        beats = rng.integers(0, 5000, rng.integers(1, 80))
+        onsets = rng.integers(0, 5000, rng.integers(1, 80))
+        full = np.min(np.abs(beats[:, None] - onsets[None, :]), axis=1)
+        assert np.array_equal(_nearest_distance(beats, onsets), full)
