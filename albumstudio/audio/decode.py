@@ -159,7 +159,10 @@ def decode_all(path: str, target_sr: int | None = None, mono: bool = False,
             import soxr
 
             resampler = soxr.ResampleStream(sr, out_sr, channels, dtype="float32", quality="HQ")
-        parts: list[np.ndarray] = []
+        # filled in place from the header's length (no concatenation at the end: an hour
+        # would briefly need twice its size); grown if the header understated it
+        expected = int(max(0, reader.info.frames) * out_sr / sr) + 8192
+        out = _Filling(min(expected, 1 << 28), () if mono else (channels,))
         decoded = 0
         for block in reader.blocks():
             if cancel is not None and cancel.is_set():
@@ -169,12 +172,35 @@ def decode_all(path: str, target_sr: int | None = None, mono: bool = False,
                 block = block.mean(axis=1, dtype=np.float32)
             if resampler is not None:
                 block = resampler.resample_chunk(block)
-            parts.append(block)
+            out.append(block)
         if cancel is not None and cancel.is_set():
             raise CancelledError()
     if decoded == 0:
         raise no_audio_error(path)
     if resampler is not None:
         tail_shape = (0,) if mono else (0, channels)
-        parts.append(resampler.resample_chunk(np.zeros(tail_shape, np.float32), last=True))
-    return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32), out_sr
+        out.append(resampler.resample_chunk(np.zeros(tail_shape, np.float32), last=True))
+    return out.values(), out_sr
+
+
+class _Filling:
+    """A float32 array filled block by block, doubling when a block does not fit."""
+
+    def __init__(self, capacity: int, lanes: tuple[int, ...]) -> None:
+        self._data = np.empty((max(1, capacity), *lanes), dtype=np.float32)
+        self._size = 0
+
+    def append(self, block: np.ndarray) -> None:
+        end = self._size + block.shape[0]
+        if end > self._data.shape[0]:
+            grown = np.empty((max(end, 2 * self._data.shape[0]), *self._data.shape[1:]),
+                             dtype=np.float32)
+            grown[:self._size] = self._data[:self._size]
+            self._data = grown
+        self._data[self._size:end] = block
+        self._size = end
+
+    def values(self) -> np.ndarray:
+        """The samples so far (a view; the unused tail of the buffer is never touched, so it
+        takes no memory)."""
+        return self._data[:self._size]

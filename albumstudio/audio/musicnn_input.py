@@ -40,13 +40,16 @@ def log_mel(y: np.ndarray) -> np.ndarray:
     y = np.asarray(y, dtype=np.float32).reshape(-1)
     if y.size == 0:
         y = np.zeros(1, dtype=np.float32)
-    padded = np.pad(y, N_FFT // 2)  # librosa's centred frames, zero padding
-    n_frames = 1 + (padded.size - N_FFT) // HOP
+    half = N_FFT // 2  # librosa's centred frames, zero padding (added per chunk, not copied)
+    n_frames = 1 + (y.size + 2 * half - N_FFT) // HOP
     window, mel_fb = _filters()
     out = np.empty((n_frames, N_MELS), dtype=np.float32)
     for first in range(0, n_frames, _CHUNK_FRAMES):  # bounded memory for long tracks
         last = min(n_frames, first + _CHUNK_FRAMES)
-        segment = padded[first * HOP:(last - 1) * HOP + N_FFT]
+        start, stop = first * HOP - half, (last - 1) * HOP + N_FFT - half
+        segment = y[max(start, 0):min(stop, y.size)]
+        if start < 0 or stop > y.size:
+            segment = np.pad(segment, (max(0, -start), max(0, stop - y.size)))
         mel = (mel_fb @ dsp.power_frames(segment, N_FFT, HOP, window)).T
         mel16 = np.minimum(mel, _FLOAT16_MAX).astype(np.float16).astype(np.float32)
         out[first:last] = np.log10(np.float32(10000) * mel16 + np.float32(1))
@@ -64,5 +67,9 @@ def patches(rep: np.ndarray, n_frames: int = N_FRAMES, hop: int | None = None) -
     hop = hop or n_frames
     if rep.shape[0] < n_frames:
         rep = repeat_pad(rep, n_frames)
+    rep = np.asarray(rep, dtype=np.float32)
+    if hop == n_frames:  # non-overlapping: a view of the spectrogram, not a copy
+        count = rep.shape[0] // n_frames
+        return rep[:count * n_frames].reshape(count, n_frames, rep.shape[1])
     starts = range(0, rep.shape[0] - n_frames + 1, hop)
     return np.stack([rep[s:s + n_frames] for s in starts]).astype(np.float32)

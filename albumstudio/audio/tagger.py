@@ -110,8 +110,9 @@ def tag_samples(y16k_mono: np.ndarray, model: str = DEFAULT_MODEL,
     _check(cancel)
     from albumstudio.audio import musicnn_input
 
-    y = np.nan_to_num(np.asarray(y16k_mono, dtype=np.float32).reshape(-1), nan=0.0,
-                      posinf=1.0, neginf=-1.0)
+    y = np.asarray(y16k_mono, dtype=np.float32).reshape(-1)
+    if not all(np.isfinite(y[i:i + (1 << 22)]).all() for i in range(0, y.size, 1 << 22)):
+        y = np.nan_to_num(y, nan=0.0, posinf=1.0, neginf=-1.0)  # a copy only when needed
     batch = musicnn_input.patches(musicnn_input.log_mel(y))
     net = _loaded_model(model, models)
 
