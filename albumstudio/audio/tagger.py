@@ -108,12 +108,24 @@ def tag_samples(y16k_mono: np.ndarray, model: str = DEFAULT_MODEL,
     """
     _check_model(model)
     _check(cancel)
+    return _tag_spectrogram(_spectrogram(y16k_mono), model, cancel, progress, models)
+
+
+def _spectrogram(y16k_mono: np.ndarray) -> np.ndarray:
+    """musicnn's log-mel input of 16 kHz mono samples (non-finite samples made silent)."""
     from albumstudio.audio import musicnn_input
 
     y = np.asarray(y16k_mono, dtype=np.float32).reshape(-1)
     if not all(np.isfinite(y[i:i + (1 << 22)]).all() for i in range(0, y.size, 1 << 22)):
         y = np.nan_to_num(y, nan=0.0, posinf=1.0, neginf=-1.0)  # a copy only when needed
-    batch = musicnn_input.patches(musicnn_input.log_mel(y))
+    return musicnn_input.log_mel(y)
+
+
+def _tag_spectrogram(rep: np.ndarray, model: str, cancel: threading.Event | None,
+                     progress: Progress | None, models: ModelCache | None) -> TagResult:
+    from albumstudio.audio import musicnn_input
+
+    batch = musicnn_input.patches(rep)
     net = _loaded_model(model, models)
 
     rows: list[np.ndarray] = []
@@ -168,7 +180,11 @@ def tag_file(path: str, model: str = DEFAULT_MODEL, cache: JsonCache | None = No
 
     if progress is not None:
         progress(0.3, "Tagging")
-    result = tag_samples(y, model, cancel=cancel, progress=tagging_progress, models=models)
+    _check_model(model)
+    _check(cancel)
+    rep = _spectrogram(y)
+    del y  # the samples go before the network runs (an hour at 16 kHz is 230 MB)
+    result = _tag_spectrogram(rep, model, cancel, tagging_progress, models)
     if cache is not None and content_hash:
         cache.put_json(content_hash, result.to_dict())
     return result
