@@ -180,11 +180,16 @@ class TrackSession(QObject):
     def shown_tags(self) -> list[tuple[str, float]]:
         return shown_tags(self.music_tags, self._current_edits(), self.analysis)
 
+    def understood_analysis(self) -> AnalysisResult | None:
+        """The analysis with the tempo at the level the tags agree with: what the description,
+        the prompt, the design engine and the Analysis tab all show."""
+        if self.analysis is None:
+            return None
+        return understood(self.analysis, self.music_tags, self._current_edits()).analysis
+
     def facts(self) -> TrackFacts:
         """What a cover plan reads of this track (the same the CLI reads from the service)."""
-        analysis = self.analysis
-        if analysis is not None:  # the tempo at the level the tags agree with
-            analysis = understood(analysis, self.music_tags, self._current_edits()).analysis
+        analysis = self.understood_analysis()
         return TrackFacts(cover_release(self.tags, self.path), self.description,
                           tuple(name for name, _ in self.shown_tags()) if self.music_tags else (),
                           analysis, self.info.content_hash if self.info else "")

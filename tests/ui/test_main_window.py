@@ -34,8 +34,13 @@ def test_dropped_track_is_shown_clicked_and_described(window, qtbot, tmp_path):
     assert all(t == main_thread for t in seen_threads)
     view = window.waveform.view
     assert view.pyramid is not None and view.pyramid.complete
-    assert window.analysis_panel.values["tempo"].text().endswith("beats)")
-    assert "BPM" in window.session.description
+    tempo = window.analysis_panel.values["tempo"].text()
+    assert tempo.endswith("beats)")
+    shown = window.session.understood_analysis()
+    assert shown is not None and tempo.startswith(f"{shown.tempo_bpm:.1f} BPM")
+    if shown.tempo_alternative_bpm:  # the other octave, as `albumstudio analyze` prints it
+        assert f", or {shown.tempo_alternative_bpm:.0f} " in tempo
+    assert f"{shown.tempo_bpm:.0f} BPM" in window.session.description  # the same tempo
     assert window.analysis_panel.description.toPlainText() == window.session.description
     assert window.windowTitle().startswith("demo.wav")
     qtbot.waitUntil(lambda: window.session.music_tags is not None, timeout=60000)
@@ -313,3 +318,20 @@ def test_the_edit_menu_undoes_and_redoes_in_the_focused_field(window, qtbot):
     assert field.text() == "neon rain"
     qtbot.keyClick(field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the usual key
     assert field.text() != "neon rain"
+
+
+def test_the_tempo_figure_names_the_other_octave_and_no_tempo_says_so():
+    from dataclasses import replace
+
+    from albumstudio.core.analysis import AnalysisResult
+    from albumstudio.ui.panels.analysis_panel import analysis_figures
+
+    base = AnalysisResult(duration=60.0, sample_rate=44100, channels=2, loudness_lufs=-14.0,
+                          true_peak_dbtp=-1.0, energy=0.5, tempo_bpm=68.0,
+                          tempo_alternative_bpm=136.0, beat_times=(0.5, 1.4, 2.3), key="A",
+                          mode="minor", key_confidence=0.5, energy_curve=(), brightness_hz=2000.0,
+                          onset_density=1.0, novelty_curve=(), section_times=())
+    assert analysis_figures(base)["tempo"] == "68.0 BPM, or 136 double-time (3 beats)"
+    fast = replace(base, tempo_bpm=136.0, tempo_alternative_bpm=68.0)
+    assert analysis_figures(fast)["tempo"] == "136.0 BPM, or 68 half-time (3 beats)"
+    assert analysis_figures(replace(base, tempo_bpm=0.0))["tempo"] == "no steady tempo"

@@ -39,10 +39,22 @@ def _db(value: float, unit: str) -> str:
     return "silent" if not math.isfinite(value) else f"{value:.1f} {unit}"
 
 
+def _tempo(a: AnalysisResult) -> str:
+    """"68.0 BPM, or 136 double-time (204 beats)", as ``albumstudio analyze`` prints it."""
+    from albumstudio.core.understanding import octave_name
+
+    if not a.tempo_bpm:
+        return "no steady tempo"
+    other = (f", or {a.tempo_alternative_bpm:.0f} "
+             f"{octave_name(a.tempo_bpm, a.tempo_alternative_bpm)}"
+             if a.tempo_alternative_bpm else "")
+    return f"{a.tempo_bpm:.1f} BPM{other} ({len(a.beat_times)} beats)"
+
+
 def analysis_figures(a: AnalysisResult) -> dict[str, str]:
     """The analysis as short display strings, keyed like ``FIGURES``."""
     return {
-        "tempo": f"{a.tempo_bpm:.1f} BPM ({len(a.beat_times)} beats)" if a.tempo_bpm else "no steady beat",
+        "tempo": _tempo(a),
         "key": f"{a.key} {a.mode} (confidence {a.key_confidence:.2f})",
         "loudness": _db(a.loudness_lufs, "LUFS integrated"),
         "true_peak": _db(a.true_peak_dbtp, "dBTP"),
@@ -107,8 +119,8 @@ class AnalysisPanel(QWidget):
         session.analysis_changed.connect(self.show_analysis)
         session.description_changed.connect(self.show_description)
         session.status_changed.connect(self._on_status)
-        session.music_tags_changed.connect(lambda _r: self._show_reasons())
-        session.hidden_tags_changed.connect(lambda _h: self._show_reasons())
+        session.music_tags_changed.connect(lambda _r: self._tags_changed())
+        session.hidden_tags_changed.connect(lambda _h: self._tags_changed())
 
     def _on_loading(self, _path: str) -> None:
         for value in self.values.values():
@@ -131,8 +143,16 @@ class AnalysisPanel(QWidget):
     def show_analysis(self, analysis: AnalysisResult | None) -> None:
         if analysis is None:
             return
-        for key, text in analysis_figures(analysis).items():
+        shown = self.session.understood_analysis() or analysis  # the tempo the words use
+        for key, text in analysis_figures(shown).items():
             self.values[key].setText(text)
+        self._show_reasons()
+
+    def _tags_changed(self) -> None:
+        """The tags can move the tempo to the other octave: the figure follows them."""
+        shown = self.session.understood_analysis()
+        if shown is not None:
+            self.values["tempo"].setText(analysis_figures(shown)["tempo"])
         self._show_reasons()
 
     def _show_reasons(self) -> None:
