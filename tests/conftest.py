@@ -14,6 +14,16 @@ os.environ.setdefault(
 import pytest  # noqa: E402
 
 
+def pytest_configure(config):
+    """tqdm (used by diffusers and transformers while loading) starts a process-wide monitor
+    thread on first use; off, so the thread-leak check below sees only threads we start."""
+    try:
+        import tqdm
+    except ImportError:
+        return
+    tqdm.tqdm.monitor_interval = 0
+
+
 @pytest.fixture(autouse=True)
 def data_home(tmp_path, monkeypatch):
     """A fresh AlbumStudio data and cache folder for every test."""

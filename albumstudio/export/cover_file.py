@@ -13,8 +13,7 @@ from PIL import Image
 from albumstudio.core.errors import InputError
 from albumstudio.core.png_settings import with_settings
 from albumstudio.core.text import display_name
-from albumstudio.store.files import atomic_write_bytes
-from albumstudio.store.storage import is_storage_fault, storage_error
+from albumstudio.store.storage import check_place, write_users_file
 
 COVER_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 JPEG_QUALITY = 95
@@ -26,15 +25,7 @@ def check_output_path(path: str | os.PathLike[str], overwrite: bool = False) -> 
     if target.suffix.lower() not in COVER_FORMATS:
         raise InputError(f"'{display_name(str(target))}' needs a .png or .jpg name; covers are "
                          "saved as PNG or JPEG.")
-    if target.is_dir():
-        raise InputError(f"'{display_name(str(target))}' is a folder; give a file name such as "
-                         "cover.png.")
-    if not target.parent.is_dir():
-        raise InputError(f"The folder for '{display_name(str(target))}' does not exist; create "
-                         "it or choose another place.")
-    if target.exists() and not overwrite:
-        raise InputError(f"'{display_name(str(target))}' already exists; choose another name or "
-                         "pass --overwrite to replace it.")
+    check_place(target, "cover.png", overwrite)
     return target
 
 
@@ -55,15 +46,7 @@ def write_cover(png: bytes, path: str | os.PathLike[str], overwrite: bool = Fals
                 settings: Mapping[str, Any] | None = None) -> Path:
     """Save a cover; a PNG carries ``settings`` (the request as a dict) in its text chunks."""
     target = check_output_path(path, overwrite)
-    try:
-        atomic_write_bytes(target, encode_cover(png, target.suffix, settings), replace=overwrite)
-    except FileExistsError:  # made by someone else since the check: still not replaced
-        raise InputError(f"'{display_name(str(target))}' already exists; choose another name "
-                         "or pass --overwrite to replace it.") from None
-    except OSError as exc:  # read-only, full, no permission: the old file and no temporary stay
-        if is_storage_fault(exc):
-            raise storage_error(exc, target) from None
-        raise
+    write_users_file(target, encode_cover(png, target.suffix, settings), overwrite)
     return target
 
 

@@ -15,18 +15,17 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from albumstudio import __version__
 from albumstudio.core.cover import CoverRequest, CoverResult, DesignOptions, DiffusionOptions
 from albumstudio.core.cover_options import AUTO
 from albumstudio.core.errors import CancelledError, InputError, UserFacingError
 from albumstudio.core.genre_presets import GENRE_PRESETS
 from albumstudio.core.jobs import JobRecord, ModelUse, Note, Output, ProgressFn, with_eta
-from albumstudio.core.model_cache import ModelCache
 from albumstudio.core.model_registry import revision_of
 from albumstudio.core.prompt import ComposedPrompt, compose_prompt
-from albumstudio.engines.registry import EngineRegistry, EngineSpec, engines
+from albumstudio.engines.registry import EngineSpec
+from albumstudio.services.engine_host import EngineHost
 from albumstudio.services.tracks import TrackFacts
-from albumstudio.store.history import HistoryItem, HistoryStore
+from albumstudio.store.history import HistoryItem
 
 
 @dataclass(frozen=True)
@@ -92,24 +91,8 @@ def design_choices(options: DesignOptions, words: str, preset: str | None) -> De
                    grain=grain)
 
 
-class CoverService:
+class CoverService(EngineHost):
     """Runs cover requests on the registered engines and files the results in the history."""
-
-    def __init__(self, models: ModelCache, history: HistoryStore | None = None,
-                 registry: EngineRegistry | None = None, app_version: str = __version__) -> None:
-        self.models = models
-        self.history = history
-        self.registry = registry or engines()
-        self.app_version = app_version
-        self._engines: dict[str, Any] = {}
-        self._lock = threading.Lock()
-
-    def engine(self, name: str) -> Any:
-        """The engine built by its factory (once; it keeps what it loaded in the model cache)."""
-        with self._lock:
-            if name not in self._engines:
-                self._engines[name] = self.registry.get(name).factory(self.models)
-            return self._engines[name]
 
     def check(self, request: CoverRequest) -> EngineSpec:
         """The engine's spec; InputError when the request is outside its limits."""
@@ -240,13 +223,6 @@ class CoverService:
         return self.run(request, progress, cancel, track_hash=item.track_hash, record=record,
                         notes=(note,) if note else ())
 
-    def unload(self) -> None:
-        with self._lock:
-            for engine in self._engines.values():
-                unload = getattr(engine, "unload", None)
-                if callable(unload):
-                    unload()
-            self._engines.clear()
 
 
 def screen_pixels(path: str) -> Any:

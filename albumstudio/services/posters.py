@@ -18,10 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from albumstudio import __version__
 from albumstudio.core.errors import CancelledError, InputError, UserFacingError
 from albumstudio.core.jobs import JobRecord, ModelUse, Note, Output, ProgressFn
-from albumstudio.core.model_cache import ModelCache
 from albumstudio.core.model_registry import revision_of
 from albumstudio.core.qr import (
     POSTER_FORMATS,
@@ -31,28 +29,13 @@ from albumstudio.core.qr import (
     check_art_options,
 )
 from albumstudio.core.text import display_name
-from albumstudio.engines.registry import EngineRegistry, EngineSpec, engines
-from albumstudio.store.files import atomic_write_bytes
-from albumstudio.store.history import HistoryStore
+from albumstudio.engines.registry import EngineRegistry, EngineSpec
+from albumstudio.services.engine_host import EngineHost
+from albumstudio.store.storage import check_place, write_users_file
 
 
-class PosterService:
+class PosterService(EngineHost):
     """Runs poster requests on the registered poster engines and files them in the history."""
-
-    def __init__(self, models: ModelCache, history: HistoryStore | None = None,
-                 registry: EngineRegistry | None = None, app_version: str = __version__) -> None:
-        self.models = models
-        self.history = history
-        self.registry = registry or engines()
-        self.app_version = app_version
-        self._engines: dict[str, Any] = {}
-        self._lock = threading.Lock()
-
-    def engine(self, name: str) -> Any:
-        with self._lock:
-            if name not in self._engines:
-                self._engines[name] = self.registry.get(name).factory(self.models)
-            return self._engines[name]
 
     def check(self, request: QrRequest) -> EngineSpec:
         """The engine's spec; InputError for anything wrong with the request (engine, size,
@@ -157,13 +140,6 @@ class PosterService:
         raise InputError(f"There is no picture in history entry {entry}; see `albumstudio "
                          "history list` for the entries.")
 
-    def unload(self) -> None:
-        with self._lock:
-            for engine in self._engines.values():
-                unload = getattr(engine, "unload", None)
-                if callable(unload):
-                    unload()
-            self._engines.clear()
 
 
 def check_poster_output(path: str, fmt: str, overwrite: bool = False) -> Path:
@@ -175,25 +151,14 @@ def check_poster_output(path: str, fmt: str, overwrite: bool = False) -> Path:
     if target.suffix.lower() != f".{fmt}":
         raise InputError(f"'{name}' needs a .{fmt} name for a {fmt.upper()} poster; rename it "
                          "or choose the other --format.")
-    if target.is_dir():
-        raise InputError(f"'{name}' is a folder; give a file name such as poster.{fmt}.")
-    if not target.parent.is_dir():
-        raise InputError(f"The folder for '{name}' does not exist; create it or choose another "
-                         "place.")
-    if target.exists() and not overwrite:
-        raise InputError(f"'{name}' already exists; choose another name or pass --overwrite "
-                         "to replace it.")
+    check_place(target, f"poster.{fmt}", overwrite)
     return target
 
 
 def save_poster(data: bytes, path: str, fmt: str, overwrite: bool = False) -> str:
     """Write the poster atomically; an existing file is replaced only with ``overwrite``."""
     target = check_poster_output(path, fmt, overwrite)
-    try:
-        atomic_write_bytes(target, data, replace=overwrite)
-    except FileExistsError:
-        raise InputError(f"'{display_name(str(target))}' already exists; choose another name "
-                         "or pass --overwrite to replace it.") from None
+    write_users_file(target, data, overwrite)
     return os.fspath(target)
 
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from albumstudio.core.errors import UserFacingError
+from albumstudio.core.errors import InputError, UserFacingError
 from albumstudio.core.text import display_name
 
 _REASONS = {
@@ -59,6 +59,38 @@ def storage_error(exc: OSError, path: str | os.PathLike[str]) -> StorageError:
     advice = known[1] if known else "check the folder and try again"
     return StorageError(f"Could not save '{display_name(os.fspath(path))}': {reason(exc)}; "
                         f"{advice}.")
+
+
+def check_place(target: Path, example: str, overwrite: bool) -> None:
+    """InputError (one sentence) when the artist's file cannot go at ``target``: a folder, a
+    folder that does not exist, or a file already there without ``overwrite``. ``example`` is
+    the file name suggested in place of a folder ("cover.png")."""
+    name = display_name(str(target))
+    if target.is_dir():
+        raise InputError(f"'{name}' is a folder; give a file name such as {example}.")
+    if not target.parent.is_dir():
+        raise InputError(f"The folder for '{name}' does not exist; create it or choose another "
+                         "place.")
+    if target.exists() and not overwrite:
+        raise InputError(f"'{name}' already exists; choose another name or pass --overwrite "
+                         "to replace it.")
+
+
+def write_users_file(target: Path, data: bytes, overwrite: bool) -> None:
+    """Write the artist's file atomically: an existing one is replaced only with ``overwrite``
+    (even against a write racing this one), and a read-only, full or forbidden place is a
+    StorageError sentence with the old file kept and no temporary left."""
+    from albumstudio.store.files import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(target, data, replace=overwrite)
+    except FileExistsError:  # made by someone else since the check: still not replaced
+        raise InputError(f"'{display_name(str(target))}' already exists; choose another name "
+                         "or pass --overwrite to replace it.") from None
+    except OSError as exc:
+        if is_storage_fault(exc):
+            raise storage_error(exc, target) from None
+        raise
 
 
 def folder_problem(exc: OSError, folder: str | os.PathLike[str], what: str) -> str:
