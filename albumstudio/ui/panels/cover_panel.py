@@ -213,7 +213,8 @@ class CoverPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # the design plan of the last cover: background or treatment, texture, type, and the
-        # words only the diffusion engine reads, each with its reason (the palette's in the tip)
+        # words only the diffusion engine reads, each with its reason (the palette's in the tip);
+        # it sits at the foot of the scrolled settings, so a small window keeps them usable
         self.plan = QLabel("")
         self.plan.setObjectName("placeholder")
         self.plan.setWordWrap(True)
@@ -221,7 +222,8 @@ class CoverPanel(QWidget):
         self.plan.hide()
         footer.addWidget(self.progress)
         footer.addWidget(self.status)
-        footer.addWidget(self.plan)
+        # in the scrolled settings, after the engine's box: it never crowds them out
+        layout.insertWidget(layout.count() - 1, self.plan)
         self._bind()
         self._engine_changed()
 
