@@ -16,6 +16,9 @@ import numpy as np
 
 BN_EPS = 1e-3
 TEMPORAL_KERNELS = (128, 64, 32)
+# rows of sliding windows per matrix product in the front end: about 2,000 measured fastest on
+# 2 cores (the windows and the product stay in cache; the whole batch at once is twice as slow)
+_FRONT_ROWS = 2000
 FRONT = ("timbral_74", "timbral_77", *(f"temporal_{k}" for k in TEMPORAL_KERNELS))
 
 
@@ -43,13 +46,17 @@ class NumpyMusicnn:
         w = {k: np.asarray(v, dtype=np.float32) for k, v in weights.items()
              if not k.endswith("num_batches_tracked")}
         self._input = _bn(w, "input_bn")
-        self._front: list[tuple[str, np.ndarray, np.ndarray, _Affine, tuple[int, int], int]] = []
+        self._front: list[tuple[str, np.ndarray, np.ndarray, _Affine, np.ndarray,
+                                tuple[int, int], int]] = []
         for name in FRONT:
             kernel = w[f"{name}.weight"]  # (channels, 1, time, mel)
             kt, km = kernel.shape[2], kernel.shape[3]
             pad = (3, 3) if name.startswith("timbral") else ((kt - 1) // 2, kt // 2)
-            self._front.append((name, kernel.reshape(kernel.shape[0], kt * km).T.copy(),
-                                w[f"{name}.bias"], _bn(w, f"{name}_bn"), pad, km))
+            bn = _bn(w, f"{name}_bn")
+            sign = np.where(bn.scale >= 0, 1.0, -1.0).astype(np.float32)
+            columns = kernel.reshape(kernel.shape[0], kt * km).T * sign  # max of -z is -min z
+            self._front.append((name, np.ascontiguousarray(columns, dtype=np.float32),
+                                w[f"{name}.bias"], bn, sign, pad, km))
         self._mid = [(w[f"midend_{i}.weight"], w[f"midend_{i}.bias"], _bn(w, f"midend_{i}_bn"))
                      for i in (1, 2, 3)]
         self._pool = _bn(w, "pool_bn")
@@ -59,14 +66,19 @@ class NumpyMusicnn:
     def _front_end(self, x: np.ndarray) -> np.ndarray:
         batch, frames, mels = x.shape
         feats = []
-        for _, kernel, bias, bn, (lead, trail), km in self._front:
+        for _, kernel, bias, bn, sign, (lead, trail), km in self._front:
             padded = np.pad(x, ((0, 0), (lead, trail), (0, 0)))
-            kt = lead + trail + 1
+            kt, positions = lead + trail + 1, mels - km + 1
             windows = np.lib.stride_tricks.sliding_window_view(padded, (kt, km), axis=(1, 2))
-            cols = windows.reshape(batch * frames * (mels - km + 1), kt * km)
-            z = (cols @ kernel).reshape(batch, frames, mels - km + 1, -1)
-            peak = np.where(bn.scale >= 0, z.max(axis=2), z.min(axis=2)) + bias
-            feats.append(bn(np.maximum(peak, 0.0), axis=2))  # (batch, frames, channels)
+            peak = np.empty((batch, frames, kernel.shape[1]), dtype=np.float32)
+            step = max(1, _FRONT_ROWS // positions)
+            for b in range(batch):  # a few thousand rows at a time: the product stays in cache
+                for first in range(0, frames, step):
+                    last = min(frames, first + step)
+                    cols = windows[b, first:last].reshape((last - first) * positions, kt * km)
+                    peak[b, first:last] = (cols @ kernel).reshape(last - first, positions,
+                                                                   -1).max(axis=1)
+            feats.append(bn(np.maximum(peak * sign + bias, 0.0), axis=2))  # (b, frames, ch)
         return np.concatenate(feats, axis=2)
 
     @staticmethod
