@@ -1,0 +1,136 @@
+"""The release kit's cover files: the profile's size, sRGB JPEG under its size cap, PNG master.
+
+A cover smaller than the profile's size is enlarged with Lanczos and a mild unsharp mask (a
+super-resolution model would do better; none is built in, and the notes say so). The JPEG
+carries an embedded sRGB ICC profile and nothing else (no EXIF, no XMP); its quality is the
+highest that fits the profile's file cap, found by binary search. The PNG master gets the same
+ICC profile as an ``iCCP`` chunk added to the PNG the engine made, so its pixels are not
+encoded twice.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import struct
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageCms, ImageFilter
+
+JPEG_QUALITY_MAX = 95
+JPEG_QUALITY_MIN = 60
+SR_NOTE = "no super-resolution model installed: enlarged with Lanczos and mild sharpening"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@functools.cache
+def srgb_icc() -> bytes:
+    """The ICC profile of sRGB (Little CMS's built-in one; made once, so every file of a run
+    carries the same bytes)."""
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+@dataclass(frozen=True)
+class CoverFiles:
+    jpeg: bytes
+    png: bytes
+    side: int
+    quality: int
+    upscaled_from: int  # the side before enlarging (== side when not enlarged)
+    notes: tuple[str, ...] = ()
+
+
+def fit_side(image: Image.Image, side: int) -> tuple[Image.Image, tuple[str, ...]]:
+    """``image`` as RGB at ``side``×``side``: enlarged with Lanczos plus a mild unsharp mask, or
+    reduced with Lanczos; a non-square picture is centre-cropped first."""
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    notes: list[str] = []
+    w, h = rgb.size
+    if w != h:
+        s = min(w, h)
+        left, top = (w - s) // 2, (h - s) // 2
+        rgb = rgb.crop((left, top, left + s, top + s))
+        notes.append(f"cropped to the centre square ({w}×{h} → {s}×{s})")
+    if rgb.width == side:
+        return rgb, tuple(notes)
+    enlarging = rgb.width < side
+    out = rgb.resize((side, side), Image.Resampling.LANCZOS)
+    if enlarging:
+        out = out.filter(ImageFilter.UnsharpMask(radius=2, percent=60, threshold=2))
+        notes.append(f"{SR_NOTE} ({rgb.width} → {side} px)")
+    return out, tuple(notes)
+
+
+def encode_jpeg(image: Image.Image, quality: int, icc: bytes) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, subsampling=0 if quality >= 90 else 2,
+               optimize=True, icc_profile=icc)
+    return out.getvalue()
+
+
+def jpeg_under(image: Image.Image, max_bytes: int | None, icc: bytes) -> tuple[bytes, int]:
+    """The highest-quality JPEG (``JPEG_QUALITY_MIN``..``JPEG_QUALITY_MAX``) no larger than
+    ``max_bytes`` (binary search), and its quality; the smallest one tried when none fits (the
+    file-size check then says so)."""
+    best = encode_jpeg(image, JPEG_QUALITY_MAX, icc)
+    if max_bytes is None or len(best) <= max_bytes:
+        return best, JPEG_QUALITY_MAX
+    low, high = JPEG_QUALITY_MIN, JPEG_QUALITY_MAX - 1
+    found: tuple[bytes, int] | None = None
+    smallest = (best, JPEG_QUALITY_MAX)
+    while low <= high:
+        mid = (low + high) // 2
+        data = encode_jpeg(image, mid, icc)
+        if len(data) <= max_bytes:
+            found, low = (data, mid), mid + 1
+        else:
+            smallest, high = (data, mid), mid - 1
+    return found if found is not None else smallest
+
+
+def with_icc(png: bytes, icc: bytes) -> bytes:
+    """``png`` with an ``iCCP`` chunk (profile "sRGB") after its header, unless it already
+    carries a colour profile (iCCP or sRGB chunk)."""
+    if not png.startswith(PNG_SIGNATURE):
+        raise ValueError("not a PNG file")
+    (length,) = struct.unpack(">I", png[8:12])
+    header_end = 8 + 12 + length
+    at = header_end
+    while at + 8 <= len(png):
+        (size,) = struct.unpack(">I", png[at:at + 4])
+        kind = png[at + 4:at + 8]
+        if kind in (b"iCCP", b"sRGB"):
+            return png
+        if kind in (b"IDAT", b"IEND"):
+            break
+        at += 12 + size
+    data = b"sRGB\0\0" + zlib.compress(icc, 9)
+    chunk = (struct.pack(">I", len(data)) + b"iCCP" + data
+             + struct.pack(">I", zlib.crc32(data, zlib.crc32(b"iCCP"))))
+    return png[:header_end] + chunk + png[header_end:]
+
+
+def png_of(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+def make_cover_files(png: bytes, side: int, max_bytes: int | None) -> CoverFiles:
+    """The kit's cover.jpg and cover.png from the cover the engine made (PNG bytes): enlarged
+    or reduced to ``side`` when needed, the JPEG within ``max_bytes``."""
+    icc = srgb_icc()
+    with Image.open(io.BytesIO(png)) as source:
+        source.load()
+        original = source.width
+        fitted, notes = fit_side(source, side)
+        unchanged = not notes and source.mode == "RGB" and source.format == "PNG"
+    jpeg, quality = jpeg_under(fitted, max_bytes, icc)
+    master = with_icc(png if unchanged else png_of(fitted), icc)
+    return CoverFiles(jpeg, master, side, quality, original, notes)
+
+
+def gray_pixels(image: Image.Image) -> np.ndarray:
+    return np.asarray(image.convert("L"), dtype=np.float32)
