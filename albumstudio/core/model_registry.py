@@ -22,9 +22,20 @@ ROLE_NAMES = {"sd15": "the Stable Diffusion model", "controlnet-canny": "the can
               "tagger": "the music tagger"}
 
 
+def find_model(role_or_id: str) -> ModelEntry | None:
+    """The entry named by its id, or the default model of a role (None when neither)."""
+    entry = model_entry(role_or_id)
+    if entry is not None:
+        return entry
+    return next((e for e in models() if e.role == role_or_id and e.default), None)
+
+
 def role_name(role: str) -> str:
     """How a sentence names the model of ``role`` ("the Stable Diffusion model")."""
     return ROLE_NAMES.get(role, "the model")
+
+
+DEFAULT_FILES = ("*.json", "*.safetensors", "*.txt", "*.model", "!*.fp16.safetensors")
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,13 @@ class ModelEntry:
     purpose: str
     url: str
     bundled: bool = False
+    files: tuple[str, ...] = ()  # what the app needs: a name (must exist) or a glob; "!glob" leaves out
+    note: str = ""
+
+    @property
+    def downloadable(self) -> bool:
+        """A Hugging Face repository the model manager can fetch (not shipped with the app)."""
+        return not self.bundled and self.id.count("/") == 1
 
 
 @functools.cache
@@ -51,6 +69,7 @@ def models() -> tuple[ModelEntry, ...]:
         revision=m.get("revision"), size_mb=int(m.get("size_mb", 0)), license=str(m["license"]),
         commercial_use=bool(m.get("commercial_use", False)), purpose=str(m.get("purpose", "")),
         url=str(m.get("url", "")), bundled=bool(m.get("bundled", False)),
+        files=tuple(str(f) for f in m.get("files", DEFAULT_FILES)), note=str(m.get("note", "")),
     ) for m in data["models"])
     unknown = {e.role for e in entries} - set(ROLES)
     if unknown:

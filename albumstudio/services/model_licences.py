@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from albumstudio.core.errors import InputError
 from albumstudio.core.jobs import ModelUse, Note
-from albumstudio.core.model_registry import ModelEntry, model_entry, models, role_name
+from albumstudio.core.model_registry import find_model, role_name
 from albumstudio.store.model_settings import ModelSettings
 from albumstudio.store.paths import DataPaths, default_paths
 
@@ -50,16 +50,9 @@ class Licence:
                 f"non-commercial use only (see {self.url}).")
 
 
-def _entry(model_or_role: str) -> ModelEntry | None:
-    entry = model_entry(model_or_role)
-    if entry is not None:
-        return entry
-    return next((e for e in models() if e.role == model_or_role and e.default), None)
-
-
 def licence_of(model_or_role: str) -> Licence | None:
     """The registry's licence for a model id or a role (None for a model the app does not list)."""
-    entry = _entry(model_or_role)
+    entry = find_model(model_or_role)
     if entry is None:
         return None
     return Licence(entry.id, entry.role, entry.license, entry.commercial_use, entry.url)

@@ -1,5 +1,12 @@
-"""The model manager: what is on this computer, download, verify, repair, remove, licences and
-devices, for the Models dialog and ``albumstudio models`` alike (Qt-free).
+"""The model manager: what is on this computer, download, verify, repair, remove, local folders,
+licences and devices, for the Models dialog and ``albumstudio models`` alike (Qt-free).
+
+State of each registry entry: ``bundled`` (ships with the app), ``local folder`` (the artist
+chose a folder for its role), ``present`` (its needed files are in the Hugging Face cache),
+``incomplete`` (some needed file absent, or a download left unfinished), ``damaged`` (the last
+check found a file whose content does not match its hash, or a safetensors file cut short),
+``missing``. Downloads go to the user's hub cache (see :mod:`albumstudio.store.model_files`) and
+queue: one at a time per process, a waiting one can be cancelled.
 
 Licences (see :mod:`albumstudio.services.model_licences`): call
 ``require_acknowledgement(model_or_role)`` before loading a model (it raises a one-sentence
@@ -9,6 +16,36 @@ and add ``licence_notes(models_used)`` to the job record's notes.
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from albumstudio.core.errors import CancelledError, InputError, ModelMissingError
+from albumstudio.core.jobs import ProgressFn
+from albumstudio.core.model_registry import ModelEntry, find_model, models, role_name
+from albumstudio.services.device_info import (
+    DeviceReport,
+    TimeEstimate,
+    device_report,
+    time_estimate,
+)
+from albumstudio.services.model_downloads import (
+    ByteMeter,
+    DownloadError,
+    DownloadProgress,
+    OfflineError,
+    RemoteFile,
+    check_reachable,
+    content_hash,
+    fetch_blob,
+    file_url,
+    hub_endpoint,
+    list_files,
+    megabytes,
+)
 from albumstudio.services.model_licences import (
     Licence,
     LicenceNotAcknowledged,
@@ -18,6 +55,321 @@ from albumstudio.services.model_licences import (
     needs_acknowledgement,
     require_acknowledgement,
 )
+from albumstudio.store.model_files import (
+    CachedFile,
+    DiskSpace,
+    check_blob,
+    folder_bytes,
+    free_bytes,
+    hub_cache_dir,
+    inspect_repo,
+    link_snapshot_file,
+    matches,
+    remove_repo,
+    repo_folder,
+    required_names,
+    write_ref,
+)
+from albumstudio.store.model_settings import ModelSettings
+from albumstudio.store.paths import DataPaths, default_paths
 
-__all__ = ["Licence", "LicenceNotAcknowledged", "acknowledge", "licence_notes", "licence_of",
-           "needs_acknowledgement", "require_acknowledgement"]
+__all__ = ["CheckReport", "DeviceReport", "DownloadError", "DownloadProgress", "Licence",
+           "LicenceNotAcknowledged", "ModelManager", "ModelStatus", "OfflineError",
+           "RECOMMENDED_ROLES", "TimeEstimate", "acknowledge", "device_report", "licence_notes",
+           "licence_of", "needs_acknowledgement", "require_acknowledgement", "time_estimate"]
+
+STATES = ("bundled", "local folder", "present", "incomplete", "damaged", "missing")
+RECOMMENDED_ROLES = ("sd15", "controlnet-canny", "lcm-lora", "captioner")
+_DOWNLOADS = threading.Lock()  # several downloads queue: one at a time per process
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    entry: ModelEntry
+    state: str
+    detail: str  # one sentence
+    bytes_on_disk: int = 0
+    commit: str | None = None
+    folder: str | None = None  # the local folder, or the snapshot in the hub cache
+
+    @property
+    def usable(self) -> bool:
+        return self.state in ("bundled", "local folder", "present")
+
+    def to_dict(self) -> dict[str, Any]:
+        e = self.entry
+        return {"role": e.role, "id": e.id, "default": e.default, "state": self.state,
+                "detail": self.detail, "license": e.license, "commercial_use": e.commercial_use,
+                "size_mb": e.size_mb, "bytes_on_disk": self.bytes_on_disk,
+                "revision": e.revision, "commit": self.commit, "folder": self.folder,
+                "files": list(e.files), "purpose": e.purpose, "url": e.url}
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What a verify found: each needed file ``ok``, ``damaged`` or ``unchecked`` (no hash to
+    compare with), the needed files that are absent and the unfinished downloads."""
+
+    model_id: str
+    commit: str | None
+    results: dict[str, str] = field(default_factory=dict)
+    absent: tuple[str, ...] = ()
+    partial: int = 0
+
+    @property
+    def damaged(self) -> list[str]:
+        return [name for name, result in self.results.items() if result == "damaged"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.damaged and not self.absent and not self.partial
+
+    def sentence(self) -> str:
+        checked = sum(1 for r in self.results.values() if r in ("ok", "repaired"))
+        if self.damaged:
+            return (f"{len(self.damaged)} file(s) of {self.model_id} are damaged "
+                    f"({', '.join(self.damaged[:3])}): repair downloads them again.")
+        if self.absent or self.partial:
+            return f"{self.model_id} is incomplete: download it again to finish it."
+        unchecked = len(self.results) - checked
+        extra = f"; {unchecked} could not be checked (no hash in the cache)" if unchecked else ""
+        return f"All {checked} checked files of {self.model_id} match their hashes{extra}."
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.model_id, "commit": self.commit, "ok": self.ok,
+                "files": self.results, "absent": list(self.absent), "partial": self.partial,
+                "sentence": self.sentence()}
+
+
+class ModelManager:
+    """Models in the user's Hugging Face cache (or ``cache``) and their local folders."""
+
+    def __init__(self, paths: DataPaths | None = None, cache: Path | None = None,
+                 endpoint: str | None = None) -> None:
+        self.paths = paths or default_paths()
+        self._cache = cache
+        self._endpoint = endpoint
+        self.settings = ModelSettings(self.paths.data)
+
+    @property
+    def cache(self) -> Path:
+        return self._cache or hub_cache_dir()
+
+    @property
+    def endpoint(self) -> str:
+        return self._endpoint or hub_endpoint()
+
+    def entry(self, role_or_id: str) -> ModelEntry:
+        found = find_model(role_or_id)
+        if found is None:
+            roles = ", ".join(dict.fromkeys(e.role for e in models()))
+            raise InputError(f"'{role_or_id}' is neither a model nor a role AlbumStudio knows: "
+                             f"use one of {roles} (or an id from `albumstudio models list`).")
+        return found
+
+    # ---- what is here -------------------------------------------------------------------
+
+    def local_folder(self, role: str) -> str | None:
+        return self.settings.local_folders().get(role)
+
+    def set_local_folder(self, role: str, folder: str | None) -> None:
+        """Use ``folder`` for ``role`` (None: the registry's model again); InputError for a
+        folder that does not hold a model."""
+        if role not in {e.role for e in models()}:
+            raise InputError(f"'{role}' is not a model role: use one of "
+                             f"{', '.join(dict.fromkeys(e.role for e in models()))}.")
+        if folder is not None:
+            path = Path(os.path.expanduser(folder))
+            if not path.is_dir():
+                raise InputError(f"{folder} is not a folder: choose the folder that holds the "
+                                 "model's config.json or model_index.json.")
+            if not any((path / n).is_file() for n in ("config.json", "model_index.json")) and \
+                    not any(path.glob("*.safetensors")):
+                raise InputError(f"{folder} holds no model (no config.json, model_index.json or "
+                                 ".safetensors file): choose the model's own folder.")
+            folder = str(path.resolve())
+        self.settings.set_local_folder(role, folder)
+
+    def status(self, entry: ModelEntry) -> ModelStatus:
+        if entry.bundled:
+            return ModelStatus(entry, "bundled", "Ships with AlbumStudio.")
+        local = self.local_folder(entry.role) if entry.default else None
+        if local:
+            if Path(local).is_dir():
+                return ModelStatus(entry, "local folder", f"Uses your folder {local}.",
+                                   folder_bytes(Path(local)), folder=local)
+            return ModelStatus(entry, "missing", f"Your folder {local} for "
+                               f"{role_name(entry.role)} is gone: choose it again or download "
+                               "the model.", folder=local)
+        if not entry.downloadable:
+            return ModelStatus(entry, "missing", "Not a Hugging Face model.")
+        on = inspect_repo(self.cache, entry.id, entry.revision, entry.files)
+        snapshot = str(on.folder / "snapshots" / on.commit) if on.commit else None
+        if not on.exists:
+            return ModelStatus(entry, "missing", f"Not downloaded ({entry.size_mb} MB).")
+        if on.partial or on.absent:
+            what = (f"{len(on.absent)} needed file(s) absent ({on.absent[0]})" if on.absent
+                    else "a download was interrupted")
+            return ModelStatus(entry, "incomplete", f"Incomplete: {what}; download to finish.",
+                               on.bytes_on_disk, on.commit, snapshot)
+        damaged = self._known_damage(entry.id, on.files)
+        if damaged:
+            return ModelStatus(entry, "damaged", f"Damaged: {damaged} does not match its hash; "
+                               "repair downloads it again.", on.bytes_on_disk, on.commit,
+                               snapshot)
+        return ModelStatus(entry, "present", "In the Hugging Face cache.", on.bytes_on_disk,
+                           on.commit, snapshot)
+
+    def _known_damage(self, model_id: str, files: tuple[CachedFile, ...]) -> str | None:
+        from albumstudio.engines.models import safetensors_is_complete
+
+        last = self.settings.last_check(model_id).get("files", {})
+        for f in files:
+            seen = last.get(f.name) if isinstance(last, dict) else None
+            if isinstance(seen, dict) and seen.get("result") == "damaged" \
+                    and seen.get("etag") == f.etag:
+                return f.name
+            if f.name.endswith(".safetensors") and not safetensors_is_complete(f.path):
+                return f.name
+        return None
+
+    def statuses(self) -> list[ModelStatus]:
+        return [self.status(e) for e in models()]
+
+    def disk(self) -> DiskSpace:
+        used = 0
+        for entry in models():
+            if entry.downloadable:
+                blobs = repo_folder(self.cache, entry.id) / "blobs"
+                if blobs.is_dir():
+                    used += sum(p.stat().st_size for p in blobs.iterdir() if p.is_file())
+        return DiskSpace(self.cache, used, free_bytes(self.cache))
+
+    def recommended(self) -> tuple[list[ModelEntry], int]:
+        """The recommended pack's models that are not here yet, and their size in MB."""
+        wanted = [self.entry(role) for role in RECOMMENDED_ROLES]
+        missing = [e for e in wanted if not self.status(e).usable]
+        return missing, sum(e.size_mb for e in missing)
+
+    # ---- download, verify, repair, remove -----------------------------------------------
+
+    def check_online(self) -> None:
+        """OfflineError, within a second, when the hub cannot be reached."""
+        check_reachable(self.endpoint)
+
+    def download(self, role_or_id: str, progress: ProgressFn | None = None,
+                 cancel: threading.Event | None = None) -> ModelStatus:
+        """Fetch the files the app needs of a model into the hub cache (what is already there is
+        kept; an interrupted file continues where it stopped)."""
+        entry = self.entry(role_or_id)
+        if not entry.downloadable:
+            raise InputError(f"{entry.id} ships with AlbumStudio: there is nothing to download.")
+        while not _DOWNLOADS.acquire(timeout=0.05):  # queued behind another download
+            if cancel is not None and cancel.is_set():
+                raise CancelledError("waiting to download")
+        try:
+            self._download(entry, progress, cancel)
+        finally:
+            _DOWNLOADS.release()
+        return self.status(entry)
+
+    def _download(self, entry: ModelEntry, progress: ProgressFn | None,
+                  cancel: threading.Event | None) -> dict[str, dict[str, str]]:
+        self.check_online()
+        listing = list_files(entry.id, entry.revision, self.endpoint)
+        needed = [f for f in listing.files if matches(f.name, entry.files)]
+        absent = [n for n in required_names(entry.files) if n not in {f.name for f in needed}]
+        if absent:
+            raise DownloadError(f"{entry.id} has no {absent[0]} on the hub: AlbumStudio loads "
+                                "safetensors weights only, so choose a local folder with "
+                                f"safetensors files for {role_name(entry.role)} instead.")
+        folder = repo_folder(self.cache, entry.id)
+        blobs = folder / "blobs"
+        blobs.mkdir(parents=True, exist_ok=True)
+
+        def here(f: RemoteFile) -> bool:
+            blob = blobs / f.etag
+            return blob.is_file() and blob.stat().st_size == f.size
+
+        def partial_size(f: RemoteFile) -> int:
+            part = blobs / f"{f.etag}.incomplete"
+            return part.stat().st_size if part.is_file() else 0
+
+        done = sum(f.size if here(f) else partial_size(f) for f in needed)
+        meter = ByteMeter(sum(f.size for f in needed), done, progress, entry.id)
+        results: dict[str, dict[str, str]] = {}
+        for f in needed:
+            if not here(f):
+                meter.file = f.name
+                partial = blobs / f"{f.etag}.incomplete"
+                fetch_blob(file_url(self.endpoint, entry.id, listing.commit, f.name), partial,
+                           f.size, meter, cancel)
+                if content_hash(partial, f.lfs, cancel) != f.etag:
+                    partial.unlink(missing_ok=True)
+                    raise DownloadError(f"{f.name} of {entry.id} arrived damaged (its content "
+                                        "does not match the hub's hash): download it again.")
+                os.replace(partial, blobs / f.etag)
+                results[f.name] = {"etag": f.etag, "result": "ok"}
+            else:
+                results[f.name] = {"etag": f.etag, "result": "unchecked"}
+            link_snapshot_file(folder, listing.commit, f.name, f.etag)
+        write_ref(folder, entry.revision or "main", listing.commit)
+        meter.file = "done"
+        meter.add(0, force=True)
+        self.settings.record_check(entry.id, {"commit": listing.commit, "when": time.time(),
+                                              "by": "download", "files": results})
+        return results
+
+    def verify(self, role_or_id: str, progress: ProgressFn | None = None,
+               cancel: threading.Event | None = None) -> CheckReport:
+        """Hash every needed file of the model in the hub cache and compare it with its name
+        (the hub's etag); what was found is recorded for the model list."""
+        entry = self.entry(role_or_id)
+        if not entry.downloadable:
+            return CheckReport(entry.id, None, {})
+        on = inspect_repo(self.cache, entry.id, entry.revision, entry.files)
+        if on.commit is None:
+            raise ModelMissingError(f"{entry.id} is not in the Hugging Face cache: download it "
+                                    "first.")
+        meter = ByteMeter(sum(f.size for f in on.files), 0, progress, entry.id)
+        results: dict[str, str] = {}
+        for f in on.files:
+            meter.file = f.name
+            results[f.name] = check_blob(f, cancel, meter.add)
+        meter.add(0, force=True)
+        self.settings.record_check(entry.id, {
+            "commit": on.commit, "when": time.time(), "by": "verify",
+            "files": {f.name: {"etag": f.etag, "result": results[f.name]} for f in on.files}})
+        return CheckReport(entry.id, on.commit, results, on.absent, len(on.partial))
+
+    def repair(self, role_or_id: str, progress: ProgressFn | None = None,
+               cancel: threading.Event | None = None) -> CheckReport:
+        """Verify, then download again every damaged or absent file (the rest is kept)."""
+        entry = self.entry(role_or_id)
+        report = self.verify(entry.id, progress, cancel)
+        if report.ok:
+            return report
+        on = inspect_repo(self.cache, entry.id, entry.revision, entry.files)
+        for f in on.files:
+            if report.results.get(f.name) == "damaged" and f.blob is not None:
+                f.blob.unlink(missing_ok=True)
+                f.path.unlink(missing_ok=True)
+        self.download(entry.id, progress, cancel)
+        results = {n: ("repaired" if r == "damaged" else r) for n, r in report.results.items()}
+        return CheckReport(entry.id, report.commit, results)
+
+    def remove(self, role_or_id: str) -> int:
+        """Delete the model from the hub cache (a local folder is only forgotten, never deleted);
+        the bytes freed."""
+        entry = self.entry(role_or_id)
+        if entry.bundled:
+            raise InputError(f"{entry.id} ships with AlbumStudio and cannot be removed.")
+        if entry.default and self.local_folder(entry.role):
+            self.settings.set_local_folder(entry.role, None)
+        freed = remove_repo(self.cache, entry.id) if entry.downloadable else 0
+        self.settings.record_check(entry.id, None)
+        return freed
+
+    def summary(self, status: ModelStatus) -> str:
+        size = megabytes(status.bytes_on_disk) if status.bytes_on_disk else f"{status.entry.size_mb} MB"
+        return f"{status.entry.role:16} {status.state:12} {size:>10}  {status.entry.id}"

@@ -22,7 +22,8 @@ _LOCK = threading.Lock()
 
 
 class ModelSettings:
-    """Licence acknowledgements (model id → when) and local folders (role → folder)."""
+    """Licence acknowledgements (model id → when), local folders (role → folder) and what the
+    last check of each model found."""
 
     def __init__(self, data_folder: str | os.PathLike[str]) -> None:
         self.path = Path(data_folder) / FILE_NAME
@@ -63,6 +64,15 @@ class ModelSettings:
 
     def acknowledge(self, model_id: str) -> None:
         self._update("acknowledged", model_id, round(time.time(), 3))
+
+    def last_check(self, model_id: str) -> dict[str, Any]:
+        """What the last download or verify of ``model_id`` checked: ``commit``, ``when`` and
+        ``files`` (name → ``{"etag", "result"}``, result ok, damaged or unchecked)."""
+        value = self._section("checks").get(model_id)
+        return value if isinstance(value, dict) else {}
+
+    def record_check(self, model_id: str, check: dict[str, Any] | None) -> None:
+        self._update("checks", model_id, check)
 
     def local_folders(self) -> dict[str, str]:
         """The folder the artist chose for each role (only roles with one)."""

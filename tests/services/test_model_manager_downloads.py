@@ -1,0 +1,224 @@
+"""The model manager against a tiny hub on 127.0.0.1: progress, cancel, resume, verify and
+repair, offline within a second, and a cache laid out as huggingface_hub lays it out."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import numpy as np
+import pytest
+from safetensors.numpy import save
+
+from albumstudio.core.errors import CancelledError, InputError, ModelMissingError
+from albumstudio.services.model_downloads import DownloadError, DownloadProgress, OfflineError
+from albumstudio.services.model_manager import ModelManager
+from tests.support.tiny_hub import Repo, TinyHub
+
+SEG = "nvidia/segformer-b0-finetuned-ade-512-512"
+
+
+def tiny_weights(values: int = 300_000, seed: int = 0) -> bytes:
+    rng = np.random.default_rng(seed)
+    return save({"decode_head.weight": rng.standard_normal(values).astype(np.float32)})
+
+
+def seg_repo() -> Repo:
+    return Repo({"config.json": json.dumps({"model_type": "segformer"}).encode(),
+                 "preprocessor_config.json": b'{"size": {"height": 64, "width": 64}}',
+                 "model.safetensors": tiny_weights(),
+                 "pytorch_model.bin": b"pickle that must never be fetched",
+                 "README.md": b"# tiny"})
+
+
+@pytest.fixture
+def hub():
+    served = TinyHub({SEG: seg_repo()}).start()
+    yield served
+    served.stop()
+
+
+@pytest.fixture
+def manager(hub, tmp_path):
+    return ModelManager(cache=tmp_path / "hf" / "hub", endpoint=hub.endpoint)
+
+
+def fetched(hub, name):
+    return [r for r in hub.requests if r[0] == "GET" and r[1].endswith(f"/resolve/"
+            f"{hub.repos[SEG].commit}/{name}")]
+
+
+def test_a_download_fetches_only_the_needed_files_with_progress(hub, manager):
+    reports: list[DownloadProgress] = []
+    status = manager.download("segmenter", reports.append)
+    assert status.state == "present"
+    total = sum(len(hub.repos[SEG].files[n]) for n in
+                ("config.json", "preprocessor_config.json", "model.safetensors"))
+    assert reports and reports[-1].bytes_done == reports[-1].bytes_total == total
+    assert reports[-1].fraction == 1.0
+    done = [r.bytes_done for r in reports]
+    assert done == sorted(done)
+    assert not fetched(hub, "pytorch_model.bin") and not fetched(hub, "README.md")
+    # the hub library finds what the manager fetched: one cache, nothing stored twice
+    from huggingface_hub import scan_cache_dir, try_to_load_from_cache
+
+    found = try_to_load_from_cache(SEG, "model.safetensors", cache_dir=str(manager.cache))
+    assert isinstance(found, str)
+    with open(found, "rb") as handle:
+        assert handle.read() == hub.repos[SEG].files["model.safetensors"]
+    info = scan_cache_dir(manager.cache)
+    repo = next(iter(info.repos))
+    assert repo.repo_id == SEG and {r.commit_hash for r in repo.revisions} == {hub.repos[SEG].commit}
+    assert manager.disk().used_bytes == total
+
+
+def test_a_second_download_fetches_nothing(hub, manager):
+    manager.download(SEG)
+    count = len(hub.requests)
+    assert manager.download(SEG).state == "present"
+    assert [r for r in hub.requests[count:] if "/resolve/" in r[1]] == []
+
+
+def test_cancel_stops_and_the_next_download_resumes_with_a_range(hub, manager):
+    hub.delay_s, hub.chunk = 0.01, 16 * 1024
+    cancel = threading.Event()
+
+    def report(p: DownloadProgress) -> None:
+        if p.bytes_done > 0.3 * p.bytes_total:
+            cancel.set()
+
+    started = time.monotonic()
+    with pytest.raises(CancelledError):
+        manager.download(SEG, report, cancel)
+    assert time.monotonic() - started < 5
+    status = manager.status(manager.entry(SEG))
+    assert status.state == "incomplete"
+    hub.delay_s = 0.0
+    assert manager.download(SEG).state == "present"
+    ranges = [r[2] for r in fetched(hub, "model.safetensors")]
+    assert ranges[0] == "" and ranges[-1].startswith("bytes=") and ranges[-1] != "bytes=0-"
+    assert manager.verify(SEG).ok
+
+
+def test_a_dropped_connection_resumes_where_it_stopped(hub, manager):
+    hub.drop_once = {"model.safetensors"}
+    size = len(hub.repos[SEG].files["model.safetensors"])
+    manager.download(SEG)
+    ranges = [r[2] for r in fetched(hub, "model.safetensors")]
+    assert ranges == ["", f"bytes={size // 2}-"]
+    report = manager.verify(SEG)
+    assert report.ok and report.results["model.safetensors"] == "ok"
+
+
+def test_verify_finds_a_corrupted_blob_and_repair_fetches_it_again(hub, manager):
+    manager.download(SEG)
+    on_disk = manager.status(manager.entry(SEG))
+    blob = (manager.cache / f"models--{SEG.replace('/', '--')}" / "snapshots" /
+            on_disk.commit / "model.safetensors").resolve()
+    data = bytearray(blob.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # same size, one byte flipped: only the hash can tell
+    blob.write_bytes(bytes(data))
+    assert manager.status(manager.entry(SEG)).state == "present"  # not checked yet
+    report = manager.verify(SEG)
+    assert report.damaged == ["model.safetensors"] and not report.ok
+    assert report.results["config.json"] == "ok"  # git blob sha1 of a small file
+    assert "damaged" in report.sentence()
+    assert manager.status(manager.entry(SEG)).state == "damaged"  # remembered
+    before = len(fetched(hub, "model.safetensors"))
+    repaired = manager.repair(SEG)
+    assert repaired.results["model.safetensors"] == "repaired"
+    assert len(fetched(hub, "model.safetensors")) == before + 1
+    assert not fetched(hub, "config.json")[1:]  # the sound files were kept
+    assert manager.verify(SEG).ok
+    assert manager.status(manager.entry(SEG)).state == "present"
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("endpoint", [f"http://127.0.0.1:{closed_port()}",
+                                      "http://no-such-host.invalid"])
+def test_offline_answers_within_a_second_and_what_is_here_still_works(hub, tmp_path,
+                                                                       endpoint):
+    cache = tmp_path / "hf" / "hub"
+    ModelManager(cache=cache, endpoint=hub.endpoint).download(SEG)
+    offline = ModelManager(cache=cache, endpoint=endpoint)
+    started = time.monotonic()
+    with pytest.raises(OfflineError, match="offline") as caught:
+        offline.download("musicgen")
+    assert time.monotonic() - started < 1.0
+    assert caught.value.message.count(". ") == 0  # one sentence
+    states = {s.entry.id: s.state for s in offline.statuses()}
+    assert states[SEG] == "present" and states["facebook/musicgen-small"] == "missing"
+    assert offline.verify(SEG).ok
+
+
+def test_the_environment_chooses_the_cache_and_the_endpoint_even_when_the_app_is_offline(
+        hub, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "shared-cache"))
+    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # what the app sets for the model libraries
+    manager = ModelManager()
+    assert manager.download("segmenter").state == "present"
+    assert (tmp_path / "shared-cache" / f"models--{SEG.replace('/', '--')}" / "refs" /
+            "main").read_text() == hub.repos[SEG].commit
+
+
+def test_remove_frees_the_space(hub, manager):
+    manager.download(SEG)
+    assert manager.remove("segmenter") > 1_000_000
+    assert manager.status(manager.entry(SEG)).state == "missing"
+    with pytest.raises(ModelMissingError):
+        manager.verify(SEG)
+
+
+def test_bad_names_and_missing_weights_are_one_sentence(hub, manager):
+    with pytest.raises(InputError, match="neither a model nor a role"):
+        manager.download("no-such-role")
+    with pytest.raises(InputError, match="ships with AlbumStudio"):
+        manager.download("MTT_musicnn")
+    del hub.repos[SEG].files["model.safetensors"]
+    with pytest.raises(DownloadError, match="has no model.safetensors"):
+        manager.download(SEG)
+
+
+def test_downloads_queue_one_at_a_time_and_a_waiting_one_can_be_cancelled(hub, manager):
+    hub.delay_s, hub.chunk = 0.01, 32 * 1024
+    first_started = threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            manager.download(SEG, lambda p: first_started.set())
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    assert first_started.wait(5)
+    waiting = threading.Event()
+    waiting.set()
+    with pytest.raises(CancelledError):
+        manager.download(SEG, None, waiting)
+    worker.join(10)
+    assert not errors and manager.status(manager.entry(SEG)).state == "present"
+
+
+def test_a_local_folder_for_a_role_is_kept(tmp_path, manager):
+    with pytest.raises(InputError, match="not a folder"):
+        manager.set_local_folder("segmenter", str(tmp_path / "nowhere"))
+    folder = tmp_path / "my-seg"
+    folder.mkdir()
+    with pytest.raises(InputError, match="holds no model"):
+        manager.set_local_folder("segmenter", str(folder))
+    (folder / "config.json").write_text("{}")
+    manager.set_local_folder("segmenter", str(folder))
+    status = ModelManager(cache=manager.cache).status(manager.entry("segmenter"))
+    assert status.state == "local folder" and status.folder == str(folder.resolve())
+    manager.set_local_folder("segmenter", None)
+    assert manager.status(manager.entry("segmenter")).state == "missing"
