@@ -38,9 +38,10 @@ def _cover_engines() -> Any:
 def _command_modules() -> tuple[Any, ...]:
     """The subcommands that live in modules of their own: each has ``add_parser(sub)``, which
     sets ``run`` (a function of the parsed arguments returning the exit code)."""
-    from albumstudio.cli import history, qr
+    from albumstudio.cli import clip, history, qr
+    from albumstudio.cli import models as models_command
 
-    return (history, qr)
+    return (history, qr, clip, models_command)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -344,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     prepare_environment()
 
     # decoders' own notes stay off the terminal, for the headless commands and the window alike
-    restore = quiet_library_stderr() if args.command in ("analyze", "cover", "qr", None) \
+    restore = quiet_library_stderr() if args.command in ("analyze", "cover", "qr", "clip", None) \
         else None
     try:
         if args.command == "analyze":

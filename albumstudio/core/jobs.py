@@ -112,7 +112,7 @@ class Output:
 
 MEDIA_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "audio/wav": ".wav",
                     "audio/flac": ".flac", "audio/mpeg": ".mp3", "audio/ogg": ".ogg",
-                    "video/mp4": ".mp4", "application/pdf": ".pdf"}
+                    "video/mp4": ".mp4", "video/webm": ".webm", "application/pdf": ".pdf"}
 
 
 @dataclass(frozen=True)

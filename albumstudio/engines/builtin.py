@@ -1,10 +1,11 @@
-"""The built-in cover and poster engines, registered as any new engine would be."""
+"""The built-in cover, poster and clip engines, registered as any new engine would be."""
 
 from __future__ import annotations
 
 import threading
 from typing import Any
 
+from albumstudio.core.clip import AudioClipOptions
 from albumstudio.core.cover import CoverRequest, CoverResult, DesignOptions, DiffusionOptions
 from albumstudio.core.jobs import ProgressFn
 from albumstudio.core.model_cache import ModelCache
@@ -89,4 +90,18 @@ register(EngineSpec(
     options_type=ArtQrOptions, factory=_art_poster, version=1,
     description="A painted QR code (ControlNet QR Monster); repaired until it scans.",
     model_roles=("sd15", "controlnet-qr"),
+))
+
+
+def _highlight_clip(models: ModelCache) -> Any:
+    from albumstudio.engines.clip_audio import HighlightEngine
+
+    return HighlightEngine()
+
+
+register(EngineSpec(
+    name="highlight", kind="clip", label="Highlight — offline, no model",
+    options_type=AudioClipOptions, factory=_highlight_clip, version=1,
+    description="The most representative part of the track, faded, at −14 LUFS (WAV, FLAC, "
+                "MP3, Ogg Opus).",
 ))

@@ -13,6 +13,7 @@ from albumstudio.core.cover import CoverRequest
 from albumstudio.core.jobs import ProgressFn
 from albumstudio.core.model_cache import ModelCache
 from albumstudio.engines.registry import EngineRegistry, engines
+from albumstudio.services.clips import ClipService
 from albumstudio.services.covers import CoverPlan, CoverService, plan
 from albumstudio.services.posters import PosterService
 from albumstudio.services.tracks import TrackService
@@ -28,11 +29,13 @@ class Services:
     tracks: TrackService = field(init=False)
     covers: CoverService = field(init=False)
     posters: PosterService = field(init=False)
+    clips: ClipService = field(init=False)
 
     def __post_init__(self) -> None:
         self.tracks = TrackService(self.paths, self.models)
         self.covers = CoverService(self.models, self.history)
         self.posters = PosterService(self.models, self.history)
+        self.clips = ClipService(self.models, self.history, self.tracks)
 
     @classmethod
     def open(cls, paths: DataPaths, with_history: bool = True) -> Services:
@@ -74,6 +77,7 @@ class Services:
         """Free every loaded model and close the history."""
         self.covers.unload()
         self.posters.unload()
+        self.clips.unload()
         self.models.unload_all()
         if self.history is not None:
             self.history.close()

@@ -1,0 +1,136 @@
+"""The highlight engine: a piece of the track as a normalised audio file (offline).
+
+Cut from the decoded track, faded, brought to −14 LUFS with true peak ≤ −1 dBTP
+(``albumstudio.audio.clip_levels``) and encoded (``albumstudio.export.audio_export``). A lossy
+file is decoded again and measured: when the encoder moved a peak over the ceiling, the
+limiter's ceiling is lowered by the overshoot and the clip is encoded again, so every format
+holds both figures as read back.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from albumstudio.audio.clip_levels import CEILING_DBTP, Levels, cut, measure, normalise
+from albumstudio.core.clip import ClipRequest, ClipResult
+from albumstudio.core.errors import CancelledError, InputError
+from albumstudio.core.jobs import Progress, ProgressFn
+from albumstudio.export.audio_export import (
+    AUDIO_FORMATS,
+    encode_bytes,
+    output_rate,
+    read_back,
+    resample,
+)
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise CancelledError("making the clip")
+
+
+def render(samples: np.ndarray, sample_rate: int, request: ClipRequest) -> np.ndarray:
+    """The faded, un-normalised clip, (frames, channels) float64."""
+    options = request.options
+    fade_in = getattr(options, "fade_in_s", -1.0)
+    fade_out = getattr(options, "fade_out_s", -1.0)
+    return cut(samples, sample_rate, request.start_s, request.seconds,
+               fade_in if fade_in >= 0 else None, fade_out if fade_out >= 0 else None)
+
+
+def encode_clip(clip: np.ndarray, sample_rate: int, ext: str,
+                cancel: threading.Event | None = None) -> tuple[bytes, int, int, Levels]:
+    """(bytes, rate, decoded frames, levels as read back) of a clip normalised and encoded."""
+    rate = output_rate(ext, sample_rate)
+    frames = int(round(clip.shape[0] * rate / sample_rate))
+    clip = resample(clip, sample_rate, rate)[:frames]
+    if clip.shape[0] < frames:
+        clip = np.pad(clip, ((0, frames - clip.shape[0]), (0, 0)))
+    ceiling = CEILING_DBTP
+    for _ in range(4):
+        _check(cancel)
+        normalised, levels = normalise(clip, rate, ceiling_db=ceiling)
+        data = encode_bytes(normalised, rate, ext)
+        decoded, _ = read_back(data, ext)
+        lufs, peak = measure(decoded, rate)
+        if peak <= CEILING_DBTP:
+            return data, rate, decoded.shape[0], Levels(levels.lufs_before, levels.gain_db,
+                                                        levels.limited_db, lufs, peak)
+        ceiling -= peak - CEILING_DBTP + 0.1
+    raise InputError(f"The {AUDIO_FORMATS[ext][1]} encoder kept the clip's peaks over "
+                     f"{CEILING_DBTP:g} dBTP; save it as WAV or FLAC instead.")
+
+
+def run(request: ClipRequest, samples: np.ndarray, sample_rate: int,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None) -> ClipResult:
+    ext = "." + request.options.format
+    if ext not in AUDIO_FORMATS:
+        raise InputError(f"Clips are saved as WAV, FLAC, MP3 or Ogg Opus, not "
+                         f"'{request.options.format}'.")
+    if progress is not None:
+        progress(Progress(0.1, "Cutting the clip"))
+    clip = render(samples, sample_rate, request)
+    _check(cancel)
+    if progress is not None:
+        progress(Progress(0.3, f"Encoding {AUDIO_FORMATS[ext][1]}"))
+    data, rate, frames, levels = encode_clip(clip, sample_rate, ext, cancel)
+    if progress is not None:
+        progress(Progress(1.0, "Done"))
+    return ClipResult(
+        data=data, media=AUDIO_FORMATS[ext][0], duration_s=frames / rate, sample_rate=rate,
+        extension=ext, notes=(levels.words(), f"format: {AUDIO_FORMATS[ext][1]}, {rate} Hz"),
+        figures={"lufs": round(levels.lufs, 3), "true_peak_dbtp": round(levels.true_peak_dbtp, 3),
+                 "gain_db": round(levels.gain_db, 3), "limited_db": round(levels.limited_db, 3)})
+
+
+class TrackAudio:
+    """The last track decoded (its samples and rate), so proposing a highlight and cutting the
+    clip from it decode the file once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: tuple[tuple[str, float, int], np.ndarray, int] | None = None
+
+    def get(self, path: str, cancel: threading.Event | None = None) -> tuple[np.ndarray, int]:
+        import os
+
+        from albumstudio.audio.decode import decode_all
+
+        try:
+            stat = os.stat(path)
+            key = (os.path.abspath(path), stat.st_mtime, stat.st_size)
+        except OSError:
+            key = (path, 0.0, -1)
+        with self._lock:
+            if self._kept is not None and self._kept[0] == key:
+                return self._kept[1], self._kept[2]
+        samples, rate = decode_all(path, cancel=cancel)
+        if samples.ndim == 1:
+            samples = samples[:, None]
+        with self._lock:
+            self._kept = (key, samples, rate)
+        return samples, rate
+
+    def unload(self) -> None:
+        with self._lock:
+            self._kept = None
+
+
+class HighlightEngine:
+    """Offline audio clips: nothing to load but the track."""
+
+    def __init__(self, audio: TrackAudio | None = None) -> None:
+        self.audio = audio or TrackAudio()
+
+    def run(self, request: ClipRequest, progress: ProgressFn | None = None,
+            cancel: threading.Event | None = None) -> ClipResult:
+        if progress is not None:
+            progress(Progress(0.0, "Reading the track"))
+        samples, rate = self.audio.get(request.track_path, cancel)
+        return run(request, samples, rate, progress, cancel)
+
+    def unload(self) -> None:
+        self.audio.unload()

@@ -1,0 +1,67 @@
+"""``albumstudio clip`` through ``albumstudio.cli.main``: files, exit codes, one sentence."""
+
+import pytest
+
+from albumstudio import cli
+from albumstudio.audio.clip_levels import measure
+from albumstudio.export.audio_export import read_back
+from tests.support import synth
+from tests.support.clip_song import CHORUS_STARTS, song
+
+
+@pytest.fixture(scope="module")
+def track(tmp_path_factory):
+    return str(synth.write(tmp_path_factory.mktemp("cli-clip") / "song.wav", song(22050),
+                           22050))
+
+
+def test_the_proposed_highlight_as_ogg_opus(track, tmp_path, capsys):
+    out = tmp_path / "hook.ogg"
+    assert cli.main(["clip", track, "--seconds", "15", "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "hook.ogg (15.00 s, " in printed.out and "(the proposed highlight)" in printed.out
+    assert "kept in the history as entry 1" in printed.err
+    decoded, rate = read_back(out.read_bytes(), ".ogg")
+    assert rate == 48000 and decoded.shape[0] == 15 * 48000
+    lufs, peak = measure(decoded, rate)
+    assert abs(lufs + 14) <= 0.5 and peak <= -1.0
+    start = float(printed.out.split(", ")[1].split("–")[0])
+    assert min(abs(start - c) for c in CHORUS_STARTS) < 0.15
+
+
+def test_a_given_start_as_flac_without_history(track, tmp_path, capsys):
+    out = tmp_path / "part.flac"
+    code = cli.main(["clip", track, "--seconds", "10", "--start", "3.5", "--out", str(out),
+                     "--no-history"])
+    assert code == 0
+    assert "3.50–13.50 s" in capsys.readouterr().out
+    decoded, rate = read_back(out.read_bytes(), ".flac")
+    assert decoded.shape[0] == 10 * rate
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--seconds", "0.5", "--start", "2"], "A clip must be at least 1 second long"),
+    (["--seconds", "10", "--start", "200"], "outside the 88.0 s track"),
+    (["--seconds", "10", "--start", "85"], "runs past the end"),
+    (["--seconds", "120"], "shorter than a 120 s clip"),
+])
+def test_bad_input_is_one_sentence_exit_2_nothing_written(track, tmp_path, capsys, args, words):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / "clip.wav"
+    assert cli.main(["clip", track, *args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("albumstudio: error: ") and words in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert list(folder.iterdir()) == []
+
+
+def test_an_extension_we_cannot_write_is_refused_before_any_work(track, tmp_path, capsys):
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    for name, words in (("clip.aiff", "not '.aiff'"), ("clip.mov", "not '.mov'")):
+        extra = ["--video", "square"] if name.endswith(".mov") else []
+        assert cli.main(["clip", track, "--seconds", "15", *extra,
+                         "--out", str(tmp_path / name)]) == 2
+        assert words in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
