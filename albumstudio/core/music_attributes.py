@@ -352,3 +352,53 @@ def prompt_for(attributes: MusicAttributes) -> str:
         dance_word=_word_for(attributes.danceability, spec["dance_words"]),
         sound_word=_word_for(attributes.acousticness, spec["sound_words"]),
         instruments=instruments)
+
+
+MUSIC_REQUEST_VERSION = 1
+SECONDS_RANGE = (1.0, 120.0)  # a window is at most 30 s; longer clips continue window by window
+GUIDANCE_RANGE = (1.0, 15.0)
+MUSIC_DEVICES = ("auto", "cuda", "mps", "cpu")
+
+
+@dataclass(frozen=True)
+class MusicRequest:
+    """Everything one MusicGen clip needs, the seed included (same request, same clip)."""
+
+    prompt: str
+    seconds: float = 10.0
+    seed: int = 0
+    guidance: float = 3.0
+    model: str = ""  # hub id or folder; "" is the registry's default MusicGen
+    device: str = "auto"
+    top_k: int = 250
+    temperature: float = 1.0
+    attributes: dict[str, Any] | None = None  # what the prompt was made from (kept in the record)
+    version: int = MUSIC_REQUEST_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"prompt": self.prompt, "seconds": self.seconds, "seed": self.seed,
+                "guidance": self.guidance, "model": self.model, "device": self.device,
+                "top_k": self.top_k, "temperature": self.temperature,
+                "attributes": self.attributes, "version": self.version}
+
+
+def check_request(request: MusicRequest) -> MusicRequest:
+    """``request`` if it can run, else InputError naming what to change."""
+    if not request.prompt.strip():
+        raise InputError("The music prompt is empty; give a picture, a track or your own words.")
+    low, high = SECONDS_RANGE
+    if not low <= request.seconds <= high:
+        raise InputError(f"A generated clip lasts {low:g} to {high:g} seconds, not "
+                         f"{request.seconds:g}.")
+    g_low, g_high = GUIDANCE_RANGE
+    if not g_low <= request.guidance <= g_high:
+        raise InputError(f"The guidance must be between {g_low:g} and {g_high:g}, not "
+                         f"{request.guidance:g}.")
+    if request.device not in MUSIC_DEVICES:
+        raise InputError(f"Unknown device '{request.device}': use one of "
+                         f"{', '.join(MUSIC_DEVICES)}.")
+    if request.top_k < 1 or not 0.05 <= request.temperature <= 5.0:
+        raise InputError("top-k must be at least 1 and the temperature between 0.05 and 5.")
+    if request.seed < 0:
+        raise InputError(f"The seed must be 0 or more, not {request.seed}.")
+    return request

@@ -1,0 +1,243 @@
+"""MusicGen through transformers: a text prompt (and a seed) in, loudness-normalised audio out.
+
+The model and its processor load through :func:`albumstudio.engines.models.load_pretrained`
+(local files only, safetensors only, failures in one sentence) and stay in the app's model
+cache. A clip longer than one window (30 s) continues window by window, each prompted with the
+last ``CONTEXT_S`` seconds of audio so far, as MusicGen's authors extend theirs. A stopping
+criterion sees every generated token: it reports progress and stops within one step of a
+cancel. torch and transformers are imported inside functions, never at module import.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from albumstudio.core.errors import CancelledError, InputError
+from albumstudio.core.jobs import ProgressFn, steps_progress
+from albumstudio.core.model_cache import ModelCache
+from albumstudio.core.music_attributes import MusicRequest, check_request
+from albumstudio.engines.device import choose_device, free_device_memory
+from albumstudio.engines.models import cached_folder, load_pretrained
+
+WHAT = "MusicGen"
+WINDOW_S = 30.0  # MusicGen was trained on 30 s windows
+CONTEXT_S = 10.0  # how much of the audio so far prompts the next window
+TARGET_LUFS = -14.0
+PEAK_CEILING_DBTP = -1.0
+
+
+@dataclass(frozen=True)
+class GeneratedMusic:
+    """The model's audio (``raw``, exactly as decoded, (frames, channels) float32), the same
+    audio loudness-normalised (``samples``) and what was measured doing it."""
+
+    raw: np.ndarray
+    samples: np.ndarray
+    sample_rate: int
+    windows: int
+    steps: int
+    device: str
+    gain_db: float
+    loudness_lufs: float  # of ``samples``
+    true_peak_dbtp: float  # of ``samples``
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.raw.shape[0] / self.sample_rate)
+
+
+def tokens_for(seconds: float, frame_rate: int, num_codebooks: int) -> int:
+    """Decoder steps that give at least ``seconds`` of audio: one step per frame plus the
+    delay pattern's ``num_codebooks - 1`` steps."""
+    return int(math.ceil(seconds * frame_rate)) + num_codebooks - 1
+
+
+def model_type(model: str) -> str:
+    """The ``model_type`` in the model folder's config.json ("musicgen", "musicgen_melody"),
+    or "" when it cannot be read."""
+    folder = cached_folder(model)
+    config = folder / "config.json" if folder is not None else None
+    if config is None or not config.is_file():
+        return ""
+    try:
+        return str(json.loads(config.read_text(encoding="utf-8")).get("model_type") or "")
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return ""
+
+
+class _Stop(Exception):
+    """Raised inside generate() when the cancel flag is seen."""
+
+
+def _step_watch(cancel: threading.Event | None, report: Any) -> Any:
+    """A StoppingCriteria that stops within one step of a cancel and reports every step."""
+    import torch
+    from transformers import StoppingCriteria
+
+    class StepWatch(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            if cancel is not None and cancel.is_set():
+                raise _Stop
+            report()
+            return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+    return StepWatch()
+
+
+def normalise(samples: np.ndarray, sample_rate: int, target_lufs: float = TARGET_LUFS,
+              ceiling_dbtp: float = PEAK_CEILING_DBTP) -> tuple[np.ndarray, float, float, float]:
+    """``samples`` scaled to ``target_lufs`` integrated (less, if the true peak would pass
+    ``ceiling_dbtp``); (scaled, gain dB, loudness LUFS, true peak dBTP) after scaling. Silence
+    and clips under 400 ms are only held under the ceiling."""
+    from albumstudio.audio.loudness import LoudnessMeter, TruePeakMeter
+
+    channels = samples.shape[1]
+    meter, peaks = LoudnessMeter(sample_rate, channels), TruePeakMeter(sample_rate, channels)
+    meter.add(samples)
+    peaks.add(samples)
+    lufs, peak = meter.integrated_lufs(), peaks.dbtp()
+    if not math.isfinite(peak):
+        return samples.copy(), 0.0, lufs, peak
+    gain = target_lufs - lufs if math.isfinite(lufs) else 0.0
+    gain = min(gain, ceiling_dbtp - peak)
+    scaled = (samples * np.float32(10.0 ** (gain / 20.0))).astype(np.float32)
+    return scaled, gain, lufs + gain, peak + gain
+
+
+class MusicGenerator:
+    """One MusicGen model on one device, loaded on first use and kept until :meth:`unload`."""
+
+    def __init__(self, model: str, device: str = "auto", window_s: float = WINDOW_S,
+                 context_s: float = CONTEXT_S) -> None:
+        self.model_id = model
+        self.device = device
+        self.window_s, self.context_s = window_s, context_s
+        self._lock = threading.Lock()
+        self._model: Any = None
+        self._processor: Any = None
+        self._device_name = "cpu"
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._model is not None
+
+    def unload(self) -> None:
+        """Drop the model (and free its GPU memory); the next clip loads it again."""
+        with self._lock:
+            self._model = None
+            self._processor = None
+        free_device_memory()
+
+    def load(self) -> tuple[Any, Any]:
+        """The model and its processor (loaded once)."""
+        if self._model is None:
+            from transformers import MusicgenForConditionalGeneration, MusicgenProcessor
+
+            if model_type(self.model_id) == "musicgen_melody":
+                raise InputError(f"{self.model_id} is a MusicGen Melody model, which follows a "
+                                 "melody and is not supported yet: choose musicgen-small or "
+                                 "musicgen-medium.")
+            choice = choose_device(self.device)
+            processor = load_pretrained(MusicgenProcessor, self.model_id, WHAT)
+            model = load_pretrained(MusicgenForConditionalGeneration, self.model_id, WHAT,
+                                    dtype=choice.torch_dtype())
+            self._model = model.to(choice.device).eval()
+            self._processor = processor
+            self._device_name = choice.device
+        return self._model, self._processor
+
+    def generate(self, request: MusicRequest, progress: ProgressFn | None = None,
+                 cancel: threading.Event | None = None) -> GeneratedMusic:
+        """The clip ``request`` asks for (CancelledError within one step of ``cancel``)."""
+        check_request(request)
+        if cancel is not None and cancel.is_set():
+            raise CancelledError("making the music")
+        with self._lock:
+            model, processor = self.load()
+            try:
+                raw, windows, steps = self._windows(model, processor, request, progress, cancel)
+            except _Stop:
+                raise CancelledError("making the music") from None
+        sample_rate = int(model.config.audio_encoder.sampling_rate)
+        samples, gain, lufs, peak = normalise(raw, sample_rate)
+        return GeneratedMusic(raw, samples, sample_rate, windows, steps, self._device_name,
+                              gain, lufs, peak)
+
+    def _windows(self, model: Any, processor: Any, request: MusicRequest,
+                 progress: ProgressFn | None,
+                 cancel: threading.Event | None) -> tuple[np.ndarray, int, int]:
+        import torch
+
+        audio_config = model.config.audio_encoder
+        sample_rate, frame_rate = int(audio_config.sampling_rate), int(audio_config.frame_rate)
+        codebooks = int(model.decoder.num_codebooks)
+        if model.config.decoder.audio_channels == 2:
+            codebooks //= 2
+        hop = sample_rate // frame_rate
+        wanted = int(round(request.seconds * sample_rate))
+        window, context_s = self.window_s, self.context_s
+        context_frames = int(context_s * frame_rate)
+        plan = [min(request.seconds, window)]
+        while sum(plan) - context_s * (len(plan) - 1) < request.seconds:
+            so_far = sum(plan) - context_s * (len(plan) - 1)
+            plan.append(min(window, context_s + request.seconds - so_far))
+        budgets = [tokens_for(s if i == 0 else s - context_s, frame_rate, codebooks)
+                   for i, s in enumerate(plan)]
+        total, done = sum(budgets), 0
+
+        def report() -> None:
+            nonlocal done
+            done += 1
+            if progress is not None:
+                window = next((i for i in range(len(budgets)) if done <= sum(budgets[:i + 1])),
+                              len(budgets) - 1)
+                text = f"window {window + 1} of {len(budgets)}" if len(budgets) > 1 else "music"
+                progress(steps_progress(min(done, total), total, f"generating {text}"))
+
+        watch = [_step_watch(cancel, report)]
+        device = model.device
+        devices = [device.index or 0] if device.type == "cuda" else []
+        options = {"do_sample": True, "guidance_scale": request.guidance,
+                   "top_k": request.top_k, "temperature": request.temperature}
+        with torch.random.fork_rng(devices=devices), torch.inference_mode():
+            torch.manual_seed(request.seed)
+            inputs = processor(text=[request.prompt], padding=True, return_tensors="pt")
+            out = model.generate(**_on(inputs, device), max_new_tokens=budgets[0],
+                                 stopping_criteria=watch, **options)
+            audio = _frames(out)
+            for budget in budgets[1:]:
+                context = audio[-context_frames * hop:]
+                inputs = processor(audio=context[:, 0] if context.shape[1] == 1 else context.T,
+                                   sampling_rate=sample_rate, text=[request.prompt],
+                                   padding=True, return_tensors="pt")
+                out = model.generate(**_on(inputs, device, model.dtype), max_new_tokens=budget,
+                                     stopping_criteria=watch, **options)
+                audio = np.concatenate([audio, _frames(out)[context.shape[0]:]])
+        return audio[:wanted], len(budgets), done
+
+
+def _on(inputs: Any, device: Any, dtype: Any = None) -> dict[str, Any]:
+    moved = {}
+    for name, value in inputs.items():
+        value = value.to(device)
+        if dtype is not None and value.is_floating_point():
+            value = value.to(dtype)
+        moved[name] = value
+    return moved
+
+
+def _frames(out: Any) -> np.ndarray:
+    """generate()'s (1, channels, samples) tensor as a (samples, channels) float32 array."""
+    return np.ascontiguousarray(out[0].float().cpu().numpy().T, dtype=np.float32)
+
+
+def shared_generator(models: ModelCache, model: str, device: str = "auto") -> MusicGenerator:
+    """The one generator for ``model`` on ``device``, kept by the app's model cache."""
+    return models.get("musicgen", model, device, lambda: MusicGenerator(model, device))
+

@@ -1,0 +1,141 @@
+"""MusicGen through the app's loading code, on a tiny random-weight model (#16)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from albumstudio.core.errors import CancelledError, InputError, ModelMissingError
+from albumstudio.core.music_attributes import MusicRequest
+from albumstudio.engines.musicgen import MusicGenerator, normalise, tokens_for
+from tests.support.tiny_musicgen import build_tiny_musicgen, pickle_only_copy
+
+PROMPT = "A calm ambient instrumental track in E minor at 72 BPM, featuring piano."
+
+
+@pytest.fixture(scope="module")
+def tiny_musicgen(tmp_path_factory) -> str:
+    return str(build_tiny_musicgen(tmp_path_factory.mktemp("tiny-musicgen")))
+
+
+@pytest.fixture(scope="module")
+def generator(tiny_musicgen):
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    made = MusicGenerator(tiny_musicgen, "cpu")
+    yield made
+    made.unload()
+    torch.set_num_threads(threads)
+
+
+def _direct(generator: MusicGenerator, request: MusicRequest) -> np.ndarray:
+    """What a plain transformers user gets from the same model, seed and settings."""
+    import torch
+
+    model, processor = generator.load()
+    with torch.inference_mode():
+        torch.manual_seed(request.seed)
+        inputs = processor(text=[request.prompt], padding=True, return_tensors="pt")
+        out = model.generate(**inputs, do_sample=True, guidance_scale=request.guidance,
+                             top_k=request.top_k, temperature=request.temperature,
+                             max_new_tokens=tokens_for(request.seconds, 50, 4))
+    return out[0].numpy().T
+
+
+def test_app_audio_is_sample_identical_to_a_direct_generate_call(generator):
+    request = MusicRequest(PROMPT, seconds=1.5, seed=7, guidance=3.0, top_k=50)
+    made = generator.generate(request)
+    direct = _direct(generator, request)
+    assert made.raw.shape == (48000, 1) and made.sample_rate == 32000
+    assert np.array_equal(made.raw, direct[:48000])
+    again = generator.generate(request)
+    assert np.array_equal(again.raw, made.raw)
+    other = generator.generate(MusicRequest(PROMPT, seconds=1.5, seed=8, guidance=3.0, top_k=50))
+    assert not np.array_equal(other.raw, made.raw)
+    # the normalised clip is the same audio, only louder or quieter
+    ratio = made.samples[np.abs(made.raw) > 1e-4] / made.raw[np.abs(made.raw) > 1e-4]
+    assert np.allclose(ratio, 10 ** (made.gain_db / 20), rtol=1e-4)
+
+
+def test_progress_every_step_and_cancel_within_one_step(generator):
+    model, _ = generator.load()
+    reports: list[object] = []
+    request = MusicRequest(PROMPT, seconds=1.0, seed=1, top_k=50)
+    generator.generate(request, progress=reports.append)
+    total = tokens_for(1.0, 50, 4)
+    assert len(reports) == total
+    assert [r.step for r in reports] == list(range(1, total + 1))  # type: ignore[attr-defined]
+    assert reports[-1].fraction == 1.0  # type: ignore[attr-defined]
+
+    cancel = threading.Event()
+    calls_after_cancel = []
+    hook = model.decoder.register_forward_hook(
+        lambda *_: calls_after_cancel.append(1) if cancel.is_set() else None)
+
+    def stop_at_five(report: object) -> None:
+        if report.step == 5:  # type: ignore[attr-defined]
+            cancel.set()
+
+    try:
+        with pytest.raises(CancelledError):
+            generator.generate(request, progress=stop_at_five, cancel=cancel)
+    finally:
+        hook.remove()
+    assert len(calls_after_cancel) <= 1
+    assert generator.generate(request).raw.shape[0] == 32000  # the model still works after
+
+
+def test_longer_clips_continue_from_the_last_window(tiny_musicgen, generator):
+    short_windows = MusicGenerator(tiny_musicgen, "cpu", window_s=2.0, context_s=1.0)
+    short_windows._model, short_windows._processor = generator.load()  # the same weights
+    reports: list[object] = []
+    made = short_windows.generate(MusicRequest(PROMPT, seconds=3.5, seed=2, top_k=50),
+                                  progress=reports.append)
+    first_window = short_windows.generate(MusicRequest(PROMPT, seconds=2.0, seed=2, top_k=50))
+    # 2 s, then 1 s of context + 1 s new, then 1 s of context + 0.5 s new
+    assert made.windows == 3 and made.raw.shape == (int(3.5 * 32000), 1)
+    assert np.array_equal(made.raw[:2 * 32000], first_window.raw)
+    assert np.abs(made.raw[2 * 32000:]).max() > 0  # the continuation is sound, not padding
+    assert "window 3 of 3" in reports[-1].text  # type: ignore[attr-defined]
+    assert len(reports) == made.steps
+
+
+def test_clips_are_loudness_normalised():
+    from albumstudio.audio.loudness import LoudnessMeter, TruePeakMeter
+
+    rng = np.random.default_rng(0)
+    quiet = (0.01 * rng.standard_normal((32000 * 3, 1))).astype(np.float32)
+    scaled, gain, lufs, peak = normalise(quiet, 32000)
+    meter, peaks = LoudnessMeter(32000, 1), TruePeakMeter(32000, 1)
+    meter.add(scaled)
+    peaks.add(scaled)
+    assert gain > 0 and peaks.dbtp() <= -1.0 + 1e-6 and abs(peaks.dbtp() - peak) < 1e-3
+    assert meter.integrated_lufs() <= -14.0 + 0.5 and abs(meter.integrated_lufs() - lufs) < 1e-3
+    tone = (0.05 * np.sin(np.arange(32000 * 3) * 2 * np.pi * 220 / 32000)).astype(np.float32)
+    _, _, lufs, peak = normalise(tone[:, None], 32000)
+    assert abs(lufs + 14.0) < 0.5 and peak <= -1.0
+
+
+def test_pickle_only_folder_and_missing_model_are_one_sentence(tiny_musicgen, tmp_path):
+    unsafe = pickle_only_copy(tiny_musicgen, tmp_path / "unsafe")
+    with pytest.raises(ModelMissingError) as caught:
+        MusicGenerator(str(unsafe), "cpu").generate(MusicRequest(PROMPT, seconds=1.0))
+    message = str(caught.value)
+    assert "pickle" in message and "safetensors" in message and "\n" not in message
+    with pytest.raises(ModelMissingError, match="is not installed"):
+        MusicGenerator(str(tmp_path / "nowhere"), "cpu").generate(MusicRequest(PROMPT))
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ({"seconds": 0.2}, "1 to 120 seconds"), ({"guidance": 0.0}, "guidance"),
+    ({"prompt": "  "}, "prompt is empty"), ({"device": "tpu"}, "Unknown device"),
+])
+def test_bad_requests_are_one_sentence_before_loading(change, words):
+    generator = MusicGenerator("no/such-model", "cpu")
+    with pytest.raises(InputError, match=words):
+        generator.generate(MusicRequest(**{"prompt": PROMPT, **change}))
+    assert not generator.is_loaded
