@@ -145,16 +145,59 @@ def remember_cover(path: Path, release: str, cover_hash: str, folder: str) -> No
 
 # ---------------------------------------------------------------- the checks
 
+def _jpeg_segments(data: bytes) -> list[bytes]:
+    """The APP1 segments of a JPEG (EXIF and XMP live there), read from the markers only."""
+    found, at = [], 2
+    while at + 4 <= len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        if marker in (0xDA, 0xD9):  # start of scan: no more metadata segments
+            break
+        length = int.from_bytes(data[at + 2:at + 4], "big")
+        if marker == 0xE1:
+            found.append(data[at + 4:at + 2 + length])
+        at += 2 + length
+    return found
+
+
+def _png_metadata(data: bytes) -> tuple[bytes, bool]:
+    """(the EXIF block, whether XMP is present) of a PNG, read from its chunk headers only."""
+    exif, xmp, at = b"", False, 8
+    while at + 8 <= len(data):
+        length = int.from_bytes(data[at:at + 4], "big")
+        kind = data[at + 4:at + 8]
+        body = data[at + 8:at + 8 + length] if kind != b"IDAT" else b""
+        if kind == b"eXIf":
+            exif = body
+        elif kind in (b"iTXt", b"tEXt", b"zTXt") and body.startswith(
+                (b"XML:com.adobe.xmp\0", b"Raw profile type exif\0")):
+            xmp = xmp or body.startswith(b"XML")
+            exif = exif or (b"Exif" if body.startswith(b"Raw") else b"")
+        elif kind == b"IEND":
+            break
+        at += 12 + length
+    return exif, xmp
+
+
 def _metadata_problem(data: bytes) -> str:
-    with Image.open(io.BytesIO(data)) as img:
-        exif = img.getexif()
-        found = []
-        if len(exif):
-            found.append("EXIF")
-            if exif.get_ifd(0x8825):
+    """What metadata a JPEG or PNG carries ('EXIF, GPS, XMP'), without decoding its pixels."""
+    if data.startswith(b"\x89PNG"):
+        exif, xmp = _png_metadata(data)
+    else:
+        segments = _jpeg_segments(data)
+        exif = next((s[6:] for s in segments if s.startswith(b"Exif\0\0")), b"")
+        xmp = any(s.startswith(b"http://ns.adobe.com/xap/") for s in segments)
+    found = []
+    if exif:
+        found.append("EXIF")
+        try:
+            parsed = Image.Exif()
+            parsed.load(exif if exif.startswith(b"Exif") else b"Exif\0\0" + exif)
+            if parsed.get_ifd(0x8825):
                 found.append("GPS")
-        if "xmp" in img.info or "XML:com.adobe.xmp" in img.info:
-            found.append("XMP")
+        except (ValueError, OSError, SyntaxError):
+            pass
+    if xmp:
+        found.append("XMP")
     return ", ".join(found)
 
 
@@ -168,9 +211,9 @@ def _icc_is_srgb(data: bytes) -> bool:
 
 
 def find_codes(gray: np.ndarray, decoders: Sequence[Decoder]) -> str:
-    """The text of the first QR code any decoder reads, at most 1500 px a side (a code a store
-    would notice has modules of 2 px or more there)."""
-    step = max(1, -(-max(gray.shape) // 1500))
+    """The text of the first QR code any decoder reads, at most 1024 px a side (a code a store
+    would notice, a twentieth of the cover or more, has modules of 2 px or more there)."""
+    step = max(1, -(-max(gray.shape) // 1024))
     view = np.ascontiguousarray(gray[::step, ::step]) if step > 1 else gray
     for _name, decode in decoders:
         text = decode(view)

@@ -63,31 +63,36 @@ def fit_side(image: Image.Image, side: int) -> tuple[Image.Image, tuple[str, ...
     return out, tuple(notes)
 
 
-def encode_jpeg(image: Image.Image, quality: int, icc: bytes) -> bytes:
+def encode_jpeg(image: Image.Image, quality: int, icc: bytes, optimize: bool = True) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality, subsampling=0 if quality >= 90 else 2,
-               optimize=True, icc_profile=icc)
+               optimize=optimize, icc_profile=icc)
     return out.getvalue()
 
 
 def jpeg_under(image: Image.Image, max_bytes: int | None, icc: bytes) -> tuple[bytes, int]:
     """The highest-quality JPEG (``JPEG_QUALITY_MIN``..``JPEG_QUALITY_MAX``) no larger than
-    ``max_bytes`` (binary search), and its quality; the smallest one tried when none fits (the
-    file-size check then says so)."""
-    best = encode_jpeg(image, JPEG_QUALITY_MAX, icc)
-    if max_bytes is None or len(best) <= max_bytes:
-        return best, JPEG_QUALITY_MAX
-    low, high = JPEG_QUALITY_MIN, JPEG_QUALITY_MAX - 1
-    found: tuple[bytes, int] | None = None
-    smallest = (best, JPEG_QUALITY_MAX)
-    while low <= high:
-        mid = (low + high) // 2
-        data = encode_jpeg(image, mid, icc)
-        if len(data) <= max_bytes:
-            found, low = (data, mid), mid + 1
-        else:
-            smallest, high = (data, mid), mid - 1
-    return found if found is not None else smallest
+    ``max_bytes``, and its quality; the smallest one tried when none fits (the file-size check
+    then says so). The binary search encodes without Huffman optimisation (three times faster,
+    a few per cent larger), so the optimised final file fits whenever its trial did."""
+    if max_bytes is None:
+        return encode_jpeg(image, JPEG_QUALITY_MAX, icc), JPEG_QUALITY_MAX
+    cap = max_bytes
+
+    def fits(quality: int) -> bool:
+        return len(encode_jpeg(image, quality, icc, optimize=False)) <= cap
+
+    quality = JPEG_QUALITY_MAX
+    if not fits(quality):
+        found, low, high = JPEG_QUALITY_MIN, JPEG_QUALITY_MIN, JPEG_QUALITY_MAX - 1
+        while low <= high:
+            mid = (low + high) // 2
+            if fits(mid):
+                found, low = mid, mid + 1
+            else:
+                high = mid - 1
+        quality = found
+    return encode_jpeg(image, quality, icc), quality
 
 
 def with_icc(png: bytes, icc: bytes) -> bytes:

@@ -47,14 +47,15 @@ def safe_component(name: str, fallback: str = "untitled",
             chars.append(" " if ch in "/\\" else "_" if ch not in "\t\n\r" else " ")
         else:
             chars.append(ch)
-    text = " ".join("".join(chars).split())  # runs of white space become one space
+    # runs of white space become one space; words that are only dots ("..") go
+    text = " ".join(w for w in "".join(chars).split() if w.strip("."))
     text = text.strip(" .")
     if not text or set(text) <= {".", "_", " "}:
         text = fallback
     if is_reserved(text):
         text = f"_{text}"
     stem, dot, ext = text.rpartition(".")
-    if dot and 0 < len(ext) <= 8 and stem and len(ext.encode("utf-8")) < max_bytes // 2:
+    if dot and stem and ext.isascii() and ext.isalnum() and len(ext) <= 8 < max_bytes // 2:
         text = _clip_bytes(stem, max_bytes - len(ext.encode("utf-8")) - 1).rstrip(" .") \
             + "." + ext
     else:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from albumstudio.core.errors import InputError
 from albumstudio.core.text import display_name
-from albumstudio.store.files import TEMP_PREFIX
+from albumstudio.store.files import TEMP_PREFIX, UMASK
 
 TAGGABLE = (".mp3", ".wav", ".aif", ".aiff", ".flac", ".m4a", ".mp4", ".aac", ".ogg",
             ".oga", ".opus")
@@ -124,6 +124,7 @@ def tagged_copy(source: str | os.PathLike[str], target: Path, jpeg: bytes,
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=f"{src.suffix.lower()}.tmp",
                                     dir=target.parent)
     os.close(fd)
+    os.chmod(tmp_name, 0o666 & ~UMASK)  # a new file's usual permissions, not mkstemp's 0600
     tmp = Path(tmp_name)
     try:
         shutil.copyfile(src, tmp)

@@ -1,0 +1,320 @@
+"""The release kit, from a track (and a picture, words, a link) to a folder a distributor accepts.
+
+Qt-free, shared by the window and the ``albumstudio kit`` command. :meth:`KitService.prepare`
+does all the work that can fail without writing anything: it plans and makes the cover through
+the same cover service the ``cover`` command uses, exports it at the profile's size, runs every
+check, and makes the QR poster when a link is given. :meth:`KitService.write` then writes the
+folder whole (export.kit_writer) and remembers the cover's perceptual hash, so a later release
+cannot reuse it unnoticed. :meth:`KitService.make` does both, refusing to write when a check
+fails.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from albumstudio.core.distributors import DistributorProfile, profile_names
+from albumstudio.core.distributors import profile as find_profile
+from albumstudio.core.errors import CancelledError, InputError
+from albumstudio.core.jobs import JobRecord, Progress, ProgressFn
+from albumstudio.core.model_registry import model_entry
+from albumstudio.core.text import display_name, title_from_file
+from albumstudio.export.kit_checks import (
+    LEDGER_NAME,
+    Check,
+    blocking,
+    check_cover,
+    phash,
+    read_ledger,
+    remember_cover,
+)
+from albumstudio.export.kit_cover import CoverFiles, make_cover_files
+from albumstudio.export.kit_writer import KitEntry, check_out_folder, write_kit
+from albumstudio.export.safe_names import kit_folder_name, safe_component
+from albumstudio.export.track_tags import TAGGABLE, ReleaseFields
+
+if TYPE_CHECKING:
+    from albumstudio.services import Services
+
+ENGINES = ("design", "diffusion")
+STEPS = ("reading the track", "making the cover", "exporting the cover", "checking the cover",
+         "making the QR poster", "writing the folder")
+CLIP_NOTE = "clips: not included (the highlight-clip service is not in this version yet)"
+
+
+class KitCheckError(InputError):
+    """A check a store would reject the cover for failed; nothing was written."""
+
+    def __init__(self, message: str, checks: list[Check]) -> None:
+        super().__init__(message)
+        self.checks = checks
+
+
+@dataclass(frozen=True)
+class KitRequest:
+    track: str
+    out: str
+    image: str | None = None
+    style: str = ""
+    title: str | None = None
+    artist: str | None = None
+    qr_url: str | None = None
+    profile: str = "generic"
+    engine: str = "design"
+    seed: int = 0
+    record: bool = True  # keep the cover (and poster) in the history
+
+
+@dataclass
+class PreparedKit:
+    request: KitRequest
+    profile: DistributorProfile
+    fields: ReleaseFields
+    folder_name: str
+    cover: JobRecord
+    files: CoverFiles
+    checks: list[Check]
+    cover_hash: str
+    poster: JobRecord | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not blocking(self.checks)
+
+
+@dataclass(frozen=True)
+class KitResult:
+    folder: Path
+    checks: list[Check]
+    manifest: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"folder": str(self.folder), "checks": [c.to_dict() for c in self.checks],
+                "files": self.manifest.get("files", []), "notes": self.manifest.get("notes", [])}
+
+
+class _Steps:
+    """Progress over the kit's named steps (each step's own progress within its share)."""
+
+    def __init__(self, progress: ProgressFn | None, cancel: threading.Event | None) -> None:
+        self.progress = progress
+        self.cancel = cancel
+        self.index = 0
+
+    def start(self, name: str) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise CancelledError("making the release kit")
+        self.index = STEPS.index(name)
+        self.report(0.0, name)
+
+    def report(self, within: float, text: str) -> None:
+        if self.progress is not None:
+            fraction = (self.index + max(0.0, min(1.0, within))) / len(STEPS)
+            self.progress(Progress(fraction, text, self.index + 1, len(STEPS)))
+
+    def inner(self) -> ProgressFn:
+        name = STEPS[self.index]
+        return lambda p: self.report(p.fraction, f"{name}: {p.text}" if p.text else name)
+
+
+def _reference_metadata(image: str | None) -> str:
+    """What the reference photo carried that must not reach the cover ('EXIF, GPS' or '')."""
+    if not image:
+        return ""
+    from PIL import Image
+
+    try:
+        with Image.open(image) as img:
+            exif = img.getexif()
+            found = ["EXIF"] if len(exif) else []
+            if len(exif) and exif.get_ifd(0x8825):
+                found.append("GPS")
+    except (OSError, ValueError):
+        return ""
+    return ", ".join(found)
+
+
+def _models(record: JobRecord) -> list[dict[str, Any]]:
+    out = []
+    for use in record.models:
+        entry = model_entry(use.id)
+        out.append({**use.to_dict(), "license": entry.license if entry else "unknown",
+                    "commercial_use": entry.commercial_use if entry else None})
+    return out
+
+
+def provenance(record: JobRecord) -> dict[str, Any]:
+    """Who made a file: the engine and its version, the models and their licences, the
+    prompt, seed and whole request, the app version and the history entry."""
+    request = record.request
+    return {"kind": record.kind, "engine": record.engine,
+            "engine_version": record.engine_version, "models": _models(record),
+            "prompt": request.get("prompt", request.get("payload", "")),
+            "negative_prompt": request.get("negative_prompt", ""),
+            "seed": request.get("seed"), "request": request, "device": record.device,
+            "app_version": record.app_version, "history_entry": record.id or None,
+            "notes": [n.text for n in record.notes]}
+
+
+class KitService:
+    """Makes release kits with the cover, poster and track services of ``services``."""
+
+    def __init__(self, services: Services,
+                 decoders: tuple[tuple[str, Callable[[Any], str]], ...] | None = None) -> None:
+        self.services = services
+        if decoders is None:
+            from albumstudio.engines.qr_scan import DECODERS
+
+            decoders = DECODERS
+        self.decoders = decoders
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.services.paths.data / LEDGER_NAME
+
+    def check_request(self, request: KitRequest) -> DistributorProfile:
+        """The cheap checks, before the track is read (InputError with one sentence)."""
+        chosen = find_profile(request.profile)
+        if request.engine not in ENGINES:
+            raise InputError(f"There is no '{request.engine}' cover engine for kits; choose one "
+                             f"of: {', '.join(ENGINES)}.")
+        track = Path(request.track)
+        if not track.is_file():
+            raise InputError(f"The track '{display_name(request.track)}' does not exist.")
+        if track.suffix.lower() not in TAGGABLE:
+            raise InputError(f"'{display_name(request.track)}' cannot carry a cover in its "
+                             "tags; use MP3, WAV, AIFF, FLAC, M4A, Ogg or Opus.")
+        check_out_folder(request.out)
+        if request.qr_url is not None:
+            from albumstudio.services.posters import new_request
+
+            self.services.posters.check(new_request(self.services.posters.registry, "plain",
+                                                    request.qr_url))
+        return chosen
+
+    def prepare(self, request: KitRequest, progress: ProgressFn | None = None,
+                cancel: threading.Event | None = None) -> PreparedKit:
+        """Everything but writing: the cover made, exported and checked, the poster made."""
+        chosen = self.check_request(request)
+        steps = _Steps(progress, cancel)
+        covers = self.services.covers
+        settings = covers.registry.new_request(request.engine, seed=request.seed,
+                                               image_path=request.image)
+        if request.engine == "design":
+            from dataclasses import replace
+
+            settings = replace(settings, size=chosen.export_px)
+        release = {k: v for k, v in (("title", request.title), ("artist", request.artist))
+                   if v is not None}
+        steps.start("reading the track")
+        made, track_hash = self.services.plan_cover(
+            request.track, settings, image=request.image, style=request.style,
+            release=release, progress=steps.inner())
+        steps.start("making the cover")
+        record = covers.run(made.request, steps.inner(), cancel, track_hash=track_hash,
+                            record=request.record)
+        fields = ReleaseFields(title=made.request.title or title_from_file(request.track),
+                               artist=made.request.artist, album=made.request.title,
+                               genre=made.request.genre)
+        steps.start("exporting the cover")
+        png = record.outputs[0].data
+        if png is None:
+            png = Path(record.outputs[0].path).read_bytes()
+        files = make_cover_files(png, chosen.export_px, chosen.max_file_bytes)
+        steps.start("checking the cover")
+        from PIL import Image
+
+        with Image.open(io.BytesIO(files.jpeg)) as decoded:
+            decoded.load()
+            image = decoded.copy()
+        folder_name = kit_folder_name(fields.artist, fields.title)
+        checks = check_cover(image, files.jpeg, files.png, chosen,
+                             words=(made.request.title, made.request.artist),
+                             decoders=self.decoders, release=folder_name,
+                             ledger=read_ledger(self.ledger_path),
+                             reference_had=_reference_metadata(request.image),
+                             upscaled_from=files.upscaled_from)
+        prepared = PreparedKit(request, chosen, fields, folder_name, record, files, checks,
+                               phash(image), notes=[*files.notes, CLIP_NOTE])
+        if request.qr_url is not None and prepared.ok:
+            steps.start("making the QR poster")
+            prepared.poster = self._poster(request, fields, record, png, steps, cancel)
+        return prepared
+
+    def _poster(self, request: KitRequest, fields: ReleaseFields, cover: JobRecord,
+                png: bytes, steps: _Steps, cancel: threading.Event | None) -> JobRecord:
+        import tempfile
+
+        from albumstudio.services.posters import new_request
+
+        posters = self.services.posters
+        with tempfile.TemporaryDirectory(prefix="albumstudio-kit-") as scratch:
+            picture = cover.outputs[0].path
+            if not picture:
+                picture = str(Path(scratch) / "cover.png")
+                Path(picture).write_bytes(png)
+            poster = new_request(posters.registry, "plain", request.qr_url or "",
+                                 image_path=picture, title=fields.title, artist=fields.artist,
+                                 size="square", format="png", seed=request.seed)
+            return posters.run(poster, steps.inner(), cancel, record=request.record)
+
+    def write(self, prepared: PreparedKit, progress: ProgressFn | None = None) -> KitResult:
+        """Write the prepared kit into its folder (whole or not at all) and remember its cover."""
+        steps = _Steps(progress, None)
+        steps.start("writing the folder")
+        request, fields = prepared.request, prepared.fields
+        base = safe_component(f"{fields.artist} - {fields.title}" if fields.artist
+                              else fields.title, fallback="track")
+        entries = [KitEntry("cover.jpg", "cover", prepared.files.jpeg, provenance="cover"),
+                   KitEntry("cover.png", "cover-master", prepared.files.png,
+                            provenance="cover")]
+        if prepared.poster is not None:
+            output = prepared.poster.outputs[0]
+            data = output.data if output.data is not None else Path(output.path).read_bytes()
+            entries.append(KitEntry("poster-qr.png", "poster", data, provenance="poster"))
+        suffix = Path(request.track).suffix.lower()
+        entries.append(KitEntry(f"{base}{suffix}", "track", track=request.track,
+                                cover=prepared.files.jpeg, fields=fields, provenance="track"))
+        manifest: dict[str, Any] = {
+            "version": 1, "app_version": prepared.cover.app_version,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "release": {"title": fields.title, "artist": fields.artist, "genre": fields.genre},
+            "profile": prepared.profile.to_dict(),
+            "checks": [c.to_dict() for c in prepared.checks],
+            "cover": {"side": prepared.files.side, "jpeg_quality": prepared.files.quality,
+                      "enlarged_from": prepared.files.upscaled_from,
+                      "phash": prepared.cover_hash},
+            "provenance": {
+                "cover": provenance(prepared.cover),
+                **({"poster": provenance(prepared.poster)} if prepared.poster else {}),
+                "track": {"source": display_name(request.track, 200),
+                          "track_hash": prepared.cover.track_hash,
+                          "tags": {k: v for k, v in vars(fields).items() if v}}},
+            "notes": list(prepared.notes)}
+        folder, written = write_kit(request.out, prepared.folder_name, entries, manifest,
+                                    lambda name, f: steps.report(f, f"writing {name}"))
+        remember_cover(self.ledger_path, prepared.folder_name, prepared.cover_hash,
+                       folder.name)
+        return KitResult(folder, prepared.checks, written)
+
+    def make(self, request: KitRequest, progress: ProgressFn | None = None,
+             cancel: threading.Event | None = None) -> KitResult:
+        """Prepare, check and write; KitCheckError (nothing written) when a check fails."""
+        prepared = self.prepare(request, progress, cancel)
+        failed = blocking(prepared.checks)
+        if failed:
+            reasons = "; ".join(f"{c.name}: {c.reason}" for c in failed)
+            raise KitCheckError(f"The cover would be rejected ({reasons}); nothing was written.",
+                                prepared.checks)
+        return self.write(prepared, progress)
+
+
+def profile_choices() -> tuple[str, ...]:
+    return profile_names()

@@ -1,0 +1,200 @@
+"""Proof of the release kit: an independent checker validates a kit made from a synthesized
+track and photo. It reads the files with Pillow, ImageCms, mutagen, zxing-cpp and hashlib and
+the profile from the data file, and never calls the kit's own check functions. Hostile names,
+a read-only folder and a full disk (faults injected: tests run as root) leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import io
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import mutagen
+import numpy as np
+import pytest
+from PIL import Image, ImageCms
+
+from albumstudio.core.errors import InputError
+from albumstudio.export import kit_writer
+from albumstudio.services import Services
+from albumstudio.services.kit import KitCheckError, KitRequest, KitService
+from albumstudio.store.paths import DataPaths
+from albumstudio.store.storage import StorageError
+from tests.support.canvas_helpers import make_photo
+from tests.support.synth import music, write
+
+URL = "https://example.com/night-drive"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def profile_rules(name: str) -> dict:
+    root = Path(__file__).resolve().parents[2]
+    data = json.loads((root / "resources" / "distributors.json").read_text("utf-8"))
+    rules = {p["name"]: p for p in data["profiles"]}
+    generic, chosen = rules["generic"], rules[name]
+    return {k: chosen[k] if chosen.get(k) is not None else generic[k]
+            for k in ("min_px", "max_px", "formats", "max_file_mb", "colour_modes")}
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def independent_check(folder: Path, original: Path, original_hash: str, profile: str) -> None:
+    rules = profile_rules(profile)
+    manifest = json.loads((folder / "release.json").read_text("utf-8"))
+    listed = {f["path"]: f for f in manifest["files"]}
+    on_disk = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+    assert on_disk == set(listed) | {"release.json"}
+    for path, entry in listed.items():
+        assert sha256(folder / path) == entry["sha256"], path
+        assert (folder / path).stat().st_size == entry["bytes"]
+    jpeg = folder / "cover.jpg"
+    with Image.open(jpeg) as img:
+        assert img.format == "JPEG" and img.mode in rules["colour_modes"]
+        w, h = img.size
+        icc = img.info.get("icc_profile")
+        assert not img.getexif() and "xmp" not in img.info
+    assert w == h and w >= rules["min_px"] and (rules["max_px"] is None or w <= rules["max_px"])
+    assert "jpg" in rules["formats"]
+    assert jpeg.stat().st_size <= rules["max_file_mb"] * 1_000_000
+    description = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc)))
+    assert "sRGB" in description
+    with Image.open(folder / "cover.png") as master:
+        assert master.size == (w, h) and "icc_profile" in master.info
+        assert not master.getexif()
+    cover = jpeg.read_bytes()
+    tracks = [folder / e["path"] for e in manifest["files"] if e["role"] == "track"]
+    assert tracks
+    for track in tracks:
+        audio = mutagen.File(track)
+        assert bytes(audio.pictures[0].data) == cover
+        assert audio.pictures[0].type == 3
+        assert audio.tags["title"] == [manifest["release"]["title"]]
+    assert sha256(original) == original_hash
+    cover_made = manifest["provenance"]["cover"]
+    assert cover_made["engine"] == "design" and cover_made["app_version"]
+    assert isinstance(cover_made["seed"], int) and cover_made["request"]["title"]
+    assert all("license" in m for m in cover_made["models"])
+    assert all(c["ok"] or c["severity"] == "warning" for c in manifest["checks"])
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    root = tmp_path_factory.mktemp("kit")
+    services = Services.open(DataPaths(root / "data", root / "cache").ensure())
+    track = write(root / "song.flac", music(8.0, sr=44100, seed=2), 44100)
+    photo = make_photo(root / "photo.jpg", (900, 700))
+    with Image.open(photo) as img:  # a phone photo: EXIF with a GPS position
+        exif = img.getexif()
+        exif[0x010F] = "PhoneMaker"
+        exif.get_ifd(0x8825)[2] = (52.0, 22.0, 1.0)
+        img.save(photo, exif=exif)
+    kits = KitService(services)
+    out = root / "out"
+    out.mkdir()
+    request = KitRequest(str(track), str(out), image=str(photo), title="Night Drive",
+                         artist="Ané", qr_url=URL, profile="generic", seed=4)
+    prepared = kits.prepare(request)
+    yield kits, prepared, track, out
+    services.close()
+
+
+def test_the_kit_passes_an_independent_checker(studio):
+    kits, prepared, track, out = studio
+    before = sha256(track)
+    reference = [c for c in prepared.checks if c.name == "no EXIF or GPS"][0]
+    assert reference.ok and "the reference photo had EXIF, GPS" in reference.reason
+    result = kits.write(prepared)
+    assert result.folder == out / "Ané - Night Drive"
+    independent_check(result.folder, track, before, "generic")
+    import zxingcpp
+
+    with Image.open(result.folder / "poster-qr.png") as poster:
+        found = zxingcpp.read_barcodes(np.asarray(poster.convert("L")))
+    assert [f.text for f in found] == [URL]
+    names = listing(result.folder)
+    assert names == sorted(["cover.jpg", "cover.png", "poster-qr.png",
+                            "Ané - Night Drive.flac", "release.json"])
+    again = kits.write(prepared)  # the same release again: never over the first
+    assert again.folder.name == "Ané - Night Drive (2)"
+    assert listing(result.folder) == names
+    assert sha256(result.folder / "cover.jpg") == sha256(again.folder / "cover.jpg")
+
+
+def test_hostile_titles_stay_inside_the_folder_with_safe_names(studio):
+    kits, prepared, track, out = studio
+    from albumstudio.export.track_tags import ReleaseFields
+
+    hostile = replace(prepared, folder_name="../../CON", fields=ReleaseFields(
+        title="../x\x00", artist="NUL"))
+    result = kits.write(hostile)
+    assert result.folder.parent == out
+    assert result.folder.name == "_CON"
+    assert all(p.resolve().is_relative_to(out.resolve()) for p in result.folder.rglob("*"))
+    assert [p.name for p in result.folder.glob("*.flac")] == ["NUL - x_.flac"]
+
+
+@pytest.mark.parametrize("fault,words", [
+    (errno.ENOSPC, "the disk is full"), (errno.EROFS, "the drive is read-only"),
+    (errno.EACCES, "you do not have permission")])
+@pytest.mark.parametrize("where", ["temp folder", "third file", "tagging"])
+def test_storage_faults_are_one_sentence_and_leave_nothing(studio, monkeypatch, fault, words,
+                                                           where):
+    kits, prepared, track, out = studio
+    before = listing(out)
+    calls = {"n": 0}
+
+    def fail(*_args, **_kw):
+        raise OSError(fault, os.strerror(fault))
+
+    def third(path, data):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            fail()
+        real_write(path, data)
+
+    real_write = kit_writer._write_bytes
+    if where == "temp folder":
+        monkeypatch.setattr(kit_writer, "_new_temp_folder", fail)
+    elif where == "third file":
+        monkeypatch.setattr(kit_writer, "_write_bytes", third)
+    else:
+        from albumstudio.export import track_tags
+
+        monkeypatch.setattr(track_tags, "tag_file", fail)
+    with pytest.raises(StorageError) as caught:
+        kits.write(replace(prepared, folder_name="Faulty"))
+    assert words in str(caught.value) and str(caught.value).count(".") <= 2
+    assert "Faulty" in str(caught.value)
+    assert listing(out) == before
+
+
+def test_a_file_in_place_of_the_folder_and_a_missing_folder_are_sentences(studio, tmp_path):
+    kits, prepared, track, out = studio
+    not_a_folder = tmp_path / "kit.txt"
+    not_a_folder.write_text("mine")
+    with pytest.raises(InputError, match="is a file, not a folder"):
+        kits.write(replace(prepared, request=replace(prepared.request,
+                                                     out=str(not_a_folder))))
+    assert not_a_folder.read_text() == "mine"
+    with pytest.raises(InputError, match="does not exist"):
+        kits.make(replace(prepared.request, out=str(tmp_path / "nowhere")))
+
+
+def test_a_failing_check_writes_nothing(studio):
+    kits, prepared, track, out = studio
+    before = listing(out)
+    with pytest.raises(KitCheckError) as caught:
+        kits.make(replace(prepared.request, title="Out now on Spotify", qr_url=None))
+    assert "no URL or promotion in the words" in str(caught.value)
+    assert "nothing was written" in str(caught.value)
+    assert listing(out) == before
