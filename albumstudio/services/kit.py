@@ -44,8 +44,9 @@ if TYPE_CHECKING:
 
 ENGINES = ("design", "diffusion")
 STEPS = ("reading the track", "making the cover", "exporting the cover", "checking the cover",
-         "making the QR poster", "writing the folder")
-CLIP_NOTE = "clips: not included (the highlight-clip service is not in this version yet)"
+         "making the QR poster", "making the clip", "writing the folder")
+CLIP_SECONDS = 30.0
+CLIP_FORMAT = "mp3"
 
 
 class KitCheckError(InputError):
@@ -68,7 +69,8 @@ class KitRequest:
     profile: str = "generic"
     engine: str = "design"
     seed: int = 0
-    record: bool = True  # keep the cover (and poster) in the history
+    record: bool = True  # keep the cover (and poster and clip) in the history
+    clip: bool = True  # a highlight clip in clips/
 
 
 @dataclass
@@ -82,6 +84,7 @@ class PreparedKit:
     checks: list[Check]
     cover_hash: str
     poster: JobRecord | None = None
+    clip: JobRecord | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -242,11 +245,28 @@ class KitService:
                              reference_had=_reference_metadata(request.image),
                              upscaled_from=files.upscaled_from)
         prepared = PreparedKit(request, chosen, fields, folder_name, record, files, checks,
-                               phash(image), notes=[*files.notes, CLIP_NOTE])
-        if request.qr_url is not None and prepared.ok:
+                               phash(image), notes=list(files.notes))
+        if not prepared.ok:
+            return prepared
+        if request.qr_url is not None:
             steps.start("making the QR poster")
             prepared.poster = self._poster(request, fields, record, png, steps, cancel)
+        if request.clip:
+            steps.start("making the clip")
+            prepared.clip = self._clip(request, fields, steps, cancel)
+            if prepared.clip.outputs[0].duration_s < CLIP_SECONDS - 0.5:
+                prepared.notes.append(f"clip: the track is shorter than {CLIP_SECONDS:g} s, so "
+                                      f"the clip is {prepared.clip.outputs[0].duration_s:.1f} s")
         return prepared
+
+    def _clip(self, request: KitRequest, fields: ReleaseFields, steps: _Steps,
+              cancel: threading.Event | None) -> JobRecord:
+        """The highlight clip: the most representative 30 s (the whole track when shorter)."""
+        clips = self.services.clips
+        seconds = min(CLIP_SECONDS, float(int(clips.duration(request.track, cancel) * 10)) / 10)
+        clip = clips.new_request(request.track, seconds, fmt=CLIP_FORMAT, title=fields.title,
+                                 artist=fields.artist, progress=steps.inner(), cancel=cancel)
+        return clips.run(clip, steps.inner(), cancel, record=request.record)
 
     def _poster(self, request: KitRequest, fields: ReleaseFields, cover: JobRecord,
                 png: bytes, steps: _Steps, cancel: threading.Event | None) -> JobRecord:
@@ -279,6 +299,12 @@ class KitService:
             output = prepared.poster.outputs[0]
             data = output.data if output.data is not None else Path(output.path).read_bytes()
             entries.append(KitEntry("poster-qr.png", "poster", data, provenance="poster"))
+        if prepared.clip is not None:
+            output = prepared.clip.outputs[0]
+            data = output.data if output.data is not None else Path(output.path).read_bytes()
+            length = f"{output.duration_s:.0f} s"
+            entries.append(KitEntry(f"clips/{base} ({length}){output.extension}", "clip", data,
+                                    provenance="clip"))
         suffix = Path(request.track).suffix.lower()
         entries.append(KitEntry(f"{base}{suffix}", "track", track=request.track,
                                 cover=prepared.files.jpeg, fields=fields, provenance="track"))
@@ -294,6 +320,7 @@ class KitService:
             "provenance": {
                 "cover": provenance(prepared.cover),
                 **({"poster": provenance(prepared.poster)} if prepared.poster else {}),
+                **({"clip": provenance(prepared.clip)} if prepared.clip else {}),
                 "track": {"source": display_name(request.track, 200),
                           "track_hash": prepared.cover.track_hash,
                           "tags": {k: v for k, v in vars(fields).items() if v}}},

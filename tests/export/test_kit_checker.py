@@ -122,8 +122,13 @@ def test_the_kit_passes_an_independent_checker(studio):
         found = zxingcpp.read_barcodes(np.asarray(poster.convert("L")))
     assert [f.text for f in found] == [URL]
     names = listing(result.folder)
-    assert names == sorted(["cover.jpg", "cover.png", "poster-qr.png",
+    clip_name = "clips/Ané - Night Drive (8 s).mp3"
+    assert names == sorted(["cover.jpg", "cover.png", "poster-qr.png", "clips", clip_name,
                             "Ané - Night Drive.flac", "release.json"])
+    clip = mutagen.File(result.folder / clip_name)
+    assert 7.0 <= clip.info.length <= 8.5
+    assert json.loads((result.folder / "release.json").read_text())["provenance"]["clip"][
+        "engine"] == "highlight"
     again = kits.write(prepared)  # the same release again: never over the first
     assert again.folder.name == "Ané - Night Drive (2)"
     assert listing(result.folder) == names
