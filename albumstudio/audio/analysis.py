@@ -37,6 +37,7 @@ from albumstudio.core.errors import CancelledError
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
+TaggerFeed = Callable[[np.ndarray | None], None]  # 16 kHz mono chunks, then None at the end
 
 
 class JsonCache(Protocol):
@@ -147,9 +148,11 @@ def _stream(
     cancel: threading.Event | None,
     total_frames: int,
     tagger_audio: list[np.ndarray] | None = None,
+    tagger_feed: TaggerFeed | None = None,
 ) -> tuple[int, float, float, np.ndarray]:
     """(frames, LUFS, dBTP, mono signal at ANALYSIS_RATE) from one pass over the blocks;
-    ``tagger_audio`` gets the mono signal at TAGGER_RATE too."""
+    ``tagger_audio`` gets the mono signal at TAGGER_RATE too, or ``tagger_feed`` gets it
+    chunk by chunk as it is decoded (and None at the end)."""
     import soxr
 
     loudness = LoudnessMeter(sample_rate, channels)
@@ -160,11 +163,14 @@ def _stream(
     expected = int(max(0, total_frames) * ANALYSIS_RATE / sample_rate) + 4096
     mono_all = _MonoBuffer(min(expected, 1 << 27))  # a header may claim any length
     tagger: tuple[Any, _MonoBuffer] | None = None
+    to_tagger = None
+    if (tagger_audio is not None or tagger_feed is not None) and sample_rate != TAGGER_RATE:
+        to_tagger = soxr.ResampleStream(sample_rate, TAGGER_RATE, 1, dtype="float32",
+                                        quality="HQ")
     if tagger_audio is not None:
-        to_tagger = (soxr.ResampleStream(sample_rate, TAGGER_RATE, 1, dtype="float32",
-                                         quality="HQ") if sample_rate != TAGGER_RATE else None)
         expected = int(max(0, total_frames) * TAGGER_RATE / sample_rate) + 4096
         tagger = (to_tagger, _MonoBuffer(min(expected, 1 << 27)))
+        tagger_feed = None
     frames = 0
     for block in _batched(blocks, channels, cancel):
         loudness.add(block)
@@ -177,6 +183,8 @@ def _stream(
         mono_all.append(resampler.resample_chunk(mono) if resampler else mono)
         if tagger is not None:
             tagger[1].append(tagger[0].resample_chunk(mono) if tagger[0] else mono)
+        elif tagger_feed is not None:
+            tagger_feed(to_tagger.resample_chunk(mono) if to_tagger else mono.copy())
         frames += block.shape[0]
         if total_frames > 0:
             stages.report(STREAM_SHARE * min(1.0, frames / total_frames), "Measuring loudness")
@@ -186,6 +194,10 @@ def _stream(
         if tagger[0] is not None:
             tagger[1].append(tagger[0].resample_chunk(np.zeros(0, np.float32), last=True))
         tagger_audio.append(tagger[1].values())
+    if tagger_feed is not None:
+        if to_tagger is not None:
+            tagger_feed(to_tagger.resample_chunk(np.zeros(0, np.float32), last=True))
+        tagger_feed(None)
     return frames, loudness.integrated_lufs(), peak.dbtp(), mono_all.values()
 
 
@@ -340,6 +352,7 @@ def analyze_stream(
     cancel: threading.Event | None = None,
     total_frames: int = 0,
     tagger_audio: list[np.ndarray] | None = None,
+    tagger_feed: TaggerFeed | None = None,
 ) -> AnalysisResult:
     """Analyse a track given as (frames, channels) float32 blocks, in one pass.
 
@@ -347,13 +360,15 @@ def analyze_stream(
     every block and between stages (CancelledError). ``total_frames`` (an estimate is fine)
     lets the reading stage report progress. Silence gives -inf loudness and true peak, tempo
     0, energy 0 and empty curves; a clip under a second gets loudness, peak and energy only.
-    ``tagger_audio``, when given, receives the mono mix at TAGGER_RATE (for ``tag_file``).
+    ``tagger_audio``, when given, receives the mono mix at TAGGER_RATE (for ``tag_file``);
+    ``tagger_feed`` receives it chunk by chunk while the track is read, then None (for a
+    ``tagger.TagStream`` on another thread).
     """
     if sample_rate <= 0 or channels <= 0:
         raise ValueError("sample rate and channel count must be positive")
     with _one_blas_thread():
         return _analyze_stream(blocks, sample_rate, channels, progress, cancel, total_frames,
-                               tagger_audio)
+                               tagger_audio, tagger_feed)
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
@@ -375,11 +390,12 @@ def _analyze_stream(
     cancel: threading.Event | None,
     total_frames: int,
     tagger_audio: list[np.ndarray] | None,
+    tagger_feed: TaggerFeed | None = None,
 ) -> AnalysisResult:
     stages = _Stages(progress, cancel)
     stages.report(0.0, "Measuring loudness")
     frames, lufs, dbtp, y = _stream(blocks, sample_rate, channels, stages, cancel, total_frames,
-                                    tagger_audio)
+                                    tagger_audio, tagger_feed)
     duration = frames / sample_rate
     stages.done("read+meter+resample", STREAM_SHARE, "Analysing the spectrum")
 
@@ -417,13 +433,16 @@ def analyze_file(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     tagger_audio: list[np.ndarray] | None = None,
+    tagger_feed: TaggerFeed | None = None,
 ) -> AnalysisResult:
     """Analyse an audio file, or return the cached result for ``content_hash``.
 
     Raises InputError (one sentence) for a file that cannot be decoded, CancelledError when
     ``cancel`` is set. A cache entry from another analysis version is recomputed. When the
     file is decoded and ``tagger_audio`` is a list, the tagger's 16 kHz mono signal is
-    appended to it (tracks up to MAX_TAGGER_AUDIO_S), so tagging needs no second decode.
+    appended to it (tracks up to MAX_TAGGER_AUDIO_S), so tagging needs no second decode;
+    ``tagger_feed`` gets it chunk by chunk instead (any length: nothing is kept), and is
+    never called when the result comes from the cache.
     """
     from albumstudio.audio.decode import open_audio
 
@@ -439,7 +458,7 @@ def analyze_file(
         keep = tagger_audio if info.frames <= MAX_TAGGER_AUDIO_S * info.sample_rate else None
         result = analyze_stream(reader.blocks(), info.sample_rate, info.channels,
                                 progress=progress, cancel=cancel, total_frames=info.frames,
-                                tagger_audio=keep)
+                                tagger_audio=keep, tagger_feed=tagger_feed)
     if cache is not None and content_hash:
         cache.put_json(content_hash, result.to_dict())
     return result

@@ -42,7 +42,6 @@ def log_mel(y: np.ndarray) -> np.ndarray:
         y = np.zeros(1, dtype=np.float32)
     half = N_FFT // 2  # librosa's centred frames, zero padding (added per chunk, not copied)
     n_frames = 1 + (y.size + 2 * half - N_FFT) // HOP
-    window, mel_fb = _filters()
     out = np.empty((n_frames, N_MELS), dtype=np.float32)
     for first in range(0, n_frames, _CHUNK_FRAMES):  # bounded memory for long tracks
         last = min(n_frames, first + _CHUNK_FRAMES)
@@ -50,10 +49,17 @@ def log_mel(y: np.ndarray) -> np.ndarray:
         segment = y[max(start, 0):min(stop, y.size)]
         if start < 0 or stop > y.size:
             segment = np.pad(segment, (max(0, -start), max(0, stop - y.size)))
-        mel = (mel_fb @ dsp.power_frames(segment, N_FFT, HOP, window)).T
-        mel16 = np.minimum(mel, _FLOAT16_MAX).astype(np.float16).astype(np.float32)
-        out[first:last] = np.log10(np.float32(10000) * mel16 + np.float32(1))
+        out[first:last] = log_mel_frames(segment)
     return out
+
+
+def log_mel_frames(segment: np.ndarray) -> np.ndarray:
+    """(frames, 96) log-mel rows of the uncentred frames of ``segment`` (n_fft 512, hop 256):
+    ``log_mel``'s rows for a stretch of samples (it pads the ends; a stream pads them itself)."""
+    window, mel_fb = _filters()
+    mel = (mel_fb @ dsp.power_frames(segment, N_FFT, HOP, window)).T
+    mel16 = np.minimum(mel, _FLOAT16_MAX).astype(np.float16).astype(np.float32)
+    return np.log10(np.float32(10000) * mel16 + np.float32(1))
 
 
 def repeat_pad(rep: np.ndarray, n_frames: int = N_FRAMES) -> np.ndarray:

@@ -136,9 +136,91 @@ def _tag_spectrogram(rep: np.ndarray, model: str, cancel: threading.Event | None
             done = min(batch.shape[0], start + BATCH_PATCHES)
             progress(done / batch.shape[0], f"Tagging {done}/{batch.shape[0]} segments")
     _check(cancel)
+    return _result(model, rows)
+
+
+def _result(model: str, rows: list[np.ndarray]) -> TagResult:
     taggram = np.concatenate(rows).astype(np.float64)
     return TagResult(model, tag_names(model), SEGMENT_S,
                      tuple(tuple(float(v) for v in row) for row in taggram))
+
+
+class TagStream:
+    """Tags 16 kHz mono audio while it is still being decoded, on a thread of its own.
+
+    The decoding thread calls ``feed(chunk)`` for each stretch of samples and ``feed(None)``
+    at the end (``abort()`` when it stops early); ``run()``, on the tagging thread, turns the
+    samples into log-mel rows as they arrive, predicts each batch of BATCH_PATCHES patches as
+    soon as it is complete, and returns what ``tag_samples`` returns for the whole signal (the
+    same frames and the same batches), or None when aborted. Overlapping the tagger's network
+    with the analysis uses the second core while the first one decodes.
+    """
+
+    _ABORT = object()
+
+    def __init__(self, model: str = DEFAULT_MODEL, models: ModelCache | None = None,
+                 cancel: threading.Event | None = None) -> None:
+        import queue
+
+        _check_model(model)
+        self.model, self._models, self._cancel = model, models, cancel
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.closed = threading.Event()  # set once the end (or an abort) has been fed
+
+    def feed(self, chunk: np.ndarray | None) -> None:
+        if chunk is None:
+            self.closed.set()
+        self._queue.put(chunk)
+
+    def abort(self) -> None:
+        self.closed.set()
+        self._queue.put(self._ABORT)
+
+    def run(self, progress: Progress | None = None) -> TagResult | None:
+        from albumstudio.audio import musicnn_input as mi
+
+        net = _loaded_model(self.model, self._models)
+        half = mi.N_FFT // 2
+        pending = np.zeros(half, dtype=np.float32)  # the centred first frame's zero padding
+        frames: list[np.ndarray] = []
+        n_frames = total = buffered = 0
+        rows: list[np.ndarray] = []
+        batch_frames = mi.N_FRAMES * BATCH_PATCHES
+        while True:
+            chunk = self._queue.get()
+            if chunk is self._ABORT:
+                return None
+            _check(self._cancel)
+            last = chunk is None
+            if last:  # the centred last frames' zero padding
+                pending = np.concatenate([pending, np.zeros(half, dtype=np.float32)])
+            else:
+                chunk = np.asarray(chunk, dtype=np.float32).reshape(-1)
+                if not np.isfinite(chunk).all():
+                    chunk = np.nan_to_num(chunk, nan=0.0, posinf=1.0, neginf=-1.0)
+                total += chunk.size
+                pending = np.concatenate([pending, chunk])
+            usable = (pending.size - mi.N_FFT) // mi.HOP + 1 if pending.size >= mi.N_FFT else 0
+            if last:  # log_mel's frame count for the whole signal
+                usable = min(usable, 1 + total // mi.HOP - n_frames)
+            if usable > 0:
+                frames.append(mi.log_mel_frames(pending[:(usable - 1) * mi.HOP + mi.N_FFT]))
+                n_frames += usable
+                buffered += usable
+                pending = pending[usable * mi.HOP:]
+            while buffered >= batch_frames or (last and buffered >= mi.N_FRAMES):
+                rep = np.concatenate(frames) if len(frames) > 1 else frames[0]
+                take = min(batch_frames, buffered // mi.N_FRAMES * mi.N_FRAMES)
+                rows.append(net.predict(mi.patches(rep[:take])))
+                frames, buffered = [rep[take:]], buffered - take
+                if progress is not None:
+                    progress(0.0, f"Tagging {sum(r.shape[0] for r in rows)} segments")
+            if last:
+                break
+        _check(self._cancel)
+        if not rows:  # shorter than one patch: repeat-padded, as tag_samples does
+            rows.append(net.predict(mi.patches(np.concatenate(frames))))
+        return _result(self.model, rows)
 
 
 def tag_file(path: str, model: str = DEFAULT_MODEL, cache: JsonCache | None = None,

@@ -44,3 +44,88 @@ def test_the_kept_signal_is_for_one_track_only(tmp_path):
     kept = service._take_tagger_audio("cc" * 20)
     assert kept is not None and abs(kept.size - 6.0 * 16000) < 64
     assert service._take_tagger_audio("cc" * 20) is None
+
+
+def _streamed(samples: np.ndarray, chunk_sizes: list[int]):
+    import threading
+
+    from albumstudio.audio.tagger import TagStream
+
+    stream = TagStream()
+    out: dict = {}
+    thread = threading.Thread(target=lambda: out.setdefault("tags", stream.run()))
+    thread.start()
+    start = 0
+    for size in chunk_sizes:
+        stream.feed(samples[start:start + size])
+        start += size
+    stream.feed(samples[start:])
+    stream.feed(None)
+    thread.join(30)
+    return out["tags"]
+
+
+def test_tags_made_while_the_audio_arrives_equal_tags_of_the_whole_signal():
+    from albumstudio.audio.tagger import tag_samples
+
+    rng = np.random.default_rng(3)
+    # under one patch (repeat-padded), exactly on frame and patch edges, several batches
+    for n in (0, 300, 512, 16000 * 3 + 255, 47872, 16000 * 31 + 7):
+        samples = (0.2 * rng.standard_normal(n)).astype(np.float32)
+        sizes = [int(s) for s in rng.integers(1, 30000, size=8)]
+        whole, streamed = tag_samples(samples), _streamed(samples, sizes)
+        assert np.array(streamed.taggram).shape == np.array(whole.taggram).shape, n
+        np.testing.assert_array_equal(np.array(streamed.taggram), np.array(whole.taggram))
+
+
+def test_an_aborted_stream_gives_nothing_and_a_cancelled_one_says_so():
+    import threading
+
+    import pytest
+
+    from albumstudio.audio.tagger import TagStream
+    from albumstudio.core.errors import CancelledError
+
+    stream = TagStream()
+    stream.feed(np.zeros(16000, np.float32))
+    stream.abort()
+    assert stream.run() is None
+    cancel = threading.Event()
+    cancel.set()
+    cancelled = TagStream(cancel=cancel)
+    cancelled.feed(np.zeros(16000, np.float32))
+    with pytest.raises(CancelledError):
+        cancelled.run()
+
+
+def test_read_tags_during_the_analysis_and_keeps_the_tags(tmp_path, monkeypatch):
+    from albumstudio.audio import tagger
+
+    track = write(tmp_path / "song.flac", music(40.0, sr=44100, bpm=120.0), 44100)
+    service = _service(tmp_path)
+    runs = []
+    run = tagger.TagStream.run
+
+    def counted(self, *args, **kwargs):
+        runs.append(self)
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(tagger.TagStream, "run", counted)
+    reading = service.read(str(track))
+    assert len(runs) == 1  # the tags came from the stream, not from a second pass
+    kept = service._take_tagger_audio(reading.info.content_hash)
+    assert kept is None  # nothing held for a later tag step
+    whole = tagger.tag_file(str(track))
+    np.testing.assert_allclose(np.array(reading.music_tags.taggram), np.array(whole.taggram),
+                               atol=1e-3)
+    again = _service(tmp_path).read(str(track))  # both cached now: no stream is started
+    assert len(runs) == 1 and again.music_tags.taggram == reading.music_tags.taggram
+
+
+def test_a_track_whose_analysis_is_cached_is_still_tagged(tmp_path):
+    track = write(tmp_path / "song.wav", music(8.0, sr=22050), 22050)
+    service = _service(tmp_path)
+    info = service.identify(str(track)).info
+    service.analyse(str(track), info.content_hash)  # the analysis is cached, the tags are not
+    reading = service.read(str(track))
+    assert len(reading.music_tags.taggram) == 2
