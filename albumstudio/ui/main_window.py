@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
     def show_models(self) -> None:
         from albumstudio.ui.dialogs.models_dialog import ModelsDialog
 
-        ModelsDialog(self.runner, self).open()
+        ModelsDialog(self.runner, self, history=self.history_store).open()
 
     def show_log(self) -> None:
         from PySide6.QtCore import QUrl
