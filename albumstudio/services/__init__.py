@@ -15,6 +15,7 @@ from albumstudio.core.model_cache import ModelCache
 from albumstudio.engines.registry import EngineRegistry, engines
 from albumstudio.services.clips import ClipService
 from albumstudio.services.covers import CoverPlan, CoverService, plan
+from albumstudio.services.music import MusicService
 from albumstudio.services.posters import PosterService
 from albumstudio.services.tracks import TrackService
 from albumstudio.store.history import HistoryStore
@@ -29,12 +30,14 @@ class Services:
     tracks: TrackService = field(init=False)
     covers: CoverService = field(init=False)
     posters: PosterService = field(init=False)
+    music: MusicService = field(init=False)
     clips: ClipService = field(init=False)
 
     def __post_init__(self) -> None:
         self.tracks = TrackService(self.paths, self.models)
         self.covers = CoverService(self.models, self.history)
         self.posters = PosterService(self.models, self.history)
+        self.music = MusicService(self.models, self.history, self.tracks, self.paths)
         self.clips = ClipService(self.models, self.history, self.tracks)
 
     @classmethod
