@@ -1,0 +1,86 @@
+"""``albumstudio kit``: the whole release kit folder from a track, headless."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from albumstudio.core.text import for_terminal
+
+
+def add_parser(sub: Any) -> None:
+    from albumstudio.core.distributors import profile_names
+
+    kit = sub.add_parser("kit", help="make a release kit folder: cover, poster, clip, tagged "
+                                     "track and release.json, checked against a distributor")
+    kit.add_argument("track", help="the track the release is for")
+    kit.add_argument("--image", metavar="IMG", help="a reference photo or picture for the cover")
+    kit.add_argument("--style", metavar="TEXT", default="", help="your own words for the look")
+    kit.add_argument("--title", help="the release title (default: your edits or the file's tag)")
+    kit.add_argument("--artist", help="the artist (default: your edits or the file's tag)")
+    kit.add_argument("--qr", metavar="URL", help="add a QR poster that opens this link")
+    kit.add_argument("--profile", default="generic", metavar="NAME",
+                     help=f"distributor rules to check against: {', '.join(profile_names())} "
+                          "(default generic)")
+    kit.add_argument("--engine", default="design", metavar="design|diffusion",
+                     help="cover engine: design (offline, default) or diffusion (needs the model)")
+    kit.add_argument("--seed", type=int, default=0)
+    kit.add_argument("--no-clip", action="store_true", help="leave the highlight clip out")
+    kit.add_argument("--out", required=True, metavar="DIR",
+                     help="the folder the kit folder is made in")
+    kit.add_argument("--json", action="store_true", help="print the result as JSON")
+    kit.add_argument("--no-history", action="store_true",
+                     help="do not keep the cover, poster and clip in AlbumStudio's history")
+    kit.set_defaults(run=cmd_kit)
+
+
+class StepLines:
+    """One line per step on stderr ("[2/7] making the cover"), whether or not a terminal
+    watches; the steps' own progress is not printed."""
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def __call__(self, report: Any) -> None:
+        if report.step and report.step != self.last:
+            self.last = report.step
+            name = str(report.text).split(":", 1)[0]
+            print(f"[{report.step}/{report.total}] {name}", file=sys.stderr, flush=True)
+
+
+def _summary(checks: list[Any]) -> list[str]:
+    return [f"  {c.mark:4}  {c.name}: {for_terminal(c.reason)}" for c in checks]
+
+
+def cmd_kit(args: argparse.Namespace) -> int:
+    from albumstudio.cli import _services as open_services
+    from albumstudio.services.kit import KitCheckError, KitRequest, KitService
+
+    request = KitRequest(track=args.track, out=args.out, image=args.image, style=args.style,
+                         title=args.title, artist=args.artist, qr_url=args.qr,
+                         profile=args.profile, engine=args.engine, seed=args.seed,
+                         record=not args.no_history, clip=not args.no_clip)
+    services = open_services(with_history=not args.no_history)
+    try:
+        kits = KitService(services)
+        kits.check_request(request)
+        try:
+            result = kits.make(request, StepLines())
+        except KitCheckError as exc:
+            print("checks:", file=sys.stderr)
+            print("\n".join(_summary(exc.checks)), file=sys.stderr)
+            raise
+        if args.json:
+            print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+            return 0
+        print("checks:", file=sys.stderr)
+        print("\n".join(_summary(result.checks)), file=sys.stderr)
+        for note in result.manifest.get("notes", []):
+            print(f"albumstudio: {for_terminal(note)}", file=sys.stderr)
+        files = result.manifest.get("files", [])
+        print(f"{for_terminal(str(result.folder))} ({len(files) + 1} files)")
+        return 0
+    finally:
+        services.close()
