@@ -251,6 +251,19 @@ class ModelManager:
         missing = [e for e in wanted if not self.status(e).usable]
         return missing, sum(e.size_mb for e in missing)
 
+    def first_run_offer(self) -> str | None:
+        """The sentence offering the recommended pack, until the artist has seen it once (None
+        when it was seen or everything in it is here)."""
+        if self.settings.flag("pack_offered"):
+            return None
+        missing, size_mb = self.recommended()
+        if not missing:
+            return None
+        return f"Get the recommended models ({size_mb / 1000:.1f} GB)…"
+
+    def offer_seen(self) -> None:
+        self.settings.set_flag("pack_offered")
+
     # ---- download, verify, repair, remove -----------------------------------------------
 
     def check_online(self) -> None:

@@ -74,6 +74,13 @@ class ModelSettings:
     def record_check(self, model_id: str, check: dict[str, Any] | None) -> None:
         self._update("checks", model_id, check)
 
+    def flag(self, name: str) -> bool:
+        """A one-time choice, such as having seen the first-run offer of the recommended pack."""
+        return bool(self._section("flags").get(name))
+
+    def set_flag(self, name: str) -> None:
+        self._update("flags", name, True)
+
     def local_folders(self) -> dict[str, str]:
         """The folder the artist chose for each role (only roles with one)."""
         return {str(k): str(v) for k, v in self._section("local_folders").items()

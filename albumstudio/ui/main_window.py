@@ -155,6 +155,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._bind()
         self.gallery = install_gallery(self)
+        from albumstudio.ui.dialogs.models_dialog import install_models_offer
+
+        self.models_offer = install_models_offer(self)
         self._restore_geometry()
 
     # -- construction -----------------------------------------------------------------------

@@ -172,3 +172,36 @@ def test_licence_and_local_folder(hub, qtbot, runner, tmp_path):
     wait_state(qtbot, dialog, "stable-diffusion-v1-5/stable-diffusion-v1-5", "local folder")
     dialog.choose_folder(str(tmp_path / "nowhere"))
     assert "not a folder" in dialog.message.text()
+
+
+def test_the_recommended_pack_queues_its_missing_models(hub, qtbot, runner):
+    dialog = open_dialog(qtbot, runner)
+    qtbot.waitUntil(lambda: dialog.pack_button.isEnabled(), timeout=3000)
+    assert "GB)" in dialog.pack_button.text()
+    dialog.pack_button.click()
+    # the tiny hub holds only the LCM-LoRA of the pack: it arrives, the others fail in a sentence
+    wait_state(qtbot, dialog, LCM, "present")
+    qtbot.waitUntil(lambda: not dialog.jobs, timeout=10000)
+    assert state(dialog, "stable-diffusion-v1-5/stable-diffusion-v1-5") == "missing"
+
+
+def test_the_first_run_offer_sits_in_the_status_bar_until_opened_once(hub, qtbot):
+    from PySide6.QtWidgets import QDialog
+
+    from albumstudio.store.paths import default_paths
+    from albumstudio.ui.main_window import MainWindow
+
+    window = MainWindow(default_paths().ensure())
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        offer = window.models_offer
+        qtbot.waitUntil(offer.isVisible, timeout=5000)
+        assert "recommended models" in offer.text() and "GB" in offer.text()
+        offer.click()
+        dialog = next(d for d in window.findChildren(QDialog) if d.windowTitle() == "Models")
+        assert not offer.isVisible()
+        dialog.close()
+        assert ModelManager().first_run_offer() is None  # not offered again
+    finally:
+        window.shutdown()

@@ -33,6 +33,7 @@ from albumstudio.core.jobs import Progress, format_eta
 from albumstudio.core.model_registry import ModelEntry, models
 from albumstudio.jobs.runner import JobContext, JobHandle, JobRunner
 from albumstudio.services.model_manager import (
+    RECOMMENDED_ROLES,
     CheckReport,
     ModelManager,
     ModelStatus,
@@ -111,13 +112,17 @@ class ModelsDialog(QDialog):
         self.delete_button = QPushButton("Delete")
         self.folder_button = QPushButton("Local Folder…")
         self.licence_button = QPushButton("I Understand the Licence")
+        self.pack_button = QPushButton("Download the Recommended Pack")
+        self.pack_button.setToolTip("Stable Diffusion 1.5, the canny ControlNet, the LCM-LoRA "
+                                    "and BLIP: what the diffusion covers use most")
         for button, slot in ((self.download_button, self.download_selected),
                              (self.cancel_button, self.cancel_selected),
                              (self.verify_button, self.verify_selected),
                              (self.repair_button, self.repair_selected),
                              (self.delete_button, self.delete_selected),
                              (self.folder_button, self.choose_folder),
-                             (self.licence_button, self.acknowledge_selected)):
+                             (self.licence_button, self.acknowledge_selected),
+                             (self.pack_button, self.download_recommended)):
             button.clicked.connect(slot)
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -218,6 +223,11 @@ class ModelsDialog(QDialog):
         busy = entry is not None and entry.id in self.jobs
         fetchable = entry is not None and entry.downloadable
         on_disk = status is not None and status.state in ("present", "incomplete", "damaged")
+        pack = [e for e in self._pack() if e.id not in self.jobs]
+        self.pack_button.setEnabled(bool(pack) and not self.offline)
+        self.pack_button.setText(f"Download the Recommended Pack "
+                                 f"({sum(e.size_mb for e in pack) / 1000:.1f} GB)" if pack
+                                 else "Recommended Pack Here")
         self.download_button.setEnabled(fetchable and not busy and not self.offline and
                                         (status is None or status.state != "present"))
         self.cancel_button.setEnabled(busy)
@@ -260,6 +270,19 @@ class ModelsDialog(QDialog):
         manager, model_id = self.manager, entry.id
         self._submit(entry, "downloading",
                      lambda ctx: manager.download(model_id, ctx.progress, ctx.cancel))
+
+    def _pack(self) -> list[ModelEntry]:
+        """The recommended pack's models that are known to be missing or unfinished."""
+        wanted = [self.manager.entry(role) for role in RECOMMENDED_ROLES]
+        return [e for e in wanted if e.id in self.statuses and not self.statuses[e.id].usable]
+
+    def download_recommended(self) -> None:
+        """Queue every model of the recommended pack that is not here yet."""
+        manager = self.manager
+        for entry in self._pack():
+            if entry.id not in self.jobs:
+                self._submit(entry, "downloading", lambda ctx, m=entry.id: manager.download(
+                    m, ctx.progress, ctx.cancel))
 
     def verify_selected(self) -> None:
         entry = self.selected()
@@ -374,6 +397,34 @@ class ModelsDialog(QDialog):
         self._closed = True
         self.work.shutdown()
         self.jobs.clear()
+
+
+def install_models_offer(window: Any) -> QPushButton:
+    """The first-run offer: a button in the window's status bar naming the recommended pack and
+    its size, shown (never blocking anything) until the artist has opened it once or the pack
+    is here. ``window`` has ``runner``, ``paths``, ``statusBar()`` and ``show_models()``."""
+    button = QPushButton("")
+    button.setFlat(True)
+    button.setToolTip("AlbumStudio works without models; with Stable Diffusion 1.5, the canny "
+                      "ControlNet, the LCM-LoRA and BLIP its covers can follow your photo.")
+    button.hide()
+    window.statusBar().addPermanentWidget(button)
+    manager = ModelManager(window.paths)
+
+    def offer(text: object) -> None:
+        if text:
+            button.setText(str(text))
+            button.show()
+
+    def take() -> None:
+        manager.offer_seen()
+        button.hide()
+        window.show_models()
+
+    button.clicked.connect(take)
+    handle = window.runner.submit("looking at the models", lambda ctx: manager.first_run_offer())
+    handle.finished.connect(offer)
+    return button
 
 
 def open_models_dialog(runner: JobRunner, parent: QWidget | None = None,
