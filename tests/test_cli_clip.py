@@ -65,3 +65,23 @@ def test_an_extension_we_cannot_write_is_refused_before_any_work(track, tmp_path
                          "--out", str(tmp_path / name)]) == 2
         assert words in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_square_video_with_a_cover(track, tmp_path, capsys):
+    import av
+    from PIL import Image
+
+    image = tmp_path / "cover.png"
+    Image.new("RGB", (300, 300), (200, 40, 90)).save(image)
+    out = tmp_path / "post.mp4"
+    code = cli.main(["clip", track, "--seconds", "2", "--start", "40", "--video", "square",
+                     "--image", str(image), "--title", "Hook", "--artist", "Me",
+                     "--out", str(out)])
+    assert code == 0
+    printed = capsys.readouterr()
+    assert "post.mp4 (2.00 s, 1080×1080, 40.00–42.00 s)" in printed.out
+    assert "video: H.264 and AAC in MP4" in printed.err
+    with av.open(str(out)) as container:
+        assert (container.streams.video[0].width, container.streams.video[0].height) == \
+            (1080, 1080)
+        assert container.streams.audio[0].codec_context.name == "aac"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from albumstudio.core.clip import AudioClipOptions
+from albumstudio.core.clip import AudioClipOptions, VideoClipOptions
 from albumstudio.core.cover import CoverRequest, CoverResult, DesignOptions, DiffusionOptions
 from albumstudio.core.jobs import ProgressFn
 from albumstudio.core.model_cache import ModelCache
@@ -99,9 +99,21 @@ def _highlight_clip(models: ModelCache) -> Any:
     return HighlightEngine()
 
 
+def _social_video(models: ModelCache) -> Any:
+    from albumstudio.engines.clip_video import SocialVideoEngine
+
+    return SocialVideoEngine()
+
+
 register(EngineSpec(
     name="highlight", kind="clip", label="Highlight — offline, no model",
     options_type=AudioClipOptions, factory=_highlight_clip, version=1,
     description="The most representative part of the track, faded, at −14 LUFS (WAV, FLAC, "
                 "MP3, Ogg Opus).",
+))
+register(EngineSpec(
+    name="social-video", kind="clip", label="Social video — offline, no model",
+    options_type=VideoClipOptions, factory=_social_video, version=1,
+    description="The clip as an MP4 with the cover, title, artist and a moving waveform; or a "
+                "silent vertical loop.",
 ))

@@ -25,8 +25,8 @@ def track(tmp_path_factory):
 
 
 def test_clip_engines_are_registered_as_kind_clip():
-    assert engines().names("clip")[0] == "highlight"
-    assert engines().get("highlight").offline
+    assert engines().names("clip")[:2] == ("highlight", "social-video")
+    assert all(engines().get(n).offline for n in ("highlight", "social-video"))
 
 
 def test_a_proposed_clip_is_recorded_with_its_audio_and_duration(services, track, tmp_path):
@@ -78,3 +78,29 @@ def test_cancel_stops_before_a_record(services, track):
     with pytest.raises(CancelledError):
         services.clips.run(request, cancel=cancel)
     assert services.history.records() == []
+
+
+def test_a_square_video_is_recorded_with_its_size_and_duration(services, track, tmp_path):
+    import av
+
+    record, written = services.clips.make(track, str(tmp_path / "post.mp4"), 2.0, start=33.0,
+                                          video="square", title="Chorus")
+    output = services.history.get(record.id).outputs[0]
+    assert output.media == "video/mp4" and (output.width, output.height) == (1080, 1080)
+    assert output.duration_s == pytest.approx(2.0) and output.path.endswith(".mp4")
+    assert record.request["title"] == "Chorus" and record.request["options"]["layout"] == "square"
+    with av.open(written) as container:
+        assert container.streams.video[0].width == 1080 and container.streams.audio
+
+
+def test_a_fallback_video_is_saved_as_webm_and_the_record_warns(services, track, tmp_path,
+                                                                monkeypatch):
+    from albumstudio.engines import clip_video
+
+    monkeypatch.setattr(clip_video, "has_encoder", lambda name: name not in {"libx264"})
+    record, written = services.clips.make(track, str(tmp_path / "post.mp4"), 3.0,
+                                          video="loop")
+    assert written.endswith("post.webm") and (tmp_path / "post.webm").exists()
+    assert not (tmp_path / "post.mp4").exists()
+    assert any("fallback:" in w for w in record.warnings())
+    assert services.history.get(record.id).outputs[0].path.endswith(".webm")
