@@ -27,7 +27,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -297,3 +298,24 @@ def content_hash(path: Path, lfs: bool, cancel: threading.Event | None = None) -
 
 def file_url(endpoint: str, repo_id: str, commit: str, name: str) -> str:
     return f"{endpoint}/{repo_id}/resolve/{commit}/{urllib.parse.quote(name)}"
+
+
+@contextmanager
+def blob_lock(path: Path, cancel: threading.Event | None) -> Iterator[None]:
+    """The lock huggingface_hub takes for the same blob (``{cache}/.locks/{repo}/{etag}.lock``),
+    so this app, another copy of it and ``hf download`` never write one file together."""
+    from filelock import FileLock, Timeout
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path))
+    while True:
+        try:
+            lock.acquire(timeout=0.1)
+            break
+        except Timeout:
+            if cancel is not None and cancel.is_set():
+                raise CancelledError("waiting for another download of the same file") from None
+    try:
+        yield
+    finally:
+        lock.release()

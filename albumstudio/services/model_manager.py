@@ -38,6 +38,7 @@ from albumstudio.services.model_downloads import (
     DownloadProgress,
     OfflineError,
     RemoteFile,
+    blob_lock,
     check_reachable,
     content_hash,
     fetch_blob,
@@ -314,14 +315,9 @@ class ModelManager:
         for f in needed:
             if not here(f):
                 meter.file = f.name
-                partial = blobs / f"{f.etag}.incomplete"
-                fetch_blob(file_url(self.endpoint, entry.id, listing.commit, f.name), partial,
-                           f.size, meter, cancel)
-                if content_hash(partial, f.lfs, cancel) != f.etag:
-                    partial.unlink(missing_ok=True)
-                    raise DownloadError(f"{f.name} of {entry.id} arrived damaged (its content "
-                                        "does not match the hub's hash): download it again.")
-                os.replace(partial, blobs / f.etag)
+                with blob_lock(self.cache / ".locks" / folder.name / f"{f.etag}.lock", cancel):
+                    if not here(f):  # another program may have fetched it meanwhile
+                        self._fetch(entry, listing.commit, f, blobs, meter, cancel)
                 results[f.name] = {"etag": f.etag, "result": "ok"}
             else:
                 results[f.name] = {"etag": f.etag, "result": "unchecked"}
@@ -332,6 +328,17 @@ class ModelManager:
         self.settings.record_check(entry.id, {"commit": listing.commit, "when": time.time(),
                                               "by": "download", "files": results})
         return results
+
+    def _fetch(self, entry: ModelEntry, commit: str, f: RemoteFile, blobs: Path,
+               meter: ByteMeter, cancel: threading.Event | None) -> None:
+        partial = blobs / f"{f.etag}.incomplete"
+        fetch_blob(file_url(self.endpoint, entry.id, commit, f.name), partial, f.size, meter,
+                   cancel)
+        if content_hash(partial, f.lfs, cancel) != f.etag:
+            partial.unlink(missing_ok=True)
+            raise DownloadError(f"{f.name} of {entry.id} arrived damaged (its content does not "
+                                "match the hub's hash): download it again.")
+        os.replace(partial, blobs / f.etag)
 
     def verify(self, role_or_id: str, progress: ProgressFn | None = None,
                cancel: threading.Event | None = None) -> CheckReport:

@@ -222,3 +222,23 @@ def test_a_local_folder_for_a_role_is_kept(tmp_path, manager):
     assert status.state == "local folder" and status.folder == str(folder.resolve())
     manager.set_local_folder("segmenter", None)
     assert manager.status(manager.entry("segmenter")).state == "missing"
+
+
+def test_a_file_another_program_is_fetching_is_waited_for(hub, manager):
+    """The lock huggingface_hub takes for a blob is honoured: while it is held (say by
+    `hf download`) the manager waits, and a waiting download can be cancelled."""
+    from filelock import FileLock
+
+    repo = hub.repos[SEG]
+    folder = f"models--{SEG.replace('/', '--')}"
+    lock = FileLock(str(manager.cache / ".locks" / folder / f"{repo.etag('model.safetensors')}.lock"))
+    (manager.cache / ".locks" / folder).mkdir(parents=True)
+    cancel = threading.Event()
+    with lock:
+        timer = threading.Timer(0.3, cancel.set)
+        timer.start()
+        with pytest.raises(CancelledError):
+            manager.download(SEG, None, cancel)
+        timer.join()
+        assert not fetched(hub, "model.safetensors")
+    assert manager.download(SEG).state == "present"
