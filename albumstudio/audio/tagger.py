@@ -157,6 +157,7 @@ class TagStream:
     """
 
     _ABORT = object()
+    _FAIL = object()
 
     def __init__(self, model: str = DEFAULT_MODEL, models: ModelCache | None = None,
                  cancel: threading.Event | None = None) -> None:
@@ -173,11 +174,23 @@ class TagStream:
         self._queue.put(chunk)
 
     def abort(self) -> None:
+        """Nothing (more) will be fed, and the decode did not fail (its result was cached):
+        ``run`` returns None, and the caller tags the file another way."""
         self.closed.set()
         self._queue.put(self._ABORT)
 
-    def run(self, progress: Progress | None = None) -> TagResult | None:
+    def fail(self) -> None:
+        """The decode stopped (a bad file, a cancel): ``run`` raises CancelledError."""
+        self.closed.set()
+        self._queue.put(self._FAIL)
+
+    def run(self, progress: Progress | None = None,
+            cancel: threading.Event | None = None) -> TagResult | None:
+        import queue
+
         from albumstudio.audio import musicnn_input as mi
+
+        cancel = cancel or self._cancel
 
         net = _loaded_model(self.model, self._models)
         half = mi.N_FFT // 2
@@ -187,10 +200,16 @@ class TagStream:
         rows: list[np.ndarray] = []
         batch_frames = mi.N_FRAMES * BATCH_PATCHES
         while True:
-            chunk = self._queue.get()
+            try:  # a cancel is seen even while the decode has not started (a queued job)
+                chunk = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                _check(cancel)
+                continue
             if chunk is self._ABORT:
                 return None
-            _check(self._cancel)
+            if chunk is self._FAIL:
+                raise CancelledError("tagging: the track could not be read")
+            _check(cancel)
             last = chunk is None
             if last:  # the centred last frames' zero padding
                 pending = np.concatenate([pending, np.zeros(half, dtype=np.float32)])
@@ -217,7 +236,7 @@ class TagStream:
                     progress(0.0, f"Tagging {sum(r.shape[0] for r in rows)} segments")
             if last:
                 break
-        _check(self._cancel)
+        _check(cancel)
         if not rows:  # shorter than one patch: repeat-padded, as tag_samples does
             rows.append(net.predict(mi.patches(np.concatenate(frames))))
         return _result(self.model, rows)

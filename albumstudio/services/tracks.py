@@ -33,7 +33,7 @@ from albumstudio.store.paths import DataPaths
 from albumstudio.store.track_edits import TrackEdits, TrackEditsStore
 
 if TYPE_CHECKING:
-    from albumstudio.audio.tagger import TagStream
+    from albumstudio.audio.tagger import TagStream as TagStream  # the type the window passes
 
 
 @dataclass(frozen=True)
@@ -185,18 +185,25 @@ class TrackService:
 
     def analyse(self, path: str, content_hash: str, progress: ProgressFn | None = None,
                 cancel: threading.Event | None = None,
-                tagger_feed: Callable[[np.ndarray | None], None] | None = None,
-                ) -> AnalysisResult:
-        """The track's figures (cached); a decode for them also keeps the tagger's signal,
-        so the ``tag`` step after it reads no file (or hands it to ``tagger_feed`` as it is
-        decoded, for tags made at the same time)."""
+                tags: TagStream | None = None) -> AnalysisResult:
+        """The track's figures (cached). The decode for them also keeps the tagger's signal,
+        so the ``tag`` step after it reads no file, or, given ``tags`` (``tag_stream``),
+        feeds it to that stream as it is decoded, for tags made at the same time on
+        another thread (``tag(..., stream=tags)``)."""
         from albumstudio.audio.analysis import analyze_file
 
         audio: list[np.ndarray] = []
-        result = analyze_file(path, cache=ContentCache(self.paths.analysis, ".json"),
-                              content_hash=content_hash, progress=_fraction(progress),
-                              cancel=cancel, tagger_audio=None if tagger_feed else audio,
-                              tagger_feed=tagger_feed)
+        try:
+            result = analyze_file(path, cache=ContentCache(self.paths.analysis, ".json"),
+                                  content_hash=content_hash, progress=_fraction(progress),
+                                  cancel=cancel, tagger_audio=None if tags else audio,
+                                  tagger_feed=tags.feed if tags else None)
+        except BaseException:
+            if tags is not None:
+                tags.fail()
+            raise
+        if tags is not None and not tags.closed.is_set():
+            tags.abort()  # the figures came from the cache: the stream was fed nothing
         if audio and content_hash:
             with self._tagger_audio_lock:
                 self._tagger_audio = (content_hash, audio[0])
@@ -208,14 +215,35 @@ class TrackService:
         return kept[1] if kept is not None and kept[0] == content_hash else None
 
     def tag(self, path: str, content_hash: str, model: str | None = None,
-            progress: ProgressFn | None = None,
-            cancel: threading.Event | None = None) -> TagResult:
+            progress: ProgressFn | None = None, cancel: threading.Event | None = None,
+            stream: TagStream | None = None) -> TagResult:
+        """The track's music tags (cached). With ``stream``, the tags are made from the
+        samples the analysis feeds it (CancelledError when that analysis fails); a stream
+        fed nothing falls back to the kept signal or a decode of the file."""
         from albumstudio.audio.tagger import tag_file
 
         model = model or default_model("tagger")
+        if stream is not None:
+            streamed = stream.run(cancel=cancel)
+            if streamed is not None:
+                if content_hash:
+                    self._tag_cache(model).put_json(content_hash, streamed.to_dict())
+                return streamed
         return tag_file(path, model, cache=self._tag_cache(model), content_hash=content_hash,
                         progress=_fraction(progress), cancel=cancel, models=self.models,
                         samples=self._take_tagger_audio(content_hash))
+
+    def tag_stream(self, content_hash: str, model: str | None = None,
+                   cancel: threading.Event | None = None) -> TagStream | None:
+        """A stream for ``analyse(..., tags=)`` and ``tag(..., stream=)``, so the tagger's
+        network runs on the second core while the analysis decodes (a fresh ``analyze`` of a
+        4-minute track is about a third faster); None when the tags are cached already."""
+        from albumstudio.audio.tagger import TagStream, is_cached
+
+        model = model or default_model("tagger")
+        if is_cached(content_hash, model, self._tag_cache(model)):
+            return None
+        return TagStream(model, self.models, cancel)
 
     def _tag_cache(self, model: str) -> ContentCache:
         return ContentCache(self.paths.cache / "tags" / model, ".json")
@@ -224,20 +252,6 @@ class TrackService:
         from albumstudio.audio.tagger import preload
 
         preload(model or default_model("tagger"), self.models)
-
-    def _tag_while_analysing(self, content_hash: str, model: str | None,
-                             cancel: threading.Event | None) -> _Tagging | None:
-        """Tags made on a thread of their own from the samples the analysis decodes, when
-        they are not cached already: the network runs on the second core during the analysis
-        instead of after it (a fresh ``analyze`` of a 4-minute track is about a third faster)."""
-        from albumstudio.audio.tagger import TagStream, is_cached
-
-        model = model or default_model("tagger")
-        if is_cached(content_hash, model, self._tag_cache(model)):
-            return None
-        tagging = _Tagging(TagStream(model, self.models, cancel))
-        tagging.start()
-        return tagging
 
     def read(self, path: str, tag_model: str | None = None, progress: ProgressFn | None = None,
              cancel: threading.Event | None = None) -> TrackReading:
@@ -258,23 +272,23 @@ class TrackService:
         _check(cancel)
         content_hash = loaded.info.content_hash
         edits = self.edits(content_hash)
-        tagging = self._tag_while_analysing(content_hash, tag_model, cancel)
+        stream = self.tag_stream(content_hash, tag_model, cancel)
+        tagging = None
+        if stream is not None:
+            tagging = _Tagging(lambda: self.tag(path, content_hash, tag_model, None, cancel,
+                                                stream))
+            tagging.start()
         try:
-            analysis = self.analyse(path, content_hash, part(1), cancel,
-                                    tagger_feed=tagging.stream.feed if tagging else None)
+            analysis = self.analyse(path, content_hash, part(1), cancel, tags=stream)
         except BaseException:
             if tagging is not None:
-                tagging.stream.abort()
-                tagging.join()
+                tagging.join()  # the stream was told the analysis failed: it ends at once
             raise
         info = _with_decoded_length(loaded.info, analysis)
-        music_tags = None
+        part(2)(Progress(0.0, "Tagging the music"))
         if tagging is not None:
-            part(2)(Progress(0.0, "Tagging the music"))
-            music_tags = tagging.result()  # None: the analysis was cached, nothing was fed
-            if music_tags is not None and content_hash:
-                self._tag_cache(music_tags.model).put_json(content_hash, music_tags.to_dict())
-        if music_tags is None:
+            music_tags = tagging.result()
+        else:
             music_tags = self.tag(path, content_hash, tag_model, part(2), cancel)
         if progress is not None:
             progress(Progress(1.0, "Done"))
@@ -282,27 +296,26 @@ class TrackService:
 
 
 class _Tagging(threading.Thread):
-    """A ``TagStream`` run on its own thread; ``result()`` joins it and gives its tags (None
-    when nothing was fed) or raises what stopped it."""
+    """Tags made on a thread of their own; ``result()`` joins it and gives them, or raises
+    what stopped it."""
 
-    def __init__(self, stream: TagStream) -> None:
-        super().__init__(name="tagger-stream", daemon=True)
-        self.stream = stream
+    def __init__(self, make: Callable[[], TagResult]) -> None:
+        super().__init__(name="tagging", daemon=True)
+        self._make = make
         self._tags: TagResult | None = None
         self._error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            self._tags = self.stream.run()
+            self._tags = self._make()
         except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
             self._error = exc
 
-    def result(self) -> TagResult | None:
-        if not self.stream.closed.is_set():
-            self.stream.abort()
+    def result(self) -> TagResult:
         self.join()
         if self._error is not None:
             raise self._error
+        assert self._tags is not None
         return self._tags
 
 

@@ -7,6 +7,8 @@ one's jobs and the runner drops whatever they still report.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
 from albumstudio.core.analysis import AnalysisResult
@@ -28,6 +30,9 @@ from albumstudio.services.tracks import (
     understood,
 )
 from albumstudio.store.track_edits import TrackEdits
+
+if TYPE_CHECKING:
+    from albumstudio.services.tracks import TagStream
 
 TRACK_KEYS = ("track", "analysis", "tagging")
 
@@ -64,6 +69,7 @@ class TrackSession(QObject):
         self.file_tags = ReleaseTags()
         self.music_tags: TagResult | None = None
         self.hidden_tags: frozenset[str] = frozenset()
+        self._tagging_started = False  # the tags are being made during the analysis
 
     # -- opening -----------------------------------------------------------------------------
     def open(self, path: str) -> bool:
@@ -130,13 +136,17 @@ class TrackSession(QObject):
         self.status_changed.emit("Analysing tempo, key and loudness…")
         name = display_name(result.info.path)
         tracks, path, content_hash = self.tracks, result.info.path, result.info.content_hash
+        stream = tracks.tag_stream(content_hash)  # tags made while the analysis decodes
         handle = self.runner.submit(
             f"analysing '{name}'",
-            lambda ctx: tracks.analyse(path, content_hash, ctx.progress, ctx.cancel),
+            lambda ctx: tracks.analyse(path, content_hash, ctx.progress, ctx.cancel, stream),
             key="analysis")
         handle.progress.connect(self._on_progress)
         handle.finished.connect(self._on_analysed)
         handle.failed.connect(self._on_failed)
+        self._tagging_started = stream is not None
+        if stream is not None:
+            self._start_tagging(stream)
 
     def _on_progress(self, report: Progress) -> None:
         self.status_changed.emit(f"{report.text or 'Analysing'}… {int(report.fraction * 100)} %")
@@ -147,9 +157,10 @@ class TrackSession(QObject):
         self._refresh_description()
         self.status_changed.emit("Ready")
         self.analysed.emit()
-        self._start_tagging()
+        if not self._tagging_started:
+            self._start_tagging()
 
-    def _start_tagging(self) -> None:
+    def _start_tagging(self, stream: TagStream | None = None) -> None:
         if self.info is None:
             return
         self.tagging_status.emit("Tagging the music…")
@@ -157,7 +168,7 @@ class TrackSession(QObject):
         handle = self.runner.submit(
             f"tagging '{display_name(path)}'",
             lambda ctx: tracks.tag(path, content_hash, progress=ctx.progress,
-                                   cancel=ctx.cancel), key="tagging")
+                                   cancel=ctx.cancel, stream=stream), key="tagging")
         handle.finished.connect(self._on_tagged)
         handle.failed.connect(self._on_tagging_failed)
 

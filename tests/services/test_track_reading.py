@@ -129,3 +129,42 @@ def test_a_track_whose_analysis_is_cached_is_still_tagged(tmp_path):
     service.analyse(str(track), info.content_hash)  # the analysis is cached, the tags are not
     reading = service.read(str(track))
     assert len(reading.music_tags.taggram) == 2
+
+
+def test_a_stream_that_is_never_fed_still_sees_its_cancel():
+    import threading
+
+    import pytest
+
+    from albumstudio.audio.tagger import TagStream
+    from albumstudio.core.errors import CancelledError
+
+    cancel = threading.Event()
+    stream = TagStream()
+    threading.Timer(0.3, cancel.set).start()
+    with pytest.raises(CancelledError):
+        stream.run(cancel=cancel)  # the analysis job that would feed it never started
+
+
+def test_a_failed_analysis_stops_the_tags_made_beside_it(tmp_path, monkeypatch):
+    import threading
+
+    import pytest
+
+    from albumstudio.audio import analysis
+    from albumstudio.core.errors import InputError
+
+    track = write(tmp_path / "song.flac", music(60.0, sr=44100), 44100)
+    calls = []
+    add = analysis.LoudnessMeter.add
+
+    def failing(self, block):
+        calls.append(1)
+        if len(calls) == 3:  # mid-stream, after the tagger has been fed
+            raise InputError("'song.flac' could not be read past 20 s.")
+        return add(self, block)
+
+    monkeypatch.setattr(analysis.LoudnessMeter, "add", failing)
+    with pytest.raises(InputError):
+        _service(tmp_path).read(str(track))
+    assert not [t for t in threading.enumerate() if t.name == "tagging"]

@@ -255,6 +255,7 @@ def test_unsaveable_edits_and_failed_tagging_are_said_plainly(window, qtbot, mon
         raise InputError("The music tagger could not read 't.wav'.")
 
     monkeypatch.setattr(tagger, "tag_file", no_tags)
+    monkeypatch.setattr(tagger.TagStream, "run", no_tags)  # the tags made during the analysis
     track = synth.write(tmp_path / "t.wav", synth.music(4.0, sr=22050), 22050)
     with qtbot.waitSignal(window.session.tagging_status, timeout=90000,
                           check_params_cb=lambda text: "unavailable" in text) as blocker:
@@ -335,3 +336,29 @@ def test_the_tempo_figure_names_the_other_octave_and_no_tempo_says_so():
     fast = replace(base, tempo_bpm=136.0, tempo_alternative_bpm=68.0)
     assert analysis_figures(fast)["tempo"] == "136.0 BPM, or 68 half-time (3 beats)"
     assert analysis_figures(replace(base, tempo_bpm=0.0))["tempo"] == "no steady tempo"
+
+
+def test_the_window_tags_the_track_while_it_analyses_it(window, qtbot, monkeypatch, tmp_path):
+    from albumstudio.audio import tagger
+
+    runs = []
+    run = tagger.TagStream.run
+    tag_file = tagger.tag_file
+
+    def counted_run(self, *args, **kwargs):
+        runs.append("stream")
+        return run(self, *args, **kwargs)
+
+    def counted_file(*args, **kwargs):
+        runs.append("file")
+        return tag_file(*args, **kwargs)
+
+    monkeypatch.setattr(tagger.TagStream, "run", counted_run)
+    monkeypatch.setattr(tagger, "tag_file", counted_file)
+    track = synth.write(tmp_path / "both.wav", synth.music(9.0, sr=22050, bpm=120), 22050)
+    with qtbot.waitSignal(window.session.music_tags_changed, timeout=90000,
+                          check_params_cb=lambda result: result is not None):
+        window.open_path(str(track))
+    qtbot.waitUntil(lambda: window.session.analysis is not None, timeout=90000)
+    assert runs == ["stream"]  # one decode fed both; no second pass for the tags
+    assert len(window.session.music_tags.taggram) == 3
