@@ -2,9 +2,10 @@
 allows commercial use) and state; download with progress, speed and time left, cancel, verify,
 repair, delete, a local folder for a role, the disk space, and where models will run.
 
-Everything slow runs on workers: the model states and the network check on the window's job
-runner, downloads, verifies and repairs on the dialog's own single-thread runner, so several
-downloads queue. Closing the dialog cancels them (what has arrived is kept for a resume) and
+Everything slow runs on workers: the network check and the model states on the dialog's own
+runner (so a busy window never delays "you are offline"), the device report on the window's,
+downloads, verifies and repairs on a single-thread runner of the dialog, so several downloads
+queue. Closing the dialog cancels them (what has arrived is kept for a resume) and
 joins the worker.
 """
 
@@ -70,6 +71,7 @@ class ModelsDialog(QDialog):
         self.manager = manager or ModelManager()
         self.history = history
         self.work = JobRunner(max_threads=1, parent=self)  # downloads queue here
+        self.quick = JobRunner(max_threads=2, parent=self)  # the network check and the states
         self.entries = list(models())
         self.statuses: dict[str, ModelStatus] = {}
         self.jobs: dict[str, JobHandle] = {}  # model id → its download / verify / repair
@@ -145,11 +147,11 @@ class ModelsDialog(QDialog):
         close.rejected.connect(self.reject)
         layout.addWidget(close)
 
-        self.refresh()
-        manager_ = self.manager
-        check = self.runner.submit("checking the connection", lambda ctx: manager_.check_online())
+        manager_ = self.manager  # first, so that being offline is said within a second
+        check = self.quick.submit("checking the connection", lambda ctx: manager_.check_online())
         check.finished.connect(lambda _r: self._online(""))
         check.failed.connect(lambda problem: self._online(str(problem)))
+        self.refresh()
         found = self.runner.submit("looking for GPUs", lambda ctx: device_report())
         found.finished.connect(self._show_devices)
         self._selection_changed()
@@ -179,7 +181,7 @@ class ModelsDialog(QDialog):
         def read(ctx: JobContext) -> tuple[list[ModelStatus], Any]:
             return [manager.status(e) for e in wanted], manager.disk()
 
-        handle = self.runner.submit("reading the model states", read)
+        handle = self.quick.submit("reading the model states", read)
         handle.finished.connect(self._show_states)
         handle.failed.connect(lambda problem: self.message.setText(str(problem)))
 
@@ -310,7 +312,7 @@ class ModelsDialog(QDialog):
         if entry is None or entry.id in self.jobs:
             return
         manager, model_id = self.manager, entry.id
-        handle = self.runner.submit(f"deleting {model_id}", lambda ctx: manager.remove(model_id))
+        handle = self.quick.submit(f"deleting {model_id}", lambda ctx: manager.remove(model_id))
         handle.finished.connect(lambda freed: self._deleted(model_id, freed))
         handle.failed.connect(lambda problem: self.message.setText(str(problem)))
 
@@ -396,6 +398,7 @@ class ModelsDialog(QDialog):
             return
         self._closed = True
         self.work.shutdown()
+        self.quick.shutdown()
         self.jobs.clear()
 
 
