@@ -68,14 +68,79 @@ def with_tempo(analysis: AnalysisResult, means: Mapping[str, float]) -> Analysis
                    tempo_reason=f"{moved}; the beats alone said {bpm:.0f} BPM")
 
 
+def other_octave(bpm: float) -> float:
+    """The octave a listener might also tap: half a fast tempo, double a slow one."""
+    return round(bpm / 2 if bpm >= 100.0 else bpm * 2, 1)
+
+
+def _regrid(beats: tuple[float, ...], factor: float) -> tuple[float, ...]:
+    """The beat grid at ``factor`` times its tempo (2: a beat between each two; 0.5: every
+    other beat)."""
+    if factor == 2.0 and len(beats) > 1:
+        between = [round((a + b) / 2, 3) for a, b in zip(beats, beats[1:], strict=False)]
+        return tuple(sorted((*beats, *between)))
+    if factor == 0.5:
+        return tuple(beats[::2])
+    return tuple(beats)
+
+
+def _octave_factor(bpm: float, target: float) -> float | None:
+    """2, 1 or 0.5 when ``target`` is within 6 % of that multiple of ``bpm``, else None."""
+    for factor in (1.0, 2.0, 0.5):
+        if bpm > 0 and abs(target / (bpm * factor) - 1.0) <= 0.06:
+            return factor
+    return None
+
+
+def artist_tempo(analysis: AnalysisResult, tempo_bpm: float | None = None,
+                 bpm_range: tuple[float, float] | None = None) -> AnalysisResult:
+    """The analysis at the artist's tempo: the one they set (×2, ÷2, tapped) or, else, the
+    chosen tempo folded by octaves into their preferred range. The beat grid follows an
+    octave move; a tapped tempo that is not an octave of the beats keeps the grid as found."""
+    bpm = analysis.tempo_bpm
+    if tempo_bpm is not None and tempo_bpm > 0:
+        factor = _octave_factor(bpm, tempo_bpm)
+        beats = _regrid(analysis.beat_times, factor) if factor else analysis.beat_times
+        found = f"the beats said {bpm:.0f} BPM" if bpm > 0 else "no steady tempo was found"
+        return replace(analysis, tempo_bpm=round(tempo_bpm, 1),
+                       tempo_alternative_bpm=other_octave(tempo_bpm), beat_times=beats,
+                       tempo_reason=f"you set it; {found}")
+    if bpm_range is None or bpm <= 0:
+        return analysis
+    low, high = bpm_range
+    folded = bpm
+    while folded > high:
+        folded /= 2
+    while folded < low and folded * 2 <= high * 1.0001:
+        folded *= 2
+    if folded == bpm:
+        return analysis
+    factor = folded / bpm
+    beats = analysis.beat_times
+    while factor >= 2.0:
+        beats, factor = _regrid(beats, 2.0), factor / 2
+    while factor <= 0.5:
+        beats, factor = _regrid(beats, 0.5), factor * 2
+    return replace(analysis, tempo_bpm=round(folded, 1), tempo_alternative_bpm=round(bpm, 1),
+                   beat_times=beats,
+                   tempo_reason=(f"in your preferred range {low:.0f}–{high:.0f} BPM; the "
+                                 f"beats said {bpm:.0f} BPM"))
+
+
 def understand(analysis: AnalysisResult, music_tags: TagResult | None,
-               hidden: frozenset[str] = frozenset(), limit: int = 4) -> Understanding:
+               hidden: frozenset[str] = frozenset(), limit: int = 4,
+               tempo_bpm: float | None = None,
+               bpm_range: tuple[float, float] | None = None) -> Understanding:
     """The chosen tempo and the tags to name (above threshold, not hidden by the artist,
-    most likely first); what was left out and why is kept for the reasons."""
+    most likely first); what was left out and why is kept for the reasons. The artist's own
+    tempo or preferred range (``artist_tempo``) wins over the level the tags suggest."""
     from albumstudio.core.description import contradiction
 
     means = _tag_means(music_tags)
     chosen = with_tempo(analysis, means)
+    if tempo_bpm is not None or bpm_range is not None:
+        chosen = artist_tempo(analysis if tempo_bpm is not None else chosen, tempo_bpm,
+                              bpm_range)
     named: list[tuple[str, float]] = []
     left_out: list[tuple[str, str]] = []
     for name, p in sorted(means.items(), key=lambda item: (-item[1], item[0])):

@@ -79,7 +79,8 @@ def understood(analysis: AnalysisResult, music_tags: TagResult | None,
                edits: TrackEdits) -> Understanding:
     """The figures and tags reconciled: the tempo at the level the tags agree with, and the
     tags worth naming (the one account the description, prompt and design engine read)."""
-    return understand(analysis, music_tags, frozenset(edits.hidden_tags))
+    return understand(analysis, music_tags, frozenset(edits.hidden_tags),
+                      tempo_bpm=edits.tempo_bpm, bpm_range=edits.bpm_range)
 
 
 def description_for(analysis: AnalysisResult | None, music_tags: TagResult | None,

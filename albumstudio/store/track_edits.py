@@ -17,9 +17,12 @@ class TrackEdits:
     release: ReleaseTags | None = None  # None: use the file's own tags
     hidden_tags: list[str] = field(default_factory=list)
     description: str | None = None  # None: use the generated description
+    tempo_bpm: float | None = None  # the artist's tempo (×2, ÷2 or tapped); None: the analysis's
+    bpm_range: tuple[float, float] | None = None  # the preferred range tempos fold into
 
     def is_empty(self) -> bool:
-        return self.release is None and not self.hidden_tags and self.description is None
+        return (self.release is None and not self.hidden_tags and self.description is None
+                and self.tempo_bpm is None and self.bpm_range is None)
 
 
 class TrackEditsStore:
@@ -50,6 +53,12 @@ class TrackEditsStore:
             edits.hidden_tags = [str(t) for t in hidden]
         if isinstance(raw.get("description"), str):
             edits.description = raw["description"]
+        edits.tempo_bpm = _bpm(raw.get("tempo_bpm"))
+        bounds = raw.get("bpm_range")
+        if isinstance(bounds, list) and len(bounds) == 2:
+            low, high = _bpm(bounds[0]), _bpm(bounds[1])
+            if low is not None and high is not None and low < high:
+                edits.bpm_range = (low, high)
         return edits
 
     def save(self, content_hash: str, edits: TrackEdits) -> None:
@@ -64,5 +73,14 @@ class TrackEditsStore:
             "release": asdict(edits.release) if edits.release is not None else None,
             "hidden_tags": sorted(edits.hidden_tags),
             "description": edits.description,
+            "tempo_bpm": edits.tempo_bpm,
+            "bpm_range": list(edits.bpm_range) if edits.bpm_range else None,
         }
         atomic_write_bytes(path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def _bpm(value: object) -> float | None:
+    """A tempo read back from the file: a finite number of beats per minute in 20-400."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if 20.0 <= float(value) <= 400.0 else None

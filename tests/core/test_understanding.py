@@ -103,3 +103,42 @@ def test_no_description_of_these_figures_contradicts_itself_whatever_the_tags(bp
         assert not contradictions(sentence), sentence
         raw = describe(a, list(probabilities))  # even handed the raw tags
         assert not contradictions(raw), raw
+
+
+def test_the_artist_can_double_or_halve_the_tempo_and_the_beat_grid_follows():
+    from albumstudio.core.description import describe
+
+    a = figures()
+    doubled = understand(a, None, tempo_bpm=272.0).analysis
+    assert doubled.tempo_bpm == 272.0 and doubled.tempo_alternative_bpm == 136.0
+    assert len(doubled.beat_times) == 2 * len(a.beat_times) - 1
+    assert doubled.tempo_reason.startswith("you set it")
+    halved = understand(a, tags(fast=0.9), tempo_bpm=68.0).analysis  # wins over the tags
+    assert halved.tempo_bpm == 68.0 and halved.beat_times == a.beat_times[::2]
+    words = describe(halved, [])
+    assert "68 BPM" in words and "136" not in words
+
+
+def test_a_tapped_tempo_off_the_grid_keeps_the_beats_found():
+    a = figures()
+    tapped = understand(a, None, tempo_bpm=97.3).analysis
+    assert tapped.tempo_bpm == 97.3 and tapped.beat_times == a.beat_times
+    assert "the beats said 136 BPM" in tapped.tempo_reason
+    silent = understand(figures(tempo_bpm=0.0, tempo_alternative_bpm=0.0, beat_times=()), None,
+                        tempo_bpm=90.0).analysis
+    assert silent.tempo_bpm == 90.0 and "no steady tempo" in silent.tempo_reason
+
+
+@pytest.mark.parametrize(("bpm", "low", "high", "expected"), [
+    (136.0, 70.0, 140.0, 136.0), (136.0, 60.0, 120.0, 68.0), (68.0, 80.0, 160.0, 136.0),
+    (45.0, 100.0, 200.0, 180.0), (190.0, 70.0, 140.0, 95.0)])
+def test_a_preferred_range_folds_the_tempo_by_octaves(bpm, low, high, expected):
+    a = figures(tempo_bpm=bpm, tempo_alternative_bpm=bpm / 2,
+                beat_times=tuple(i * 60 / bpm for i in range(40)))
+    seen = understand(a, None, bpm_range=(low, high)).analysis
+    assert seen.tempo_bpm == pytest.approx(expected)
+    assert low <= seen.tempo_bpm <= high
+    if expected != bpm:
+        assert seen.tempo_alternative_bpm == pytest.approx(bpm)
+        assert f"preferred range {low:.0f}–{high:.0f}" in seen.tempo_reason
+        assert len(seen.beat_times) == pytest.approx(len(a.beat_times) * expected / bpm, abs=2)

@@ -185,3 +185,18 @@ def test_stale_temporaries_of_killed_writes_are_swept_and_young_ones_kept(tmp_pa
     assert sweep_temporaries(tmp_path) == 2
     assert not any(p.exists() for p in old) and all(p.exists() for p in kept)
     assert sweep_temporaries(tmp_path, grace_s=0) == 1 and not young.exists()
+
+
+def test_the_artists_tempo_and_range_are_kept_with_the_track(tmp_path):
+    from albumstudio.store.track_edits import TrackEdits, TrackEditsStore
+
+    store = TrackEditsStore(tmp_path)
+    store.save("ab" * 20, TrackEdits(tempo_bpm=68.0, bpm_range=(70.0, 140.0)))
+    back = store.load("ab" * 20)
+    assert back.tempo_bpm == 68.0 and back.bpm_range == (70.0, 140.0)
+    (tmp_path / f"{'cd' * 20}.json").write_text(
+        '{"tempo_bpm": "fast", "bpm_range": [140, 70], "hidden_tags": []}')
+    odd = store.load("cd" * 20)
+    assert odd.tempo_bpm is None and odd.bpm_range is None
+    store.save("ab" * 20, TrackEdits())
+    assert not (tmp_path / f"{'ab' * 20}.json").exists()
