@@ -16,6 +16,8 @@ from typing import Any
 
 from albumstudio.core.text import for_terminal
 
+ESTIMATE_STEPS = 20
+
 
 def add_parser(sub: Any) -> None:
     models = sub.add_parser("models", help="list, download, verify or remove the models")
@@ -99,6 +101,10 @@ def _list(manager: Any, args: argparse.Namespace) -> int:
                                 "models": [s.to_dict() for s in statuses]}
         if devices is not None:
             data["devices"] = devices.to_dict()
+            if devices.device == "cpu":
+                estimate = _estimate(manager)
+                data["cpu_estimate"] = {"steps": ESTIMATE_STEPS, "seconds": estimate.seconds,
+                                        "jobs": estimate.jobs, "sentence": estimate.sentence}
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
     for status in statuses:
@@ -109,7 +115,23 @@ def _list(manager: Any, args: argparse.Namespace) -> int:
     if devices is not None:
         for text in devices.lines():
             print(text)
+        if devices.device == "cpu":
+            print(f"A {ESTIMATE_STEPS}-step diffusion cover: {_estimate(manager).sentence}")
     return 0
+
+
+def _estimate(manager: Any) -> Any:
+    """The CPU time estimate from this computer's past jobs (none when the history is absent)."""
+    from albumstudio.services.model_manager import time_estimate
+    from albumstudio.store.history import HistoryStore
+
+    if not manager.paths.history.exists():
+        return time_estimate(None, ESTIMATE_STEPS)
+    history = HistoryStore(manager.paths.history)
+    try:
+        return time_estimate(history, ESTIMATE_STEPS)
+    finally:
+        history.close()
 
 
 def _verify(manager: Any, args: argparse.Namespace) -> int:

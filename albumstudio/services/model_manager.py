@@ -103,7 +103,7 @@ class ModelStatus:
                 "detail": self.detail, "license": e.license, "commercial_use": e.commercial_use,
                 "size_mb": e.size_mb, "bytes_on_disk": self.bytes_on_disk,
                 "revision": e.revision, "commit": self.commit, "folder": self.folder,
-                "files": list(e.files), "purpose": e.purpose, "url": e.url}
+                "files": list(e.files), "purpose": e.purpose, "url": e.url, "note": e.note}
 
 
 @dataclass(frozen=True)

@@ -86,3 +86,14 @@ def test_offline_is_one_sentence_within_a_second(hub, capsys, monkeypatch):
     assert code == 2 and "offline" in err and err.count("\n") == 1
     code, out, _ = run(capsys, "list", "--json")  # what is here is still listed
     assert code == 0 and json.loads(out)["models"]
+
+
+def test_list_devices_says_where_models_run_and_how_long_a_cpu_cover_takes(hub, capsys):
+    code, out, _ = run(capsys, "list", "--devices", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["devices"]["device"] in ("cpu", "cuda", "mps")
+    if data["devices"]["device"] == "cpu":
+        assert data["cpu_estimate"]["jobs"] == 0
+        assert data["cpu_estimate"]["sentence"].startswith("No past diffusion job")
+    code, out, _ = run(capsys, "list", "--devices")
+    assert code == 0 and "Models run on" in out

@@ -85,7 +85,10 @@ def test_cancel_stops_and_the_next_download_resumes_with_a_range(hub, manager):
     hub.delay_s, hub.chunk = 0.01, 16 * 1024
     cancel = threading.Event()
 
+    reports: list[DownloadProgress] = []
+
     def report(p: DownloadProgress) -> None:
+        reports.append(p)
         if p.bytes_done > 0.3 * p.bytes_total:
             cancel.set()
 
@@ -93,6 +96,8 @@ def test_cancel_stops_and_the_next_download_resumes_with_a_range(hub, manager):
     with pytest.raises(CancelledError):
         manager.download(SEG, report, cancel)
     assert time.monotonic() - started < 5
+    assert reports[-1].speed_bps > 0 and reports[-1].eta_s is not None
+    assert "MB/s" in reports[-1].text and reports[-1].bytes_done < reports[-1].bytes_total
     status = manager.status(manager.entry(SEG))
     assert status.state == "incomplete"
     hub.delay_s = 0.0
