@@ -103,6 +103,40 @@ class KitResult:
                 "files": self.manifest.get("files", []), "notes": self.manifest.get("notes", [])}
 
 
+class _Background:
+    """``fn(stop)`` on a thread of its own; ``result`` joins it (re-raising what it raised),
+    ``abandon`` asks it to stop and joins it."""
+
+    def __init__(self, fn: Callable[[threading.Event], JobRecord]) -> None:
+        self.stop = threading.Event()
+        self._result: JobRecord | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn,), name="kit-clip",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable[[threading.Event], JobRecord]) -> None:
+        try:
+            self._result = fn(self.stop)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller in result()
+            self._error = exc
+
+    def result(self, cancel: threading.Event | None = None) -> JobRecord:
+        while self._thread.is_alive():
+            self._thread.join(0.05)
+            if cancel is not None and cancel.is_set():
+                self.abandon()
+                raise CancelledError("making the release kit")
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+    def abandon(self) -> None:
+        self.stop.set()
+        self._thread.join()
+
+
 class _Steps:
     """Progress over the kit's named steps (each step's own progress within its share)."""
 
@@ -220,12 +254,35 @@ class KitService:
         made, track_hash = self.services.plan_cover(
             request.track, settings, image=request.image, style=request.style,
             release=release, progress=steps.inner())
-        steps.start("making the cover")
-        record = covers.run(made.request, steps.inner(), cancel, track_hash=track_hash,
-                            record=request.record)
         fields = ReleaseFields(title=made.request.title or title_from_file(request.track),
                                artist=made.request.artist, album=made.request.title,
                                genre=made.request.genre)
+        # the clip needs only the track's (now cached) analysis: it is made on a second
+        # thread while the cover is made, exported and checked
+        clip = _Background(lambda stop: self._clip(request, fields, stop)) if request.clip \
+            else None
+        try:
+            prepared = self._cover(request, chosen, made, track_hash, fields, steps, cancel)
+            if prepared.ok and clip is not None:
+                steps.start("making the clip")
+                prepared.clip = clip.result(cancel)
+                clip = None
+                length = prepared.clip.outputs[0].duration_s
+                if length < CLIP_SECONDS - 0.5:
+                    prepared.notes.append(f"clip: the track is shorter than {CLIP_SECONDS:g} s,"
+                                          f" so the clip is {length:.1f} s")
+        finally:
+            if clip is not None:
+                clip.abandon()
+        return prepared
+
+    def _cover(self, request: KitRequest, chosen: DistributorProfile, made: Any,
+               track_hash: str, fields: ReleaseFields, steps: _Steps,
+               cancel: threading.Event | None) -> PreparedKit:
+        """Make the cover, export it, check it, and make the poster when all checks pass."""
+        steps.start("making the cover")
+        record = self.services.covers.run(made.request, steps.inner(), cancel,
+                                          track_hash=track_hash, record=request.record)
         steps.start("exporting the cover")
         png = record.outputs[0].data
         if png is None:
@@ -246,27 +303,19 @@ class KitService:
                              upscaled_from=files.upscaled_from)
         prepared = PreparedKit(request, chosen, fields, folder_name, record, files, checks,
                                phash(image), notes=list(files.notes))
-        if not prepared.ok:
-            return prepared
-        if request.qr_url is not None:
+        if prepared.ok and request.qr_url is not None:
             steps.start("making the QR poster")
             prepared.poster = self._poster(request, fields, record, png, steps, cancel)
-        if request.clip:
-            steps.start("making the clip")
-            prepared.clip = self._clip(request, fields, steps, cancel)
-            if prepared.clip.outputs[0].duration_s < CLIP_SECONDS - 0.5:
-                prepared.notes.append(f"clip: the track is shorter than {CLIP_SECONDS:g} s, so "
-                                      f"the clip is {prepared.clip.outputs[0].duration_s:.1f} s")
         return prepared
 
-    def _clip(self, request: KitRequest, fields: ReleaseFields, steps: _Steps,
-              cancel: threading.Event | None) -> JobRecord:
+    def _clip(self, request: KitRequest, fields: ReleaseFields,
+              cancel: threading.Event) -> JobRecord:
         """The highlight clip: the most representative 30 s (the whole track when shorter)."""
         clips = self.services.clips
         seconds = min(CLIP_SECONDS, float(int(clips.duration(request.track, cancel) * 10)) / 10)
         clip = clips.new_request(request.track, seconds, fmt=CLIP_FORMAT, title=fields.title,
-                                 artist=fields.artist, progress=steps.inner(), cancel=cancel)
-        return clips.run(clip, steps.inner(), cancel, record=request.record)
+                                 artist=fields.artist, cancel=cancel)
+        return clips.run(clip, None, cancel, record=request.record)
 
     def _poster(self, request: KitRequest, fields: ReleaseFields, cover: JobRecord,
                 png: bytes, steps: _Steps, cancel: threading.Event | None) -> JobRecord:

@@ -203,3 +203,22 @@ def test_a_failing_check_writes_nothing(studio):
     assert "no URL or promotion in the words" in str(caught.value)
     assert "nothing was written" in str(caught.value)
     assert listing(out) == before
+
+
+def test_cancelling_while_the_clip_is_made_beside_the_cover_stops_both(studio):
+    import threading
+
+    from albumstudio.core.errors import CancelledError
+
+    kits, prepared, track, out = studio
+    before = listing(out)
+    cancel = threading.Event()
+
+    def progress(report):
+        if report.text.startswith("exporting the cover"):
+            cancel.set()
+
+    with pytest.raises(CancelledError):
+        kits.make(replace(prepared.request, title="Cancelled"), progress, cancel)
+    assert not [t for t in threading.enumerate() if t.name == "kit-clip"]
+    assert listing(out) == before
