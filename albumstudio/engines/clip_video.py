@@ -273,7 +273,7 @@ class _Writer:
             # a loop's first and last frames are both key frames at one fixed quantiser (no
             # adaptive quantisation, no look-ahead), so the same picture is coded the same
             rate_control = {"qp": "23"} if same_ends else {"crf": "20"}
-            video.options = {"preset": "veryfast", "tune": "stillimage", **rate_control,
+            video.options = {"preset": "superfast", "tune": "stillimage", **rate_control,
                              "x264-params": "colorprim=bt709:transfer=bt709:colormatrix=bt709"}
         else:
             video.options = {"deadline": "realtime", "cpu-used": "8", "crf": "30", "b": "0"}
