@@ -73,6 +73,17 @@ def _host_port(endpoint: str) -> tuple[str, int]:
     return parts.hostname or "", port
 
 
+def _probe_address(endpoint: str) -> tuple[str, int]:
+    """The host to try: the endpoint's, or the proxy's when one applies (HTTPS_PROXY …, which
+    urllib honours for the downloads themselves)."""
+    host, port = _host_port(endpoint)
+    scheme = urllib.parse.urlsplit(endpoint).scheme
+    proxy = urllib.request.getproxies().get(scheme) or urllib.request.getproxies().get("all")
+    if proxy and not urllib.request.proxy_bypass(host):
+        return _host_port(proxy if "://" in proxy else f"http://{proxy}")
+    return host, port
+
+
 def _resolve(host: str, port: int, timeout: float) -> list[Any]:
     """getaddrinfo has no timeout of its own: a name is looked up on a helper thread that is
     not waited for beyond ``timeout`` (an address needs no look-up)."""
@@ -101,7 +112,7 @@ def _resolve(host: str, port: int, timeout: float) -> list[Any]:
 def check_reachable(endpoint: str | None = None, timeout: float = CONNECT_TIMEOUT_S) -> None:
     """Raise :class:`OfflineError` (within about ``timeout``) when the hub cannot be reached."""
     endpoint = endpoint or hub_endpoint()
-    host, port = _host_port(endpoint)
+    host, port = _probe_address(endpoint)
     deadline = time.monotonic() + timeout
     try:
         addresses = _resolve(host, port, timeout)

@@ -15,7 +15,7 @@ from safetensors.numpy import save
 from albumstudio.core.errors import CancelledError, InputError, ModelMissingError
 from albumstudio.services.model_downloads import DownloadError, DownloadProgress, OfflineError
 from albumstudio.services.model_manager import ModelManager
-from tests.support.tiny_hub import Repo, TinyHub
+from tests.support.tiny_hub import LFS_SUFFIXES, Repo, TinyHub
 
 SEG = "nvidia/segformer-b0-finetuned-ade-512-512"
 
@@ -46,6 +46,10 @@ def manager(hub, tmp_path):
 
 
 def fetched(hub, name):
+    """The GETs that served ``name``'s bytes (weights come from the "CDN" the hub redirects to)."""
+    if name.endswith(LFS_SUFFIXES):
+        return [r for r in hub.requests if r[0] == "GET" and r[1].startswith("/cdn/")
+                and r[1].endswith(f"/{name}")]
     return [r for r in hub.requests if r[0] == "GET" and r[1].endswith(f"/resolve/"
             f"{hub.repos[SEG].commit}/{name}")]
 
@@ -246,4 +250,16 @@ def test_a_file_another_program_is_fetching_is_waited_for(hub, manager):
             manager.download(SEG, None, cancel)
         timer.join()
         assert not fetched(hub, "model.safetensors")
+    assert manager.download(SEG).state == "present"
+
+
+def test_a_proxy_in_the_environment_is_what_the_offline_check_tries(hub, manager, monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "https_proxy",
+                 "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("no_proxy", "")
+    with pytest.raises(OfflineError):
+        manager.download(SEG)
+    monkeypatch.setenv("no_proxy", "127.0.0.1")  # the hub is reached directly again
     assert manager.download(SEG).state == "present"

@@ -42,6 +42,7 @@ class TinyHub:
     delay_s: float = 0.0  # pause after each chunk sent
     chunk: int = 64 * 1024
     drop_once: set[str] = field(default_factory=set)  # file names cut halfway on first GET
+    redirect_lfs: bool = True  # weights answer 302 to /cdn/{sha256}, as the real hub does
     requests: list[tuple[str, str, str]] = field(default_factory=list)  # method, path, Range
     server: ThreadingHTTPServer | None = None
     thread: threading.Thread | None = None
@@ -98,6 +99,14 @@ class TinyHub:
             body = json.dumps({"id": listing.group(1), "sha": repo.commit,
                                "siblings": siblings}).encode()
             return self._send(h, 200, body, head, {"Content-Type": "application/json"})
+        cdn = re.match(r"^/cdn/([0-9a-f]{64})/(.+)$", path)
+        if cdn:
+            found = [(r, n) for r in self.repos.values() for n in r.files
+                     if r.etag(n) == cdn.group(1)]
+            if not found:
+                return self._send(h, 404, b"", head)
+            repo, name = found[0]
+            return self._serve(h, repo, name, head, {"ETag": f'"{cdn.group(1)}"'})
         resolve = re.match(r"^/(.+?/.+?)/resolve/([^/]+)/(.+)$", path)
         if not resolve or resolve.group(1) not in self.repos:
             return self._send(h, 404, b"", head)
@@ -110,6 +119,15 @@ class TinyHub:
         headers = {"X-Repo-Commit": repo.commit, "ETag": f'"{etag}"',
                    "X-Linked-Etag": f'"{etag}"', "X-Linked-Size": str(len(data)),
                    "Accept-Ranges": "bytes"}
+        if self.redirect_lfs and name.endswith(LFS_SUFFIXES):
+            headers["Location"] = f"/cdn/{etag}/{name}"
+            return self._send(h, 302, b"", head, headers)
+        self._serve(h, repo, name, head, headers)
+
+    def _serve(self, h: BaseHTTPRequestHandler, repo: Repo, name: str, head: bool,
+               headers: dict[str, str]) -> None:
+        data = repo.files[name]
+        headers = {**headers, "Accept-Ranges": "bytes"}
         start = 0
         ranged = re.match(r"bytes=(\d+)-$", h.headers.get("Range", ""))
         if ranged:
