@@ -359,6 +359,7 @@ class MainWindow(QMainWindow):
         if analysis is None:
             self.waveform.view.set_overlays()
             return
+        analysis = self.session.understood_analysis() or analysis  # the artist's tempo's grid
         self.waveform.view.set_overlays(
             beat_times=analysis.beat_times,
             energy_curve=analysis.energy_curve,

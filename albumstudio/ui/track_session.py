@@ -70,6 +70,8 @@ class TrackSession(QObject):
         self.music_tags: TagResult | None = None
         self.hidden_tags: frozenset[str] = frozenset()
         self._tagging_started = False  # the tags are being made during the analysis
+        self.tempo_edit: float | None = None  # the artist's tempo (×2, ÷2, tapped)
+        self.bpm_range: tuple[float, float] | None = None  # their preferred range
 
     # -- opening -----------------------------------------------------------------------------
     def open(self, path: str) -> bool:
@@ -98,6 +100,7 @@ class TrackSession(QObject):
         self.description, self.description_edited = "", False
         self.music_tags, self.hidden_tags = None, frozenset()
         self.edits, self.file_tags = TrackEdits(), ReleaseTags()
+        self.tempo_edit, self.bpm_range = None, None
         self.loading_started.emit(path)
         self.music_tags_changed.emit(None)
         self.hidden_tags_changed.emit(self.hidden_tags)
@@ -123,6 +126,7 @@ class TrackSession(QObject):
         self.edits = self.tracks.edits(result.info.content_hash)
         self.tags = self.edits.release or result.tags
         self.hidden_tags = frozenset(self.edits.hidden_tags)
+        self.tempo_edit, self.bpm_range = self.edits.tempo_bpm, self.edits.bpm_range
         self.info_changed.emit(result.info)
         self.tags_changed.emit(self.tags)
         self.peaks_changed.emit(result.peaks)
@@ -186,6 +190,8 @@ class TrackSession(QObject):
             release=self.tags if self.tags != self.file_tags else None,
             hidden_tags=sorted(self.hidden_tags),
             description=self.description if self.description_edited else None,
+            tempo_bpm=self.tempo_edit,
+            bpm_range=self.bpm_range,
         )
 
     def shown_tags(self) -> list[tuple[str, float]]:
@@ -240,6 +246,28 @@ class TrackSession(QObject):
             self.description_edited = True
             self.description_changed.emit(text)
             self._save_edits()
+
+    def set_tempo(self, bpm: float | None) -> None:
+        """The artist's tempo (None: the analysis's again); kept with the track's edits, read
+        by the description, the prompt, the design engine and the beat grid."""
+        self.tempo_edit = round(float(bpm), 1) if bpm else None
+        self._tempo_changed()
+
+    def scale_tempo(self, factor: float) -> None:
+        """×2 or ÷2 of the tempo shown now."""
+        shown = self.understood_analysis()
+        if shown is not None and shown.tempo_bpm > 0:
+            self.set_tempo(min(400.0, max(20.0, shown.tempo_bpm * factor)))
+
+    def set_bpm_range(self, bounds: tuple[float, float] | None) -> None:
+        """The preferred range found tempos fold into (a tempo the artist set stays)."""
+        self.bpm_range = bounds
+        self._tempo_changed()
+
+    def _tempo_changed(self) -> None:
+        self._save_edits()
+        self.analysis_changed.emit(self.analysis)
+        self._refresh_description()
 
     def reset_description(self) -> None:
         self.description_edited = False

@@ -362,3 +362,41 @@ def test_the_window_tags_the_track_while_it_analyses_it(window, qtbot, monkeypat
     qtbot.waitUntil(lambda: window.session.analysis is not None, timeout=90000)
     assert runs == ["stream"]  # one decode fed both; no second pass for the tags
     assert len(window.session.music_tags.taggram) == 3
+
+
+def test_the_artist_sets_the_tempo_with_halve_double_tap_and_a_range(window, qtbot, monkeypatch,
+                                                                     tmp_path):
+    from PySide6.QtCore import Qt
+
+    track = synth.write(tmp_path / "beat.wav", synth.music(12.0, sr=22050, bpm=120), 22050)
+    session, panel = window.session, window.analysis_panel
+    with qtbot.waitSignal(session.music_tags_changed, timeout=90000,
+                          check_params_cb=lambda result: result is not None):
+        window.open_path(str(track))
+    qtbot.waitUntil(lambda: session.analysis is not None, timeout=90000)
+    found = session.understood_analysis().tempo_bpm
+    beats = len(session.understood_analysis().beat_times)
+    qtbot.mouseClick(panel.halve_button, Qt.MouseButton.LeftButton)
+    halved = session.understood_analysis().tempo_bpm
+    assert halved == round(found / 2, 1)
+    assert f"{halved:.1f} BPM" in panel.values["tempo"].text()
+    assert len(window.waveform.view._overlays.beats) < beats  # the grid on the waveform follows
+    assert f"{halved:.0f} BPM" in session.description
+    qtbot.mouseClick(panel.double_button, Qt.MouseButton.LeftButton)
+    assert abs(session.understood_analysis().tempo_bpm - found) < 0.2
+
+    clock = iter([100.0, 100.6, 101.2, 101.8])  # 100 BPM taps
+    monkeypatch.setattr(panel, "clock", lambda: next(clock))
+    for _ in range(4):
+        qtbot.mouseClick(panel.tap_button, Qt.MouseButton.LeftButton)
+    assert session.tempo_edit == 100.0 and "100.0 BPM" in panel.values["tempo"].text()
+    assert window.session.tracks.edits(session.info.content_hash).tempo_bpm == 100.0  # kept
+    qtbot.mouseClick(panel.tempo_reset, Qt.MouseButton.LeftButton)
+    assert session.tempo_edit is None
+
+    index = panel.range_box.findText("60–120 BPM")
+    panel.range_box.setCurrentIndex(index)
+    panel.range_box.activated.emit(index)
+    shown = session.understood_analysis().tempo_bpm
+    assert 60.0 <= shown <= 120.0
+    assert session.tracks.edits(session.info.content_hash).bpm_range == (60.0, 120.0)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import time
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from albumstudio.core.analysis import AnalysisResult
+from albumstudio.core.tap_tempo import MIN_TAPS, TapTempo
 from albumstudio.core.text import format_time
 from albumstudio.core.track import AudioInfo
 from albumstudio.ui.panels.tag_chips import TagChips
@@ -33,6 +36,9 @@ FIGURES = (
     ("onsets", "Onset density"),
     ("sections", "Sections"),
 )
+
+
+BPM_RANGES = ((0, 0), (60, 120), (70, 140), (80, 160), (90, 180), (100, 200))
 
 
 def _db(value: float, unit: str) -> str:
@@ -86,6 +92,7 @@ class AnalysisPanel(QWidget):
             self.values[key] = value
             form.addRow(label + ":", value)
         layout.addLayout(form)
+        layout.addLayout(self._tempo_row())
         tags_title = QLabel("Music tags (musicnn, MagnaTagATune)")
         tags_title.setObjectName("sectionTitle")
         layout.addWidget(tags_title)
@@ -122,10 +129,66 @@ class AnalysisPanel(QWidget):
         session.music_tags_changed.connect(lambda _r: self._tags_changed())
         session.hidden_tags_changed.connect(lambda _h: self._tags_changed())
 
+    def _tempo_row(self) -> QHBoxLayout:
+        """÷2, ×2, Tap, the preferred range and Reset: the artist's say on the tempo."""
+        row = QHBoxLayout()
+        self.halve_button = QPushButton("÷2")
+        self.halve_button.setToolTip("Half the tempo (the beats are twice as long).")
+        self.double_button = QPushButton("×2")
+        self.double_button.setToolTip("Double the tempo (a beat between each two).")
+        self.tap_button = QPushButton("Tap")
+        self.tap_button.setToolTip("Tap along with the music (or press T here): from the "
+                                   "fourth tap, the tempo is yours.")
+        self.tap_button.setShortcut("T")
+        self.range_box = QComboBox()
+        self.range_box.setToolTip("Fold found tempos into this range, as DJ software does.")
+        for low, high in BPM_RANGES:
+            self.range_box.addItem("Any tempo" if not low else f"{low}–{high} BPM",
+                                   (float(low), float(high)) if low else None)
+        self.tempo_reset = QPushButton("Use the found tempo")
+        self.tempo_reset.setToolTip("Forget the tempo you set.")
+        for widget in (self.halve_button, self.double_button, self.tap_button):
+            widget.setEnabled(False)
+            row.addWidget(widget)
+        row.addWidget(self.range_box)
+        row.addWidget(self.tempo_reset)
+        row.addStretch(1)
+        self.tempo_reset.setEnabled(False)
+        self._taps = TapTempo()
+        self.clock = time.monotonic  # when a tap happened (tests give their own clock)
+        self.halve_button.clicked.connect(lambda: self.session.scale_tempo(0.5))
+        self.double_button.clicked.connect(lambda: self.session.scale_tempo(2.0))
+        self.tap_button.clicked.connect(self._on_tap)
+        self.tempo_reset.clicked.connect(lambda: self.session.set_tempo(None))
+        self.range_box.activated.connect(
+            lambda index: self.session.set_bpm_range(self.range_box.itemData(index)))
+        return row
+
+    def _on_tap(self) -> None:
+        bpm = self._taps.tap(self.clock())
+        if bpm is None:
+            left = MIN_TAPS - self._taps.count
+            self.tap_button.setText(f"Tap ({left} more)")
+            return
+        self.tap_button.setText(f"Tap: {bpm:.1f}")
+        self.session.set_tempo(bpm)
+
+    def _show_tempo_controls(self) -> None:
+        has_analysis = self.session.analysis is not None
+        for widget in (self.halve_button, self.double_button, self.tap_button):
+            widget.setEnabled(has_analysis)
+        self.tempo_reset.setEnabled(self.session.tempo_edit is not None)
+        index = self.range_box.findData(self.session.bpm_range)
+        self.range_box.setCurrentIndex(max(0, index))
+        if self._taps.count == 0 or self.session.tempo_edit is None:
+            self.tap_button.setText("Tap")
+
     def _on_loading(self, _path: str) -> None:
         for value in self.values.values():
             value.setText("–")
         self.why.setText("")
+        self._taps = TapTempo()
+        self._show_tempo_controls()
 
     def _on_status(self, text: str) -> None:
         if text:
@@ -147,6 +210,7 @@ class AnalysisPanel(QWidget):
         for key, text in analysis_figures(shown).items():
             self.values[key].setText(text)
         self._show_reasons()
+        self._show_tempo_controls()
 
     def _tags_changed(self) -> None:
         """The tags can move the tempo to the other octave: the figure follows them."""
