@@ -77,8 +77,22 @@ def models() -> tuple[ModelEntry, ...]:
     return entries
 
 
+_LOCAL_FOLDERS: dict[str, str] = {}
+
+
+def use_local_folders(folders: dict[str, str]) -> None:
+    """The folders the artist chose per role in the model manager (read from the data folder
+    when the app starts, and each time one is chosen): :func:`default_model` answers with them."""
+    _LOCAL_FOLDERS.clear()
+    _LOCAL_FOLDERS.update({role: folder for role, folder in folders.items() if role in ROLES})
+
+
 def default_model(role: str) -> str:
-    """The id of the model that plays ``role`` unless the artist chooses another."""
+    """The id of the model that plays ``role`` unless the artist chooses another (a local
+    folder chosen for the role in the model manager)."""
+    chosen = _LOCAL_FOLDERS.get(role)
+    if chosen:
+        return chosen
     for entry in models():
         if entry.role == role and entry.default:
             return entry.id

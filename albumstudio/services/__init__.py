@@ -89,8 +89,10 @@ class Services:
 def prepare_environment() -> None:
     """Before any model library loads: offline, quiet (see engines.models)."""
     from albumstudio.engines.models import prepare_model_environment
+    from albumstudio.services.model_manager import apply_local_folders
 
     prepare_model_environment()
+    apply_local_folders()  # the folders the artist chose per role in the model manager
 
 
 def engine_registry() -> EngineRegistry:

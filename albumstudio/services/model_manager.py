@@ -25,7 +25,13 @@ from typing import Any
 
 from albumstudio.core.errors import CancelledError, InputError, ModelMissingError
 from albumstudio.core.jobs import ProgressFn
-from albumstudio.core.model_registry import ModelEntry, find_model, models, role_name
+from albumstudio.core.model_registry import (
+    ModelEntry,
+    find_model,
+    models,
+    role_name,
+    use_local_folders,
+)
 from albumstudio.services.device_info import (
     DeviceReport,
     TimeEstimate,
@@ -74,7 +80,7 @@ from albumstudio.store.model_files import (
 from albumstudio.store.model_settings import ModelSettings
 from albumstudio.store.paths import DataPaths, default_paths
 
-__all__ = ["CheckReport", "DeviceReport", "DownloadError", "DownloadProgress", "Licence",
+__all__ = ["CheckReport", "apply_local_folders", "DeviceReport", "DownloadError", "DownloadProgress", "Licence",
            "LicenceNotAcknowledged", "ModelManager", "ModelStatus", "OfflineError",
            "RECOMMENDED_ROLES", "TimeEstimate", "acknowledge", "device_report", "licence_notes",
            "licence_of", "needs_acknowledgement", "require_acknowledgement", "time_estimate"]
@@ -142,6 +148,13 @@ class CheckReport:
                 "sentence": self.sentence()}
 
 
+def apply_local_folders(paths: DataPaths | None = None) -> None:
+    """Make the folders the artist chose per role (those that still exist) the models that
+    :func:`~albumstudio.core.model_registry.default_model` answers with."""
+    chosen = ModelSettings((paths or default_paths()).data).local_folders()
+    use_local_folders({r: f for r, f in chosen.items() if Path(f).is_dir()})
+
+
 class ModelManager:
     """Models in the user's Hugging Face cache (or ``cache``) and their local folders."""
 
@@ -176,6 +189,9 @@ class ModelManager:
     def set_local_folder(self, role: str, folder: str | None) -> None:
         """Use ``folder`` for ``role`` (None: the registry's model again); InputError for a
         folder that does not hold a model."""
+        if any(e.bundled for e in models() if e.role == role):
+            raise InputError(f"{role_name(role)[:1].upper()}{role_name(role)[1:]} ships with "
+                             "AlbumStudio: there is no folder to choose for it.")
         if role not in {e.role for e in models()}:
             raise InputError(f"'{role}' is not a model role: use one of "
                              f"{', '.join(dict.fromkeys(e.role for e in models()))}.")
@@ -190,6 +206,7 @@ class ModelManager:
                                  ".safetensors file): choose the model's own folder.")
             folder = str(path.resolve())
         self.settings.set_local_folder(role, folder)
+        apply_local_folders(self.paths)
 
     def status(self, entry: ModelEntry) -> ModelStatus:
         if entry.bundled:
@@ -386,6 +403,7 @@ class ModelManager:
             raise InputError(f"{entry.id} ships with AlbumStudio and cannot be removed.")
         if entry.default and self.local_folder(entry.role):
             self.settings.set_local_folder(entry.role, None)
+            apply_local_folders(self.paths)
         freed = remove_repo(self.cache, entry.id) if entry.downloadable else 0
         self.settings.record_check(entry.id, None)
         return freed

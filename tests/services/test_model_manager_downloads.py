@@ -13,6 +13,7 @@ import pytest
 from safetensors.numpy import save
 
 from albumstudio.core.errors import CancelledError, InputError, ModelMissingError
+from albumstudio.core.model_registry import default_model, use_local_folders
 from albumstudio.services.model_downloads import DownloadError, DownloadProgress, OfflineError
 from albumstudio.services.model_manager import ModelManager
 from tests.support.tiny_hub import LFS_SUFFIXES, Repo, TinyHub
@@ -31,6 +32,13 @@ def seg_repo() -> Repo:
                  "model.safetensors": tiny_weights(),
                  "pytorch_model.bin": b"pickle that must never be fetched",
                  "README.md": b"# tiny"})
+
+
+@pytest.fixture(autouse=True)
+def no_local_folders_afterwards():
+    """A folder chosen for a role changes default_model for the process: never past a test."""
+    yield
+    use_local_folders({})
 
 
 @pytest.fixture
@@ -229,8 +237,17 @@ def test_a_local_folder_for_a_role_is_kept(tmp_path, manager):
     manager.set_local_folder("segmenter", str(folder))
     status = ModelManager(cache=manager.cache).status(manager.entry("segmenter"))
     assert status.state == "local folder" and status.folder == str(folder.resolve())
+    assert default_model("segmenter") == str(folder.resolve())  # what the engines now load
+    use_local_folders({})
+    from albumstudio.services import prepare_environment
+
+    prepare_environment()  # as the app and the CLI start: the choice is read back
+    assert default_model("segmenter") == str(folder.resolve())
     manager.set_local_folder("segmenter", None)
     assert manager.status(manager.entry("segmenter")).state == "missing"
+    assert default_model("segmenter") == SEG
+    with pytest.raises(InputError, match="ships with AlbumStudio"):
+        manager.set_local_folder("tagger", str(folder))
 
 
 def test_a_file_another_program_is_fetching_is_waited_for(hub, manager):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from albumstudio.core.model_registry import models
+from albumstudio.core.model_registry import default_model, models, use_local_folders
 from albumstudio.jobs.runner import JobRunner
 from albumstudio.services.model_manager import ModelManager, needs_acknowledgement
 from albumstudio.ui.dialogs.models_dialog import STATE_COLUMN, ModelsDialog
@@ -26,6 +26,12 @@ def hub(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_ENDPOINT", served.endpoint)
     yield served
     served.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_local_folders_afterwards():
+    yield
+    use_local_folders({})
 
 
 @pytest.fixture
@@ -170,6 +176,7 @@ def test_licence_and_local_folder(hub, qtbot, runner, tmp_path):
     dialog.select("stable-diffusion-v1-5/stable-diffusion-v1-5")
     dialog.choose_folder(str(folder))
     wait_state(qtbot, dialog, "stable-diffusion-v1-5/stable-diffusion-v1-5", "local folder")
+    assert default_model("sd15") == str(folder.resolve())
     dialog.choose_folder(str(tmp_path / "nowhere"))
     assert "not a folder" in dialog.message.text()
 
