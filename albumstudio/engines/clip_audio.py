@@ -31,12 +31,14 @@ def _check(cancel: threading.Event | None) -> None:
         raise CancelledError("making the clip")
 
 
-def render(samples: np.ndarray, sample_rate: int, request: ClipRequest) -> np.ndarray:
-    """The faded, un-normalised clip, (frames, channels) float64."""
+def render(samples: np.ndarray, sample_rate: int, request: ClipRequest,
+           offset_s: float = 0.0) -> np.ndarray:
+    """The faded, un-normalised clip, (frames, channels) float64, from samples that start at
+    ``offset_s`` in the track."""
     options = request.options
     fade_in = getattr(options, "fade_in_s", -1.0)
     fade_out = getattr(options, "fade_out_s", -1.0)
-    return cut(samples, sample_rate, request.start_s, request.seconds,
+    return cut(samples, sample_rate, request.start_s - offset_s, request.seconds,
                fade_in if fade_in >= 0 else None, fade_out if fade_out >= 0 else None)
 
 
@@ -64,15 +66,16 @@ def encode_clip(clip: np.ndarray, sample_rate: int, ext: str,
 
 
 def run(request: ClipRequest, samples: np.ndarray, sample_rate: int,
-        progress: ProgressFn | None = None,
-        cancel: threading.Event | None = None) -> ClipResult:
+        progress: ProgressFn | None = None, cancel: threading.Event | None = None,
+        offset_s: float = 0.0) -> ClipResult:
+    """The clip of ``request`` from ``samples`` (the track from ``offset_s`` on)."""
     ext = "." + request.options.format
     if ext not in AUDIO_FORMATS:
         raise InputError(f"Clips are saved as WAV, FLAC, MP3 or Ogg Opus, not "
                          f"'{request.options.format}'.")
     if progress is not None:
         progress(Progress(0.1, "Cutting the clip"))
-    clip = render(samples, sample_rate, request)
+    clip = render(samples, sample_rate, request, offset_s)
     _check(cancel)
     if progress is not None:
         progress(Progress(0.3, f"Encoding {AUDIO_FORMATS[ext][1]}"))
@@ -86,33 +89,67 @@ def run(request: ClipRequest, samples: np.ndarray, sample_rate: int,
                  "gain_db": round(levels.gain_db, 3), "limited_db": round(levels.limited_db, 3)})
 
 
+HIGHLIGHT_RATE = 22050  # the proposal reads a mono mix at the analysis's rate
+
+
+def _key(path: str) -> tuple[str, float, int]:
+    import os
+
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return (path, 0.0, -1)
+    return (os.path.abspath(path), stat.st_mtime, stat.st_size)
+
+
 class TrackAudio:
-    """The last track decoded (its samples and rate), so proposing a highlight and cutting the
-    clip from it decode the file once."""
+    """What the clip engines read of a track, in bounded memory: the mono mix at 22,050 Hz for
+    the proposal and the track's length (the last track's is kept, so proposing and checking
+    decode once), and only the clip's own stretch at the track's rate for rendering."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._kept: tuple[tuple[str, float, int], np.ndarray, int] | None = None
+        self._kept: tuple[tuple[str, float, int], np.ndarray] | None = None
 
-    def get(self, path: str, cancel: threading.Event | None = None) -> tuple[np.ndarray, int]:
-        import os
-
+    def mono(self, path: str, cancel: threading.Event | None = None) -> tuple[np.ndarray, int]:
         from albumstudio.audio.decode import decode_all
 
-        try:
-            stat = os.stat(path)
-            key = (os.path.abspath(path), stat.st_mtime, stat.st_size)
-        except OSError:
-            key = (path, 0.0, -1)
+        key = _key(path)
         with self._lock:
             if self._kept is not None and self._kept[0] == key:
-                return self._kept[1], self._kept[2]
-        samples, rate = decode_all(path, cancel=cancel)
-        if samples.ndim == 1:
-            samples = samples[:, None]
+                return self._kept[1], HIGHLIGHT_RATE
+        samples, rate = decode_all(path, target_sr=HIGHLIGHT_RATE, mono=True, cancel=cancel)
         with self._lock:
-            self._kept = (key, samples, rate)
+            self._kept = (key, samples)
         return samples, rate
+
+    def duration(self, path: str, cancel: threading.Event | None = None) -> float:
+        samples, rate = self.mono(path, cancel)
+        return float(samples.shape[0] / rate)
+
+    def segment(self, path: str, start_s: float, seconds: float,
+                cancel: threading.Event | None = None) -> tuple[np.ndarray, int]:
+        """(frames, channels) float32 of [start_s, start_s + seconds) at the track's rate
+        (shorter at the end of the track), streamed: the rest is never kept."""
+        from albumstudio.audio.decode import open_audio
+
+        with open_audio(path) as reader:
+            rate, channels = reader.info.sample_rate, reader.info.channels
+            first = int(round(start_s * rate))
+            last = first + int(round(seconds * rate))
+            parts: list[np.ndarray] = []
+            position = 0
+            for block in reader.blocks():
+                _check(cancel)
+                end = position + block.shape[0]
+                if end > first and position < last:
+                    parts.append(block[max(0, first - position):last - position])
+                position = end
+                if position >= last:
+                    break
+        if not parts:
+            return np.zeros((0, channels), dtype=np.float32), rate
+        return np.concatenate(parts), rate
 
     def unload(self) -> None:
         with self._lock:
@@ -129,8 +166,9 @@ class HighlightEngine:
             cancel: threading.Event | None = None) -> ClipResult:
         if progress is not None:
             progress(Progress(0.0, "Reading the track"))
-        samples, rate = self.audio.get(request.track_path, cancel)
-        return run(request, samples, rate, progress, cancel)
+        samples, rate = self.audio.segment(request.track_path, request.start_s,
+                                           request.seconds, cancel)
+        return run(request, samples, rate, progress, cancel, offset_s=request.start_s)
 
     def unload(self) -> None:
         self.audio.unload()

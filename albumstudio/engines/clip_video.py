@@ -476,8 +476,9 @@ class SocialVideoEngine:
                               figures={"frames": frames})
         if progress is not None:
             progress(Progress(0.0, "Reading the track"))
-        samples, rate = self.audio.get(request.track_path, cancel)
-        clip, levels = normalise(cut(samples, rate, request.start_s, request.seconds), rate)
+        samples, rate = self.audio.segment(request.track_path, request.start_s,
+                                           request.seconds, cancel)
+        clip, levels = normalise(cut(samples, rate, 0.0, request.seconds), rate)
         notes.append(levels.words())
         data, plan, frames = clip_video(clip, rate, cover, options.layout, request.title,
                                         request.artist, options.fps, progress, cancel, plan)

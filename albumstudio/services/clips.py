@@ -60,8 +60,7 @@ class ClipService(EngineHost):
         return self.engine("highlight").audio
 
     def duration(self, track: str, cancel: threading.Event | None = None) -> float:
-        samples, rate = self._audio().get(track, cancel)
-        return float(samples.shape[0] / rate)
+        return float(self._audio().duration(track, cancel))
 
     def propose(self, track: str, seconds: float, progress: ProgressFn | None = None,
                 cancel: threading.Event | None = None) -> Any:
@@ -70,7 +69,7 @@ class ClipService(EngineHost):
 
         report = progress or (lambda p: None)
         report(Progress(0.0, "Reading the track"))
-        samples, rate = self._audio().get(track, cancel)
+        samples, rate = self._audio().mono(track, cancel)
         check_length(samples.shape[0] / rate, seconds)
         report(Progress(0.3, "Analysing the track"))
         analysis = self._analysis(track, cancel)
