@@ -2,8 +2,9 @@
 
 ``list`` shows every registry entry with its licence, whether it allows commercial use, its
 size and its state; ``download`` fetches a model into the Hugging Face cache (a progress line
-on stderr when a terminal watches); ``verify`` hashes what is there; ``acknowledge`` records
-that a non-commercial licence was read. A bad role or id, no network and the like are one
+on stderr when a terminal watches); ``verify`` hashes what is there; ``folder`` uses the
+artist's own folder for a role; ``acknowledge`` records that a non-commercial licence was
+read. A bad role or id, no network and the like are one
 sentence and exit code 2.
 """
 
@@ -33,9 +34,15 @@ def add_parser(sub: Any) -> None:
         action = actions.add_parser(name, help=text)
         action.add_argument("model", metavar="ROLE_OR_ID", help="a role (sd15, musicgen …) or id")
         action.add_argument("--json", action="store_true", help="print JSON instead of text")
-    verify = actions.add_parser("verify", help="check the files' hashes (all models by default)")
+    verify = actions.add_parser("verify", help="check the files' hashes (all downloaded models "
+                                "by default); exit code 3 when something is damaged or missing")
     verify.add_argument("model", metavar="ROLE_OR_ID", nargs="?", default=None)
     verify.add_argument("--json", action="store_true", help="print JSON instead of text")
+    folder = actions.add_parser("folder", help="use your own model folder for a role "
+                                "(--clear: the registry's model again)")
+    folder.add_argument("role", metavar="ROLE", help="sd15, controlnet-canny, captioner …")
+    folder.add_argument("path", metavar="FOLDER", nargs="?", default=None)
+    folder.add_argument("--clear", action="store_true", help="forget the folder for ROLE")
     models.set_defaults(run=cmd_models)
 
 
@@ -48,6 +55,17 @@ def cmd_models(args: argparse.Namespace) -> int:
         return _list(manager, args)
     if command == "verify":
         return _verify(manager, args)
+    if command == "folder":
+        from albumstudio.core.errors import InputError
+
+        if (args.path is None) == (not args.clear):
+            raise InputError("Give the folder for the role, or --clear to use the registry's "
+                             "model again.")
+        manager.set_local_folder(args.role, None if args.clear else args.path)
+        chosen = manager.local_folder(args.role)
+        print(for_terminal(f"{args.role} uses {chosen}" if chosen else
+                           f"{args.role} uses {manager.entry(args.role).id}"))
+        return 0
     if command == "acknowledge":
         from albumstudio.services.model_manager import acknowledge, licence_of
 

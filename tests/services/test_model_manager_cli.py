@@ -97,3 +97,25 @@ def test_list_devices_says_where_models_run_and_how_long_a_cpu_cover_takes(hub, 
         assert data["cpu_estimate"]["sentence"].startswith("No past diffusion job")
     code, out, _ = run(capsys, "list", "--devices")
     assert code == 0 and "Models run on" in out
+
+
+def test_folder_chooses_and_forgets_a_folder_for_a_role(hub, capsys, tmp_path):
+    from albumstudio.core.model_registry import default_model, use_local_folders
+
+    folder = tmp_path / "my-blip"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    try:
+        code, out, _ = run(capsys, "folder", "captioner", str(folder))
+        assert code == 0 and str(folder.resolve()) in out
+        assert default_model("captioner") == str(folder.resolve())
+        code, out, _ = run(capsys, "list", "--json")
+        states = {m["id"]: m["state"] for m in json.loads(out)["models"]}
+        assert states["Salesforce/blip-image-captioning-base"] == "local folder"
+        code, _, err = run(capsys, "folder", "captioner")
+        assert code == 2 and "--clear" in err
+        code, out, _ = run(capsys, "folder", "captioner", "--clear")
+        assert code == 0 and "Salesforce/blip-image-captioning-base" in out
+        assert default_model("captioner") == "Salesforce/blip-image-captioning-base"
+    finally:
+        use_local_folders({})
