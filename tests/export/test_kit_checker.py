@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -199,7 +200,8 @@ def test_a_failing_check_writes_nothing(studio):
     kits, prepared, track, out = studio
     before = listing(out)
     with pytest.raises(KitCheckError) as caught:
-        kits.make(replace(prepared.request, title="Out now on Spotify", qr_url=None))
+        kits.make(replace(prepared.request, title="Out now on Spotify", qr_url=None,
+                          clip=False))
     assert "no URL or promotion in the words" in str(caught.value)
     assert "nothing was written" in str(caught.value)
     assert listing(out) == before
@@ -221,4 +223,22 @@ def test_cancelling_while_the_clip_is_made_beside_the_cover_stops_both(studio):
     with pytest.raises(CancelledError):
         kits.make(replace(prepared.request, title="Cancelled"), progress, cancel)
     assert not [t for t in threading.enumerate() if t.name == "kit-clip"]
+    assert listing(out) == before
+
+
+def test_the_same_art_for_another_release_is_refused_after_a_kit_is_written(studio,
+                                                                          monkeypatch):
+    kits, prepared, track, out = studio
+    kits.write(replace(prepared, folder_name="Ané - First Single"))
+    ledger = json.loads(kits.ledger_path.read_text("utf-8"))["covers"]
+    assert any(e["release"] == "Ané - First Single" for e in ledger)
+    # the artist brings back the very same picture for a new release
+    monkeypatch.setattr(kits.services.covers, "run", lambda *_a, **_k: prepared.cover)
+    before = listing(out)
+    with pytest.raises(KitCheckError) as caught:
+        kits.make(replace(prepared.request, title="Second Single", qr_url=None,
+                          clip=False))
+    # (the first kit of this module, or the one just written: both carry this picture)
+    assert re.search(r"looks the same as the cover exported for '(Ané - Night Drive|Ané - First "
+                     r"Single|_CON)'", str(caught.value))
     assert listing(out) == before

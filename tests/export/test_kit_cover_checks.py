@@ -155,3 +155,15 @@ def test_the_png_master_carries_an_srgb_profile_once():
     assert "sRGB" in ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc)))
     assert with_icc(files.png, srgb_icc()) == files.png
     assert np.array_equal(np.asarray(decoded(files.png)), np.asarray(detailed(300)))
+
+
+def test_a_barcode_on_the_art_fails():
+    import zxingcpp
+
+    symbol = zxingcpp.create_barcode("9780201379624", zxingcpp.BarcodeFormat.EAN13)
+    bars = Image.fromarray(np.asarray(zxingcpp.write_barcode_to_image(symbol, scale=4)))
+    img = detailed(1200)
+    img.paste(bars.convert("RGB"), (100, 800))
+    files = make_cover_files(png_bytes(img), 1200, None)
+    check = run_checks(files)["no QR code or barcode"]
+    assert not check.ok and "9780201379624" in check.reason
