@@ -44,11 +44,14 @@ def test_a_given_start_as_flac_without_history(track, tmp_path, capsys):
     (["--seconds", "10", "--start", "200"], "outside the 88.0 s track"),
     (["--seconds", "10", "--start", "85"], "runs past the end"),
     (["--seconds", "120"], "shorter than a 120 s clip"),
+    (["--seconds", "nan"], "must be a number of seconds"),
+    (["--seconds", "10", "--start", "inf"], "must be numbers of seconds"),
+    (["--seconds", "12", "--video", "loop"], "A loop is 3–8 s long"),
 ])
 def test_bad_input_is_one_sentence_exit_2_nothing_written(track, tmp_path, capsys, args, words):
     folder = tmp_path / "out"
     folder.mkdir()
-    out = folder / "clip.wav"
+    out = folder / ("clip.mp4" if "--video" in args else "clip.wav")
     assert cli.main(["clip", track, *args, "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("albumstudio: error: ") and words in err
@@ -85,3 +88,15 @@ def test_a_square_video_with_a_cover(track, tmp_path, capsys):
         assert (container.streams.video[0].width, container.streams.video[0].height) == \
             (1080, 1080)
         assert container.streams.audio[0].codec_context.name == "aac"
+
+
+def test_a_cover_that_is_not_a_picture_is_one_sentence(track, tmp_path, capsys):
+    bad = tmp_path / "cover.png"
+    bad.write_text("not a picture")
+    out = tmp_path / "post.mp4"
+    code = cli.main(["clip", track, "--seconds", "2", "--start", "1", "--video", "square",
+                     "--image", str(bad), "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("albumstudio: error: ") and "cover.png" in err
+    assert len(err.splitlines()) == 1 and not out.exists()

@@ -65,6 +65,8 @@ class Highlight:
 
 def check_length(duration: float, seconds: float) -> None:
     """InputError when a ``seconds`` clip cannot come out of a ``duration`` track."""
+    if not math.isfinite(seconds):
+        raise InputError("A clip's length must be a number of seconds, such as --seconds 30.")
     if seconds < 1.0:
         raise InputError(f"A clip must be at least 1 second long, not {seconds:g} s; choose a "
                          "longer selection.")
@@ -75,6 +77,9 @@ def check_length(duration: float, seconds: float) -> None:
 
 def check_selection(duration: float, start: float, seconds: float) -> None:
     """InputError when [start, start + seconds) is not a usable part of a ``duration`` track."""
+    if not (math.isfinite(start) and math.isfinite(seconds)):
+        raise InputError("A clip's start and length must be numbers of seconds, such as "
+                         "--start 42 --seconds 30.")
     if seconds < 1.0:
         raise InputError(f"A clip must be at least 1 second long, not {seconds:g} s; choose a "
                          "longer selection.")

@@ -142,7 +142,14 @@ class ClipService(EngineHost):
         if not isinstance(request.options, spec.options_type):
             raise InputError(f"The {spec.label} engine was given another engine's settings; "
                              "choose the engine again.")
+        if request.image_path:
+            from albumstudio.vision.image_load import image_info
+
+            image_info(request.image_path)  # a picture that cannot be used: one sentence now
         if isinstance(request.options, VideoClipOptions) and request.options.layout == "loop":
+            if not LOOP_SECONDS[0] <= request.seconds <= LOOP_SECONDS[1]:
+                raise InputError(f"A loop is {LOOP_SECONDS[0]:g}–{LOOP_SECONDS[1]:g} s long, not "
+                                 f"{request.seconds:g} s; choose a length in between.")
             return spec
         check_selection(self.duration(request.track_path, cancel), request.start_s,
                         request.seconds)
