@@ -212,3 +212,29 @@ def test_the_first_run_offer_sits_in_the_status_bar_until_opened_once(hub, qtbot
         assert ModelManager().first_run_offer() is None  # not offered again
     finally:
         window.shutdown()
+
+
+def test_closing_the_window_stops_the_dialogs_downloads(hub, qtbot):
+    from PySide6.QtWidgets import QDialog
+
+    from albumstudio.store.paths import default_paths
+    from albumstudio.ui.main_window import MainWindow
+
+    hub.delay_s, hub.chunk = 0.02, 16 * 1024
+    window = MainWindow(default_paths().ensure())
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        window.show_models()
+        dialog = next(d for d in window.findChildren(QDialog) if d.windowTitle() == "Models")
+        qtbot.waitUntil(lambda: state(dialog, SEG) == "missing", timeout=5000)
+        dialog.select(SEG)
+        dialog.download_button.click()
+        qtbot.waitUntil(lambda: dialog.progress_bar.value() > 0, timeout=5000)
+        started = time.monotonic()
+        window.close()
+        assert time.monotonic() - started < 5
+        assert dialog.work.pool.activeThreadCount() == 0
+        assert ModelManager().status(ModelManager().entry(SEG)).state == "incomplete"
+    finally:
+        window.shutdown()

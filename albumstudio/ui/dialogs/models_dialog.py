@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -152,6 +152,8 @@ class ModelsDialog(QDialog):
         check.finished.connect(lambda _r: self._online(""))
         check.failed.connect(lambda problem: self._online(str(problem)))
         self.refresh()
+        if parent is not None:  # the window closing closes the downloads too
+            parent.installEventFilter(self)
         found = self.runner.submit("looking for GPUs", lambda ctx: device_report())
         found.finished.connect(self._show_devices)
         self._selection_changed()
@@ -388,6 +390,11 @@ class ModelsDialog(QDialog):
         """Closing cancels every download (kept for a resume) and joins the worker."""
         self.shutdown()
         super().done(result)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Close and watched is self.parent():
+            self.shutdown()
+        return False
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802
         self.shutdown()
