@@ -301,6 +301,17 @@ def _trim(parts: list[PromptPart], max_words: int) -> tuple[list[PromptPart], li
     return kept, dropped
 
 
+def style_because(style_text: str) -> str:
+    """Why the artist's words are there, and what each does to the offline design: "your own
+    words; design: “cobalt” → colours toward cobalt; “dreamy”: read by the diffusion engine
+    only"."""
+    from albumstudio.core.design_words import read_words
+
+    reading = read_words(style_text)
+    said = [*reading.reasons(), *([reading.unread_note()] if reading.unread else [])]
+    return "your own words" + ("; design: " + "; ".join(said) if said else "")
+
+
 def compose_prompt(*, style: str = "", image_caption: str = "", music_description: str = "",
                    music_tags: Sequence[str] = (), title: str = "", artist: str = "",
                    genre: str = "", preset: str | None = None,
@@ -316,7 +327,7 @@ def compose_prompt(*, style: str = "", image_caption: str = "", music_descriptio
     style_text, style_warnings = clean_user_text(style, MAX_STYLE_CHARS)
     warnings += style_warnings
     if style_text:
-        parts.append(PromptPart("style", style_text, "your own words"))
+        parts.append(PromptPart("style", style_text, style_because(style_text)))
     caption, caption_warnings = clean_user_text(image_caption, MAX_CAPTION_CHARS)
     caption = _without_blip_artefacts(caption)
     warnings += caption_warnings

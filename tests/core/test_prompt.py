@@ -91,8 +91,9 @@ def test_urls_handles_emails_and_prices_are_dropped_with_a_reason():
     style = ("gold foil, out now on www.novalux.com and https://x.co/abc, follow @nova.lux, "
              "mail me@nova.io, only $9.99, scan the QR code")
     composed = compose_prompt(style=style)
-    assert composed.parts[0] == PromptPart("style", "gold foil, out now on and, follow, mail, "
-                                                    "only, scan the", "your own words")
+    assert composed.parts[0].source == "style"
+    assert composed.parts[0].text == "gold foil, out now on and, follow, mail, only, scan the"
+    assert composed.parts[0].because.startswith("your own words; design: “gold”")
     for gone in ("www", "x.co", "@", "9.99", "QR", "nova"):
         assert gone not in composed.text
     joined = " ".join(composed.warnings)

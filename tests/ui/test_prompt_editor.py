@@ -157,3 +157,19 @@ def test_highlights_line_up_after_wide_characters(qtbot):
     editor.text.moveCursor(editor.text.textCursor().MoveOperation.Start)
     qtbot.keyClicks(editor.text, "a ")
     assert [text for text, _ in selections(editor)] == ["a", "🔥 fire", "dynamic motion"]
+
+
+def test_hovering_your_words_shows_what_each_does_to_the_design(qtbot):
+    editor = make_editor(qtbot)
+    composed = compose_prompt(style="cobalt risograph, saxophone",
+                              music_description="a calm piece")
+    editor.set_composed(composed)
+    start, _end, _ = next(s for s in composed.spans() if s[2] == "style")
+    because = editor.because_at(start + 1)
+    assert because.startswith("your own words; design: ")
+    assert "“cobalt” → colours toward cobalt" in because
+    assert "“risograph” →" in because and "treatment" in because
+    assert "“saxophone”: read by the diffusion engine only" in because
+    plain = compose_prompt(style="saxophone solo")
+    assert next(p for p in plain.parts if p.source == "style").because == (
+        "your own words; design: “saxophone”, “solo”: read by the diffusion engine only")
