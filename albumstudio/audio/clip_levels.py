@@ -121,15 +121,20 @@ def normalise(samples: np.ndarray, sample_rate: int, target_lufs: float = TARGET
                          f"{target_lufs:g} LUFS; choose a part of the track with sound.")
     gain_db = target_lufs - before
     limit_at = ceiling_db
-    out, deepest = samples, 0.0
+    best: tuple[np.ndarray, float, float, float, float] | None = None
     for _ in range(8):
         out, deepest = limit(samples * 10.0 ** (gain_db / 20.0), sample_rate, limit_at)
         lufs, peak = measure(out, sample_rate)
         if peak > ceiling_db:  # a peak between samples: limit lower by the overshoot
             limit_at -= peak - ceiling_db + 0.02
             continue
+        best = (out, gain_db, deepest, lufs, peak)
         if abs(lufs - target_lufs) <= 0.05:
             break
         gain_db += target_lufs - lufs
-    lufs, peak = measure(out, sample_rate)
+    if best is None:  # never under the ceiling: the last try, turned down until it is
+        out = out * 10.0 ** ((ceiling_db - peak - 0.05) / 20.0)
+        lufs, peak = measure(out, sample_rate)
+        best = (out, gain_db + ceiling_db - peak, deepest, lufs, peak)
+    out, gain_db, deepest, lufs, peak = best
     return out, Levels(before, gain_db, deepest, lufs, peak)
