@@ -65,7 +65,9 @@ def cmd_kit(args: argparse.Namespace) -> int:
     services = open_services(with_history=not args.no_history)
     try:
         kits = KitService(services)
-        kits.check_request(request)
+        chosen = kits.check_request(request)
+        print(f"profile: {chosen.label} (rules read {chosen.checked} from {chosen.source})",
+              file=sys.stderr)
         try:
             result = kits.make(request, StepLines())
         except KitCheckError as exc:

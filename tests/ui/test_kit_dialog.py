@@ -81,3 +81,15 @@ def test_the_file_menu_opens_the_dialog_for_the_open_track(qtbot, window, tmp_pa
     assert dialog.track == str(track) and dialog.out.text() == str(tmp_path)
     assert dialog.profile.count() >= 7
     dialog.reject()
+
+
+def test_the_rules_of_the_chosen_profile_are_shown(qtbot, dialog_parts):
+    services, runner, track, out = dialog_parts
+    dialog = KitDialog(runner, services, str(track))
+    qtbot.addWidget(dialog)
+    dialog.profile.setCurrentIndex(dialog.profile.findData("distrokid"))
+    assert "At least 1000 px square, JPG, RGB, at most 3 MB." in dialog.rules.text()
+    assert "the generic profile's file size limit where the source states none" in \
+        dialog.rules.text()
+    dialog.profile.setCurrentIndex(dialog.profile.findData("generic"))
+    assert "at most 3 MB" in dialog.rules.text() and "QR codes" in dialog.rules.text()

@@ -37,6 +37,9 @@ from albumstudio.core.jobs import Progress
 from albumstudio.jobs.runner import JobContext, JobHandle, JobRunner
 
 MARKS = {"pass": "✓", "FAIL": "✗", "warn": "!"}
+FIELD_WORDS = {"min_px": "minimum size", "recommended_px": "size", "max_px": "maximum size",
+               "formats": "formats", "colour_modes": "colour mode",
+               "max_file_mb": "file size limit"}
 
 
 class KitDialog(QDialog):
@@ -65,6 +68,10 @@ class KitDialog(QDialog):
                                      f"{entry.source} (read {entry.checked})",
                                      Qt.ItemDataRole.ToolTipRole)
         form.addRow("Distributor:", self.profile)
+        self.rules = QLabel()
+        self.rules.setWordWrap(True)
+        form.addRow("", self.rules)
+        self.profile.currentIndexChanged.connect(self._show_rules)
         self.title = QLineEdit(title)
         form.addRow("Title:", self.title)
         self.artist = QLineEdit(artist)
@@ -108,7 +115,19 @@ class KitDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
-        self.resize(560, 520)
+        self.resize(560, 560)
+        self._show_rules()
+
+    def _show_rules(self, *_args: object) -> None:
+        """The chosen profile's limits and what must not be on the art (checked or not)."""
+        entry = next(p for p in profiles() if p.name == self.profile.currentData())
+        cap = f", at most {entry.max_file_bytes / 1e6:g} MB" if entry.max_file_bytes else ""
+        self.rules.setText(
+            f"At least {entry.min_px} px square, {'/'.join(f.upper() for f in entry.formats)}, "
+            f"{'/'.join(entry.colour_modes)}{cap}. Not on the art: "
+            f"{'; '.join(entry.forbidden)}. (Rules read {entry.checked}"
+            + (f"; the generic profile's {', '.join(FIELD_WORDS[f] for f in entry.inherited)}"
+               " where the source states none" if entry.inherited else "") + ".)")
 
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Save the kit in", self.out.text())
