@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from albumstudio.core.errors import UserFacingError
 from albumstudio.store.files import atomic_write_bytes
 
 FILE_NAME = "model_settings.json"
@@ -57,7 +58,13 @@ class ModelSettings:
                 section[key] = value
             data[name] = section
             text = json.dumps(data, indent=2, ensure_ascii=True, sort_keys=True)
-            atomic_write_bytes(self.path, text.encode("ascii"))
+            try:
+                atomic_write_bytes(self.path, text.encode("ascii"))
+            except OSError as exc:
+                raise UserFacingError(
+                    f"Your model choices could not be saved in {self.path.parent} "
+                    f"({exc.strerror or exc}): free some space or make the folder writable, "
+                    "then try again.") from exc
 
     def acknowledged(self, model_id: str) -> bool:
         return model_id in self._section("acknowledged")

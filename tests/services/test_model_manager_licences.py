@@ -68,3 +68,13 @@ def test_a_damaged_settings_file_reads_as_nothing_decided(tmp_path):
     assert settings.acknowledged("facebook/musicgen-small")
     settings.set_local_folder("sd15", None)
     assert settings.local_folders() == {}
+
+
+def test_an_unwritable_data_folder_is_one_sentence(tmp_path):
+    from albumstudio.core.errors import UserFacingError
+
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the data folder should be")  # fails even for root
+    with pytest.raises(UserFacingError, match="could not be saved"):
+        ModelSettings(blocked).acknowledge("facebook/musicgen-small")
+    assert not ModelSettings(blocked).acknowledged("facebook/musicgen-small")

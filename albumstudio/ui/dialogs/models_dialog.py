@@ -346,7 +346,13 @@ class ModelsDialog(QDialog):
     def acknowledge_selected(self) -> None:
         entry = self.selected()
         if entry is not None:
-            acknowledge(entry.id, self.manager.paths)
+            from albumstudio.core.errors import UserFacingError
+
+            try:
+                acknowledge(entry.id, self.manager.paths)
+            except UserFacingError as exc:
+                self.message.setText(exc.message)
+                return
             self.message.setText(f"Noted: what you make with {entry.id} is for non-commercial "
                                  "use only.")
             self._selection_changed()
