@@ -289,15 +289,31 @@ def _fetch_range(url: str, partial: Path, have: int, meter: ByteMeter,
         resumed = have and response.status == 206
         if have and not resumed:  # the server sent the whole file: count it from zero
             meter.add(-have)
-        with partial.open("ab" if resumed else "wb") as handle:
+        try:
+            handle = partial.open("ab" if resumed else "wb")
+        except OSError as exc:
+            raise storage_error(exc, partial.parent.parent.parent) from exc
+        with handle:
             while True:
                 if cancel is not None and cancel.is_set():
                     raise CancelledError("downloading the model")
                 chunk = response.read(CHUNK)
                 if not chunk:
                     break
-                handle.write(chunk)
+                try:
+                    handle.write(chunk)
+                except OSError as exc:
+                    raise storage_error(exc, partial.parent.parent.parent) from exc
                 meter.add(len(chunk))
+
+
+def storage_error(exc: OSError, cache: Path) -> DownloadError:
+    """Writing into the cache failed (a full or read-only drive): no retry, one sentence."""
+    from albumstudio.store.storage import reason
+
+    return DownloadError(f"The Hugging Face cache ({cache}) cannot be "
+                         f"written ({reason(exc)}): free some space or choose another cache "
+                         "with HF_HUB_CACHE, then download again; what has arrived is kept.")
 
 
 def content_hash(path: Path, lfs: bool, cancel: threading.Event | None = None) -> str:

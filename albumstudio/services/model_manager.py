@@ -52,6 +52,7 @@ from albumstudio.services.model_downloads import (
     hub_endpoint,
     list_files,
     megabytes,
+    storage_error,
 )
 from albumstudio.services.model_licences import (
     Licence,
@@ -316,7 +317,10 @@ class ModelManager:
                                 f"safetensors files for {role_name(entry.role)} instead.")
         folder = repo_folder(self.cache, entry.id)
         blobs = folder / "blobs"
-        blobs.mkdir(parents=True, exist_ok=True)
+        try:
+            blobs.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise storage_error(exc, self.cache) from exc
 
         def here(f: RemoteFile) -> bool:
             blob = blobs / f.etag
@@ -327,6 +331,12 @@ class ModelManager:
             return part.stat().st_size if part.is_file() else 0
 
         done = sum(f.size if here(f) else partial_size(f) for f in needed)
+        wanted = sum(f.size for f in needed) - done
+        free = free_bytes(self.cache)
+        if wanted > free:
+            raise DownloadError(f"{entry.id} needs {megabytes(wanted)} more but only "
+                                f"{megabytes(free)} is free for the Hugging Face cache "
+                                f"({self.cache}): free some space first.")
         meter = ByteMeter(sum(f.size for f in needed), done, progress, entry.id)
         results: dict[str, dict[str, str]] = {}
         for f in needed:

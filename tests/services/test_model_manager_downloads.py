@@ -280,3 +280,19 @@ def test_a_proxy_in_the_environment_is_what_the_offline_check_tries(hub, manager
         manager.download(SEG)
     monkeypatch.setenv("no_proxy", "127.0.0.1")  # the hub is reached directly again
     assert manager.download(SEG).state == "present"
+
+
+def test_too_little_space_or_an_unwritable_cache_is_one_sentence(hub, manager, monkeypatch,
+                                                                  tmp_path):
+    import albumstudio.services.model_manager as module
+
+    real = module.free_bytes
+    monkeypatch.setattr(module, "free_bytes", lambda path: 1000)
+    with pytest.raises(DownloadError, match="needs .* more but only .* is free"):
+        manager.download(SEG)
+    assert not fetched(hub, "model.safetensors")
+    monkeypatch.setattr(module, "free_bytes", real)
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder should be")  # fails even for root
+    with pytest.raises(DownloadError, match="cannot be written"):
+        ModelManager(cache=blocked / "hub", endpoint=hub.endpoint).download(SEG)
