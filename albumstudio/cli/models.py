@@ -134,7 +134,8 @@ def _list(manager: Any, args: argparse.Namespace) -> int:
         for text in devices.lines():
             print(text)
         if devices.device == "cpu":
-            print(f"A {ESTIMATE_STEPS}-step diffusion cover: {_estimate(manager).sentence}")
+            sentence = _estimate(manager).sentence
+            print(f"A {ESTIMATE_STEPS}-step diffusion cover: {sentence[:1].lower()}{sentence[1:]}")
     return 0
 
 

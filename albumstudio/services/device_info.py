@@ -38,11 +38,12 @@ class DeviceReport:
         if self.mps:
             found.append("Apple GPU (MPS)")
         if not found:
-            found.append("No GPU found: models run on the CPU.")
+            found.append("No GPU found (neither CUDA nor Apple MPS).")
         if self.problem:
             return [*found, self.problem]
-        return [*found, f"Models run on {self.device.upper()} in {self.dtype}, "
-                        f"{self.preset} memory preset ({self.reason})."]
+        where = {"cuda": "the GPU (CUDA)", "mps": "the Apple GPU (MPS)"}.get(self.device,
+                                                                         "the CPU")
+        return [*found, f"Models run on {where} in {self.dtype}, {self.preset} memory preset."]
 
     def to_dict(self) -> dict[str, Any]:
         return {"gpus": [g.__dict__ for g in self.gpus], "mps": self.mps, "device": self.device,

@@ -49,6 +49,10 @@ STATE_COLUMN = 5
 ESTIMATE_STEPS = 20
 
 
+def _lower(sentence: str) -> str:
+    return sentence[:1].lower() + sentence[1:]
+
+
 def _size(entry: ModelEntry, status: ModelStatus | None) -> str:
     if status is not None and status.bytes_on_disk:
         return f"{status.bytes_on_disk / 1e9:.2f} GB" if status.bytes_on_disk >= 1e9 \
@@ -218,7 +222,7 @@ class ModelsDialog(QDialog):
         lines = report.lines()
         if report.device == "cpu":
             lines.append(f"A {ESTIMATE_STEPS}-step diffusion cover: "
-                         f"{time_estimate(self.history, ESTIMATE_STEPS).sentence}")
+                         f"{_lower(time_estimate(self.history, ESTIMATE_STEPS).sentence)}")
         self.devices.setText("\n".join(lines))
 
     def _selection_changed(self) -> None:
