@@ -1,6 +1,6 @@
 """A cover the artist saves is compressed well (#12): the same pixels, smaller than the
-history's fast copy and within 1 % of Pillow's default PNG of them (smaller on clean covers;
-on film grain Pillow's per-row Paeth filter wins by under 1 % at three times the time)."""
+history's fast copy and no larger than Pillow's default PNG of them, film grain included
+(libdeflate's level 6 over "Up"-filtered rows)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from albumstudio.engines.design_cover import run
 from albumstudio.services.covers import compressed_png, save_cover
 
 
-def test_a_saved_3000_px_cover_is_compressed_about_as_well_as_pillows_default_png(tmp_path):
+def test_a_saved_3000_px_cover_is_no_larger_than_pillows_default_png(tmp_path):
     for grain, words in ((0.0, ""), (0.3, ""), (0.25, "neon rain")):
         made = run(CoverRequest(title="Night Drive", artist="Ada Vale", size=3000, seed=4,
                                 words=words,
@@ -29,9 +29,7 @@ def test_a_saved_3000_px_cover_is_compressed_about_as_well_as_pillows_default_pn
         with Image.open(out) as saved:
             assert np.array_equal(np.asarray(saved.convert("RGB")), pixels)
         assert out.stat().st_size < len(fast)
-        assert out.stat().st_size <= 1.01 * len(pillow.getvalue())
-        if grain == 0.0:
-            assert out.stat().st_size <= len(pillow.getvalue())
+        assert out.stat().st_size <= len(pillow.getvalue())
         assert compressed_png(fast) == compressed_png(fast)  # deterministic
 
 
