@@ -238,3 +238,20 @@ def test_closing_the_window_stops_the_dialogs_downloads(hub, qtbot):
         assert ModelManager().status(ModelManager().entry(SEG)).state == "incomplete"
     finally:
         window.shutdown()
+
+
+def test_a_missing_model_problem_opens_the_dialog_on_that_model_ready_to_fetch(hub, window,
+                                                                               qtbot):
+    from PySide6.QtWidgets import QDialog
+
+    from albumstudio.core.errors import ACTION_OPEN_MODELS, Problem
+
+    window.show_error(Problem(f"The segmentation model ({SEG}) is not installed.",
+                              ACTION_OPEN_MODELS))
+    window.banner.action.click()
+    dialog = next(d for d in window.findChildren(QDialog) if d.windowTitle() == "Models")
+    assert dialog.selected().id == SEG
+    qtbot.waitUntil(dialog.download_button.isEnabled, timeout=5000)
+    dialog.download_button.click()
+    wait_state(qtbot, dialog, SEG, "present")
+    dialog.close()

@@ -67,7 +67,10 @@ class ModelsDialog(QDialog):
     online_checked = Signal(str)  # "" when the hub answers, else the sentence saying why not
 
     def __init__(self, runner: JobRunner, parent: QWidget | None = None,
-                 manager: ModelManager | None = None, history: Any = None) -> None:
+                 manager: ModelManager | None = None, history: Any = None,
+                 about: str = "") -> None:
+        """``about``: the sentence that sent the artist here ("… (facebook/musicgen-small) is
+        not installed …"); the model it names is selected, ready to download."""
         super().__init__(parent)
         self.setWindowTitle("Models")
         self.resize(1200, 560)
@@ -160,6 +163,9 @@ class ModelsDialog(QDialog):
             parent.installEventFilter(self)
         found = self.runner.submit("looking for GPUs", lambda ctx: device_report())
         found.finished.connect(self._show_devices)
+        named = [e for e in self.entries if e.id in about]
+        if named:
+            self.select(named[0].id)
         self._selection_changed()
 
     # ---- states ------------------------------------------------------------------------
