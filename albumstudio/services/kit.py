@@ -15,7 +15,7 @@ import io
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +71,8 @@ class KitRequest:
     seed: int = 0
     record: bool = True  # keep the cover (and poster and clip) in the history
     clip: bool = True  # a highlight clip in clips/
+    cover_png: bytes | None = None  # the cover chosen in the window (None: make one)
+    cover_request: dict[str, Any] | None = None  # the request that made ``cover_png``
 
 
 @dataclass
@@ -241,28 +243,33 @@ class KitService:
         """Everything but writing: the cover made, exported and checked, the poster made."""
         chosen = self.check_request(request)
         steps = _Steps(progress, cancel)
-        covers = self.services.covers
-        settings = covers.registry.new_request(request.engine, seed=request.seed,
-                                               image_path=request.image)
-        if request.engine == "design":
-            from dataclasses import replace
+        if request.cover_png is not None:
+            record = self._given_cover(request)
+            given = record.request
+            fields = ReleaseFields(
+                title=request.title or str(given.get("title") or "")
+                or title_from_file(request.track),
+                artist=request.artist or str(given.get("artist") or ""),
+                genre=str(given.get("genre") or ""))
+            fields = replace(fields, album=fields.title)
 
-            settings = replace(settings, size=chosen.export_px)
-        release = {k: v for k, v in (("title", request.title), ("artist", request.artist))
-                   if v is not None}
-        steps.start("reading the track")
-        made, track_hash = self.services.plan_cover(
-            request.track, settings, image=request.image, style=request.style,
-            release=release, progress=steps.inner())
-        fields = ReleaseFields(title=made.request.title or title_from_file(request.track),
-                               artist=made.request.artist, album=made.request.title,
-                               genre=made.request.genre)
+            def make_cover() -> JobRecord:
+                return record
+        else:
+            made, track_hash = self._plan(request, chosen, steps)
+            fields = ReleaseFields(title=made.request.title or title_from_file(request.track),
+                                   artist=made.request.artist, album=made.request.title,
+                                   genre=made.request.genre)
+
+            def make_cover() -> JobRecord:
+                return self.services.covers.run(made.request, steps.inner(), cancel,
+                                                track_hash=track_hash, record=request.record)
         # the clip needs only the track's (now cached) analysis: it is made on a second
         # thread while the cover is made, exported and checked
         clip = _Background(lambda stop: self._clip(request, fields, stop)) if request.clip \
             else None
         try:
-            prepared = self._cover(request, chosen, made, track_hash, fields, steps, cancel)
+            prepared = self._cover(request, chosen, make_cover, fields, steps, cancel)
             if prepared.ok and clip is not None:
                 steps.start("making the clip")
                 prepared.clip = clip.result(cancel)
@@ -276,13 +283,44 @@ class KitService:
                 clip.abandon()
         return prepared
 
-    def _cover(self, request: KitRequest, chosen: DistributorProfile, made: Any,
-               track_hash: str, fields: ReleaseFields, steps: _Steps,
+    def _plan(self, request: KitRequest, chosen: DistributorProfile,
+              steps: _Steps) -> tuple[Any, str]:
+        """The cover request, planned from the track as the ``cover`` command plans it."""
+        settings = self.services.covers.registry.new_request(
+            request.engine, seed=request.seed, image_path=request.image)
+        if request.engine == "design":
+            settings = replace(settings, size=chosen.export_px)
+        release = {k: v for k, v in (("title", request.title), ("artist", request.artist))
+                   if v is not None}
+        steps.start("reading the track")
+        return self.services.plan_cover(request.track, settings, image=request.image,
+                                        style=request.style, release=release,
+                                        progress=steps.inner())
+
+    def _given_cover(self, request: KitRequest) -> JobRecord:
+        """A job record for the cover the artist chose in the window (the request that made
+        it, as the window holds it; the models are those its options name)."""
+        from albumstudio.core.jobs import ModelUse, Output
+        from albumstudio.core.model_registry import revision_of
+
+        given = dict(request.cover_request or {})
+        options = given.get("options") or {}
+        model = options.get("model") if isinstance(options, dict) else None
+        data = request.cover_png or b""
+        return JobRecord(
+            kind="cover", engine=str(given.get("engine", "")), request=given,
+            request_version=int(given.get("version", 0) or 0), status="finished",
+            outputs=(Output("image/png", data=data, bytes=len(data),
+                            seed=given.get("seed")),),
+            models=(ModelUse("sd15", model, revision_of(model)),) if model else (),
+            app_version=self.services.covers.app_version)
+
+    def _cover(self, request: KitRequest, chosen: DistributorProfile,
+               make_cover: Callable[[], JobRecord], fields: ReleaseFields, steps: _Steps,
                cancel: threading.Event | None) -> PreparedKit:
         """Make the cover, export it, check it, and make the poster when all checks pass."""
         steps.start("making the cover")
-        record = self.services.covers.run(made.request, steps.inner(), cancel,
-                                          track_hash=track_hash, record=request.record)
+        record = make_cover()
         steps.start("exporting the cover")
         png = record.outputs[0].data
         if png is None:
@@ -296,7 +334,8 @@ class KitService:
             image = decoded.copy()
         folder_name = kit_folder_name(fields.artist, fields.title)
         checks = check_cover(image, files.jpeg, files.png, chosen,
-                             words=(made.request.title, made.request.artist),
+                             words=(str(record.request.get("title") or ""),
+                                    str(record.request.get("artist") or "")),
                              decoders=self.decoders, release=folder_name,
                              ledger=read_ledger(self.ledger_path),
                              reference_had=_reference_metadata(request.image),

@@ -93,3 +93,36 @@ def test_the_rules_of_the_chosen_profile_are_shown(qtbot, dialog_parts):
         dialog.rules.text()
     dialog.profile.setCurrentIndex(dialog.profile.findData("generic"))
     assert "at most 3 MB" in dialog.rules.text() and "QR codes" in dialog.rules.text()
+
+
+def test_the_cover_on_the_canvas_is_the_one_exported(qtbot, dialog_parts):
+    import io
+    import json
+
+    import numpy as np
+    from PIL import Image
+
+    services, runner, track, out = dialog_parts
+    from tests.support.canvas_helpers import make_photo
+
+    with Image.open(make_photo(out.parent / "chosen.png", (3000, 3000), seed=3)) as chosen:
+        pixels = np.asarray(chosen.convert("RGB"))
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG", compress_level=1)
+    made_by = {"engine": "design", "seed": 7, "title": "Night Drive", "artist": "Luma",
+               "prompt": "city lights", "version": 3}
+    dialog = KitDialog(runner, services, str(track), title="Night Drive", artist="Luma",
+                       cover=(buffer.getvalue(), made_by))
+    qtbot.addWidget(dialog)
+    assert dialog.use_cover.isChecked()
+    dialog.out.setText(str(out))
+    dialog.profile.setCurrentIndex(dialog.profile.findData("music-gateway"))  # 10 MB cap
+    with qtbot.waitSignal(dialog.written, timeout=90_000):
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    with Image.open(dialog.folder / "cover.png") as master:
+        assert np.array_equal(np.asarray(master), pixels)
+    manifest = json.loads((dialog.folder / "release.json").read_text("utf-8"))
+    cover = manifest["provenance"]["cover"]
+    assert cover["seed"] == 7 and cover["prompt"] == "city lights"
+    assert cover["engine"] == "design"
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled())

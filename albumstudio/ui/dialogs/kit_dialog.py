@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -50,7 +51,8 @@ class KitDialog(QDialog):
     problem = Signal(object)  # Problem
 
     def __init__(self, runner: JobRunner, services: Any, track: str, image: str | None = None,
-                 title: str = "", artist: str = "", parent: QWidget | None = None) -> None:
+                 title: str = "", artist: str = "", parent: QWidget | None = None,
+                 cover: tuple[bytes, dict[str, Any] | None] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export Release Kit")
         self.runner = runner
@@ -59,6 +61,7 @@ class KitDialog(QDialog):
         self.image = image
         self.handle: JobHandle | None = None
         self.folder: Path | None = None
+        self.cover = cover
 
         form = QFormLayout()
         self.profile = QComboBox()
@@ -86,6 +89,11 @@ class KitDialog(QDialog):
         row.addWidget(self.out, 1)
         row.addWidget(choose)
         form.addRow("Save in:", row)
+        self.use_cover = QCheckBox("Use the cover on the canvas (otherwise a new design cover "
+                                   "is made)")
+        self.use_cover.setChecked(cover is not None)
+        self.use_cover.setEnabled(cover is not None)
+        form.addRow("", self.use_cover)
 
         self.checklist = QListWidget()
         self.checklist.setWordWrap(True)
@@ -137,11 +145,14 @@ class KitDialog(QDialog):
     def request(self) -> Any:
         from albumstudio.services.kit import KitRequest
 
+        png, made_by = self.cover if self.cover is not None and self.use_cover.isChecked() \
+            else (None, None)
         return KitRequest(track=self.track, out=self.out.text().strip(), image=self.image,
                           title=self.title.text().strip() or None,
                           artist=self.artist.text().strip() or None,
                           qr_url=self.qr.text().strip() or None,
-                          profile=str(self.profile.currentData()))
+                          profile=str(self.profile.currentData()),
+                          cover_png=png, cover_request=made_by)
 
     def start(self) -> None:
         """Check, then write in the background (the checklist fills in as soon as it can)."""
