@@ -149,6 +149,12 @@ def test_offline_is_said_within_a_second_and_download_is_off(hub, qtbot, runner)
     qtbot.waitUntil(lambda: state(dialog, SEG) == "missing", timeout=5000)
     dialog.select(SEG)
     assert not dialog.download_button.isEnabled()
+    assert dialog.retry_button.isVisible()
+    manager._endpoint = hub.endpoint  # the network is back
+    with qtbot.waitSignal(dialog.online_checked, timeout=2000) as said:
+        dialog.retry_button.click()
+    assert said.args[0] == "" and not dialog.retry_button.isVisible()
+    assert dialog.download_button.isEnabled()
 
 
 def test_closing_cancels_a_running_download_and_joins(hub, qtbot, runner):

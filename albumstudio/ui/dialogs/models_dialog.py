@@ -86,9 +86,15 @@ class ModelsDialog(QDialog):
         self._closed = False
 
         layout = QVBoxLayout(self)
+        top = QHBoxLayout()
         self.network = QLabel("Checking the connection to the hub…")
         self.network.setWordWrap(True)
-        layout.addWidget(self.network)
+        self.retry_button = QPushButton("Check Again")
+        self.retry_button.hide()
+        self.retry_button.clicked.connect(self.check_network)
+        top.addWidget(self.network, 1)
+        top.addWidget(self.retry_button)
+        layout.addLayout(top)
         self.table = QTableWidget(len(self.entries), len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
@@ -154,10 +160,7 @@ class ModelsDialog(QDialog):
         close.rejected.connect(self.reject)
         layout.addWidget(close)
 
-        manager_ = self.manager  # first, so that being offline is said within a second
-        check = self.quick.submit("checking the connection", lambda ctx: manager_.check_online())
-        check.finished.connect(lambda _r: self._online(""))
-        check.failed.connect(lambda problem: self._online(str(problem)))
+        self.check_network()  # first, so that being offline is said within a second
         self.refresh()
         if parent is not None:  # the window closing closes the downloads too
             parent.installEventFilter(self)
@@ -213,9 +216,19 @@ class ModelsDialog(QDialog):
                           f"by these models, {disk.free_bytes / 1e9:.1f} GB free.")
         self._selection_changed()
 
+    def check_network(self) -> None:
+        """Ask whether the hub answers (within a second), on a worker."""
+        manager = self.manager
+        self.retry_button.setEnabled(False)
+        check = self.quick.submit("checking the connection", lambda ctx: manager.check_online())
+        check.finished.connect(lambda _r: self._online(""))
+        check.failed.connect(lambda problem: self._online(str(problem)))
+
     def _online(self, problem: str) -> None:
         if self._closed:
             return
+        self.retry_button.setVisible(bool(problem))
+        self.retry_button.setEnabled(True)
         self.offline = problem
         self.network.setText(problem or f"Connected to {self.manager.endpoint}: models can be "
                              "downloaded into your Hugging Face cache (shared with other tools).")
