@@ -242,3 +242,22 @@ def test_the_same_art_for_another_release_is_refused_after_a_kit_is_written(stud
     assert re.search(r"looks the same as the cover exported for '(Ané - Night Drive|Ané - First "
                      r"Single|_CON)'", str(caught.value))
     assert listing(out) == before
+
+
+def test_a_model_size_cover_is_enlarged_warned_about_and_still_written(studio, tmp_path):
+    kits, prepared, track, out = studio
+    small = io.BytesIO()
+    with Image.open(make_photo(tmp_path / "sd.png", (512, 512), seed=8)) as img:
+        img.convert("RGB").save(small, "PNG")
+    made_by = {"engine": "diffusion", "seed": 11, "title": "", "artist": "",
+               "prompt": "neon rain", "options": {"model": "tiny-sd"}, "version": 3}
+    result = kits.make(KitRequest(str(track), str(out), title="Rain", artist="Ané", clip=False,
+                                  cover_png=small.getvalue(), cover_request=made_by))
+    with Image.open(result.folder / "cover.jpg") as cover:
+        assert cover.size == (3000, 3000)
+    soft = [c for c in result.checks if c.name == "sharp, not upscaled-looking"][0]
+    assert not soft.ok and soft.severity == "warning" and "enlarged from 512 px" in soft.reason
+    manifest = json.loads((result.folder / "release.json").read_text("utf-8"))
+    assert any("no super-resolution model installed" in n for n in manifest["notes"])
+    assert manifest["provenance"]["cover"]["models"][0]["id"] == "tiny-sd"
+    assert manifest["provenance"]["cover"]["models"][0]["license"] == "unknown"
