@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog
 from albumstudio.core.errors import UserFacingError
 from albumstudio.core.jobs import JobRecord, Progress
 from albumstudio.core.text import display_name
-from albumstudio.jobs.runner import JobRunner
+from albumstudio.jobs.runner import JobHandle, JobRunner
 from albumstudio.services.covers import output_request, screen_pixels
 from albumstudio.ui.canvas.image_canvas import ImageCanvas
 from albumstudio.ui.cover_session import CoverSession
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 class CoverResults(QObject):
     can_save = Signal(bool)
+    saved = Signal(str)  # the path of a cover saved by Save Cover As
 
     def __init__(self, window: MainWindow, cover: CoverSession, canvas: ImageCanvas,
                  history: HistoryStrip, runner: JobRunner) -> None:
@@ -94,19 +95,26 @@ class CoverResults(QObject):
         if path:
             self.save_to(path)
 
-    def save_to(self, path: str) -> bool:
+    def save_to(self, path: str) -> JobHandle:
+        """Save the shown cover in the background (a 3000² PNG takes most of a second to
+        compress): ``saved`` (the path) or a sentence in the window when it ends."""
         from albumstudio.services.covers import save_cover
 
         assert self.current is not None
-        try:
-            # the file dialog already asked before replacing
-            save_cover(self.current[0], path, overwrite=True, settings=self.current[2])
-        except UserFacingError as exc:
-            self.window.show_error(exc.message)
-        except OSError as exc:
-            self.window.show_error(f"The cover could not be saved ({exc.strerror or exc}); "
-                                   "choose another folder.")
-        else:
-            self.window.show_warning(f"Saved {display_name(path)}.")
-            return True
-        return False
+        data, _seed, settings = self.current
+
+        def save(_ctx: object) -> str:
+            try:  # the file dialog already asked before replacing
+                return save_cover(data, path, overwrite=True, settings=settings)
+            except OSError as exc:
+                raise UserFacingError(f"The cover could not be saved ({exc.strerror or exc}); "
+                                      "choose another folder.") from exc
+
+        handle = self.runner.submit(f"saving '{display_name(path)}'", save)
+        handle.finished.connect(lambda written: self._saved(str(written)))
+        handle.failed.connect(lambda problem: self.window.show_error(problem.message))
+        return handle
+
+    def _saved(self, path: str) -> None:
+        self.window.show_warning(f"Saved {display_name(path)}.")
+        self.saved.emit(path)

@@ -101,9 +101,18 @@ def test_design_cover_lands_in_history_and_survives_a_restart(window, qtbot, tmp
     assert [o.seed for o in record.outputs] == [0, 1]
     qtbot.waitUntil(lambda: window.history.list.count() == 2, timeout=5000)
     assert window.save_cover_action.isEnabled()
-    assert window.covers.save_to(str(tmp_path / "release" / "cover.jpg")) is False  # no folder
-    assert window.banner.text().startswith("The folder for 'cover.jpg' does not exist")
-    assert window.covers.save_to(str(tmp_path / "cover.jpg"))
+    with qtbot.waitSignal(window.covers.save_to(str(tmp_path / "release" / "cover.jpg")).failed,
+                          timeout=20000):  # no such folder: saved in the background, said plainly
+        pass
+    qtbot.waitUntil(lambda: window.banner.text().startswith(
+        "The folder for 'cover.jpg' does not exist"), timeout=5000)
+    with qtbot.waitSignal(window.covers.saved, timeout=20000) as done:
+        window.covers.save_to(str(tmp_path / "cover.png"))
+    assert done.args[0] == str(tmp_path / "cover.png")
+    with Image.open(tmp_path / "cover.png") as saved:
+        assert saved.format == "PNG" and saved.size == (512, 512)
+    with qtbot.waitSignal(window.covers.saved, timeout=20000):
+        window.covers.save_to(str(tmp_path / "cover.jpg"))
     with Image.open(tmp_path / "cover.jpg") as saved:
         assert saved.format == "JPEG" and saved.size == (512, 512)
     window.history.list.item(1).setSelected(True)
