@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -464,11 +464,3 @@ def install_models_offer(window: Any) -> QPushButton:
     handle = window.runner.submit("looking at the models", lambda ctx: manager.first_run_offer())
     handle.finished.connect(offer)
     return button
-
-
-def open_models_dialog(runner: JobRunner, parent: QWidget | None = None,
-                       manager: ModelManager | None = None, history: Any = None) -> ModelsDialog:
-    dialog = ModelsDialog(runner, parent, manager, history)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.open()
-    return dialog
