@@ -35,7 +35,7 @@ from typing import Any
 
 from albumstudio import __version__
 from albumstudio.core.errors import CancelledError, UserFacingError
-from albumstudio.core.jobs import Progress
+from albumstudio.core.jobs import Progress, format_eta
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 CONNECT_TIMEOUT_S = 0.8
@@ -227,7 +227,7 @@ class ByteMeter:
         eta = left / speed if speed > 0 else None
         fraction = self.done / self.total if self.total else 1.0
         text = (f"{self.file} · {megabytes(self.done)} of {megabytes(self.total)}"
-                f" · {megabytes(int(speed))}/s")
+                f" · {megabytes(int(speed))}/s · {format_eta(eta)}")
         return DownloadProgress(min(1.0, fraction), text, eta_s=eta, bytes_done=self.done,
                                 bytes_total=self.total, speed_bps=speed, model_id=self.model_id)
 

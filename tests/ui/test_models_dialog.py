@@ -86,6 +86,7 @@ def test_download_shows_progress_and_queues_a_second_download(hub, qtbot, runner
     assert state(dialog, LCM) == "queued"
     qtbot.waitUntil(lambda: state(dialog, SEG).startswith("downloading"), timeout=5000)
     assert "MB/s" in dialog.progress_text.text() and dialog.progress_bar.isVisible()
+    assert "left" in dialog.progress_text.text()  # the time left
     assert state(dialog, LCM) == "queued"  # one at a time
     wait_state(qtbot, dialog, SEG, "present")
     wait_state(qtbot, dialog, LCM, "present")

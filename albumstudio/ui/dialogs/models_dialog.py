@@ -36,6 +36,7 @@ from albumstudio.jobs.runner import JobContext, JobHandle, JobRunner
 from albumstudio.services.model_manager import (
     RECOMMENDED_ROLES,
     CheckReport,
+    DownloadProgress,
     ModelManager,
     ModelStatus,
     acknowledge,
@@ -389,7 +390,8 @@ class ModelsDialog(QDialog):
         self._cell(entry.id, STATE_COLUMN).setText(f"{verb} {percent} %")
         self.progress_bar.show()
         self.progress_bar.setValue(int(report.fraction * 1000))
-        self.progress_text.setText(f"{entry.id}: {report.text} · {format_eta(report.eta_s)}")
+        eta = "" if isinstance(report, DownloadProgress) else f" · {format_eta(report.eta_s)}"
+        self.progress_text.setText(f"{entry.id}: {report.text}{eta}")
 
     def _done(self, entry: ModelEntry) -> None:
         self.jobs.pop(entry.id, None)
