@@ -94,3 +94,46 @@ def _png(rows: np.ndarray, idat: list[bytes]) -> bytes:
     return b"".join((_SIGNATURE, _chunk(b"IHDR", header),
                      struct.pack(">I", sum(len(p) for p in idat)), b"IDAT", *idat,
                      struct.pack(">I", crc), _chunk(b"IEND", b"")))
+
+
+def recompressed(png: bytes, level: int = SAVE_LEVEL) -> bytes | None:
+    """``encode_png(pixels, level)`` of a PNG this writer made (8-bit RGB, every row "Up"
+    filtered), without decoding its pixels: the inflated rows are already the filtered rows.
+    None for any other PNG (the caller decodes it)."""
+    if not png.startswith(_SIGNATURE):
+        return None
+    pos, header, idat = len(_SIGNATURE), b"", []
+    while pos + 8 <= len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        body = png[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    if len(header) != 13 or header[8:] != b"\x08\x02\x00\x00\x00":  # 8-bit RGB, plain
+        return None
+    width, height = struct.unpack(">II", header[:8])
+    try:
+        raw = zlib.decompress(b"".join(idat))
+    except zlib.error:
+        return None
+    stride = 1 + 3 * width
+    if len(raw) != stride * height or height == 0:
+        return None
+    rows = np.frombuffer(raw, dtype=np.uint8).reshape(height, stride)
+    if not (rows[:, 0] == 2).all():
+        return None  # another writer's filters: decode and encode again
+    data = memoryview(raw)
+    libdeflate = _libdeflate() if level >= SAVE_LEVEL else None
+    if libdeflate is not None:
+        return _png(rows, [bytes(libdeflate.zlib_compress(data, level))])
+    return encode_png(_unfiltered(rows), level)
+
+
+def _unfiltered(rows: np.ndarray) -> np.ndarray:
+    """(height, width, 3) pixels of "Up"-filtered rows (sums down the columns, modulo 256)."""
+    pixels = np.cumsum(rows[:, 1:], axis=0, dtype=np.uint8)
+    return pixels.reshape(rows.shape[0], -1, 3)

@@ -281,8 +281,11 @@ def compressed_png(data: bytes) -> bytes:
 
     from PIL import Image
 
-    from albumstudio.engines.design_png import SAVE_LEVEL, encode_png
+    from albumstudio.engines.design_png import SAVE_LEVEL, encode_png, recompressed
 
+    quick = recompressed(data, SAVE_LEVEL)  # one of ours: its rows need no decoding
+    if quick is not None:
+        return quick
     with Image.open(io.BytesIO(data)) as image:
         image.load()
         if image.mode != "RGB":

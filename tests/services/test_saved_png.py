@@ -37,3 +37,23 @@ def test_a_png_that_is_not_rgb_is_saved_as_it_is(tmp_path):
     grey = io.BytesIO()
     Image.new("L", (64, 64), 90).save(grey, "PNG")
     assert compressed_png(grey.getvalue()) == grey.getvalue()
+
+
+def test_our_own_pngs_are_recompressed_without_decoding_their_pixels(monkeypatch):
+    from albumstudio.engines import design_png
+
+    pixels = np.random.default_rng(5).integers(0, 256, (40, 30, 3), dtype=np.uint8)
+    fast = design_png.encode_png(pixels, 1)
+    expected = design_png.encode_png(pixels, design_png.SAVE_LEVEL)
+
+    def no_decoding(*_args, **_kwargs):
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr(Image, "open", no_decoding)
+    assert compressed_png(fast) == expected
+    monkeypatch.undo()
+    other = io.BytesIO()
+    Image.fromarray(pixels).save(other, "PNG", compress_level=9)  # Pillow's own filters
+    assert design_png.recompressed(other.getvalue()) is None
+    assert compressed_png(other.getvalue()) == expected  # decoded, then written the same way
+    assert design_png.recompressed(b"not a png") is None
