@@ -129,7 +129,7 @@ def normalise(samples: np.ndarray, sample_rate: int, target_lufs: float = TARGET
             limit_at -= peak - ceiling_db + 0.02
             continue
         best = (out, gain_db, deepest, lufs, peak)
-        if abs(lufs - target_lufs) <= 0.05:
+        if abs(lufs - target_lufs) <= 0.1:
             break
         gain_db += target_lufs - lufs
     if best is None:  # never under the ceiling: the last try, turned down until it is

@@ -29,7 +29,7 @@ from albumstudio.core.analysis import AnalysisResult
 from albumstudio.core.errors import CancelledError, InputError
 
 BIN_S = 0.5  # the analysis's curve step
-N_FFT = 4096
+FRAME_S = 0.186  # one spectrum per ~186 ms (4096 samples at 22,050 Hz), frames end to end
 REPEAT_SPAN_S = 4.0  # a passage must recur for this long to count as repetition
 MIN_LAG_S = 6.0  # … and at least this far away (not the same passage a moment later)
 BEATS_PER_BAR = 4
@@ -102,25 +102,26 @@ def bin_features(mono: np.ndarray, sample_rate: int,
                  cancel: threading.Event | None = None) -> tuple[np.ndarray, np.ndarray,
                                                                  np.ndarray]:
     """Per half second: (chroma (12, n), MFCC (13, n), RMS dB (n,)) of a mono signal."""
-    hop = N_FFT // 2
+    n_fft = 1 << max(8, round(math.log2(FRAME_S * sample_rate)))
+    hop = n_fft  # summaries per half second need no overlap: half the transforms
     n_bins = max(1, math.ceil(mono.size / (BIN_S * sample_rate)))
-    window = dsp.hann(N_FFT)
-    chroma_fb = dsp.chroma_filters(sample_rate, N_FFT)
+    window = dsp.hann(n_fft)
+    chroma_fb = dsp.chroma_filters(sample_rate, n_fft)
     chroma_fb[chroma_fb < 1e-8] = 0.0
-    mel_fb = dsp.mel_filters(sample_rate, N_FFT, 40)
-    padded = np.pad(mono, (0, max(0, N_FFT - mono.size)))
+    mel_fb = dsp.mel_filters(sample_rate, n_fft, 40)
+    padded = np.pad(mono, (0, max(0, n_fft - mono.size)))
     chroma_sum = np.zeros((12, n_bins))
     mel_sum = np.zeros((40, n_bins))
     counts = np.zeros(n_bins)
     chunk = 1024  # frames at a time, so memory stays small for a long track
-    n_frames = 1 + (padded.size - N_FFT) // hop
+    n_frames = 1 + (padded.size - n_fft) // hop
     for first in range(0, n_frames, chunk):
         if cancel is not None and cancel.is_set():
             raise CancelledError("finding the highlight")
         last = min(n_frames, first + chunk)
-        segment = padded[first * hop:(last - 1) * hop + N_FFT]
-        power = dsp.power_frames(segment, N_FFT, hop, window)
-        centres = (np.arange(first, last) * hop + N_FFT // 2) / sample_rate
+        segment = padded[first * hop:(last - 1) * hop + n_fft]
+        power = dsp.power_frames(segment, n_fft, hop, window)
+        centres = (np.arange(first, last) * hop + n_fft // 2) / sample_rate
         bins = np.minimum((centres / BIN_S).astype(np.int64), n_bins - 1)
         np.add.at(chroma_sum.T, bins, (chroma_fb @ power).T)
         np.add.at(mel_sum.T, bins, (mel_fb @ power).T)
