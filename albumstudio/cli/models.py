@@ -86,7 +86,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         if command == "download":
             status = manager.download(entry.id, line)
             line.end()
-            _print(args, status.to_dict(), f"{entry.id}: {status.state} ({status.detail})")
+            _print(args, status.to_dict(), f"{entry.id}: {status.detail}")
             if entry.commercial_use is False:
                 print(f"albumstudio: note: {entry.id} is licensed {entry.license}: not for "
                       "commercial use.", file=sys.stderr)

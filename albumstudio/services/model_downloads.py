@@ -218,16 +218,18 @@ class ByteMeter:
 
     @property
     def speed(self) -> float:
+        """Bytes a second over the last few seconds (0 until a quarter second has been seen)."""
         (t0, b0), (t1, b1) = self._samples[0], self._samples[-1]
-        return (b1 - b0) / (t1 - t0) if t1 > t0 else 0.0
+        return (b1 - b0) / (t1 - t0) if t1 - t0 >= 0.25 else 0.0
 
     def report(self) -> DownloadProgress:
         speed = self.speed
         left = max(0, self.total - self.done)
-        eta = left / speed if speed > 0 else None
+        eta = 0.0 if not left else (left / speed if speed > 0 else None)
         fraction = self.done / self.total if self.total else 1.0
-        text = (f"{self.file} · {megabytes(self.done)} of {megabytes(self.total)}"
-                f" · {megabytes(int(speed))}/s · {format_eta(eta)}")
+        rate = f" · {megabytes(int(speed))}/s" if speed > 0 else ""
+        text = (f"{self.file} · {megabytes(self.done)} of {megabytes(self.total)}{rate}"
+                f" · {format_eta(eta) if left else 'all here'}")
         return DownloadProgress(min(1.0, fraction), text, eta_s=eta, bytes_done=self.done,
                                 bytes_total=self.total, speed_bps=speed, model_id=self.model_id)
 

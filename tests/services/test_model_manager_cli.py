@@ -46,7 +46,7 @@ def test_list_json_covers_every_registry_entry_with_its_licence(hub, capsys):
 
 def test_download_verify_and_remove(hub, capsys):
     code, out, err = run(capsys, "download", "segmenter")
-    assert code == 0 and f"{SEG}: present" in out
+    assert code == 0 and f"{SEG}: In the Hugging Face cache." in out
     assert "not for commercial use" in err  # the licence is said at once
     code, out, _ = run(capsys, "verify", "--json")
     report = json.loads(out)
