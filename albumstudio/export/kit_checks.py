@@ -201,6 +201,21 @@ def _metadata_problem(data: bytes) -> str:
     return ", ".join(found)
 
 
+def reference_metadata(image: str | None) -> str:
+    """What the reference photo carried that must not reach the cover ('EXIF, GPS' or '')."""
+    if not image:
+        return ""
+    try:
+        with Image.open(image) as img:
+            exif = img.getexif()
+            found = ["EXIF"] if len(exif) else []
+            if len(exif) and exif.get_ifd(0x8825):
+                found.append("GPS")
+    except (OSError, ValueError):
+        return ""
+    return ", ".join(found)
+
+
 def _icc_is_srgb(data: bytes) -> bool:
     with Image.open(io.BytesIO(data)) as img:
         icc = img.info.get("icc_profile")

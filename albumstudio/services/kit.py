@@ -19,11 +19,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from albumstudio.core.distributors import DistributorProfile, profile_names
+from albumstudio.core.distributors import DistributorProfile
 from albumstudio.core.distributors import profile as find_profile
 from albumstudio.core.errors import CancelledError, InputError
 from albumstudio.core.jobs import JobRecord, Progress, ProgressFn
-from albumstudio.core.model_registry import model_entry
 from albumstudio.core.text import display_name, title_from_file
 from albumstudio.export.kit_checks import (
     LEDGER_NAME,
@@ -32,9 +31,11 @@ from albumstudio.export.kit_checks import (
     check_cover,
     phash,
     read_ledger,
+    reference_metadata,
     remember_cover,
 )
 from albumstudio.export.kit_cover import CoverFiles, make_cover_files
+from albumstudio.export.kit_manifest import provenance
 from albumstudio.export.kit_writer import KitEntry, check_out_folder, write_kit
 from albumstudio.export.safe_names import kit_folder_name, safe_component
 from albumstudio.export.track_tags import TAGGABLE, ReleaseFields
@@ -161,45 +162,6 @@ class _Steps:
     def inner(self) -> ProgressFn:
         name = STEPS[self.index]
         return lambda p: self.report(p.fraction, f"{name}: {p.text}" if p.text else name)
-
-
-def _reference_metadata(image: str | None) -> str:
-    """What the reference photo carried that must not reach the cover ('EXIF, GPS' or '')."""
-    if not image:
-        return ""
-    from PIL import Image
-
-    try:
-        with Image.open(image) as img:
-            exif = img.getexif()
-            found = ["EXIF"] if len(exif) else []
-            if len(exif) and exif.get_ifd(0x8825):
-                found.append("GPS")
-    except (OSError, ValueError):
-        return ""
-    return ", ".join(found)
-
-
-def _models(record: JobRecord) -> list[dict[str, Any]]:
-    out = []
-    for use in record.models:
-        entry = model_entry(use.id)
-        out.append({**use.to_dict(), "license": entry.license if entry else "unknown",
-                    "commercial_use": entry.commercial_use if entry else None})
-    return out
-
-
-def provenance(record: JobRecord) -> dict[str, Any]:
-    """Who made a file: the engine and its version, the models and their licences, the
-    prompt, seed and whole request, the app version and the history entry."""
-    request = record.request
-    return {"kind": record.kind, "engine": record.engine,
-            "engine_version": record.engine_version, "models": _models(record),
-            "prompt": request.get("prompt", request.get("payload", "")),
-            "negative_prompt": request.get("negative_prompt", ""),
-            "seed": request.get("seed"), "request": request, "device": record.device,
-            "app_version": record.app_version, "history_entry": record.id or None,
-            "notes": [n.text for n in record.notes]}
 
 
 class KitService:
@@ -338,7 +300,7 @@ class KitService:
                                     str(record.request.get("artist") or "")),
                              decoders=self.decoders, release=folder_name,
                              ledger=read_ledger(self.ledger_path),
-                             reference_had=_reference_metadata(request.image),
+                             reference_had=reference_metadata(request.image),
                              upscaled_from=files.upscaled_from)
         prepared = PreparedKit(request, chosen, fields, folder_name, record, files, checks,
                                phash(image), notes=list(files.notes))
@@ -429,7 +391,3 @@ class KitService:
             raise KitCheckError(f"The cover would be rejected ({reasons}); nothing was written.",
                                 prepared.checks)
         return self.write(prepared, progress)
-
-
-def profile_choices() -> tuple[str, ...]:
-    return profile_names()
