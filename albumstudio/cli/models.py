@@ -126,7 +126,8 @@ def _list(manager: Any, args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
     for status in statuses:
-        commercial = "commercial use ok" if status.entry.commercial_use else "NOT for commercial use"
+        commercial = ("commercial use ok" if status.entry.commercial_use
+                      else "NOT for commercial use")
         print(for_terminal(f"{manager.summary(status)}  ({status.entry.license}; {commercial})"))
     print(for_terminal(f"Hugging Face cache {disk.cache}: {disk.used_bytes / 1e9:.2f} GB used by "
                        f"these models, {disk.free_bytes / 1e9:.1f} GB free"))

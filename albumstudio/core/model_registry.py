@@ -50,7 +50,7 @@ class ModelEntry:
     purpose: str
     url: str
     bundled: bool = False
-    files: tuple[str, ...] = ()  # what the app needs: a name (must exist) or a glob; "!glob" leaves out
+    files: tuple[str, ...] = ()  # what the app needs: a name (must exist), a glob, "!glob" (not)
     note: str = ""
 
     @property

@@ -157,8 +157,8 @@ def _open(url: str, headers: dict[str, str] | None = None) -> Any:
 
 def _http_sentence(exc: urllib.error.HTTPError, repo_id: str, what: str) -> str:
     if exc.code in (401, 403):
-        return (f"The hub refused the {what} of {repo_id} (HTTP {exc.code}): the model may need you "
-                "to accept its terms on its page first.")
+        return (f"The hub refused the {what} of {repo_id} (HTTP {exc.code}): the model may "
+                "need you to accept its terms on its page first.")
     if exc.code == 404:
         return f"The hub has no {what} for {repo_id} (HTTP 404): check the model id and revision."
     return f"The hub answered HTTP {exc.code} for the {what} of {repo_id}: try again later."
@@ -348,3 +348,24 @@ def blob_lock(path: Path, cancel: threading.Event | None) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def drop_stale_partials(blobs: Path, locks: Path) -> int:
+    """Delete unfinished downloads nobody is writing (their hub lock is free): files the app
+    does not need, left by an interrupted tool, that would keep the model "incomplete"."""
+    from filelock import FileLock, Timeout
+
+    dropped = 0
+    for partial in blobs.glob("*.incomplete"):
+        lock = FileLock(str(locks / f"{partial.name.split('.')[0]}.lock"))
+        try:
+            locks.mkdir(parents=True, exist_ok=True)
+            lock.acquire(timeout=0)
+        except (Timeout, OSError):
+            continue  # another program is fetching it
+        try:
+            partial.unlink(missing_ok=True)
+            dropped += 1
+        finally:
+            lock.release()
+    return dropped

@@ -7,7 +7,7 @@ The API other services call (MusicGen, segmentation):
   licence of a model whose licence forbids commercial use (MusicGen's CC-BY-NC 4.0 weights,
   SegFormer's research-only weights). A role name ("musicgen") means that role's default model;
   a local folder for a role should be asked about by its role.
-* :func:`acknowledge` ``(model_or_role)`` — remember the acknowledgement (kept in the data folder).
+* :func:`acknowledge` ``(model_or_role)`` — remember the acknowledgement (in the data folder).
 * :func:`require_acknowledgement` ``(model_or_role)`` — raise :class:`LicenceNotAcknowledged`
   (one sentence, an InputError) when it is still needed: call it before loading the model.
 * :func:`licence_notes` ``(models)`` — the notes to add to a job record's ``notes`` for the

@@ -47,6 +47,7 @@ from albumstudio.services.model_downloads import (
     blob_lock,
     check_reachable,
     content_hash,
+    drop_stale_partials,
     fetch_blob,
     file_url,
     hub_endpoint,
@@ -81,10 +82,11 @@ from albumstudio.store.model_files import (
 from albumstudio.store.model_settings import ModelSettings
 from albumstudio.store.paths import DataPaths, default_paths
 
-__all__ = ["CheckReport", "apply_local_folders", "DeviceReport", "DownloadError", "DownloadProgress", "Licence",
-           "LicenceNotAcknowledged", "ModelManager", "ModelStatus", "OfflineError",
-           "RECOMMENDED_ROLES", "TimeEstimate", "acknowledge", "device_report", "licence_notes",
-           "licence_of", "needs_acknowledgement", "require_acknowledgement", "time_estimate"]
+__all__ = ["RECOMMENDED_ROLES", "CheckReport", "DeviceReport", "DownloadError",
+           "DownloadProgress", "Licence", "LicenceNotAcknowledged", "ModelManager", "ModelStatus",
+           "OfflineError", "TimeEstimate", "acknowledge", "apply_local_folders", "device_report",
+           "licence_notes", "licence_of", "needs_acknowledgement", "require_acknowledgement",
+           "time_estimate"]
 
 STATES = ("bundled", "local folder", "present", "incomplete", "damaged", "missing")
 RECOMMENDED_ROLES = ("sd15", "controlnet-canny", "lcm-lora", "captioner")
@@ -350,6 +352,7 @@ class ModelManager:
                 results[f.name] = {"etag": f.etag, "result": "unchecked"}
             link_snapshot_file(folder, listing.commit, f.name, f.etag)
         write_ref(folder, entry.revision or "main", listing.commit)
+        drop_stale_partials(blobs, self.cache / ".locks" / folder.name)
         meter.file = "done"
         meter.add(0, force=True)
         self.settings.record_check(entry.id, {"commit": listing.commit, "when": time.time(),
@@ -419,5 +422,6 @@ class ModelManager:
         return freed
 
     def summary(self, status: ModelStatus) -> str:
-        size = megabytes(status.bytes_on_disk) if status.bytes_on_disk else f"{status.entry.size_mb} MB"
+        size = (megabytes(status.bytes_on_disk) if status.bytes_on_disk
+                else f"{status.entry.size_mb} MB")
         return f"{status.entry.role:16} {status.state:12} {size:>10}  {status.entry.id}"

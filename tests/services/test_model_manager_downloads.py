@@ -296,3 +296,17 @@ def test_too_little_space_or_an_unwritable_cache_is_one_sentence(hub, manager, m
     blocked.write_text("a file where the cache folder should be")  # fails even for root
     with pytest.raises(DownloadError, match="cannot be written"):
         ModelManager(cache=blocked / "hub", endpoint=hub.endpoint).download(SEG)
+
+
+def test_a_stray_unfinished_file_is_cleared_unless_someone_is_writing_it(hub, manager):
+    from filelock import FileLock
+
+    manager.download(SEG)
+    folder = manager.cache / f"models--{SEG.replace('/', '--')}"
+    stray = folder / "blobs" / f"{'ab' * 32}.1a2b3c4d.incomplete"  # as hf download names them
+    stray.write_bytes(b"half of a pickle nobody needs")
+    assert manager.status(manager.entry(SEG)).state == "incomplete"
+    with FileLock(str(manager.cache / ".locks" / folder.name / f"{'ab' * 32}.lock")):
+        manager.download(SEG)
+        assert stray.exists()  # being written by someone: left alone
+    assert manager.download(SEG).state == "present" and not stray.exists()
