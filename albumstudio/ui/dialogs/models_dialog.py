@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -165,6 +165,7 @@ class ModelsDialog(QDialog):
         self.refresh()
         if parent is not None:  # the window closing closes the downloads too
             parent.installEventFilter(self)
+            self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per opening, then gone
         found = self.runner.submit("looking for GPUs", lambda ctx: device_report())
         found.finished.connect(self._show_devices)
         named = [e for e in self.entries if e.id in about]
