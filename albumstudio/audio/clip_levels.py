@@ -138,3 +138,21 @@ def normalise(samples: np.ndarray, sample_rate: int, target_lufs: float = TARGET
         best = (out, gain_db + ceiling_db - peak, deepest, lufs, peak)
     out, gain_db, deepest, lufs, peak = best
     return out, Levels(before, gain_db, deepest, lufs, peak)
+
+
+def to_stereo(samples: np.ndarray) -> np.ndarray:
+    """(frames, 2) of a clip with more channels, for the formats that carry two: 5.1 as
+    ITU-R BS.775 folds it (centre and surrounds at −3 dB, no LFE), other layouts with every
+    channel past the first two at −3 dB into both. Mono and stereo come back as they are."""
+    if samples.ndim != 2 or samples.shape[1] <= 2:
+        return samples
+    third = math.sqrt(0.5)
+    left, right = samples[:, 0].astype(np.float64), samples[:, 1].astype(np.float64)
+    if samples.shape[1] == 6:  # L R C LFE Ls Rs
+        centre = third * samples[:, 2]
+        left = left + centre + third * samples[:, 4]
+        right = right + centre + third * samples[:, 5]
+    else:
+        rest = third * samples[:, 2:].sum(axis=1)
+        left, right = left + rest, right + rest
+    return np.stack([left, right], axis=1)

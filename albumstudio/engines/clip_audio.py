@@ -13,7 +13,14 @@ import threading
 
 import numpy as np
 
-from albumstudio.audio.clip_levels import CEILING_DBTP, Levels, cut, measure, normalise
+from albumstudio.audio.clip_levels import (
+    CEILING_DBTP,
+    Levels,
+    cut,
+    measure,
+    normalise,
+    to_stereo,
+)
 from albumstudio.core.clip import ClipRequest, ClipResult
 from albumstudio.core.errors import CancelledError, InputError
 from albumstudio.core.jobs import Progress, ProgressFn
@@ -46,6 +53,8 @@ def encode_clip(clip: np.ndarray, sample_rate: int, ext: str,
                 cancel: threading.Event | None = None) -> tuple[bytes, int, int, Levels]:
     """(bytes, rate, decoded frames, levels as read back) of a clip normalised and encoded."""
     rate = output_rate(ext, sample_rate)
+    if AUDIO_FORMATS[ext][2] in ("libmp3lame", "libopus"):
+        clip = to_stereo(clip)  # what the file will carry is what is measured
     frames = int(round(clip.shape[0] * rate / sample_rate))
     clip = resample(clip, sample_rate, rate)[:frames]
     if clip.shape[0] < frames:

@@ -295,7 +295,7 @@ class SocialVideoEngine:
 
     def run(self, request: ClipRequest, progress: ProgressFn | None = None,
             cancel: threading.Event | None = None) -> ClipResult:
-        from albumstudio.audio.clip_levels import cut, normalise
+        from albumstudio.audio.clip_levels import cut, normalise, to_stereo
 
         plan, note = choose_plan()
         cover = load_cover(request.image_path)
@@ -314,7 +314,7 @@ class SocialVideoEngine:
             progress(Progress(0.0, "Reading the track"))
         samples, rate = self.audio.segment(request.track_path, request.start_s,
                                            request.seconds, cancel)
-        clip, levels = normalise(cut(samples, rate, 0.0, request.seconds), rate)
+        clip, levels = normalise(to_stereo(cut(samples, rate, 0.0, request.seconds)), rate)
         notes.append(levels.words())
         data, plan, frames = clip_video(clip, rate, cover, options.layout, request.title,
                                         request.artist, options.fps, progress, cancel, plan)

@@ -84,3 +84,19 @@ def test_an_existing_file_is_kept_without_overwrite(tmp_path):
     write_clip(b"new", str(target), overwrite=True)
     assert target.read_bytes() == b"new"
     assert [p.name for p in tmp_path.iterdir()] == ["clip.wav"]  # no temporary left
+
+
+@pytest.mark.parametrize(("rate", "channels", "fmt", "out_rate"), [
+    (48000, 1, "mp3", 48000), (22050, 1, "mp3", 44100), (96000, 2, "flac", 96000),
+    (22050, 6, "ogg", 48000), (32000, 2, "wav", 32000)])
+def test_other_rates_and_channel_counts(rate, channels, fmt, out_rate):
+    t = np.arange(4 * rate) / rate
+    lanes = [np.sin(2 * np.pi * (220 + 110 * k) * t) * (0.3 + 0.1 * np.sin(2 * np.pi * t))
+             for k in range(channels)]
+    samples = np.stack(lanes, axis=1).astype(np.float32)
+    result = run(ClipRequest("highlight", "x", 0.5, 3.0, AudioClipOptions(fmt)), samples, rate)
+    decoded, got = read_back(result.data, "." + fmt)
+    assert got == out_rate and abs(decoded.shape[0] - 3 * out_rate) <= 1
+    assert decoded.shape[1] == (min(channels, 2) if fmt in ("mp3", "ogg") else channels)
+    lufs, peak = measure(decoded, got)
+    assert abs(lufs - TARGET_LUFS) <= 0.5 and peak <= CEILING_DBTP
