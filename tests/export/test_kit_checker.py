@@ -261,3 +261,37 @@ def test_a_model_size_cover_is_enlarged_warned_about_and_still_written(studio, t
     assert any("no super-resolution model installed" in n for n in manifest["notes"])
     assert manifest["provenance"]["cover"]["models"][0]["id"] == "tiny-sd"
     assert manifest["provenance"]["cover"]["models"][0]["license"] == "unknown"
+
+
+@pytest.fixture
+def small_drive(tmp_path):
+    """A real 1 MB tmpfs (root may mount one; skipped where it may not), full or read-only."""
+    import subprocess
+
+    where = tmp_path / "drive"
+    where.mkdir()
+
+    def mount(options: str) -> Path:
+        try:
+            subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
+                           check=True, capture_output=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            pytest.skip("cannot mount a tmpfs here")
+        mounted.append(where)
+        return where
+
+    mounted: list[Path] = []
+    yield mount
+    for folder in mounted:
+        subprocess.run(["umount", str(folder)], capture_output=True, timeout=10)
+
+
+@pytest.mark.parametrize("options,words", [("size=1m", "the disk is full"),
+                                           ("size=1m,ro", "the drive is read-only")])
+def test_a_real_full_or_read_only_drive_leaves_nothing(studio, small_drive, options, words):
+    kits, prepared, track, out = studio
+    drive = small_drive(options)
+    with pytest.raises(StorageError) as caught:
+        kits.write(replace(prepared, request=replace(prepared.request, out=str(drive))))
+    assert words in str(caught.value)
+    assert list(drive.iterdir()) == []
