@@ -21,6 +21,7 @@ from albumstudio.core.errors import InputError
 TARGET_LUFS = -14.0
 CEILING_DBTP = -1.0
 LIMITER_WINDOW_S = 0.004  # attack and release of the peak limiter
+MAX_GAIN_DB = 40.0  # a selection needing more is noise, not music
 LIMITER_MARGIN_DB = 0.15  # aim this far under the ceiling: the limiter works on samples
 
 
@@ -119,6 +120,9 @@ def normalise(samples: np.ndarray, sample_rate: int, target_lufs: float = TARGET
     if not math.isfinite(before):
         raise InputError("The selection is silent, so it cannot be brought to "
                          f"{target_lufs:g} LUFS; choose a part of the track with sound.")
+    if target_lufs - before > MAX_GAIN_DB:
+        raise InputError(f"The selection is nearly silent ({before:.0f} LUFS): bringing it to "
+                         f"{target_lufs:g} LUFS would mostly raise noise; choose a louder part.")
     gain_db = target_lufs - before
     limit_at = ceiling_db
     best: tuple[np.ndarray, float, float, float, float] | None = None

@@ -61,9 +61,12 @@ def test_fades_start_and_end_in_silence(track):
     assert np.abs(clip[0]).max() < 0.01 and np.abs(clip[-1]).max() < 0.01
 
 
-def test_silence_cannot_be_normalised():
-    with pytest.raises(InputError, match="silent"):
+def test_silence_and_near_silence_cannot_be_normalised():
+    with pytest.raises(InputError, match="The selection is silent"):
         normalise(np.zeros((SR, 2)), SR)
+    hiss = 5e-4 * np.random.default_rng(0).standard_normal((SR, 2))
+    with pytest.raises(InputError, match=r"nearly silent \(-[5-6]\d LUFS\)"):
+        normalise(hiss, SR)
 
 
 def test_an_unknown_extension_is_one_sentence_and_writes_nothing(tmp_path):
