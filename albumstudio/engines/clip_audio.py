@@ -99,6 +99,7 @@ def run(request: ClipRequest, samples: np.ndarray, sample_rate: int,
 
 
 HIGHLIGHT_RATE = 22050  # the proposal reads a mono mix at the analysis's rate
+KEEP_MONO_S = 15 * 60.0  # the last track's mix is kept up to this length (80 MB)
 
 
 def _key(path: str) -> tuple[str, float, int]:
@@ -113,12 +114,14 @@ def _key(path: str) -> tuple[str, float, int]:
 
 class TrackAudio:
     """What the clip engines read of a track, in bounded memory: the mono mix at 22,050 Hz for
-    the proposal and the track's length (the last track's is kept, so proposing and checking
-    decode once), and only the clip's own stretch at the track's rate for rendering."""
+    the proposal (the last track's kept up to 15 minutes, so proposing and checking decode
+    once), the lengths of the tracks read, and only the clip's own stretch at the track's rate
+    for rendering."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._kept: tuple[tuple[str, float, int], np.ndarray] | None = None
+        self._lengths: dict[tuple[str, float, int], float] = {}
 
     def mono(self, path: str, cancel: threading.Event | None = None) -> tuple[np.ndarray, int]:
         from albumstudio.audio.decode import decode_all
@@ -129,10 +132,16 @@ class TrackAudio:
                 return self._kept[1], HIGHLIGHT_RATE
         samples, rate = decode_all(path, target_sr=HIGHLIGHT_RATE, mono=True, cancel=cancel)
         with self._lock:
-            self._kept = (key, samples)
+            self._lengths[key] = samples.shape[0] / rate
+            # kept for the next call unless long (an hour would hold 317 MB)
+            self._kept = (key, samples) if samples.shape[0] <= KEEP_MONO_S * rate else None
         return samples, rate
 
     def duration(self, path: str, cancel: threading.Event | None = None) -> float:
+        with self._lock:
+            known = self._lengths.get(_key(path))
+        if known is not None:
+            return known
         samples, rate = self.mono(path, cancel)
         return float(samples.shape[0] / rate)
 
@@ -163,6 +172,7 @@ class TrackAudio:
     def unload(self) -> None:
         with self._lock:
             self._kept = None
+            self._lengths.clear()
 
 
 class HighlightEngine:
