@@ -117,6 +117,30 @@ def with_icc(png: bytes, icc: bytes) -> bytes:
     return png[:header_end] + chunk + png[header_end:]
 
 
+_METADATA_TEXT = (b"XML:com.adobe.xmp\0", b"Raw profile type exif\0", b"Raw profile type xmp\0")
+
+
+def without_metadata(png: bytes) -> bytes:
+    """``png`` without EXIF (``eXIf``) and XMP or raw-EXIF text chunks: what a camera or an
+    editor put there stays out of the kit. Other chunks, pixels included, are kept as they are."""
+    if not png.startswith(PNG_SIGNATURE):
+        raise ValueError("not a PNG file")
+    parts, at = [png[:8]], 8
+    while at + 12 <= len(png):
+        (size,) = struct.unpack(">I", png[at:at + 4])
+        kind = png[at + 4:at + 8]
+        end = at + 12 + size
+        body = png[at + 8:at + 8 + size]
+        drop = kind == b"eXIf" or (kind in (b"tEXt", b"iTXt", b"zTXt")
+                                   and body.startswith(_METADATA_TEXT))
+        if not drop:
+            parts.append(png[at:end])
+        at = end
+        if kind == b"IEND":
+            break
+    return b"".join(parts)
+
+
 def png_of(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG", compress_level=1)
@@ -126,14 +150,20 @@ def png_of(image: Image.Image) -> bytes:
 def make_cover_files(png: bytes, side: int, max_bytes: int | None) -> CoverFiles:
     """The kit's cover.jpg and cover.png from the cover the engine made (PNG bytes): enlarged
     or reduced to ``side`` when needed, the JPEG within ``max_bytes``."""
+    from albumstudio.core.errors import InputError
+
     icc = srgb_icc()
-    with Image.open(io.BytesIO(png)) as source:
-        source.load()
-        original = source.width
-        fitted, notes = fit_side(source, side)
-        unchanged = not notes and source.mode == "RGB" and source.format == "PNG"
+    try:
+        with Image.open(io.BytesIO(png)) as source:
+            source.load()
+            original = source.width
+            fitted, notes = fit_side(source, side)
+            unchanged = not notes and source.mode == "RGB" and source.format == "PNG"
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InputError(f"The cover could not be read as a picture ({exc}); make it again "
+                         "or choose another.") from None
     jpeg, quality = jpeg_under(fitted, max_bytes, icc)
-    master = with_icc(png if unchanged else png_of(fitted), icc)
+    master = with_icc(without_metadata(png) if unchanged else png_of(fitted), icc)
     return CoverFiles(jpeg, master, side, quality, original, notes)
 
 

@@ -167,3 +167,22 @@ def test_a_barcode_on_the_art_fails():
     files = make_cover_files(png_bytes(img), 1200, None)
     check = run_checks(files)["no QR code or barcode"]
     assert not check.ok and "9780201379624" in check.reason
+
+
+def test_exif_in_a_given_png_does_not_reach_the_kit_and_junk_is_a_sentence():
+    from albumstudio.core.errors import InputError
+
+    img = detailed(400)
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif.get_ifd(0x8825)[2] = (52.0, 22.0, 1.0)
+    tagged = png_bytes(img, exif=exif.tobytes())
+    assert b"eXIf" in tagged
+    files = make_cover_files(tagged, 400, None)
+    assert b"eXIf" not in files.png and run_checks(files)["no EXIF or GPS"].ok
+    unstripped = {c.name: c for c in check_cover(decoded(files.jpeg), files.jpeg, tagged,
+                                                 profile("generic"))}["no EXIF or GPS"]
+    assert not unstripped.ok and "EXIF, GPS" in unstripped.reason
+    assert np.array_equal(np.asarray(decoded(files.png)), np.asarray(img))
+    with pytest.raises(InputError, match="could not be read as a picture"):
+        make_cover_files(b"not a picture", 400, None)
