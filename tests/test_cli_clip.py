@@ -29,6 +29,15 @@ def test_the_proposed_highlight_as_ogg_opus(track, tmp_path, capsys):
     assert min(abs(start - c) for c in CHORUS_STARTS) < 0.15
 
 
+def test_an_opus_name_gets_ogg_opus(track, tmp_path, capsys):
+    out = tmp_path / "hook.opus"
+    assert cli.main(["clip", track, "--seconds", "5", "--start", "33", "--out", str(out),
+                     "--no-history"]) == 0
+    assert out.read_bytes()[:4] == b"OggS" and b"OpusHead" in out.read_bytes()[:200]
+    decoded, rate = read_back(out.read_bytes(), ".opus")
+    assert rate == 48000 and decoded.shape[0] == 5 * 48000
+
+
 def test_a_given_start_as_flac_without_history(track, tmp_path, capsys):
     out = tmp_path / "part.flac"
     code = cli.main(["clip", track, "--seconds", "10", "--start", "3.5", "--out", str(out),

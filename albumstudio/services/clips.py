@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -259,11 +258,3 @@ def save_clip(record: JobRecord, path: str, overwrite: bool = False) -> str:
     check_place(target, f"clip{target.suffix}", overwrite)
     write_users_file(target, data, overwrite)
     return str(target)
-
-
-def output_bytes(output: Output) -> bytes:
-    return output.data if output.data is not None else Path(output.path).read_bytes()
-
-
-def with_start(request: ClipRequest, start: float) -> ClipRequest:
-    return replace(request, start_s=float(start), proposed=False)
