@@ -19,7 +19,7 @@ from albumstudio.core.errors import InputError
 from albumstudio.core.text import display_name
 from albumstudio.store.files import TEMP_PREFIX, UMASK
 
-TAGGABLE = (".mp3", ".wav", ".aif", ".aiff", ".flac", ".m4a", ".mp4", ".aac", ".ogg",
+TAGGABLE = (".mp3", ".wav", ".aif", ".aiff", ".flac", ".m4a", ".mp4", ".ogg",
             ".oga", ".opus")
 
 
