@@ -24,7 +24,8 @@ def test_a_fresh_install_makes_the_whole_kit_offline(tmp_path, track, data_home)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     folder = out / "Luma - Night Drive"
-    assert report["folder"] == str(folder)
+    assert report["folder"] == str(folder) and report["profile"] == "generic"
+    assert report["release"]["title"] == "Night Drive"
     names = sorted(f["path"] for f in report["files"])
     assert names == sorted(["cover.jpg", "cover.png", "poster-qr.png",
                             "clips/Luma - Night Drive (6 s).mp3", "Luma - Night Drive.flac"])

@@ -102,7 +102,9 @@ class KitResult:
     manifest: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"folder": str(self.folder), "checks": [c.to_dict() for c in self.checks],
+        return {"folder": str(self.folder), "release": self.manifest.get("release", {}),
+                "profile": self.manifest.get("profile", {}).get("name", ""),
+                "checks": [c.to_dict() for c in self.checks],
                 "files": self.manifest.get("files", []), "notes": self.manifest.get("notes", [])}
 
 
