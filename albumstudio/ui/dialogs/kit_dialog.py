@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,6 +38,7 @@ from albumstudio.core.jobs import Progress
 from albumstudio.jobs.runner import JobContext, JobHandle, JobRunner
 
 MARKS = {"pass": "✓", "FAIL": "✗", "warn": "!"}
+COLOURS = {"FAIL": "#c62828", "warn": "#b26a00"}
 FIELD_WORDS = {"min_px": "minimum size", "recommended_px": "size", "max_px": "maximum size",
                "formats": "formats", "colour_modes": "colour mode",
                "max_file_mb": "file size limit"}
@@ -194,6 +195,8 @@ class KitDialog(QDialog):
         for check in checks:
             item = QListWidgetItem(f"{MARKS.get(check.mark, '?')} {check.name}: {check.reason}")
             item.setData(Qt.ItemDataRole.UserRole, check.mark)  # pass, FAIL or warn
+            if check.mark in COLOURS:
+                item.setForeground(QColor(COLOURS[check.mark]))
             self.checklist.addItem(item)
         self.checked.emit(checks)
 
