@@ -5,8 +5,8 @@ On the tiny random-weight MusicGen of the tests (loaded through the app's loader
 thread, the same prompt, seed and settings:
 
 - bare: ``torch.manual_seed`` + processor + ``model.generate`` (what a transformers user writes);
-- engine: :meth:`MusicGenerator.generate` (step watch for progress and cancel, forked RNG,
-  numpy conversion, −14 LUFS / −1 dBTP normalisation);
+- engine: :meth:`MusicGenerator.generate` (step watch for progress and cancel, numpy
+  conversion, −14 LUFS / −1 dBTP normalisation);
 - service: :meth:`MusicService.generate` without the history (the engine plus the request
   check, the model check, WAV encoding and the job record).
 

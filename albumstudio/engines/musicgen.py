@@ -230,10 +230,11 @@ class MusicGenerator:
 
         watch = [_step_watch(cancel, report)]
         device = model.device
-        devices = [device.index or 0] if device.type == "cuda" else []
         options = {"do_sample": True, "guidance_scale": request.guidance,
                    "top_k": request.top_k, "temperature": request.temperature}
-        with torch.random.fork_rng(devices=devices), torch.inference_mode():
+        # generate() takes no torch.Generator: the global seed, as a transformers user sets it
+        # (the model queue runs one job at a time; the other engines use their own generators)
+        with torch.inference_mode():
             torch.manual_seed(request.seed)
             inputs = processor(text=[request.prompt], padding=True, return_tensors="pt")
             out = model.generate(**_on(inputs, device), max_new_tokens=budgets[0],
