@@ -32,7 +32,8 @@ class _CancellableReader:
         return self._handle.read(size)
 
 
-def _content_hash(path: str, cancel: threading.Event | None) -> str:
+def content_hash(path: str, cancel: threading.Event | None = None) -> str:
+    """The file's content hash (cancellable; one sentence when the file has gone)."""
     try:
         with open(path, "rb") as handle:
             return hash_stream(_CancellableReader(handle, cancel))
@@ -87,7 +88,7 @@ def compute_peaks(
     InputError for unusable files and CancelledError when ``cancel`` is set.
     """
     with open_audio(path) as reader:
-        info = dataclasses.replace(reader.info, content_hash=_content_hash(path, cancel))
+        info = dataclasses.replace(reader.info, content_hash=content_hash(path, cancel))
         hit = _cached(cache, info.content_hash)
         if hit is not None:
             return with_decoded_length(info, hit.frames_done), hit

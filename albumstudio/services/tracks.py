@@ -177,6 +177,13 @@ class TrackService:
         info = self.probe(path)
         return LoadedTrack(replace(info, content_hash=hash_file(path)), read_tags(path), None)
 
+    def content_hash(self, path: str, cancel: threading.Event | None = None) -> str:
+        """The file's content hash (the key of its peaks, analysis, tags and edits), the same
+        the waveform's decode finds; InputError when the file has gone."""
+        from albumstudio.audio.peaks import content_hash
+
+        return content_hash(path, cancel)
+
     def edits(self, content_hash: str) -> TrackEdits:
         return self.edits_store.load(content_hash) if content_hash else TrackEdits()
 

@@ -18,7 +18,7 @@ from albumstudio.core.peaks import PeakPyramid
 from albumstudio.core.tagging import TagResult
 from albumstudio.core.text import display_name, path_problem
 from albumstudio.core.track import AudioInfo, ReleaseTags
-from albumstudio.jobs.runner import JobRunner
+from albumstudio.jobs.runner import JobContext, JobRunner
 from albumstudio.services.tracks import (
     LoadedTrack,
     TrackFacts,
@@ -69,7 +69,8 @@ class TrackSession(QObject):
         self.file_tags = ReleaseTags()
         self.music_tags: TagResult | None = None
         self.hidden_tags: frozenset[str] = frozenset()
-        self._tagging_started = False  # the tags are being made during the analysis
+        self._tagging_started = False  # a tagging job runs (or ran) for this track
+        self._failed = False  # a problem with this track has been said
         self.tempo_edit: float | None = None  # the artist's tempo (×2, ÷2, tapped)
         self.bpm_range: tuple[float, float] | None = None  # their preferred range
 
@@ -116,6 +117,30 @@ class TrackSession(QObject):
         handle.partial.connect(self._on_partial)
         handle.finished.connect(self._on_loaded)
         handle.failed.connect(self._on_failed)
+        self._failed = self._tagging_started = False
+        self._start_analysis(path)
+
+    def _start_analysis(self, path: str) -> None:
+        """The analysis starts with the waveform's decode, on the other core, instead of
+        after it (its own decode; the tags are made from its samples as they come)."""
+        tracks = self.tracks
+
+        def analyse(ctx: JobContext) -> AnalysisResult:
+            content_hash = tracks.content_hash(path, ctx.cancel)
+            stream = tracks.tag_stream(content_hash)  # None when the tags are cached
+            ctx.partial((content_hash, stream))
+            return tracks.analyse(path, content_hash, ctx.progress, ctx.cancel, stream)
+
+        handle = self.runner.submit(f"analysing '{display_name(path)}'", analyse,
+                                    key="analysis")
+        handle.partial.connect(lambda found, p=path: self._on_hashed(p, *found))
+        handle.progress.connect(self._on_progress)
+        handle.finished.connect(self._on_analysed)
+        handle.failed.connect(self._on_failed)
+
+    def _on_hashed(self, path: str, content_hash: str, stream: TagStream | None) -> None:
+        if stream is not None:
+            self._start_tagging(stream, path, content_hash)
 
     def _on_partial(self, pyramid: PeakPyramid) -> None:
         self.peaks = pyramid
@@ -137,38 +162,31 @@ class TrackSession(QObject):
         for sentence in result.info.warnings:
             self.warning.emit(sentence)
         self.loaded.emit(result.info.path)
-        self.status_changed.emit("Analysing tempo, key and loudness…")
-        name = display_name(result.info.path)
-        tracks, path, content_hash = self.tracks, result.info.path, result.info.content_hash
-        stream = tracks.tag_stream(content_hash)  # tags made while the analysis decodes
-        handle = self.runner.submit(
-            f"analysing '{name}'",
-            lambda ctx: tracks.analyse(path, content_hash, ctx.progress, ctx.cancel, stream),
-            key="analysis")
-        handle.progress.connect(self._on_progress)
-        handle.finished.connect(self._on_analysed)
-        handle.failed.connect(self._on_failed)
-        self._tagging_started = stream is not None
-        if stream is not None:
-            self._start_tagging(stream)
+        if self.analysis is not None:  # the analysis ended first: it is shown now
+            self._show_analysis()
+        else:
+            self.status_changed.emit("Analysing tempo, key and loudness…")
 
     def _on_progress(self, report: Progress) -> None:
         self.status_changed.emit(f"{report.text or 'Analysing'}… {int(report.fraction * 100)} %")
 
     def _on_analysed(self, result: AnalysisResult) -> None:
         self.analysis = result
-        self.analysis_changed.emit(result)
+        if self.info is not None:  # else shown when the waveform's decode ends (its info,
+            self._show_analysis()  # tags and the artist's edits are read there)
+
+    def _show_analysis(self) -> None:
+        self.analysis_changed.emit(self.analysis)
         self._refresh_description()
         self.status_changed.emit("Ready")
         self.analysed.emit()
-        if not self._tagging_started:
-            self._start_tagging()
+        if not self._tagging_started and self.info is not None:
+            self._start_tagging(None, self.info.path, self.info.content_hash)
 
-    def _start_tagging(self, stream: TagStream | None = None) -> None:
-        if self.info is None:
-            return
+    def _start_tagging(self, stream: TagStream | None, path: str, content_hash: str) -> None:
+        self._tagging_started = True
         self.tagging_status.emit("Tagging the music…")
-        tracks, path, content_hash = self.tracks, self.info.path, self.info.content_hash
+        tracks = self.tracks
         handle = self.runner.submit(
             f"tagging '{display_name(path)}'",
             lambda ctx: tracks.tag(path, content_hash, progress=ctx.progress,
@@ -236,7 +254,9 @@ class TrackSession(QObject):
 
     def _on_failed(self, problem: Problem) -> None:
         self.status_changed.emit("")
-        self.error.emit(problem)
+        if not self._failed:  # the waveform's and the analysis's decodes fail alike: say it once
+            self._failed = True
+            self.error.emit(problem)
 
     # -- editing -----------------------------------------------------------------------------
     def set_description(self, text: str) -> None:
