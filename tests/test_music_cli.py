@@ -95,7 +95,7 @@ def test_bad_input_is_one_sentence_exit_2_nothing_written(tiny_musicgen, picture
 
 def test_wrong_extension_and_existing_file(tiny_musicgen, picture, tmp_path, capsys):
     assert main(["music", "--image", picture, "--out", str(tmp_path / "clip.mp4")]) == 2
-    assert ".wav or .flac" in capsys.readouterr().err
+    assert "WAV, FLAC, MP3 or Ogg Opus" in capsys.readouterr().err
     existing = tmp_path / "mine.wav"
     existing.write_bytes(b"the artist's own file")
     assert main(["music", "--image", picture, "--model", tiny_musicgen, "--out",

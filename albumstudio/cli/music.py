@@ -31,7 +31,7 @@ def add_parser(sub: Any) -> None:
                        help="your own prompt instead of the one made from the attributes")
     music.add_argument("--attributes-only", action="store_true",
                        help="print the attributes and the prompt, generate nothing (no model)")
-    music.add_argument("--out", metavar="FILE", default=None, help="where to save (.wav or .flac)")
+    music.add_argument("--out", metavar="FILE", default=None, help="where to save (.wav, .flac, .mp3, .ogg or .opus)")
     music.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
     music.add_argument("--json", action="store_true", help="print JSON instead of text")
     music.add_argument("--no-history", action="store_true",
@@ -60,7 +60,7 @@ def cmd_music(args: argparse.Namespace) -> int:
 
     if not args.attributes_only:
         if not args.out:
-            raise InputError("Say where the music goes with --out FILE (.wav or .flac), or add "
+            raise InputError("Say where the music goes with --out FILE (.wav, .flac, .mp3 or .opus), or add "
                              "--attributes-only to see the attributes alone.")
         check_clip_output(args.out, args.overwrite)
     edits = _edits(args.set)

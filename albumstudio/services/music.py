@@ -32,10 +32,8 @@ from albumstudio.core.music_attributes import (
     from_track,
     prompt_for,
 )
-from albumstudio.core.text import display_name
 from albumstudio.store.history import HistoryStore
 from albumstudio.store.paths import DataPaths
-from albumstudio.store.storage import check_place, write_users_file
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -47,7 +45,6 @@ if TYPE_CHECKING:
 ENGINE = "musicgen"
 ENGINE_VERSION = 1
 KIND = "clip"
-CLIP_FORMATS = {".wav": ("WAV", "PCM_16"), ".flac": ("FLAC", "PCM_16")}
 
 
 @dataclass(frozen=True)
@@ -80,37 +77,36 @@ def picture_figures_of(image: Image.Image, caption: str = "") -> PictureFigures:
 
 
 def encode_clip(samples: Any, sample_rate: int, suffix: str = ".wav") -> bytes:
-    """A (frames, channels) float array as 16-bit WAV or FLAC bytes."""
-    import soundfile
+    """A (frames, channels) float array as the bytes of a WAV, FLAC, MP3 or Ogg Opus file
+    (resampled where the format needs another rate)."""
+    from albumstudio.export.audio_export import encode_bytes, output_rate, resample
 
-    fmt, subtype = CLIP_FORMATS[suffix]
-    buffer = io.BytesIO()
-    soundfile.write(buffer, samples, sample_rate, format=fmt, subtype=subtype)
-    return buffer.getvalue()
+    rate = output_rate(suffix, sample_rate)
+    return encode_bytes(resample(samples, sample_rate, rate), rate, suffix)
 
 
-def check_clip_output(path: str, overwrite: bool = False) -> Path:
-    """InputError (one sentence) when ``path`` cannot take a generated clip."""
-    target = Path(path)
-    if target.suffix.lower() not in CLIP_FORMATS:
-        raise InputError(f"'{display_name(path)}' needs a .wav or .flac name for generated music; "
-                         "rename it.")
-    check_place(target, "music.wav", overwrite)
-    return target
+def check_clip_output(path: str, overwrite: bool = False) -> str:
+    """The extension of ``path`` when a clip can be written there; InputError (one sentence)
+    for a format we do not write or a place that cannot take it."""
+    from albumstudio.export.audio_export import check_output
+
+    return check_output(path, overwrite)
 
 
 def save_clip(record: JobRecord, path: str, overwrite: bool = False) -> str:
-    """Write the record's clip to the artist's file (temp name, then replace), WAV or FLAC."""
+    """Write the record's clip to the artist's file (temp name, then replace): the kept WAV as
+    it is, or encoded as FLAC, MP3 or Ogg Opus."""
     import soundfile
 
-    target = check_clip_output(path, overwrite)
+    from albumstudio.export.audio_export import write_clip
+
+    ext = check_clip_output(path, overwrite)
     output = record.outputs[0]
     data = output.data if output.data is not None else Path(output.path).read_bytes()
-    if target.suffix.lower() != ".wav":
+    if ext != ".wav":
         samples, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
-        data = encode_clip(samples, rate, target.suffix.lower())
-    write_users_file(target, data, overwrite)
-    return str(target)
+        data = encode_clip(samples, rate, ext)
+    return write_clip(data, path, overwrite)
 
 
 class MusicService:

@@ -93,8 +93,15 @@ def test_picture_to_clip_in_the_history(service, tiny_musicgen, tmp_path, empty_
     assert np.allclose(back, samples, atol=1e-4)
     with pytest.raises(InputError, match="already exists|exists"):
         save_clip(record, flac)
-    with pytest.raises(InputError, match=r"\.wav or \.flac"):
+    with pytest.raises(InputError, match="WAV, FLAC, MP3 or Ogg Opus"):
         save_clip(record, str(tmp_path / "clip.mp4"))
+    assert not (tmp_path / "clip.mp4").exists()
+    from albumstudio.export.audio_export import read_back
+
+    for ext in (".mp3", ".opus"):
+        written = save_clip(record, str(tmp_path / f"clip{ext}"))
+        decoded, rate = read_back(open(written, "rb").read(), ext)
+        assert abs(decoded.shape[0] / rate - 1.0) < 0.05
 
 
 def test_cancel_keeps_nothing(service, tiny_musicgen):

@@ -374,7 +374,7 @@ class MusicPanel(QWidget):
         self.play_button.setText("Play")
 
     def save(self, path: str, overwrite: bool = False) -> str:
-        """Write the clip to ``path`` (.wav or .flac), as the CLI does."""
+        """Write the clip to ``path`` (WAV, FLAC, MP3 or Ogg Opus), as the CLI does."""
         from albumstudio.services.music import save_clip
 
         if self.record is None:
@@ -383,7 +383,8 @@ class MusicPanel(QWidget):
 
     def choose_and_save(self) -> None:  # pragma: no cover - a native dialog
         path, _ = QFileDialog.getSaveFileName(self, "Save music", "music.wav",
-                                              "WAV (*.wav);;FLAC (*.flac)")
+                                              "WAV (*.wav);;FLAC (*.flac);;MP3 (*.mp3);;"
+                                              "Ogg Opus (*.opus *.ogg)")
         if path:
             try:
                 self.save(path, overwrite=True)
