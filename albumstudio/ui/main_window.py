@@ -128,6 +128,18 @@ class MainWindow(QMainWindow):
         self.qr_panel = QrPanel(self.runner, self.services, lambda: self.reference.path)
         self.qr_panel.problem.connect(self.banner.show_problem)
         self.tabs.addTab(_scrolling(self.qr_panel), "QR")
+        from albumstudio.ui.panels.music_panel import MusicPanel  # the Music tab (#16)
+
+        self.music_panel = MusicPanel(self.model_queue, self.runner, self.services,
+                                      lambda: self.reference.path, lambda: self.session.path)
+        self.music_panel.problem.connect(self.banner.show_problem)
+        self.tabs.addTab(_scrolling(self.music_panel), "Music")
+        from albumstudio.ui.panels.clip_panel import ClipPanel  # the Clip tab (#16)
+
+        self.clip_panel = ClipPanel(self.runner, self.services, self.session, self.waveform.view,
+                                    self.player, self.transport, lambda: self.reference.path)
+        self.clip_panel.problem.connect(self.banner.show_problem)
+        self.tabs.addTab(_scrolling(self.clip_panel), "Clip")
         self.middle = QSplitter(Qt.Orientation.Horizontal)
         self.middle.addWidget(self.canvas)
         self.middle.addWidget(self.tabs)
@@ -199,7 +211,22 @@ class MainWindow(QMainWindow):
     def show_models(self) -> None:
         from albumstudio.ui.dialogs.models_dialog import ModelsDialog
 
-        ModelsDialog(self.runner, self, history=self.history_store).open()
+        about = self.banner.text() if self.banner.isVisible() else ""  # the model it names
+        ModelsDialog(self.runner, self, history=self.history_store, about=about).open()
+
+    def export_kit(self) -> None:
+        """File › Export Release Kit… (#17): the kit of the open track and picture."""
+        from albumstudio.ui.dialogs.kit_dialog import KitDialog
+
+        if not self.session.path:
+            self.show_error("Open a track first: the release kit is made from it.")
+            return
+        tags = self.session.tags
+        shown = self.covers.current  # the cover on the canvas: (png, seed, request)
+        self.kit_dialog = KitDialog(self.runner, self.services, self.session.path,
+                                    self.reference.path, tags.title, tags.artist, self,
+                                    cover=(shown[0], shown[2]) if shown else None)
+        self.kit_dialog.open()
 
     def show_log(self) -> None:
         from PySide6.QtCore import QUrl
@@ -235,6 +262,8 @@ class MainWindow(QMainWindow):
         self.generate_action = self._action("&Generate Cover", self.cover_panel.generate,
                                             "Ctrl+Return")
         file_menu.addAction(self.generate_action)
+        self.kit_action = self._action("&Export Release Kit…", self.export_kit)
+        file_menu.addAction(self.kit_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
@@ -449,6 +478,7 @@ class MainWindow(QMainWindow):
         """Stop playback, cancel and join every worker, free the models (safe to call twice)."""
         self.storage_watch.stop()
         self.player.close()
+        self.music_panel.close_playback()
         self.cover.close()
         self.runner.shutdown()
         self.services.models.unload_all()
