@@ -96,6 +96,13 @@ def test_generate_with_progress_keeps_the_clip_and_saves_it(panel, qtbot, tiny_m
     assert record.id and record.kind == "clip" and record.outputs[0].duration_s == 1.5
     assert panel.services.history.get(record.id).engine == "musicgen"
     assert "entry" in panel.status.text() and panel.play_button.isEnabled()
+    problems = []
+    panel.problem.connect(problems.append)
+    panel.play_button.click()  # plays where there is a sound device, else says why in a sentence
+    assert (panel.playback is not None and panel.play_button.text() == "Stop") or (
+        len(problems) == 1 and "\n" not in problems[0].message and panel.playback is None)
+    panel.close_playback()
+    assert panel.playback is None and panel.play_button.text() == "Play"
     out = panel.save(str(tmp_path / "dusk.flac"))
     assert soundfile.info(out).duration == pytest.approx(1.5)
     with qtbot.waitSignal(panel.made, timeout=60000):  # asked once only

@@ -353,13 +353,16 @@ class MusicPanel(QWidget):
         path = self.clip_path()
         if not path:
             return
+        source = None
         try:
-            engine = PlaybackEngine(open_source(path), out_rate=AudioOutput.device_rate(),
-                                    out_channels=2)
+            source = open_source(path)
+            engine = PlaybackEngine(source, out_rate=AudioOutput.device_rate(), out_channels=2)
             output = AudioOutput(engine)
             engine.play()
             output.start()
         except (PlaybackUnavailable, UserFacingError) as exc:
+            if source is not None:
+                source.close()
             self._failed(Problem(str(exc)))
             return
         self.playback = (engine, output)
