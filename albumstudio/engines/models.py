@@ -92,7 +92,14 @@ def _weight_files(folder: Path) -> list[Path]:
 
 
 def install_hint(id_or_path: str, local: str = "a local model folder") -> str:
-    """What the artist can do when a model is missing (there is no download inside the app yet)."""
+    """What the artist can do when a model is missing: the Models dialog or ``albumstudio
+    models download`` for a model the app lists, ``hf download`` for any other hub id."""
+    from albumstudio.core.model_registry import model_entry
+
+    if model_entry(id_or_path) is not None:
+        return (f"download it once in Help › Models… or with `albumstudio models download "
+                f"{id_or_path}` (or `hf download {id_or_path}`; it goes to your Hugging Face "
+                f"cache, AlbumStudio then works offline) or choose {local}")
     if _looks_like_hub_id(id_or_path):
         return (f"download it once with `hf download {id_or_path}` (it goes to your Hugging Face "
                 f"cache, AlbumStudio then works offline) or choose {local}")

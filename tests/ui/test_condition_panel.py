@@ -126,7 +126,8 @@ def test_segmentation_is_disabled_with_an_honest_note_when_missing(runner, qtbot
     assert model.seg_available is False
     assert not panel.seg_check.isEnabled() and not panel.seg_weight.isEnabled()
     expected = ("Needs the SegFormer ADE20K model (nvidia/segformer-b0-finetuned-ade-512-512); "
-                "download it once with `hf download nvidia/segformer-b0-finetuned-ade-512-512`.")
+                "download it once in Help › Models… or with "
+                "`albumstudio models download nvidia/segformer-b0-finetuned-ade-512-512`.")
     assert panel.seg_note.text() == expected
     assert panel.seg_check.toolTip() == expected
 

@@ -48,8 +48,8 @@ class ConditionChanges(TypedDict, total=False):
 
 
 def segmenter_missing_text(model: str) -> str:
-    return (f"Needs the SegFormer ADE20K model ({model}); download it once with "
-            f"`hf download {model}`.")
+    return (f"Needs the SegFormer ADE20K model ({model}); download it once in Help › Models… "
+            f"or with `albumstudio models download {model}`.")
 
 
 

@@ -357,8 +357,8 @@ class CoverPanel(QWidget):
             editor.status.setText("Installed: generation runs on this computer.")
         else:
             editor.status.setText(
-                f"Not installed: download it once with `hf download {model}`, or choose a local "
-                "pipeline folder; the Design engine works without it."
+                f"Not installed: download it once in Help › Models… (or `hf download {model}`), "
+                "or choose a local pipeline folder; the Design engine works without it."
                 if model.count("/") == 1 and not model.startswith(("/", ".", "~")) else
                 "Not found: choose a folder that holds a whole Stable Diffusion pipeline; the "
                 "Design engine works without it.")
