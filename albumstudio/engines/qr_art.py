@@ -33,6 +33,7 @@ from albumstudio.core.qr import (
 )
 from albumstudio.engines.design_png import encode_png
 from albumstudio.engines.device import DeviceChoice, choose_device
+from albumstudio.engines.diffusion_preview import latents_to_rgb
 from albumstudio.engines.pipelines import PipelineCache, PipelineSpec
 from albumstudio.engines.qr_code import QrSymbol, make_symbol, palette_of, pick_colours
 from albumstudio.engines.qr_poster import (
@@ -213,7 +214,10 @@ def _step_callback(progress: ProgressFn | None, cancel: threading.Event | None
                     tensors: dict[str, Any]) -> dict[str, Any]:
         if progress is not None:
             total = int(getattr(pipe, "num_timesteps", 0) or 0)
-            progress(steps_progress(step + 1, total, f"painting, step {step + 1} of {total}"))
+            latents = tensors.get("latents")
+            preview = latents_to_rgb(latents) if latents is not None else None
+            progress(steps_progress(step + 1, total, f"painting, step {step + 1} of {total}",
+                                    preview=preview))
         if cancel is not None and cancel.is_set():
             pipe._interrupt = True
         return tensors

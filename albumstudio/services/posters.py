@@ -58,18 +58,27 @@ class PosterService(EngineHost):
     def preflight(self, request: QrRequest) -> EngineSpec:
         """``check`` plus the models the engine needs (ModelMissingError in one sentence)."""
         from albumstudio.core.errors import ModelMissingError
+
+        spec = self.check(request)
+        problem = self.missing_model(request)
+        if problem:
+            raise ModelMissingError(problem)
+        return spec
+
+    def missing_model(self, request: QrRequest) -> str:
+        """The sentence naming the first model the request's engine needs and this computer
+        lacks (or has damaged), or "" (the request itself is not checked)."""
         from albumstudio.core.model_registry import default_model, role_name
         from albumstudio.engines.models import diagnose
 
-        spec = self.check(request)
         chosen = {"sd15": getattr(request.options, "model", ""),
                   "controlnet-qr": getattr(request.options, "controlnet", "")}
-        for role in spec.model_roles:
+        for role in self.registry.get(request.engine).model_roles:
             model = chosen.get(role) or default_model(role)
             problem = diagnose(model, role_name(role))
             if problem:
-                raise ModelMissingError(problem)
-        return spec
+                return problem
+        return ""
 
     def run(self, request: QrRequest, progress: ProgressFn | None = None,
             cancel: threading.Event | None = None, *, record: bool = True) -> JobRecord:

@@ -125,7 +125,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(_scrolling(self.release_panel), "Release")
         from albumstudio.ui.panels.qr_panel import QrPanel  # the QR tab (#15)
 
-        self.qr_panel = QrPanel(self.runner, self.services, lambda: self.reference.path)
+        self.qr_panel = QrPanel(self.runner, self.services, lambda: self.reference.path,
+                                model_queue=self.model_queue, show_models=self.show_models)
         self.qr_panel.problem.connect(self.banner.show_problem)
         self.tabs.addTab(_scrolling(self.qr_panel), "QR")
         from albumstudio.ui.panels.music_panel import MusicPanel  # the Music tab (#16)
@@ -208,10 +209,11 @@ class MainWindow(QMainWindow):
             action.setToolTip("" if ok else reason)
             action.setStatusTip("" if ok else reason)
 
-    def show_models(self) -> None:
+    def show_models(self, about: str = "") -> None:
         from albumstudio.ui.dialogs.models_dialog import ModelsDialog
 
-        about = self.banner.text() if self.banner.isVisible() else ""  # the model it names
+        if not about:  # the model the banner names
+            about = self.banner.text() if self.banner.isVisible() else ""
         ModelsDialog(self.runner, self, history=self.history_store, about=about).open()
 
     def export_kit(self) -> None:
