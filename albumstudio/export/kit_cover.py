@@ -72,15 +72,18 @@ def encode_jpeg(image: Image.Image, quality: int, icc: bytes, optimize: bool = T
 
 def jpeg_under(image: Image.Image, max_bytes: int | None, icc: bytes) -> tuple[bytes, int]:
     """The highest-quality JPEG (``JPEG_QUALITY_MIN``..``JPEG_QUALITY_MAX``) no larger than
-    ``max_bytes``, and its quality; the smallest one tried when none fits (the file-size check
-    then says so). The binary search encodes without Huffman optimisation (three times faster,
-    a few per cent larger), so the optimised final file fits whenever its trial did."""
+    ``max_bytes`` (binary search), and its quality; the smallest one tried when none fits (the
+    file-size check then says so). Under a cap the trials are encoded without Huffman
+    optimisation (three times faster, a few per cent larger) and the best that fits is kept
+    as it is."""
     if max_bytes is None:
         return encode_jpeg(image, JPEG_QUALITY_MAX, icc), JPEG_QUALITY_MAX
     cap = max_bytes
+    tried: dict[int, bytes] = {}
 
     def fits(quality: int) -> bool:
-        return len(encode_jpeg(image, quality, icc, optimize=False)) <= cap
+        tried[quality] = encode_jpeg(image, quality, icc, optimize=False)
+        return len(tried[quality]) <= cap
 
     quality = JPEG_QUALITY_MAX
     if not fits(quality):
@@ -92,7 +95,8 @@ def jpeg_under(image: Image.Image, max_bytes: int | None, icc: bytes) -> tuple[b
             else:
                 high = mid - 1
         quality = found
-    return encode_jpeg(image, quality, icc), quality
+    data = tried.get(quality) or encode_jpeg(image, quality, icc, optimize=False)
+    return data, quality
 
 
 def with_icc(png: bytes, icc: bytes) -> bytes:

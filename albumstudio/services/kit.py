@@ -308,7 +308,7 @@ class KitService:
                                phash(image), notes=list(files.notes))
         if prepared.ok and request.qr_url is not None:
             steps.start("making the QR poster")
-            prepared.poster = self._poster(request, fields, record, png, steps, cancel)
+            prepared.poster = self._poster(request, fields, image, steps, cancel)
         return prepared
 
     def _clip(self, request: KitRequest, fields: ReleaseFields,
@@ -320,22 +320,30 @@ class KitService:
                                  artist=fields.artist, cancel=cancel)
         return clips.run(clip, None, cancel, record=request.record)
 
-    def _poster(self, request: KitRequest, fields: ReleaseFields, cover: JobRecord,
-                png: bytes, steps: _Steps, cancel: threading.Event | None) -> JobRecord:
+    def _poster(self, request: KitRequest, fields: ReleaseFields, cover: Any,
+                steps: _Steps, cancel: threading.Event | None) -> JobRecord:
+        """The QR poster, with the kit's cover (at the poster's own size: decoding the 3000 px
+        master again would cost more than the poster)."""
         import tempfile
 
+        from PIL import Image
+
+        from albumstudio.core.qr import POSTER_SIZES
         from albumstudio.services.posters import new_request
 
         posters = self.services.posters
+        side = max(POSTER_SIZES["square"].width, POSTER_SIZES["square"].height)
         with tempfile.TemporaryDirectory(prefix="albumstudio-kit-") as scratch:
-            picture = cover.outputs[0].path
-            if not picture:
-                picture = str(Path(scratch) / "cover.png")
-                Path(picture).write_bytes(png)
+            picture = Path(scratch) / "cover.png"
+            cover.resize((side, side), Image.Resampling.LANCZOS).save(picture, compress_level=1)
             poster = new_request(posters.registry, "plain", request.qr_url or "",
-                                 image_path=picture, title=fields.title, artist=fields.artist,
-                                 size="square", format="png", seed=request.seed)
-            return posters.run(poster, steps.inner(), cancel, record=request.record)
+                                 image_path=str(picture), title=fields.title,
+                                 artist=fields.artist, size="square", format="png",
+                                 seed=request.seed)
+            record = posters.run(poster, steps.inner(), cancel, record=request.record)
+        # the picture was this kit's cover.png; its temporary copy is gone
+        kept = {**record.request, "image_path": "cover.png"}
+        return replace(record, request=kept)
 
     def write(self, prepared: PreparedKit, progress: ProgressFn | None = None) -> KitResult:
         """Write the prepared kit into its folder (whole or not at all) and remember its cover."""
