@@ -111,3 +111,25 @@ def test_track_attributes_from_its_own_tempo(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["source"] == "track" and "own tempo" in report["attributes"]["tempo"]["reason"]
     assert f"{report['attributes']['tempo']['value']} BPM" in report["prompt"]
+
+
+def test_follow_the_tracks_melody(tmp_path, capsys, tiny_musicgen):
+    from tests.support.synth import music, write
+    from tests.support.tiny_musicgen import build_tiny_musicgen_melody
+
+    melodic = build_tiny_musicgen_melody(tmp_path / "melody-model")
+    track = write(tmp_path / "song.wav", music(6.0, bpm=100.0), 22050)
+    out = tmp_path / "variation.wav"
+    assert main(["music", "--track", str(track), "--follow-melody", "--model", str(melodic),
+                 "--seconds", "1", "--device", "cpu", "--out", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["duration_s"] == 1.0 and soundfile.info(out).duration == pytest.approx(1.0)
+    assert main(["music", "--track", str(track), "--follow-melody", "--model", tiny_musicgen,
+                 "--out", str(tmp_path / "no.wav")]) == 2
+    assert "needs MusicGen melody" in capsys.readouterr().err
+    assert not (tmp_path / "no.wav").exists()
+    picture = tmp_path / "p.png"
+    Image.new("RGB", (8, 8)).save(picture)
+    assert main(["music", "--image", str(picture), "--follow-melody", "--out",
+                 str(tmp_path / "no.wav")]) == 2
+    assert "--track" in capsys.readouterr().err

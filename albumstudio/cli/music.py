@@ -24,6 +24,9 @@ def add_parser(sub: Any) -> None:
     music.add_argument("--seed", type=int, default=0)
     music.add_argument("--guidance", type=float, default=3.0, help="guidance scale (default 3)")
     music.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"), default="auto")
+    music.add_argument("--follow-melody", action="store_true",
+                       help="with --track: follow the track's melody (needs --model "
+                            "facebook/musicgen-melody or another MusicGen melody; up to 30 s)")
     music.add_argument("--set", action="append", default=[], metavar="ATTRIBUTE=VALUE",
                        help="change an attribute before the prompt is made, e.g. tempo=96 or "
                             "genre='dub techno'; repeatable")
@@ -64,8 +67,11 @@ def cmd_music(args: argparse.Namespace) -> int:
                              "--attributes-only to see the attributes alone.")
         check_clip_output(args.out, args.overwrite)
     edits = _edits(args.set)
+    if args.follow_melody and not args.track:
+        raise InputError("--follow-melody follows a track's melody; give the track with --track.")
     settings = {"seconds": args.seconds, "seed": args.seed, "guidance": args.guidance,
-                "model": args.model or "", "device": args.device}
+                "model": args.model or "", "device": args.device,
+                "melody_path": args.track if args.follow_melody else ""}
     check_request(MusicRequest("-", **settings))  # fail fast, before the picture or track
     services = open_services(with_history=not args.no_history and not args.attributes_only)
     try:

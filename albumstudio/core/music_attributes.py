@@ -358,6 +358,7 @@ MUSIC_REQUEST_VERSION = 1
 SECONDS_RANGE = (1.0, 120.0)  # a window is at most 30 s; longer clips continue window by window
 GUIDANCE_RANGE = (1.0, 15.0)
 MUSIC_DEVICES = ("auto", "cuda", "mps", "cpu")
+MELODY_MAX_SECONDS = 30.0  # one window: MusicGen melody reads the melody of one 30 s chunk
 
 
 @dataclass(frozen=True)
@@ -373,13 +374,15 @@ class MusicRequest:
     top_k: int = 250
     temperature: float = 1.0
     attributes: dict[str, Any] | None = None  # what the prompt was made from (kept in the record)
+    melody_path: str = ""  # a track whose melody MusicGen melody follows (from its start)
     version: int = MUSIC_REQUEST_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         return {"prompt": self.prompt, "seconds": self.seconds, "seed": self.seed,
                 "guidance": self.guidance, "model": self.model, "device": self.device,
                 "top_k": self.top_k, "temperature": self.temperature,
-                "attributes": self.attributes, "version": self.version}
+                "attributes": self.attributes, "melody_path": self.melody_path,
+                "version": self.version}
 
 
 def check_request(request: MusicRequest) -> MusicRequest:
@@ -401,4 +404,7 @@ def check_request(request: MusicRequest) -> MusicRequest:
         raise InputError("top-k must be at least 1 and the temperature between 0.05 and 5.")
     if request.seed < 0:
         raise InputError(f"The seed must be 0 or more, not {request.seed}.")
+    if request.melody_path and request.seconds > MELODY_MAX_SECONDS:
+        raise InputError(f"A clip that follows a melody lasts at most {MELODY_MAX_SECONDS:g} "
+                         f"seconds, not {request.seconds:g}.")
     return request

@@ -21,7 +21,7 @@ import numpy as np
 from albumstudio.core.errors import CancelledError, InputError
 from albumstudio.core.jobs import ProgressFn, steps_progress
 from albumstudio.core.model_cache import ModelCache
-from albumstudio.core.music_attributes import MusicRequest, check_request
+from albumstudio.core.music_attributes import MELODY_MAX_SECONDS, MusicRequest, check_request
 from albumstudio.engines.device import choose_device, free_device_memory
 from albumstudio.engines.models import cached_folder, load_pretrained
 
@@ -138,6 +138,38 @@ def normalise(samples: np.ndarray, sample_rate: int, target_lufs: float = TARGET
     return scaled, gain, lufs + gain, peak + gain
 
 
+MELODY_RATE = 32000
+MELODY_FFT = 16384
+MELODY_HOP = 4096
+
+
+def melody_chroma(path: str, num_chroma: int = 12, seconds: float = MELODY_MAX_SECONDS,
+                  cancel: threading.Event | None = None) -> np.ndarray:
+    """The melody MusicGen melody follows: the strongest pitch class of each 4096-sample frame
+    of the track's first ``seconds`` (mono, 32 kHz), one-hot, (frames, num_chroma) float32 —
+    the chroma transformers' MusicGen melody extractor makes (its STFT and filter bank), computed
+    here without torchaudio. InputError in one sentence for a file that is not a track."""
+    import torch
+    from transformers.audio_utils import chroma_filter_bank
+
+    from albumstudio.audio.decode import decode_all
+
+    samples, _rate = decode_all(path, target_sr=MELODY_RATE, mono=True, cancel=cancel)
+    wave = torch.from_numpy(np.ascontiguousarray(samples[:int(seconds * MELODY_RATE)],
+                                                 dtype=np.float32))
+    if wave.numel() < MELODY_FFT:
+        pad = MELODY_FFT - wave.numel()
+        wave = torch.nn.functional.pad(wave, (pad // 2, pad - pad // 2))
+    spectrum = torch.stft(wave, MELODY_FFT, MELODY_HOP, window=torch.hann_window(MELODY_FFT),
+                          center=True, pad_mode="reflect", return_complex=True).abs() ** 2
+    filters = torch.from_numpy(chroma_filter_bank(
+        sampling_rate=MELODY_RATE, num_frequency_bins=MELODY_FFT, tuning=0,
+        num_chroma=num_chroma)).float()
+    strongest = (filters @ spectrum).argmax(dim=0)
+    one_hot: np.ndarray = np.eye(num_chroma, dtype=np.float32)[strongest.numpy()]
+    return one_hot
+
+
 class MusicGenerator:
     """One MusicGen model on one device, loaded on first use and kept until :meth:`unload`."""
 
@@ -163,22 +195,33 @@ class MusicGenerator:
         free_device_memory()
 
     def load(self) -> tuple[Any, Any]:
-        """The model and its processor (loaded once)."""
+        """The model and its processor (for MusicGen melody: its tokenizer), loaded once."""
         if self._model is None:
-            from transformers import MusicgenForConditionalGeneration, MusicgenProcessor
-
-            if model_type(self.model_id) == "musicgen_melody":
-                raise InputError(f"{self.model_id} is a MusicGen Melody model, which follows a "
-                                 "melody and is not supported yet: choose musicgen-small or "
-                                 "musicgen-medium.")
             choice = choose_device(self.device)
-            processor = load_pretrained(MusicgenProcessor, self.model_id, WHAT)
-            model = load_pretrained(MusicgenForConditionalGeneration, self.model_id, WHAT,
-                                    dtype=choice.torch_dtype())
+            if model_type(self.model_id) == "musicgen_melody":
+                from transformers import AutoTokenizer, MusicgenMelodyForConditionalGeneration
+
+                model_class: Any = MusicgenMelodyForConditionalGeneration
+                # its processor's chroma extractor needs torchaudio; the app computes the chroma
+                processor = load_pretrained(AutoTokenizer, self.model_id, WHAT,
+                                            use_safetensors=None)
+            else:
+                from transformers import MusicgenForConditionalGeneration, MusicgenProcessor
+
+                model_class = MusicgenForConditionalGeneration
+                processor = load_pretrained(MusicgenProcessor, self.model_id, WHAT)
+            model = load_pretrained(model_class, self.model_id, WHAT, dtype=choice.torch_dtype())
             self._model = model.to(choice.device).eval()
             self._processor = processor
             self._device_name = choice.device
         return self._model, self._processor
+
+    @property
+    def follows_melodies(self) -> bool:
+        """True for MusicGen melody (known once loaded, or from the folder's config)."""
+        if self._model is not None:
+            return bool(getattr(self._model.config, "model_type", "") == "musicgen_melody")
+        return model_type(self.model_id) == "musicgen_melody"
 
     def generate(self, request: MusicRequest, progress: ProgressFn | None = None,
                  cancel: threading.Event | None = None) -> GeneratedMusic:
@@ -186,6 +229,12 @@ class MusicGenerator:
         check_request(request)
         if cancel is not None and cancel.is_set():
             raise CancelledError("making the music")
+        if request.melody_path and not self.follows_melodies:
+            raise InputError("Following a melody needs MusicGen melody (facebook/musicgen-melody):"
+                             " choose it as the model, or leave the melody out.")
+        if self.follows_melodies and request.seconds > MELODY_MAX_SECONDS:
+            raise InputError(f"MusicGen melody makes clips of at most {MELODY_MAX_SECONDS:g} "
+                             f"seconds, not {request.seconds:g}.")
         with self._lock:
             model, processor = self.load()
             try:
@@ -234,9 +283,17 @@ class MusicGenerator:
                    "top_k": request.top_k, "temperature": request.temperature}
         # generate() takes no torch.Generator: the global seed, as a transformers user sets it
         # (the model queue runs one job at a time; the other engines use their own generators)
+        melody = getattr(model.config, "model_type", "") == "musicgen_melody"
         with torch.inference_mode():
             torch.manual_seed(request.seed)
-            inputs = processor(text=[request.prompt], padding=True, return_tensors="pt")
+            if melody:
+                inputs = dict(processor([request.prompt], padding=True, return_tensors="pt"))
+                if request.melody_path:
+                    chroma = melody_chroma(request.melody_path, int(model.config.num_chroma),
+                                           request.seconds, cancel)
+                    inputs["input_features"] = torch.from_numpy(chroma)[None].to(model.dtype)
+            else:
+                inputs = processor(text=[request.prompt], padding=True, return_tensors="pt")
             out = model.generate(**_on(inputs, device), max_new_tokens=budgets[0],
                                  stopping_criteria=watch, **options)
             audio = _frames(out)

@@ -172,11 +172,16 @@ class MusicService:
     def preflight(self, request: MusicRequest) -> str:
         """The model id or folder the request uses; InputError for a bad request and
         ModelMissingError for missing or unsafe weights, before anything loads."""
+        from albumstudio.engines.musicgen import model_type
+
         check_request(request)
         model = self.model_of(request)
         problem = self.model_problem(model)
         if problem:
             raise ModelMissingError(problem)
+        if request.melody_path and model_type(model) != "musicgen_melody":
+            raise InputError("Following a melody needs MusicGen melody (facebook/musicgen-melody):"
+                             " choose it as the model, or leave the melody out.")
         return model
 
     def _licence_key(self, model: str) -> str:

@@ -139,3 +139,48 @@ def test_bad_requests_are_one_sentence_before_loading(change, words):
     with pytest.raises(InputError, match=words):
         generator.generate(MusicRequest(**{"prompt": PROMPT, **change}))
     assert not generator.is_loaded
+
+
+@pytest.fixture(scope="module")
+def melody_model(tmp_path_factory) -> str:
+    from tests.support.tiny_musicgen import build_tiny_musicgen_melody
+
+    return str(build_tiny_musicgen_melody(tmp_path_factory.mktemp("tiny-musicgen-melody")))
+
+
+def _tone(path, hz: float) -> str:
+    import soundfile
+
+    t = np.arange(32000 * 3) / 32000
+    soundfile.write(path, (0.3 * np.sin(2 * np.pi * hz * t)).astype(np.float32), 32000)
+    return str(path)
+
+
+def test_melody_model_follows_the_tracks_melody(melody_model, generator, tmp_path):
+    import torch
+
+    from albumstudio.engines.musicgen import melody_chroma
+
+    a440, e330 = _tone(tmp_path / "a.wav", 440.0), _tone(tmp_path / "e.wav", 329.63)
+    assert set(melody_chroma(a440).argmax(axis=1)) == {9}  # A (C is 0)
+    assert set(melody_chroma(e330).argmax(axis=1)) == {4}  # E
+    melodic = MusicGenerator(melody_model, "cpu")
+    request = MusicRequest(PROMPT, seconds=1.0, seed=3, top_k=50, melody_path=a440)
+    made = melodic.generate(request)
+    model, tokenizer = melodic.load()
+    with torch.inference_mode():  # what a transformers user writes, with the same chroma
+        torch.manual_seed(3)
+        inputs = tokenizer([PROMPT], padding=True, return_tensors="pt")
+        chroma = torch.from_numpy(melody_chroma(a440, seconds=1.0))[None]
+        direct = model.generate(**inputs, input_features=chroma, do_sample=True,
+                                guidance_scale=3.0, top_k=50, max_new_tokens=tokens_for(1, 50, 4))
+    assert np.array_equal(made.raw, direct[0].numpy().T[:32000])
+    other = melodic.generate(MusicRequest(PROMPT, seconds=1.0, seed=3, top_k=50, melody_path=e330))
+    assert not np.array_equal(other.raw, made.raw)  # another melody, other music
+    with pytest.raises(InputError, match="at most 30 seconds"):
+        melodic.generate(MusicRequest(PROMPT, seconds=40.0, melody_path=a440))
+    with pytest.raises(InputError, match="needs MusicGen melody"):
+        generator.generate(MusicRequest(PROMPT, seconds=1.0, melody_path=a440))
+    with pytest.raises(InputError):
+        melodic.generate(MusicRequest(PROMPT, seconds=1.0, melody_path=str(tmp_path / "no.wav")))
+    melodic.unload()

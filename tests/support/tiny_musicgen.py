@@ -99,6 +99,31 @@ def build_tiny_musicgen(folder: Path, seed: int = 0) -> Path:
     return folder
 
 
+def build_tiny_musicgen_melody(folder: Path, seed: int = 0) -> Path:
+    """Save a tiny MusicgenMelodyForConditionalGeneration and its tokenizer in ``folder`` (its
+    chroma extractor needs torchaudio, so the app computes the chroma itself)."""
+    import torch
+    from transformers import MusicgenMelodyConfig, MusicgenMelodyForConditionalGeneration
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    text, audio, decoder = _configs(melody=True)
+    config = MusicgenMelodyConfig(text_encoder=text.to_dict(), audio_encoder=audio.to_dict(),
+                                  decoder=decoder.to_dict(), num_chroma=12, chroma_length=235)
+    torch.manual_seed(seed)
+    model = MusicgenMelodyForConditionalGeneration(config).eval()
+    with torch.no_grad():
+        for layer in model.audio_encoder.quantizer.layers:
+            layer.codebook.embed.normal_()
+            layer.codebook.embed_avg.copy_(layer.codebook.embed)
+            layer.codebook.cluster_size.fill_(1.0)
+        model.audio_enc_to_dec_proj.weight.normal_(std=2.0)  # let the melody be heard
+    _set_generation_config(model)
+    model.save_pretrained(folder, safe_serialization=True)
+    build_tiny_tokenizer().save_pretrained(folder)  # type: ignore[attr-defined]
+    return folder
+
+
 def _set_generation_config(model: object) -> None:
     generation = model.generation_config  # type: ignore[attr-defined]
     generation.decoder_start_token_id = CODEBOOK_SIZE
