@@ -73,6 +73,11 @@ def test_attributes_are_shown_with_reasons_and_editing_moves_the_prompt(panel, q
         panel.tempo.setValue(97)
     assert edited.args[0].tempo == 97 and panel.reasons["tempo"].text() == "set by you"
     assert "97 BPM" in panel.prompt.toPlainText()
+    panel.follow_melody.setChecked(True)  # no track is loaded: nothing to follow
+    with qtbot.waitSignal(panel.problem, timeout=2000) as failed:
+        panel.generate()
+    assert "Open a track first" in failed.args[0].message and panel.handle is None
+    panel.follow_melody.setChecked(False)
     panel.source_box.setCurrentIndex(1)  # the loaded track: there is none
     with qtbot.waitSignal(panel.problem, timeout=2000) as failed:
         panel.read_button.click()

@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -132,6 +133,10 @@ class MusicPanel(QWidget):
                               ("Guidance", self.guidance), ("Model", self.model)):
             widget.setAccessibleName(f"Music {label.lower()}")
             settings.addRow(label, widget)
+        self.follow_melody = QCheckBox("Follow the loaded track's melody")
+        self.follow_melody.setToolTip("Needs a MusicGen melody model (facebook/musicgen-melody); "
+                                      "clips of up to 30 s.")
+        settings.addRow("", self.follow_melody)
 
         self.model_state = QLabel()
         self.model_state.setWordWrap(True)
@@ -271,10 +276,17 @@ class MusicPanel(QWidget):
         if self.attributes is None or self.handle is not None:
             return
         music = self.services.music
+        melody = ""
+        if self.follow_melody.isChecked():
+            melody = self.track_path() or ""
+            if not melody:
+                self._failed(Problem("Open a track first: its melody is what the music follows."))
+                return
         try:
             request = music.request(self.attributes, prompt=self.prompt.toPlainText().strip(),
                                     seconds=self.seconds.value(), seed=self.seed.value(),
-                                    guidance=self.guidance.value(), model=self.model_id())
+                                    guidance=self.guidance.value(), model=self.model_id(),
+                                    melody_path=melody)
             music.preflight(request)
         except UserFacingError as exc:
             self._failed(Problem(exc.message, exc.action))
