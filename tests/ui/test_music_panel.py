@@ -34,6 +34,7 @@ def panel(qtbot, tmp_path, monkeypatch):
     runner, queue = JobRunner(max_threads=1), ModelQueue()
     made = MusicPanel(queue, runner, services, lambda: str(picture), lambda: None)
     qtbot.addWidget(made)
+    made.show()  # the model check runs when the tab is first shown
     made.licences_asked = []
     made.confirm_licence = lambda sentence: made.licences_asked.append(sentence) or True
     yield made
@@ -135,6 +136,9 @@ def test_the_window_has_a_music_tab_reading_the_canvas_picture(window, qtbot, tm
     panel = window.music_panel
     tab = panel.parentWidget().parentWidget()
     assert window.tabs.tabText(window.tabs.indexOf(tab)) == "Music"
+    assert not panel._model_checked_once  # nothing runs for the tab until it is opened
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: bool(panel.model_state.text()), timeout=10000)
     picture = tmp_path / "sea.png"
     Image.new("RGB", (64, 64), (20, 60, 160)).save(picture)
     with qtbot.waitSignal(window.reference.image_changed, timeout=20000):

@@ -179,7 +179,13 @@ class MusicPanel(QWidget):
         layout.addLayout(result_row)
         layout.addStretch(1)
         self.model_ok = False
-        self.check_model()
+        self._model_checked_once = False  # the check runs when the tab is first shown
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._model_checked_once:
+            self._model_checked_once = True
+            self.check_model()
 
     # -- the model --------------------------------------------------------------------------
     def model_id(self) -> str:
