@@ -41,12 +41,13 @@ def add_parser(sub: Any) -> None:
 
     rerun = actions.add_parser("rerun", help="make an entry again from its settings")
     rerun.add_argument("id", type=int)
-    rerun.add_argument("--out", required=True, metavar="FILE", help="where to save (.png or .jpg)")
+    rerun.add_argument("--out", required=True, metavar="FILE",
+                       help="where to save (.png or .jpg; a poster as .png or .pdf, as it was)")
     rerun.add_argument("--output", type=int, default=1, metavar="N",
                        help="which of the entry's variants (default 1)")
     rerun.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
     rerun.add_argument("--no-history", action="store_true",
-                       help="do not keep the new cover in the history")
+                       help="do not keep the new result in the history")
     rerun.set_defaults(run=cmd_rerun)
 
     for name, helping, run in (("delete", "move entries to the trash (undo with restore)",
@@ -185,10 +186,12 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     from albumstudio.services.covers import check_outputs, output_bytes, output_request, save_cover
     from albumstudio.services.history import entry_item, rerun
 
-    out = check_outputs(args.out, 1, args.overwrite)[0]
     services = _services()
     try:
         item = entry_item(services.history, args.id, args.output)
+        if item.kind == "poster":
+            return _rerun_poster(services, item, args)
+        out = check_outputs(args.out, 1, args.overwrite)[0]
         line = ProgressLine()
         try:
             made = rerun(services.covers, item, line, record=not args.no_history)
@@ -207,6 +210,29 @@ def cmd_rerun(args: argparse.Namespace) -> int:
         return 0
     finally:
         services.close()
+
+
+def _rerun_poster(services: Any, item: Any, args: argparse.Namespace) -> int:
+    from albumstudio.cli import ProgressLine
+    from albumstudio.services.history import rerun_poster
+    from albumstudio.services.posters import check_poster_output, output_bytes, save_poster
+
+    fmt = "pdf" if item.file_ext == ".pdf" else "png"
+    check_poster_output(args.out, fmt, args.overwrite)
+    line = ProgressLine()
+    try:
+        made = rerun_poster(services.posters, item, line, record=not args.no_history)
+    finally:
+        line.end()
+    for note in made.record.warnings():
+        print(f"albumstudio: {note}", file=sys.stderr)
+    output = made.record.outputs[0]
+    written = for_terminal(save_poster(output_bytes(output), args.out, fmt, args.overwrite))
+    same = "identical to" if made.identical else "differs from"
+    print(f"{written} ({output.width}×{output.height} poster; {same} entry {item.job_id})")
+    if made.record.id:
+        print(f"kept in the history as entry {made.record.id}", file=sys.stderr)
+    return 0
 
 
 def cmd_delete(args: argparse.Namespace) -> int:

@@ -1,8 +1,9 @@
 """The history as both faces show it: an entry's details, re-running and varying an entry.
 
 The CLI's ``history show`` and the gallery's detail pane print the same details; ``history
-rerun`` and the gallery's Re-run and Vary go through the cover service, so the same request
-makes the same bytes (or the record carries the engine-changed note).
+rerun`` and the gallery's Re-run and Vary go through the cover service (posters through the
+poster service), so the same request makes the same bytes (or the record carries the
+engine-changed note).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from albumstudio.core.errors import InputError
-from albumstudio.core.jobs import JobRecord, ProgressFn
+from albumstudio.core.jobs import JobRecord, Note, ProgressFn
 from albumstudio.core.model_registry import model_entry
 from albumstudio.services.covers import CoverService
+from albumstudio.services.posters import PosterService
 from albumstudio.store.history import HistoryItem, HistoryStore
 
-RERUNNABLE_KINDS = ("cover",)
+RERUNNABLE_KINDS = ("cover", "poster")
 
 
 def flat_settings(request: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -66,10 +68,11 @@ def entry_item(store: HistoryStore, job_id: int, output: int = 1) -> HistoryItem
     """Output number ``output`` (from 1) of a finished entry, as an item to re-run or save."""
     record = entry(store, job_id)
     if record.kind not in RERUNNABLE_KINDS:
-        raise InputError(f"Entry {job_id} is a {record.kind}; only covers can be re-run so far.")
+        raise InputError(f"Entry {job_id} is a {record.kind}; only covers and posters can be "
+                         "re-run so far.")
     if record.status != "finished" or not record.outputs:
         raise InputError(f"Entry {job_id} {record.status} and made nothing to re-run; "
-                         "make the cover again with its settings instead.")
+                         f"make the {record.kind} again with its settings instead.")
     item = store.item_of(job_id, output - 1)
     if item is None:
         raise InputError(f"Entry {job_id} has {len(record.outputs)} output(s), not {output}.")
@@ -97,6 +100,35 @@ def rerun(covers: CoverService, item: HistoryItem, progress: ProgressFn | None =
     if data is None and made.outputs:
         with open(made.outputs[0].path, "rb") as handle:
             data = handle.read()
+    return Rerun(made, item, data == before)
+
+
+def rerun_poster(posters: PosterService, item: HistoryItem,
+                 progress: ProgressFn | None = None, cancel: threading.Event | None = None,
+                 record: bool = True) -> Rerun:
+    """Make a poster entry again from its recorded request through the poster service; says
+    whether the bytes are identical (the record notes an engine changed since)."""
+    from albumstudio.core.qr import QrRequest
+
+    try:
+        request = QrRequest.from_dict(dict(item.request))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"The settings of entry {item.job_id} cannot be read back ({exc}); "
+                         "make the poster again in the QR tab.") from None
+    spec = posters.check(request)
+    made = posters.run(request, progress, cancel, record=False)
+    if spec.version != item.engine_version:
+        made = replace(made, notes=(*made.notes, Note(
+            f"The {spec.label} engine has changed since entry {item.job_id} (version "
+            f"{item.engine_version} → {spec.version}): the poster may differ.", "warning")))
+    if record and posters.history is not None:
+        made = posters.history.record(made)
+    data = made.outputs[0].data if made.outputs[0].data is not None else \
+        open(made.outputs[0].path, "rb").read()
+    try:
+        before = item.read_bytes()
+    except OSError:
+        before = b""
     return Rerun(made, item, data == before)
 
 

@@ -36,15 +36,44 @@ def install_gallery(window: MainWindow) -> GalleryPanel:
         window.cover_panel.apply_request(request)
         window.tabs.setCurrentIndex(0)
 
-    panel.reuse_requested.connect(window._reuse_settings)
+    def poster_tab() -> None:
+        for index in range(window.tabs.count()):  # the tab's page is the panel's scroll area
+            page = window.tabs.widget(index)
+            if page is not None and page.isAncestorOf(window.qr_panel):
+                window.tabs.setCurrentIndex(index)
+
+    def use_on_poster(path: str, label: str) -> None:
+        window.qr_panel.use_picture(path, label)
+        poster_tab()
+
+    def reuse(item) -> None:  # a poster's settings go to the QR tab, a cover's to the Cover tab
+        if item.kind != "poster":
+            window._reuse_settings(item)
+            return
+        from albumstudio.core.qr import QrRequest
+
+        window.qr_panel.apply_request(QrRequest.from_dict(dict(item.request)))
+        poster_tab()
+
+    def rerun(item) -> None:
+        if item.kind != "poster":
+            window.cover.rerun(item)
+            return
+        reuse(item)
+        window.qr_panel.make()
+
+    panel.reuse_requested.connect(reuse)
     panel.reference_requested.connect(window.reference.open)
-    panel.rerun_requested.connect(window.cover.rerun)
+    panel.poster_art_requested.connect(use_on_poster)
+    panel.rerun_requested.connect(rerun)
     panel.vary_requested.connect(
         lambda item: window.cover.vary(item, random.randrange(2**31 - 1)))
     panel.settings_restore_requested.connect(restore)
     panel.changed.connect(window.history.refresh)
     panel.notice.connect(window.show_warning)
     window.cover.history_changed.connect(panel.refresh)
+    window.cover.history_changed.connect(window.qr_panel.refresh_pictures)  # its cover picker
+    window.qr_panel.made.connect(lambda _record: panel.refresh())
     _follow_other_windows(window)
     return panel
 

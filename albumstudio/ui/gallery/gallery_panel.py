@@ -55,6 +55,7 @@ def _ask(parent: QWidget, text: str) -> bool:
 class GalleryPanel(QWidget):
     reuse_requested = Signal(object)  # HistoryItem: its settings into the Cover tab
     reference_requested = Signal(str)  # a file to use as the reference picture
+    poster_art_requested = Signal(str, str)  # a cover's file and its label: onto a QR poster
     rerun_requested = Signal(object)  # HistoryItem
     vary_requested = Signal(object)  # HistoryItem
     settings_restore_requested = Signal(object)  # CoverRequest read from a dropped PNG
@@ -177,6 +178,8 @@ class GalleryPanel(QWidget):
         self.empty_button = QPushButton("Empty Trash…")
         self.compare_button = QPushButton("Compare")
         self.reference_button = QPushButton("Use as Reference")
+        self.poster_button = QPushButton("Use on a Poster")
+        self.poster_button.setToolTip("Put this cover on the QR tab's next poster.")
         self.reuse_button = QPushButton("Use These Settings")
         self.rerun_button = QPushButton("Re-run")
         self.vary_button = QPushButton("Vary")
@@ -187,6 +190,7 @@ class GalleryPanel(QWidget):
                              (self.empty_button, self.empty_trash),
                              (self.compare_button, self.compare_selected),
                              (self.reference_button, self._use_as_reference),
+                             (self.poster_button, self._use_on_poster),
                              (self.reuse_button, lambda: self._emit_item(self.reuse_requested)),
                              (self.rerun_button, lambda: self._emit_item(self.rerun_requested)),
                              (self.vary_button, lambda: self._emit_item(self.vary_requested)),
@@ -271,6 +275,7 @@ class GalleryPanel(QWidget):
         for button in (self.reference_button, self.reuse_button, self.rerun_button,
                        self.vary_button, self.copy_button):
             button.setEnabled(one)
+        self.poster_button.setEnabled(one and rows[0].kind == "cover")
         self.compare_button.setEnabled(len(rows) == 2)
         self.favourite_button.setEnabled(bool(rows))
         self.delete_button.setEnabled(bool(rows))
@@ -422,6 +427,13 @@ class GalleryPanel(QWidget):
         item = self.current_item()
         if item is not None:
             self.reference_requested.emit(str(item.path))
+
+    def _use_on_poster(self) -> None:
+        item = self.current_item()
+        if item is not None and item.kind == "cover":
+            seed = f", seed {item.seed}" if item.seed is not None else ""
+            self.poster_art_requested.emit(str(item.path),
+                                           f"Cover #{item.job_id} ({item.engine}{seed})")
 
     def export_copy(self, row: GalleryRow) -> Path:
         """A PNG of the row that carries its settings, named for people (made once)."""
