@@ -158,3 +158,20 @@ def test_track_to_attributes(tmp_path):
         service.from_track(str(tmp_path / "missing.wav"))
     with pytest.raises(InputError):
         service.from_picture(str(track))
+
+
+def test_a_blip_caption_moves_the_attributes(service, tmp_path, monkeypatch):
+    """With the captioner installed the picture's words come from BLIP (stood in for here:
+    the captioner's own tests run the tiny BLIP), and its words name genre and instruments."""
+    from albumstudio.services import pictures
+
+    path = _picture(tmp_path)
+    plain = service.from_picture(path).attributes
+    monkeypatch.setattr(pictures, "describe_picture", lambda *a, **k: pictures.PictureWords(
+        "a woman singing with a guitar at a jazz concert", "blip"))
+    source = service.from_picture(path)
+    assert source.words_source == "blip" and source.attributes.genre == "jazz"
+    assert source.attributes.instruments == ("guitar",)
+    assert source.attributes.instrumentalness < plain.instrumentalness
+    assert "'singing' in the caption" in source.attributes.reason("instrumentalness")
+    assert source.attributes.key == plain.key  # the colours still choose the key
