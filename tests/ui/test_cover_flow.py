@@ -284,3 +284,24 @@ def test_each_generate_makes_a_new_cover_unless_the_seed_is_locked(window, qtbot
     with qtbot.waitSignal(window.cover.result, timeout=60000) as done:
         panel.generate_button.click()
     assert done.args[0].outputs[0].seed == seeds[1]
+
+
+def test_the_diffusion_engine_says_how_long_a_cover_takes_on_this_computer(window, qtbot):
+    from albumstudio.core.jobs import JobRecord
+
+    panel = window.cover_panel
+    for seconds in (40.0, 60.0):  # 2 and 3 s a step on this CPU
+        window.history_store.record(JobRecord(
+            kind="cover", engine="diffusion", request={"variants": 1, "options": {"steps": 20}},
+            request_version=1, status="finished", timings={"generate": seconds}, device="cpu"))
+    panel.engine.setCurrentIndex(panel.engine.findData("diffusion"))
+    panel.steps.setValue(20)
+    qtbot.waitUntil(lambda: panel.estimate.text().startswith("About 50 seconds on this CPU"),
+                    timeout=20000)
+    assert "(from 2 past jobs here)" in panel.estimate.text()
+    panel.variants.setValue(2)
+    qtbot.waitUntil(lambda: panel.estimate.text().startswith("About 2 minutes"), timeout=20000)
+    panel.lcm.setChecked(True)  # LCM fast mode: 4 steps
+    qtbot.waitUntil(lambda: panel.estimate.text().startswith("About 20 seconds"), timeout=20000)
+    panel.engine.setCurrentIndex(panel.engine.findData("design"))
+    assert panel.estimate.isHidden()

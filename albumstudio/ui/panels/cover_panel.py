@@ -220,6 +220,12 @@ class CoverPanel(QWidget):
         self.plan.setWordWrap(True)
         self.plan.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plan.hide()
+        # before a long job: how long it takes on this computer, from its own past jobs
+        self.estimate = QLabel("")
+        self.estimate.setObjectName("placeholder")
+        self.estimate.setWordWrap(True)
+        self.estimate.hide()
+        footer.addWidget(self.estimate)
         footer.addWidget(self.progress)
         footer.addWidget(self.status)
         # in the scrolled settings, after the engine's box: it never crowds them out
@@ -283,6 +289,13 @@ class CoverPanel(QWidget):
         c.failed.connect(self._on_failed)
         c.cancelled.connect(self._on_cancelled)
         c.queue_changed.connect(self._on_queue)
+        self.variants.valueChanged.connect(self._estimate)
+        steps, lcm = self.field("steps", "diffusion"), self._editor("diffusion", "lcm")
+        if isinstance(steps, QSpinBox):
+            steps.valueChanged.connect(self._estimate)
+        if lcm is not None:
+            lcm.box.toggled.connect(self._estimate)
+        c.history_changed.connect(self._estimate)  # a finished job refines the figure
 
     def _engine_changed(self, *_args) -> None:
         name = self.engine.currentData()
@@ -305,6 +318,24 @@ class CoverPanel(QWidget):
         editor = self._editor(name, "model")
         if editor is not None:
             self.check_model(editor)
+        self._estimate()
+
+    def _estimate(self, *_args: object) -> None:
+        """The time a cover of the current steps takes here (engines with steps only)."""
+        engine = self.engine.currentData()
+        steps = self.field("steps", engine)
+        if not isinstance(steps, QSpinBox):
+            self.estimate.hide()
+            return
+        lcm = self._editor(engine, "lcm")
+        count = 4 if lcm is not None and lcm.value() else steps.value()  # LCM: 4 steps
+        self.cover.estimate(count, self.variants.value(), self._show_estimate)
+
+    def _show_estimate(self, sentence: str) -> None:
+        if not isinstance(self.field("steps"), QSpinBox):
+            return  # the engine changed meanwhile
+        self.estimate.setText(sentence)
+        self.estimate.setVisible(bool(sentence))
 
     def _size_chosen(self, _index: int) -> None:
         px = self.size_choice.currentData()
