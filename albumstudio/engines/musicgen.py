@@ -5,7 +5,9 @@ The model and its processor load through :func:`albumstudio.engines.models.load_
 cache. A clip longer than one window (30 s) continues window by window, each prompted with the
 last ``CONTEXT_S`` seconds of audio so far, as MusicGen's authors extend theirs. A stopping
 criterion sees every generated token: it reports progress and stops within one step of a
-cancel. torch and transformers are imported inside functions, never at module import.
+cancel. A MusicGen melody model follows a track's melody (its chroma, :func:`melody_chroma`)
+for clips of one window. torch and transformers are imported inside functions, never at module
+import.
 """
 
 from __future__ import annotations
