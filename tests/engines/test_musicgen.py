@@ -184,3 +184,12 @@ def test_melody_model_follows_the_tracks_melody(melody_model, generator, tmp_pat
     with pytest.raises(InputError):
         melodic.generate(MusicRequest(PROMPT, seconds=1.0, melody_path=str(tmp_path / "no.wav")))
     melodic.unload()
+
+
+def test_stereo_models_give_two_channels_in_every_window(tmp_path, generator):  # 1 thread
+    stereo = str(build_tiny_musicgen(tmp_path / "stereo", stereo=True))
+    generator = MusicGenerator(stereo, "cpu", window_s=2.0, context_s=1.0)
+    made = generator.generate(MusicRequest(PROMPT, seconds=3.0, seed=1, top_k=50))
+    assert made.raw.shape == (96000, 2) and made.windows == 2
+    assert not np.array_equal(made.raw[:, 0], made.raw[:, 1])
+    generator.unload()

@@ -69,8 +69,9 @@ def _configs(melody: bool = False) -> tuple[object, object, object]:
     return text, audio, MusicgenDecoderConfig(**decoder_kwargs)
 
 
-def build_tiny_musicgen(folder: Path, seed: int = 0) -> Path:
-    """Save a tiny MusicgenForConditionalGeneration and its processor in ``folder``."""
+def build_tiny_musicgen(folder: Path, seed: int = 0, stereo: bool = False) -> Path:
+    """Save a tiny MusicgenForConditionalGeneration and its processor in ``folder`` (``stereo``:
+    shaped like musicgen-stereo, 8 interleaved codebooks for two channels)."""
     import torch
     from transformers import (
         EncodecFeatureExtractor,
@@ -82,6 +83,8 @@ def build_tiny_musicgen(folder: Path, seed: int = 0) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     text, audio, decoder = _configs()
+    if stereo:
+        decoder.num_codebooks, decoder.audio_channels = 2 * NUM_CODEBOOKS, 2
     config = MusicgenConfig(text_encoder=text.to_dict(), audio_encoder=audio.to_dict(),
                             decoder=decoder.to_dict())
     torch.manual_seed(seed)
@@ -93,7 +96,7 @@ def build_tiny_musicgen(folder: Path, seed: int = 0) -> Path:
             layer.codebook.cluster_size.fill_(1.0)
     _set_generation_config(model)
     model.save_pretrained(folder, safe_serialization=True)
-    extractor = EncodecFeatureExtractor(feature_size=1, sampling_rate=32000)
+    extractor = EncodecFeatureExtractor(feature_size=2 if stereo else 1, sampling_rate=32000)
     MusicgenProcessor(feature_extractor=extractor,
                       tokenizer=build_tiny_tokenizer()).save_pretrained(folder)
     return folder
