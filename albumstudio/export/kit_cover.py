@@ -28,8 +28,12 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 @functools.cache
 def srgb_icc() -> bytes:
     """The ICC profile of sRGB (Little CMS's built-in one; made once, so every file of a run
-    carries the same bytes)."""
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    carries the same bytes). Little CMS stamps the header's creation date (bytes 24-35) with
+    the clock; a fixed date makes the same kit the same bytes in every run and process (the
+    profile has no ID hash over the header to keep in step)."""
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    fixed_date = struct.pack(">6H", 2000, 1, 1, 0, 0, 0)
+    return icc[:24] + fixed_date + icc[36:] if icc[84:100] == bytes(16) else icc
 
 
 @dataclass(frozen=True)

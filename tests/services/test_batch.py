@@ -1,0 +1,151 @@
+"""Proof of the catalogue batch on this machine's worker processes: every kit passes the
+release-kit checker, a second run does nothing, a worker killed mid-batch or Ctrl+C leaves no
+partial or duplicate folder, and the same catalogue gives byte-identical kits."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import threading
+
+import pytest
+
+from albumstudio.core.errors import InputError
+from albumstudio.services import Services
+from albumstudio.services.batch import (
+    BatchService,
+    folder_state,
+    leftover_temporaries,
+    plan_batch,
+)
+from albumstudio.services.kit import KitService
+from albumstudio.store.paths import DataPaths
+from tests.export.test_kit_checker import independent_check
+from tests.support.batch_catalogue import kit_bytes, make_catalogue, worker_processes
+
+
+@pytest.fixture(scope="module")
+def label(tmp_path_factory):
+    root = tmp_path_factory.mktemp("label")
+    catalogue, expected = make_catalogue(root)
+    services = Services.open(DataPaths(root / "data", root / "cache").ensure(),
+                             with_history=False)
+    batch = BatchService(KitService(services))
+    events = []
+    summary = batch.run(plan_batch(catalogue, root / "kits"), workers=2, events=events.append)
+    yield batch, catalogue, expected, root, summary, events
+    services.close()
+
+
+def test_every_release_becomes_a_kit_that_passes_the_checker(label):
+    batch, catalogue, expected, root, summary, events = label
+    assert not summary.failed and not summary.skipped and not summary.cancelled
+    assert sorted(d["release"] for d in summary.done) == sorted(expected)
+    assert sorted(p.name for p in (root / "kits").iterdir()) == sorted(expected)
+    for name, (track, digest, profile) in expected.items():
+        folder = root / "kits" / name
+        independent_check(folder, track, digest, profile)
+        assert folder_state(folder) == "complete"
+    assert (root / "kits" / "Label Band 0 - Song 0" / "poster-qr.png").is_file()
+    assert {"reading the track", "making the cover", "writing the folder"} <= set(
+        summary.stages)
+    assert all(v >= 0 for v in summary.stages.values())
+    kinds = [(e.kind, e.release) for e in events]
+    for name in expected:
+        assert kinds.index(("started", name)) < kinds.index(("done", name))
+    assert events[-1].finished == events[-1].total == 3 and events[-1].eta_s == 0
+    assert summary.to_dict()["done"][0]["folder"].startswith(str(root / "kits"))
+    assert not worker_processes() and not leftover_temporaries(root / "kits")
+
+
+def test_a_second_run_does_nothing(label):
+    batch, catalogue, expected, root, summary, events = label
+    before = {p: p.stat().st_mtime_ns for p in (root / "kits").rglob("*")}
+    again = batch.run(plan_batch(catalogue, root / "kits"), workers=2)
+    assert not again.done and not again.failed
+    assert sorted(s["release"] for s in again.skipped) == sorted(expected)
+    assert {p: p.stat().st_mtime_ns for p in (root / "kits").rglob("*")} == before
+    assert not worker_processes()  # no pool was even started
+
+
+def test_a_folder_that_no_longer_matches_its_manifest_is_reported_not_remade(label, tmp_path):
+    batch, catalogue, expected, root, summary, events = label
+    name = "Label Band 1 - Song 1"
+    copy = tmp_path / name
+    shutil.copytree(root / "kits" / name, copy)
+    assert folder_state(copy) == "complete"
+    (copy / "extra.txt").write_text("mine")
+    assert folder_state(copy) == "different"
+    (copy / "extra.txt").unlink()
+    cover = copy / "cover.jpg"
+    cover.write_bytes(cover.read_bytes()[:-1] + b"\0")
+    assert folder_state(copy) == "different"
+    (copy / "release.json").write_text("{")
+    assert folder_state(copy) == "different"
+    assert folder_state(tmp_path / "nothing") == "missing"
+
+
+def test_a_killed_worker_is_retried_and_leaves_no_partial_or_duplicate_kit(label):
+    batch, catalogue, expected, root, summary, events = label
+    # the same catalogue plus a row whose track is not audio, into a new folder, one worker
+    catalogue2, expected2 = make_catalogue(root, rows=2, broken=True, name="broken.csv")
+    killed = []
+
+    def kill_when_started(event):
+        if event.kind == "started" and event.release == "Label Band 1 - Song 1" and not killed:
+            def kill():
+                for process in worker_processes():
+                    os.kill(process.pid, signal.SIGKILL)
+                    killed.append(process.pid)
+            threading.Timer(1.5, kill).start()
+
+    made = batch.run(plan_batch(catalogue2, root / "again"), workers=1,
+                     events=kill_when_started)
+    assert killed and made.retried >= 1
+    assert sorted(d["release"] for d in made.done) == sorted(expected2)
+    assert [(f["row"], f["release"]) for f in made.failed] == [(4, "Label Band 9 - Broken")]
+    reason = made.failed[0]["reason"]
+    assert reason.startswith("The track 'broken.wav'") or "broken.wav" in reason
+    assert "broken.wav" in reason and "\n" not in reason and "Traceback" not in reason
+    assert sorted(p.name for p in (root / "again").iterdir()) == sorted(expected2)
+    for name, (track, digest, profile) in expected2.items():
+        independent_check(root / "again" / name, track, digest, profile)
+        # same seed, same picture, same track → the same kit, byte for byte
+        assert kit_bytes(root / "again" / name) == kit_bytes(root / "kits" / name)
+    assert not worker_processes() and not leftover_temporaries(root / "again")
+
+
+def test_ctrl_c_stops_the_pool_and_leaves_no_half_written_folder(label):
+    batch, catalogue, expected, root, summary, events = label
+    out = root / "interrupted"
+    timer = threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT))
+
+    def interrupt_once_started(event):
+        if event.kind == "started" and not timer.is_alive() and not timer.finished.is_set():
+            timer.start()
+
+    stopped = batch.run(plan_batch(catalogue, out), workers=2, events=interrupt_once_started)
+    timer.join()
+    assert stopped.cancelled and len(stopped.done) < 3
+    assert not worker_processes()
+    assert not leftover_temporaries(out)
+    for folder in out.iterdir():  # whatever was written is whole
+        assert folder_state(folder) == "complete"
+
+
+def test_a_row_the_kit_refuses_is_one_sentence_before_anything_is_made(tmp_path):
+    services = Services.open(DataPaths(tmp_path / "data", tmp_path / "cache").ensure(),
+                             with_history=False)
+    batch = BatchService(KitService(services))
+    (tmp_path / "raw.aac").write_bytes(b"\xff\xf1")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("track,title,artist\nraw.aac,Raw,Band\n")
+    with pytest.raises(InputError, match=r"^Row 2 of 'bad.csv': 'raw.aac' cannot carry a cover"):
+        batch.run(plan_batch(bad, tmp_path / "kits"))
+    assert not (tmp_path / "kits").exists()
+    twice = tmp_path / "twice.csv"
+    twice.write_text("track,title,artist\nraw.aac,Raw,Band\nraw.aac,raw,band\n")
+    with pytest.raises(InputError, match="Rows 2 and 3 of 'twice.csv' are both 'Band - Raw'"):
+        plan_batch(twice, tmp_path / "kits")
+    services.close()
