@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from albumstudio.core.distributors import DistributorProfile
 from albumstudio.core.distributors import profile as find_profile
-from albumstudio.core.errors import CancelledError, InputError
+from albumstudio.core.errors import CancelledError, InputError, UserFacingError
 from albumstudio.core.jobs import JobRecord, Progress, ProgressFn
 from albumstudio.core.text import display_name, title_from_file
 from albumstudio.export.kit_checks import (
@@ -236,9 +236,12 @@ class KitService:
             prepared = self._cover(request, chosen, make_cover, fields, steps, cancel)
             if prepared.ok and clip is not None:
                 steps.start("making the clip")
-                prepared.clip = clip.result(cancel)
+                try:
+                    prepared.clip = clip.result(cancel)
+                except UserFacingError as exc:  # the kit stands without its clip
+                    prepared.notes.append(f"clip: not made ({exc.message})")
                 clip = None
-                length = prepared.clip.outputs[0].duration_s
+                length = prepared.clip.outputs[0].duration_s if prepared.clip else CLIP_SECONDS
                 if length < CLIP_SECONDS - 0.5:
                     prepared.notes.append(f"clip: the track is shorter than {CLIP_SECONDS:g} s,"
                                           f" so the clip is {length:.1f} s")
