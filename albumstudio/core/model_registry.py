@@ -14,12 +14,16 @@ from dataclasses import dataclass
 from importlib import resources
 
 ROLES = ("sd15", "controlnet-canny", "controlnet-seg", "controlnet-qr", "lcm-lora", "captioner",
-         "segmenter", "musicgen", "tagger")
+         "segmenter", "musicgen", "tagger", "music-captioner", "music-captioner-text",
+         "caption-summarizer")
 ROLE_NAMES = {"sd15": "the Stable Diffusion model", "controlnet-canny": "the canny ControlNet",
               "controlnet-seg": "the seg ControlNet", "controlnet-qr": "the QR ControlNet",
               "lcm-lora": "the LCM-LoRA", "captioner": "the captioning model",
               "segmenter": "the segmentation model", "musicgen": "MusicGen",
-              "tagger": "the music tagger"}
+              "tagger": "the music tagger",
+              "music-captioner": "the music captioning model (LP-MusicCaps)",
+              "music-captioner-text": "the tokenizer of LP-MusicCaps (BART base)",
+              "caption-summarizer": "the caption summariser (BART large CNN)"}
 
 
 def find_model(role_or_id: str) -> ModelEntry | None:

@@ -1,7 +1,7 @@
 """LP-MusicCaps (Doh, Choi, Lee and Nam, ISMIR 2023): a caption for every 10 seconds of music.
 
 A port of the authors' ``lpmc/music_captioning/model`` (``BartCaptionModel`` and its
-``AudioEncoder``, github.com/seungheondoh/lp-music-caps) in plain PyTorch: a log-mel frontend
+``AudioEncoder``, the authors' GitHub repository lp-music-caps) in plain PyTorch: a log-mel frontend
 (torchaudio's Spectrogram, MelScale and AmplitudeToDB, written out here with the same ops), one
 convolution and five strided convolutions, sinusoidal positions, then the BART encoder and
 decoder of ``transformers``' ``BartForConditionalGeneration``. Parameter and buffer names are the
@@ -11,7 +11,7 @@ safetensors (:mod:`albumstudio.engines.lp_musiccaps_weights`).
 
 The authors caption 16 kHz mono audio in whole 10 s segments (a shorter track is padded to
 one; the remainder past the last whole segment is dropped), with beam search: 5 beams, at most
-128 tokens, at least 2, and the defaults of ``facebook/bart-base``'s config that transformers
+128 tokens, at least 2, and the defaults of BART base's hub config that transformers
 4.26 (their pinned version) applied in ``generate``: no repeated 3-grams, early stopping,
 ``<s>`` forced first and ``</s>`` forced last. Those defaults are written out in
 :data:`GENERATION` because newer transformers no longer read them from a model config.
@@ -41,7 +41,7 @@ NUM_CONV = 6
 AUDIO_DIM = 768
 N_CTX = (SEGMENT_SAMPLES // HOP_LENGTH) // 2 ** (NUM_CONV - 1) + 1
 
-# facebook/bart-base's config.json: the hyper-parameters BartCaptionModel builds BART from
+# BART base's config.json on the hub: the hyper-parameters BartCaptionModel builds BART from
 BART_BASE = {
     "vocab_size": 50265, "d_model": 768, "max_position_embeddings": 1024,
     "encoder_layers": 6, "decoder_layers": 6, "encoder_attention_heads": 12,
@@ -239,6 +239,14 @@ class MusicCaptioner:
         self.dtype = dtype
         self._lock = threading.Lock()
 
+    def unload(self) -> None:
+        """Drop the model (and free its GPU memory)."""
+        from albumstudio.engines.device import free_device_memory
+
+        with self._lock:
+            self.model = None
+        free_device_memory()
+
     def caption_ids(self, segments: np.ndarray, settings: Any) -> list[list[int]]:
         """Token ids of each segment's caption (``settings``: a GenerationConfig)."""
         import torch
@@ -287,10 +295,14 @@ def load_state(model: Any, state: dict[str, Any]) -> None:
 
 def captioner_from(weights: str, tokenizer: Any, device: str = "cpu",
                    config_overrides: dict[str, Any] | None = None) -> MusicCaptioner:
-    """A captioner from a converted ``.safetensors`` file (never a pickle)."""
+    """A captioner from a converted ``.safetensors`` file (never a pickle); its BART's size
+    is the one recorded in the file unless ``config_overrides`` say."""
     from safetensors.torch import load_file
 
-    model = build_model(bart_config(config_overrides))
+    from albumstudio.engines.lp_musiccaps_weights import bart_overrides
+
+    overrides = config_overrides if config_overrides is not None else bart_overrides(weights)
+    model = build_model(bart_config(overrides))
     load_state(model, load_file(weights))
     return MusicCaptioner(model.to(device), tokenizer, device)
 

@@ -9,6 +9,7 @@ name and renamed, so a half-written file never takes the place of a good one.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 from collections.abc import Mapping
@@ -44,7 +45,7 @@ def check_keys(expected: set[str], found: set[str]) -> None:
         raise CheckpointMismatchError(
             f"This checkpoint is not LP-MusicCaps' (it {'lacks' if missing else 'has an unknown'}"
             f" weight '{example}' and {len(missing) + len(unexpected) - 1} other differences): "
-            "download seungheondoh/lp-music-caps' transfer.pth again.")
+            "download it again with `albumstudio models download music-captioner`.")
 
 
 def state_dict_of(loaded: Any) -> dict[str, Any]:
@@ -55,7 +56,7 @@ def state_dict_of(loaded: Any) -> dict[str, Any]:
     state = loaded.get("state_dict", loaded) if isinstance(loaded, Mapping) else None
     if not isinstance(state, Mapping) or not state:
         raise CheckpointMismatchError("This checkpoint holds no model weights: download "
-                                      "seungheondoh/lp-music-caps' transfer.pth again.")
+                                      "it again with `albumstudio models download music-captioner`.")
     tensors: dict[str, Any] = {}
     for key, value in state.items():
         if not isinstance(value, torch.Tensor):
@@ -104,8 +105,10 @@ def convert_checkpoint(source: str | Path, target: str | Path,
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(f".{out.name}.partial")
     try:
-        save_file(tensors, str(temp), metadata={"format": FORMAT, "version": FORMAT_VERSION,
-                                                "source": Path(source).name})
+        save_file(tensors, str(temp), metadata={
+            "format": FORMAT, "version": FORMAT_VERSION, "source": Path(source).name,
+            "source_bytes": str(Path(source).stat().st_size),
+            "bart_overrides": json.dumps(config_overrides or {}, sort_keys=True)})
         os.replace(temp, out)
     finally:
         if temp.exists():
@@ -113,14 +116,35 @@ def convert_checkpoint(source: str | Path, target: str | Path,
     return out
 
 
-def is_converted(path: str | Path) -> bool:
-    """True for a complete safetensors file written by :func:`convert_checkpoint`."""
+def converted_metadata(path: str | Path) -> dict[str, str] | None:
+    """The metadata of a complete safetensors file written by :func:`convert_checkpoint`,
+    or None for any other file."""
     from albumstudio.engines.models import safetensors_is_complete
 
     file = Path(path)
     if not file.is_file() or not safetensors_is_complete(file):
-        return False
+        return None
     from safetensors import safe_open
 
     with safe_open(str(file), framework="pt") as handle:
-        return (handle.metadata() or {}).get("format") == FORMAT
+        metadata = dict(handle.metadata() or {})
+    return metadata if metadata.get("format") == FORMAT else None
+
+
+def is_converted(path: str | Path, source: str | Path | None = None) -> bool:
+    """True for a converted file (made from ``source`` as it is now, when given)."""
+    metadata = converted_metadata(path)
+    if metadata is None:
+        return False
+    if source is None:
+        return True
+    origin = Path(source)
+    return (metadata.get("source") == origin.name
+            and metadata.get("source_bytes") == str(origin.stat().st_size))
+
+
+def bart_overrides(path: str | Path) -> dict[str, object]:
+    """The BART hyper-parameters a converted file was made with, beyond bart-base's."""
+    metadata = converted_metadata(path) or {}
+    loaded = json.loads(metadata.get("bart_overrides") or "{}")
+    return loaded if isinstance(loaded, dict) else {}

@@ -93,3 +93,10 @@ def save_summarizer(folder: Path, seed: int = 0) -> Path:
     model.save_pretrained(folder, safe_serialization=True)
     build_tokenizer().save_pretrained(folder)
     return folder
+
+
+def bart_config_for_tests() -> Any:
+    """The tiny captioning model's BART configuration."""
+    from albumstudio.engines.lp_musiccaps import bart_config
+
+    return bart_config(caption_overrides())
