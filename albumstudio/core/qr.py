@@ -209,6 +209,7 @@ class PosterResult:
     device: str = ""
     repair: RepairReport | None = None
     before_repair: Any = field(default=None, compare=False, repr=False)  # RGB array (art tier)
+    preview: Any = field(default=None, compare=False, repr=False)  # small RGB array of a PDF
 
 
 def colour_or_error(colour: str, what: str) -> str:

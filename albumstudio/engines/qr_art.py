@@ -42,6 +42,7 @@ from albumstudio.engines.qr_poster import (
     check_request,
     load_picture,
     poster_from_code,
+    preview_of,
 )
 from albumstudio.engines.qr_repair import repair
 from albumstudio.engines.qr_scan import scan
@@ -195,7 +196,8 @@ class ArtPosterEngine:
                 from albumstudio.engines.poster_pdf import image_pdf
 
                 result = replace(result, data=image_pdf(Image.fromarray(code)),
-                                 media="application/pdf")
+                                 media="application/pdf",
+                                 preview=preview_of(Image.fromarray(code)))
         else:
             result = poster_from_code(request, symbol, code_at, cover, (dark, light), "square",
                                       vector_code=False)

@@ -85,8 +85,11 @@ def poster_from_code(request: QrRequest, symbol: QrSymbol,
     if not report.ok:
         raise ScanFailedError(_unscannable(report, logo is not None))
     png = b""
+    preview = None
     if request.format == "pdf":
         from albumstudio.engines.poster_pdf import render_pdf
+
+        preview = preview_of(sheet)  # the gallery's thumbnail: a PDF is not a picture
 
         if vector_code:
             data = render_pdf(plan, cover, symbol, style, dark, light, logo)
@@ -98,7 +101,17 @@ def poster_from_code(request: QrRequest, symbol: QrSymbol,
         png = encode_png(sheet)
         data, media = png, "image/png"
     return PosterResult(data, media, size.width, size.height, report, png,
-                        (x, y, plan.qr_side, plan.qr_side), colours)
+                        (x, y, plan.qr_side, plan.qr_side), colours, preview=preview)
+
+
+PREVIEW_SIDE = 512
+
+
+def preview_of(sheet: Image.Image) -> np.ndarray:
+    """A small RGB copy of a poster (longest side ``PREVIEW_SIDE``), kept beside a PDF."""
+    small = sheet.convert("RGB")
+    small.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS)
+    return np.asarray(small)
 
 
 def scan_region(qr_box: tuple[int, int, int, int], module: int,
@@ -188,7 +201,9 @@ def run(request: QrRequest, progress: ProgressFn | None = None,
             media = "application/pdf"
         side = code.shape[0]
         return PosterResult(data, media, side, side, report, png, (0, 0, side, side),
-                            (dark, light), notes)
+                            (dark, light), notes,
+                            preview=preview_of(Image.fromarray(code)) if media != "image/png"
+                            else None)
     step(0.4, "laying out the poster")
     failure: ScanFailedError | None = None
     for symbol in symbols(request.payload):

@@ -118,6 +118,7 @@ class PosterService(EngineHost):
         notes += [Note.of(n) for n in result.notes]
         output = Output(result.media, width=result.width, height=result.height,
                         seed=request.seed, data=result.data, bytes=len(result.data),
+                        display=result.preview,
                         notes=(Note(json.dumps({"scan": result.scan.to_dict(), "repair":
                                                 result.repair.to_dict() if result.repair
                                                 else None}), "explanation"),))

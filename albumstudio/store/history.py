@@ -56,6 +56,7 @@ __all__ = ["SCHEMA_VERSION", "THUMB_SIDE", "DiskUse", "EmptiedTrash", "GalleryRo
            "HistoryQuery", "HistoryStore", "create_version_1"]
 
 THUMB_SIDE = 96
+PICTURE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp")
 
 
 class _Unreadable(Exception):
@@ -222,6 +223,10 @@ class HistoryStore(TrashAndFavourites):
                 output = replace(output, file_hash=file_hash, path=str(path),
                                  bytes=len(output.data))
             outputs.append(output)
+        for output in outputs:  # a picture of what is not one (a PDF poster): its thumbnail
+            if output.display is not None and not output.media.startswith("image/") \
+                    and output.file_hash:
+                self._keep_preview(output.file_hash, output.display)
         with self._write() as db:
             for output in outputs:  # emptied trash or a sweep may have removed it meanwhile
                 if output.data is not None and not Path(output.path).exists():
@@ -378,9 +383,29 @@ class HistoryStore(TrashAndFavourites):
         """A small PNG of the item (made once, then read from ``thumbs/``)."""
         return self.thumbnail_of(item.file_hash, item.file_ext, side)
 
+    def preview_path(self, file_hash: str) -> Path:
+        """Where the picture of a stored file that is not a picture is kept (a PDF poster's
+        raster, a video's cover frame, an audio clip's waveform)."""
+        return self.thumbs / file_hash[:2] / f"{file_hash}-preview.png"
+
+    def _keep_preview(self, file_hash: str, rgb: Any) -> None:
+        from PIL import Image
+
+        out = io.BytesIO()
+        Image.fromarray(rgb).convert("RGB").save(out, "PNG")
+        atomic_write_bytes(self.preview_path(file_hash), out.getvalue())
+
+    def put_thumbnail(self, file_hash: str, side: int, png: bytes, preview: bool = False
+                      ) -> None:
+        """Keep a thumbnail (or with ``preview`` the full-size picture) made elsewhere."""
+        path = self.preview_path(file_hash) if preview else \
+            self.thumbs / file_hash[:2] / f"{file_hash}-{side}.png"
+        atomic_write_bytes(path, png)
+
     def thumbnail_of(self, file_hash: str, ext: str, side: int = THUMB_SIDE) -> bytes:
-        """A small PNG of a stored file (made once, then read from ``thumbs/``); OSError when
-        the file has gone."""
+        """A small PNG of a stored file (made once, then read from ``thumbs/``): of its picture
+        kept beside it (a PDF's first page, see ``preview_path``) when it is not a picture
+        itself. OSError when the file has gone or there is nothing to draw it from."""
         path = self.thumbs / file_hash[:2] / f"{file_hash}-{side}.png"
         try:
             return path.read_bytes()
@@ -388,7 +413,15 @@ class HistoryStore(TrashAndFavourites):
             pass
         from PIL import Image
 
-        with Image.open(self.file_path(file_hash, ext)) as img:
+        source = self.file_path(file_hash, ext)
+        if ext.lower() not in PICTURE_EXTENSIONS:
+            preview = self.preview_path(file_hash)
+            if not preview.exists() and ext.lower() == ".pdf":
+                _render_pdf_page(source, preview)
+            if not preview.exists():
+                raise OSError(f"no picture of the {ext} file {file_hash[:12]}")
+            source = preview
+        with Image.open(source) as img:
             img.draft("RGB", (side, side))
             small = img.convert("RGB")
             small.thumbnail((side, side), Image.Resampling.LANCZOS)
@@ -426,3 +459,24 @@ class HistoryStore(TrashAndFavourites):
 def _notes(text: str) -> tuple[Note, ...]:
     return tuple(Note(str(n.get("text", "")), str(n.get("kind", "warning")))
                  for n in load_json(text, []) if isinstance(n, dict))
+
+
+def _render_pdf_page(pdf: Path, out: Path) -> None:
+    """The first page of ``pdf`` as a PNG at ``out``, when pypdfium2 is installed (entries
+    made before posters kept their own picture)."""
+    try:
+        import pypdfium2  # type: ignore[import-untyped]
+    except ImportError:
+        return
+    try:
+        document = pypdfium2.PdfDocument(str(pdf))
+    except pypdfium2.PdfiumError:
+        return  # not a PDF pdfium can read: the placeholder stays
+    try:
+        page = document[0]
+        image = page.render(scale=512 / max(1.0, page.get_width(), page.get_height())).to_pil()
+    finally:
+        document.close()
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "PNG")
+    atomic_write_bytes(out, buffer.getvalue())

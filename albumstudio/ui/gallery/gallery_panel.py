@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QImage, QPixmap
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,6 +37,7 @@ from albumstudio.jobs.runner import JobRunner
 from albumstudio.services import Services
 from albumstudio.services.covers import save_cover
 from albumstudio.services.history import details
+from albumstudio.services.history_thumbs import thumbnail
 from albumstudio.store.history import GalleryRow, HistoryItem, HistoryQuery
 from albumstudio.ui.gallery.compare_view import CompareDialog
 from albumstudio.ui.gallery.gallery_model import GalleryModel
@@ -70,6 +71,7 @@ class GalleryPanel(QWidget):
         self.store = services.history
         self.drag_folder = drag_folder
         self.confirm: Callable[[str], bool] = lambda text: _ask(self, text)
+        self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         self.undo_stack: list[list[int]] = []
         self.compare_dialog: CompareDialog | None = None
         self.offered: CoverRequest | None = None  # what a dropped PNG carries, while offered
@@ -184,6 +186,9 @@ class GalleryPanel(QWidget):
         self.rerun_button = QPushButton("Re-run")
         self.vary_button = QPushButton("Vary")
         self.copy_button = QPushButton("Copy")
+        self.open_button = QPushButton("Play / Open")
+        self.open_button.setToolTip("Open the entry's file in the app your system plays or "
+                                    "shows it with (a clip plays, a PDF poster opens).")
         for button, slot in ((self.favourite_button, self.toggle_favourite),
                              (self.delete_button, self.delete_selected),
                              (self.undo_button, self.undo_delete),
@@ -194,7 +199,8 @@ class GalleryPanel(QWidget):
                              (self.reuse_button, lambda: self._emit_item(self.reuse_requested)),
                              (self.rerun_button, lambda: self._emit_item(self.rerun_requested)),
                              (self.vary_button, lambda: self._emit_item(self.vary_requested)),
-                             (self.copy_button, self.copy_selected)):
+                             (self.copy_button, self.copy_selected),
+                             (self.open_button, self.open_selected)):
             button.clicked.connect(slot)
             actions.addWidget(button)
         layout.addLayout(actions)
@@ -272,11 +278,14 @@ class GalleryPanel(QWidget):
     def _selection_changed(self, *_args) -> None:
         rows = self.selected_rows()
         one = len(rows) == 1
-        for button in (self.reference_button, self.reuse_button, self.rerun_button,
-                       self.vary_button, self.copy_button):
+        for button in (self.reuse_button, self.rerun_button, self.vary_button,
+                       self.copy_button, self.open_button):
             button.setEnabled(one)
+        picture = one and rows[0].file_ext.lower() in (".png", ".jpg", ".jpeg")
+        self.reference_button.setEnabled(picture)
+        self.compare_button.setEnabled(len(rows) == 2 and all(
+            r.file_ext.lower() in (".png", ".jpg", ".jpeg") for r in rows))
         self.poster_button.setEnabled(one and rows[0].kind == "cover")
-        self.compare_button.setEnabled(len(rows) == 2)
         self.favourite_button.setEnabled(bool(rows))
         self.delete_button.setEnabled(bool(rows))
         self.delete_button.setText("Restore" if self.trash.isChecked() else "Delete")
@@ -306,12 +315,17 @@ class GalleryPanel(QWidget):
             lines.append("timings: " + ", ".join(f"{k} {v:.2f} s"
                                                  for k, v in record.timings.items()))
         lines += [f"{n.kind}: {n.text}" for n in record.notes]
+        for output in record.outputs:
+            if output.duration_s:
+                lines.append(f"duration: {output.duration_s:.1f} s")
+            lines.append(f"format: {media_label(output.media)}"
+                         + (f", {output.width}×{output.height}" if output.width else ""))
         lines += [f"file: {o.path}" for o in record.outputs]
         self.details.setPlainText("\n".join(lines))
         store = self.store
 
         def load(ctx) -> QImage:
-            return QImage.fromData(store.thumbnail_of(row.file_hash, row.file_ext, DETAIL_SIDE))
+            return QImage.fromData(thumbnail(store, row.file_hash, row.file_ext, DETAIL_SIDE))
 
         handle = self.runner.submit("showing a history entry", load, key="gallery-detail")
         # the copy a drag or Copy hands out is made now, off the main thread (a saved cover is
@@ -428,6 +442,12 @@ class GalleryPanel(QWidget):
         if item is not None:
             self.reference_requested.emit(str(item.path))
 
+    def open_selected(self) -> None:
+        """Play a clip or open a poster in the system's own app."""
+        item = self.current_item()
+        if item is not None:
+            self.open_url(QUrl.fromLocalFile(str(item.path)))
+
     def _use_on_poster(self) -> None:
         item = self.current_item()
         if item is not None and item.kind == "cover":
@@ -446,8 +466,13 @@ class GalleryPanel(QWidget):
                 raise OSError("the entry has gone")
             self.drag_folder.mkdir(parents=True, exist_ok=True)
             try:
-                save_cover(item.read_bytes(), str(path), overwrite=True,
-                           settings=dict(item.request) or None)
+                if row.file_ext.lower() == ".png":
+                    save_cover(item.read_bytes(), str(path), overwrite=True,
+                               settings=dict(item.request) or None)
+                else:  # a PDF poster or a clip goes out as it is
+                    from albumstudio.store.storage import write_users_file
+
+                    write_users_file(path, item.read_bytes(), True)
             except UserFacingError as exc:
                 raise OSError(exc.message) from exc
         return path
@@ -509,3 +534,14 @@ class GalleryPanel(QWidget):
             self._poll.stop()
         if self.compare_dialog is not None:
             self.compare_dialog.close()
+
+
+MEDIA_LABELS = {"image/png": "PNG picture", "image/jpeg": "JPEG picture",
+                "application/pdf": "PDF (print)", "audio/wav": "WAV audio",
+                "audio/flac": "FLAC audio", "audio/mpeg": "MP3 audio",
+                "audio/ogg": "Ogg audio", "video/mp4": "MP4 video (H.264, AAC)",
+                "video/webm": "WebM video"}
+
+
+def media_label(media: str) -> str:
+    return MEDIA_LABELS.get(media, media)

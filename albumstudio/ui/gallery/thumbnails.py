@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QPixmap
 
 from albumstudio.jobs.runner import JobRunner
+from albumstudio.services.history_thumbs import thumbnail
 from albumstudio.store.history import HistoryStore
 
 GALLERY_THUMB = 128
@@ -60,7 +61,7 @@ class ThumbnailCache(QObject):
             self._running.add(file_hash)
             def make(ctx, file_hash=file_hash, ext=ext, store=self.store,
                      side=self.side) -> QImage:
-                image = QImage.fromData(store.thumbnail_of(file_hash, ext, side))
+                image = QImage.fromData(thumbnail(store, file_hash, ext, side))
                 if image.isNull():
                     raise OSError("not a picture")
                 return image

@@ -1,0 +1,139 @@
+"""The gallery shows posters and clips as what they are (#13): a PDF poster by the picture kept
+beside it when it was made (or its first page, for older entries), a video clip by its cover
+frame, an audio clip by its waveform; the detail pane gives duration and format, and Play /
+Open hands the file to the system."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from albumstudio.core.jobs import JobRecord, Output
+from albumstudio.core.qr import PlainQrOptions, QrRequest
+from albumstudio.jobs.runner import JobRunner
+from albumstudio.services import Services
+from albumstudio.store.paths import default_paths
+from albumstudio.ui.gallery.gallery_panel import GalleryPanel
+from tests.ui.test_gallery import select
+
+RED = (220, 30, 40)
+
+
+def _wav(seconds: float = 2.0, rate: int = 22050) -> bytes:
+    import io
+
+    import soundfile as sf
+
+    t = np.arange(int(seconds * rate)) / rate
+    tone = 0.8 * np.sin(2 * np.pi * 220 * t) * np.linspace(0, 1, t.size)  # swells to the end
+    out = io.BytesIO()
+    sf.write(out, tone.astype(np.float32), rate, format="WAV")
+    return out.getvalue()
+
+
+def _mp4(path) -> bytes:
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        picture = np.zeros((64, 64, 3), np.uint8)
+        picture[:] = RED
+        for _ in range(5):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path.read_bytes()
+
+
+def _clip(media: str, data: bytes, seconds: float, title: str) -> JobRecord:
+    return JobRecord(kind="clip", engine="highlight", request={"title": title}, request_version=1,
+                     status="finished", outputs=(Output(media, data=data, duration_s=seconds,
+                                                        width=64 if "video" in media else 0,
+                                                        height=64 if "video" in media else 0),))
+
+
+@pytest.fixture
+def gallery(qtbot, tmp_path):
+    paths = default_paths().ensure()
+    services = Services.open(paths)
+    store = services.history
+    made = {
+        "pdf": services.posters.run(QrRequest("plain", "https://band.example/a4",
+                                              PlainQrOptions(), title="Print", size="a4",
+                                              format="pdf")),
+        "video": store.record(_clip("video/mp4", _mp4(tmp_path / "c.mp4"), 0.5, "Video")),
+        "audio": store.record(_clip("audio/wav", _wav(), 2.0, "Audio")),
+    }
+    runner = JobRunner()
+    panel = GalleryPanel(runner, services, paths.cache / "drag")
+    qtbot.addWidget(panel)
+    panel.resize(1000, 700)
+    panel.show()
+    yield panel, made
+    panel.shutdown()
+    runner.shutdown()
+    services.close()
+
+
+def _thumbnail(panel, qtbot, record) -> np.ndarray:
+    output = record.outputs[0]
+    qtbot.waitUntil(lambda: panel.thumbnails.pixmap(output.file_hash, output.extension)
+                    is not None, timeout=20000)
+    image = panel.thumbnails.pixmap(output.file_hash, output.extension).toImage()
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    width, height = image.width(), image.height()
+    data = np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * height)
+    return data.reshape(height, image.bytesPerLine())[:, :width * 3].reshape(height, width, 3)
+
+
+def test_posters_and_clips_get_real_thumbnails(gallery, qtbot):
+    panel, made = gallery
+    assert len(panel.model.rows()) == 3
+    pdf = _thumbnail(panel, qtbot, made["pdf"])
+    assert pdf.shape[0] > pdf.shape[1]  # an A4 page, upright
+    assert pdf.std() > 20  # a poster, not the flat placeholder
+    assert panel.store.preview_path(made["pdf"].outputs[0].file_hash).exists()
+    video = _thumbnail(panel, qtbot, made["video"])
+    centre = video[video.shape[0] // 2, video.shape[1] // 2].astype(int)
+    assert np.abs(centre - RED).max() < 40  # the video's own frame
+    audio = _thumbnail(panel, qtbot, made["audio"])
+    lit = (np.abs(audio.astype(int) - (120, 200, 255)).max(axis=2) < 30).mean(axis=0)
+    quarter = audio.shape[1] // 4
+    assert lit[quarter:2 * quarter].mean() < lit[2 * quarter:3 * quarter].mean()  # it swells
+
+
+def test_a_pdf_made_before_previews_is_drawn_from_its_first_page(gallery, qtbot):
+    pytest.importorskip("pypdfium2")
+    panel, made = gallery
+    store = panel.store
+    data = open(made["pdf"].outputs[0].path, "rb").read()
+    store.preview_path(made["pdf"].outputs[0].file_hash).unlink()
+    for old in store.thumbs.rglob(f"{made['pdf'].outputs[0].file_hash}-*"):
+        old.unlink()
+    png = store.thumbnail_of(made["pdf"].outputs[0].file_hash, ".pdf", 96)
+    image = QImage.fromData(png)
+    assert image.height() == 96 and image.width() < 96 and len(data) > 0
+
+
+def test_detail_pane_gives_duration_and_format_and_opens_the_clip(gallery, qtbot):
+    panel, made = gallery
+    opened = []
+    panel.open_url = opened.append
+    select(panel, made["audio"].id)
+    text = panel.details.toPlainText()
+    assert "duration: 2.0 s" in text and "format: WAV audio" in text
+    assert not panel.reference_button.isEnabled() and not panel.poster_button.isEnabled()
+    panel.open_button.click()
+    assert [u.toLocalFile() for u in opened] == [made["audio"].outputs[0].path]
+    select(panel, made["video"].id)
+    assert "format: MP4 video (H.264, AAC), 64×64" in panel.details.toPlainText()
+    select(panel, made["pdf"].id)
+    assert "format: PDF (print)" in panel.details.toPlainText()
+    [row] = [r for r in panel.model.rows() if r.job_id == made["pdf"].id]
+    path = panel.export_copy(row)  # dragged out as it is
+    assert path.suffix == ".pdf" and path.read_bytes()[:5] == b"%PDF-"
+    panel.kind.setCurrentIndex(panel.kind.findData("clip"))
+    qtbot.waitUntil(lambda: len(panel.model.rows()) == 2, timeout=5000)
