@@ -28,14 +28,17 @@ from albumstudio.core.prompt_words import (
     VOICE_TAGS,
 )
 
-SOURCES = ("style", "image", "genre", "music", "release", "tags", "quality")
-DROP_ORDER = ("tags", "release", "music", "quality", "genre", "image")  # never "style"
+SOURCES = ("style", "image", "genre", "music", "captions", "release", "tags", "quality")
+DROP_ORDER = ("tags", "release", "captions", "music", "quality", "genre",
+              "image")  # never "style"
 SEPARATOR = ", "
 NO_PRESET = "none"
 NO_TEXT_NEGATIVE = "text, letters, words, typography, logo, signature"
 MAX_STYLE_CHARS = 300
 MAX_CAPTION_CHARS = 200
 MAX_DESCRIPTION_CHARS = 1000
+MAX_SUMMARY_WORDS = 30  # the captions' summary: its first sentences, up to this many words
+SUMMARY_BECAUSE = "summary of the music captions (LP-MusicCaps every 10 s, BART large CNN)"
 MAX_TAG_CHARS = 40
 MAX_TAGS = 6
 TRIMMED_NOTE = ("Left out {n} less important part{s} so the prompt fits what the image model "
@@ -301,6 +304,23 @@ def _trim(parts: list[PromptPart], max_words: int) -> tuple[list[PromptPart], li
     return kept, dropped
 
 
+def summary_text(summary: str, warnings: list[str] | None = None) -> str:
+    """The captions' summary as a prompt part: cleaned, whole sentences up to
+    MAX_SUMMARY_WORDS words (a first sentence longer than that is cut at a word)."""
+    text, cleaning = clean_user_text(summary, MAX_DESCRIPTION_CHARS)
+    if warnings is not None:
+        warnings += [w for w in cleaning if not w.startswith("Shortened")]
+    kept: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if kept and word_count(" ".join([*kept, sentence])) > MAX_SUMMARY_WORDS:
+            break
+        kept.append(sentence)
+    joined = " ".join(kept)
+    if word_count(joined) > MAX_SUMMARY_WORDS:
+        joined = " ".join(joined.split()[:MAX_SUMMARY_WORDS])
+    return _tidy(joined.rstrip(".!?"))
+
+
 def style_because(style_text: str) -> str:
     """Why the artist's words are there, and what each does to the offline design: "your own
     words; design: “cobalt” → colours toward cobalt; “dreamy”: read by the diffusion engine
@@ -315,7 +335,7 @@ def style_because(style_text: str) -> str:
 def compose_prompt(*, style: str = "", image_caption: str = "", music_description: str = "",
                    music_tags: Sequence[str] = (), title: str = "", artist: str = "",
                    genre: str = "", preset: str | None = None,
-                   max_words: int = 60) -> ComposedPrompt:
+                   max_words: int = 60, music_summary: str = "") -> ComposedPrompt:
     """The cover prompt from every input, each part saying why it is there.
 
     ``preset`` is a GENRE_PRESETS key, None or "" to match the genre (then the tags), or
@@ -337,6 +357,9 @@ def compose_prompt(*, style: str = "", image_caption: str = "", music_descriptio
     if chosen is not None:
         parts.append(PromptPart("genre", chosen[0].style, chosen[1]))
     parts += _music_parts(music_description)
+    summary = summary_text(music_summary, warnings)
+    if summary:
+        parts.append(PromptPart("captions", summary, SUMMARY_BECAUSE))
     parts += _release_parts(title, genre, chosen is not None)
     tag_parts, voice_tags = _tag_parts(music_tags)
     parts += tag_parts

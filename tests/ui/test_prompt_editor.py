@@ -35,7 +35,7 @@ def test_each_part_is_highlighted_in_its_sources_colour(qtbot):
     for (_, colour), part in zip(shown, composed.parts, strict=True):
         assert colour.name() == QColor(SOURCE_STYLES[part.source][0]).name()
         assert 0 < colour.alpha() < 255
-    assert set(editor.legend_chips) == {p.source for p in composed.parts} | {"release"}
+    assert set(editor.legend_chips) == {p.source for p in composed.parts} | {"release", "captions"}
     assert editor.negative() == composed.negative
     assert editor.preset_box.itemText(0) == "Auto: Hip-hop / rap"
     assert not editor.is_edited()

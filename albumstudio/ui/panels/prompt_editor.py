@@ -41,6 +41,9 @@ SOURCE_STYLES: dict[str, tuple[str, str, str]] = {  # source → (colour, legend
     "image": ("#81C784", "image", "The caption of your reference image."),
     "genre": ("#CE93D8", "genre preset", "The style of the genre preset."),
     "music": (WARM, "music", "Pictures for the music description's words and figures."),
+    "captions": ("#4FC3F7", "music captions",
+                 "The summary of the music captions (LP-MusicCaps every 10 s, summarised by "
+                 "BART large CNN)."),
     "release": ("#4DB6AC", "title & genre", "Motifs from the title, or the genre's name."),
     "tags": ("#F06292", "tags", "The music tags, as imagery."),
     "quality": ("#9E9E9E", "quality", "Words that make the model draw more detail."),
