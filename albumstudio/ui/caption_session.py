@@ -1,0 +1,99 @@
+"""The window's music captions: one request on the model queue, its progress with time left,
+the captions for the caption lane and the summary for the prompt (an observable model, no
+widgets)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from albumstudio.core.jobs import Progress
+from albumstudio.jobs.model_queue import ModelQueue
+from albumstudio.jobs.runner import JobContext, JobHandle
+from albumstudio.services.captions import CaptionService, TrackCaptions
+from albumstudio.ui.waveform.caption_lane import LaneCaption
+
+JOB_KEY = "music-captions"
+
+
+def progress_line(report: Progress) -> str:
+    """"captioning segment 3 of 24 — about 40 s left"."""
+    if report.eta_s is None or report.eta_s <= 0:
+        return report.text
+    left = report.eta_s
+    words = f"about {left / 60:.0f} min left" if left >= 90 else f"about {left:.0f} s left"
+    return f"{report.text} — {words}"
+
+
+class CaptionSession(QObject):
+    captions_changed = Signal(object)  # TrackCaptions | None
+    status_changed = Signal(str)
+    progress = Signal(object)  # Progress
+    failed = Signal(object)  # a Problem or a sentence
+
+    def __init__(self, queue: ModelQueue, service: CaptionService,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.queue = queue
+        self.service = service
+        self.captions: TrackCaptions | None = None
+        self.handle: JobHandle | None = None
+
+    def missing(self) -> str | None:
+        return self.service.missing()
+
+    def estimate(self, duration_s: float) -> str:
+        """What to say before a run: the CPU estimate, or "" on a GPU."""
+        device = self.service.device_for("auto")
+        return "" if device != "cpu" else self.service.estimate(duration_s, device)
+
+    def start(self, track: str, description: str = "", seed: int = 0) -> JobHandle | None:
+        """Queue the captions of ``track``; None (and ``failed``) when a model is missing."""
+        problem = self.service.missing()
+        if problem:
+            self.failed.emit(problem)
+            return None
+        service = self.service
+
+        def run(ctx: JobContext) -> TrackCaptions:
+            return service.caption(track, seed=seed, description=description,
+                                   progress=ctx.progress, cancel=ctx.cancel)
+
+        handle = self.queue.submit("captioning the music", run, key=JOB_KEY)
+        handle.progress.connect(self._on_progress)
+        handle.finished.connect(self._on_finished)
+        handle.failed.connect(self.failed.emit)
+        handle.cancelled.connect(lambda: self.status_changed.emit("Captioning cancelled."))
+        self.handle = handle
+        self.status_changed.emit("Captioning the music…")
+        return handle
+
+    def cancel(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+
+    def clear(self) -> None:
+        """Forget the captions (another track was opened)."""
+        self.cancel()
+        self.captions = None
+        self.captions_changed.emit(None)
+
+    def lane_captions(self) -> list[LaneCaption]:
+        if self.captions is None:
+            return []
+        return [LaneCaption(s.start_s, s.end_s, s.text) for s in self.captions.segments]
+
+    @property
+    def summary(self) -> str:
+        """The summary for the prompt: BART's paragraph ("" when it is the description)."""
+        if self.captions is None or self.captions.summary_source != "bart-large-cnn":
+            return ""
+        return self.captions.summary
+
+    def _on_progress(self, report: Progress) -> None:
+        self.progress.emit(report)
+        self.status_changed.emit(progress_line(report))
+
+    def _on_finished(self, result: TrackCaptions) -> None:
+        self.captions = result
+        self.captions_changed.emit(result)
+        self.status_changed.emit("")

@@ -1,0 +1,58 @@
+"""The window's caption session on the model queue, with tiny caption models."""
+
+from albumstudio.core.jobs import Progress
+from albumstudio.core.model_registry import use_local_folders
+from albumstudio.engines.lp_musiccaps_weights import convert_checkpoint
+from albumstudio.jobs.model_queue import ModelQueue
+from albumstudio.services.captions import CAPTIONER, SUMMARIZER, TOKENIZER, CaptionService
+from albumstudio.services.model_licences import acknowledge
+from albumstudio.store.paths import default_paths
+from albumstudio.ui.caption_session import CaptionSession, progress_line
+from tests.support import synth, tiny_captions
+
+
+def test_progress_says_the_time_left():
+    assert progress_line(Progress(0.5, "captioning segment 3 of 24", eta_s=40.2)) == \
+        "captioning segment 3 of 24 — about 40 s left"
+    assert progress_line(Progress(0.5, "captioning segment 3 of 24", eta_s=600)) == \
+        "captioning segment 3 of 24 — about 10 min left"
+    assert progress_line(Progress(1.0, "captions ready")) == "captions ready"
+
+
+def test_a_missing_model_is_one_sentence(qtbot, monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub"))
+    queue = ModelQueue()
+    session = CaptionSession(queue, CaptionService(default_paths().ensure()))
+    with qtbot.waitSignal(session.failed) as failed:
+        assert session.start(str(tmp_path / "song.wav")) is None
+    assert "albumstudio models download music-captioner" in failed.args[0]
+    assert queue.shutdown()
+
+
+def test_captions_arrive_for_the_lane_and_the_prompt(qtbot, monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub"))
+    tiny_captions.authors_checkpoint(tmp_path / "pth" / "transfer.pth")
+    convert_checkpoint(tmp_path / "pth" / "transfer.pth", tmp_path / "lpmc" / "w.safetensors",
+                       tiny_captions.caption_overrides())
+    tiny_captions.save_tokenizer(tmp_path / "tokenizer")
+    tiny_captions.save_summarizer(tmp_path / "summary")
+    use_local_folders({CAPTIONER: str(tmp_path / "lpmc"), TOKENIZER: str(tmp_path / "tokenizer"),
+                       SUMMARIZER: str(tmp_path / "summary")})
+    try:
+        track = tmp_path / "song.wav"
+        synth.write(track, synth.music(12.0, sr=22050), 22050)
+        paths = default_paths().ensure()
+        acknowledge(CAPTIONER, paths)
+        queue = ModelQueue()
+        session = CaptionSession(queue, CaptionService(paths))
+        assert session.estimate(240.0).startswith("24 segments of 10 s on the CPU")
+        lines = []
+        session.status_changed.connect(lines.append)
+        with qtbot.waitSignal(session.captions_changed, timeout=120_000):
+            session.start(str(track), description="A slow piece.")
+        assert [(c.start_s, c.end_s) for c in session.lane_captions()] == [(0.0, 10.0)]
+        assert session.summary and session.captions.summary_source == "bart-large-cnn"
+        assert any("captioning segment 1 of 1" in line for line in lines)
+        assert queue.shutdown()
+    finally:
+        use_local_folders({})
