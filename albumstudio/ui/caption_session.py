@@ -4,13 +4,16 @@ widgets)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import QObject, Signal
 
 from albumstudio.core.jobs import Progress
 from albumstudio.jobs.model_queue import ModelQueue
 from albumstudio.jobs.runner import JobContext, JobHandle
 from albumstudio.services.captions import CaptionService, TrackCaptions
-from albumstudio.ui.waveform.caption_lane import LaneCaption
+from albumstudio.ui.waveform.caption_lane import CaptionLane, LaneCaption
 
 JOB_KEY = "music-captions"
 
@@ -97,3 +100,36 @@ class CaptionSession(QObject):
         self.captions = result
         self.captions_changed.emit(result)
         self.status_changed.emit("")
+
+
+def connect_to_window(captions: CaptionSession, lane: CaptionLane, view: Any, track: Any,
+                      cover: Any, show_warning: Callable[[str], None]) -> None:
+    """Wire the caption session to the window: the lane follows the waveform view, a
+    double-click on it captions the open track (after the CPU estimate), a new track clears
+    the captions, and the summary joins the cover prompt."""
+
+    def request() -> None:
+        if track.path is None:
+            show_warning("Open a track first: its music is what gets captioned.")
+            return
+        problem = captions.missing()
+        if problem:
+            show_warning(problem)
+            return
+        duration = float(track.info.duration) if track.info is not None else 0.0
+        estimate = captions.estimate(duration)
+        if estimate:
+            show_warning(f"Captioning on the CPU: {estimate}")
+        captions.start(track.path, track.description)
+
+    def shown(result: TrackCaptions | None) -> None:
+        lane.set_captions(captions.lane_captions())
+        cover.set_music_summary(captions.summary)
+
+    view.view_changed.connect(lane.set_view)
+    lane.caption_requested.connect(request)
+    captions.captions_changed.connect(shown)
+    captions.status_changed.connect(lambda text: lane.set_message(text) if text else None)
+    captions.failed.connect(lambda problem: show_warning(str(getattr(problem, "message",
+                                                                     problem))))
+    track.loading_started.connect(lambda _path: captions.clear())

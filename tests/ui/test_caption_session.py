@@ -56,3 +56,50 @@ def test_captions_arrive_for_the_lane_and_the_prompt(qtbot, monkeypatch, tmp_pat
         assert queue.shutdown()
     finally:
         use_local_folders({})
+
+
+def test_the_window_wiring_follows_the_view_and_feeds_the_prompt(qtbot, monkeypatch, tmp_path):
+    from PySide6.QtCore import QObject, Signal
+
+    from albumstudio.engines.lp_musiccaps import SegmentCaption
+    from albumstudio.services.captions import TrackCaptions
+    from albumstudio.ui.caption_session import connect_to_window
+    from albumstudio.ui.waveform.caption_lane import CaptionLane
+
+    class View(QObject):
+        view_changed = Signal(float, float)
+
+    class Track(QObject):
+        loading_started = Signal(str)
+        path = None
+        info = None
+        description = ""
+
+    class Cover:
+        summary = None
+
+        def set_music_summary(self, text):
+            self.summary = text
+
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub"))
+    queue = ModelQueue()
+    session = CaptionSession(queue, CaptionService(default_paths().ensure()))
+    lane, view, track, cover, said = CaptionLane(), View(), Track(), Cover(), []
+    qtbot.addWidget(lane)
+    lane.resize(200, lane.height())
+    connect_to_window(session, lane, view, track, cover, said.append)
+    view.view_changed.emit(0.0, 20.0)
+    assert (lane.view_start, lane.visible_seconds) == (0.0, 20.0)
+    lane.caption_requested.emit()
+    assert said == ["Open a track first: its music is what gets captioned."]
+    track.path = str(tmp_path / "song.wav")
+    lane.caption_requested.emit()
+    assert "albumstudio models download music-captioner" in said[-1]
+    result = TrackCaptions((SegmentCaption(0.0, 10.0, "a calm piano"),), "A calm piano piece.",
+                           "bart-large-cnn", (), (), "cpu", 0)
+    session._on_finished(result)
+    assert [c.text for _, c in lane.boxes()] == ["a calm piano"]
+    assert cover.summary == "A calm piano piece."
+    track.loading_started.emit("other.wav")
+    assert lane.captions == () and cover.summary == ""
+    assert queue.shutdown()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -22,14 +22,18 @@ class LaneCaption:
 
 
 class CaptionLane(QWidget):
-    """One box per segment with its caption (elided to fit, the whole caption as tooltip)."""
+    """One box per segment with its caption (elided to fit, the whole caption as tooltip);
+    a double-click asks for captions (``caption_requested``)."""
+
+    caption_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.captions: tuple[LaneCaption, ...] = ()
         self.view_start = 0.0
         self.visible_seconds = 0.0
-        self.message = "Music captions appear here after captioning."
+        self.message = ("Double-click here to caption the music every 10 s (LP-MusicCaps, "
+                        "from the Models dialog).")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(LANE_HEIGHT)
         self.setMouseTracking(True)
@@ -65,6 +69,10 @@ class CaptionLane(QWidget):
 
     def caption_at(self, x: float) -> LaneCaption | None:
         return next((c for box, c in self.boxes() if box.left() <= x < box.right()), None)
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+        self.caption_requested.emit()
+        super().mouseDoubleClickEvent(event)
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         caption = self.caption_at(event.position().x())
