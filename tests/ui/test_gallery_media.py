@@ -82,11 +82,16 @@ def _thumbnail(panel, qtbot, record) -> np.ndarray:
     output = record.outputs[0]
     qtbot.waitUntil(lambda: panel.thumbnails.pixmap(output.file_hash, output.extension)
                     is not None, timeout=20000)
-    image = panel.thumbnails.pixmap(output.file_hash, output.extension).toImage()
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    width, height = image.width(), image.height()
-    data = np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * height)
-    return data.reshape(height, image.bytesPerLine())[:, :width * 3].reshape(height, width, 3)
+    import io
+
+    from PIL import Image
+    from PySide6.QtCore import QBuffer, QIODevice
+
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    panel.thumbnails.pixmap(output.file_hash, output.extension).save(buffer, "PNG")
+    with Image.open(io.BytesIO(bytes(buffer.data()))) as image:
+        return np.asarray(image.convert("RGB"))
 
 
 def test_posters_and_clips_get_real_thumbnails(gallery, qtbot):

@@ -7,11 +7,11 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMenu
 
-from albumstudio.core.errors import UserFacingError
-from albumstudio.ui.gallery.gallery_panel import POLL_MS, GalleryPanel
+from albumstudio.ui.gallery.gallery_panel import GalleryPanel
+from albumstudio.ui.gallery.history_watch import HistoryWatch
 
 if TYPE_CHECKING:
     from albumstudio.ui.main_window import MainWindow
@@ -80,28 +80,13 @@ def install_gallery(window: MainWindow) -> GalleryPanel:
 
 def _follow_other_windows(window: MainWindow) -> None:
     """Entries another AlbumStudio adds to the same folder reach the strip too (the gallery
-    looks for them itself while it is shown)."""
+    watches for them itself)."""
     store = window.services.history
     if store is None:
         return
-    seen = [store.data_version()]
-    timer = QTimer(window, interval=POLL_MS)
-
-    def look() -> None:
-        current = window.services.history
-        try:
-            version = current.data_version() if current is not None else None
-        except UserFacingError:  # closed with the window
-            version = None
-        if version is None:
-            timer.stop()
-        elif version != seen[0]:
-            seen[0] = version
-            window.history.refresh()
-
-    timer.timeout.connect(look)
-    timer.start()
-    window.history_poll = timer  # type: ignore[attr-defined]
+    watch = HistoryWatch(store, window)
+    watch.changed.connect(window.history.refresh)
+    window.history_watch = watch  # type: ignore[attr-defined]
 
 
 def offer_dropped_settings(window: MainWindow, path: str) -> None:

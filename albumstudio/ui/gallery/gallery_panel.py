@@ -41,10 +41,10 @@ from albumstudio.services.history_thumbs import thumbnail
 from albumstudio.store.history import GalleryRow, HistoryItem, HistoryQuery
 from albumstudio.ui.gallery.compare_view import CompareDialog
 from albumstudio.ui.gallery.gallery_model import GalleryModel
+from albumstudio.ui.gallery.history_watch import HistoryWatch
 from albumstudio.ui.gallery.thumbnails import ThumbnailCache
 
 DETAIL_SIDE = 512
-POLL_MS = 2000  # another AlbumStudio on the same folder: look for its entries this often
 KINDS = (("All kinds", None), ("Covers", "cover"), ("Posters", "poster"), ("Clips", "clip"))
 
 
@@ -88,10 +88,8 @@ class GalleryPanel(QWidget):
         self.model = GalleryModel(self.store, self.thumbnails, self.export_copy, self)
         self.view.setModel(self.model)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
-        self._seen_version = self.store.data_version()
-        self._poll = QTimer(self, interval=POLL_MS)
-        self._poll.timeout.connect(self._look_for_others)
-        self._poll.start()
+        self.watch = HistoryWatch(self.store, self)  # another AlbumStudio's new entries
+        self.watch.changed.connect(self._others_changed)
         self.refresh()
         if self.store.notice:
             self.status.setText(self.store.notice)
@@ -234,7 +232,6 @@ class GalleryPanel(QWidget):
         self._stale = False
         chosen = {r.id for r in self.selected_rows()}
         self.model.reload(self.query())
-        self._seen_version = self.store.data_version()
         for n, row in enumerate(self.model.rows()):
             if row.id in chosen:
                 self.view.selectionModel().select(
@@ -254,16 +251,11 @@ class GalleryPanel(QWidget):
         if getattr(self, "_stale", False):
             self.refresh()
 
-    def _look_for_others(self) -> None:
-        if self.store is None or not self.isVisible():
-            return
-        try:
-            changed = self.store.data_version() != self._seen_version
-        except UserFacingError:  # the window has closed the history
-            self._poll.stop()
-            return
-        if changed:
+    def _others_changed(self) -> None:
+        if self.isVisible():
             self.refresh()
+        else:
+            self._stale = True
 
     def selected_rows(self) -> list[GalleryRow]:
         if self.store is None or self.view.selectionModel() is None:
@@ -531,7 +523,7 @@ class GalleryPanel(QWidget):
 
     def shutdown(self) -> None:
         if self.store is not None:
-            self._poll.stop()
+            self.watch.stop()
         if self.compare_dialog is not None:
             self.compare_dialog.close()
 
