@@ -130,8 +130,13 @@ class CoverService(EngineHost):
             cancel: threading.Event | None = None, *, track_hash: str = "",
             record: bool = True, notes: tuple[Note, ...] = ()) -> JobRecord:
         """Make the covers of ``request``; the finished job record (kept in the history unless
-        ``record`` is False or there is no history). Raises InputError or CancelledError."""
+        ``record`` is False or there is no history). Raises InputError or CancelledError;
+        LicenceNotAcknowledged (one sentence) before a non-commercial model's first use."""
         spec = self.check(request)
+        if any(getattr(c, "kind", "") == "seg" for c in getattr(request.options, "conditions", ())):
+            from albumstudio.services.model_manager import require_acknowledgement
+
+            require_acknowledgement("segmenter")  # SegFormer's weights: research use only
         started = time.perf_counter()
         try:
             engine = self.engine(request.engine)
@@ -167,6 +172,8 @@ class CoverService(EngineHost):
     def _record(self, spec: EngineSpec, request: CoverRequest, result: CoverResult,
                 track_hash: str, notes: tuple[Note, ...],
                 timings: dict[str, float]) -> JobRecord:
+        from albumstudio.services.model_manager import licence_notes
+
         classified = [Note.of(n) for n in dict.fromkeys(result.notes)]
         explanations = [n for n in classified if n.kind == "explanation"]
         warnings = [n for n in classified if n.kind == "warning"]
@@ -176,13 +183,13 @@ class CoverService(EngineHost):
             data=image.png, bytes=len(image.png), display=image.display)
             for image in result.images)
         stored = replace(request, variants=len(result.images)) if result.images else request
+        used = tuple(ModelUse(role, model, revision_of(model)) for role, model in result.models)
         return JobRecord(
             kind=spec.kind, engine=spec.name, engine_version=spec.version,
             request=json.loads(json.dumps(stored.to_dict())),  # as the history gives it back
             request_version=stored.version, status="finished",
-            outputs=outputs, notes=(*notes, *explanations, *warnings), timings=timings,
-            models=tuple(ModelUse(role, model, revision_of(model)) for role, model in
-                         result.models),
+            outputs=outputs, notes=(*notes, *explanations, *warnings, *licence_notes(used)),
+            timings=timings, models=used,
             app_version=self.app_version, track_hash=track_hash, device=result.device)
 
     def request_of(self, item: HistoryItem) -> CoverRequest:

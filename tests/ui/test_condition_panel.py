@@ -150,7 +150,16 @@ def test_segmentation_preview_with_an_installed_model(runner, qtbot, tmp_path, t
     panel = bound_panel(qtbot, model)
     assert model.seg_available is True and panel.seg_check.isEnabled()
     open_photo(model, qtbot, make_photo(tmp_path / "photo.png", (160, 120)))
+    asked: list[str] = []
+    panel.confirm_licence = lambda sentence: asked.append(sentence) or False
+    panel.seg_check.setChecked(True)  # SegFormer's licence declined: not used
+    assert not panel.seg_check.isChecked() and model.conditions_for_request()[-1].kind != "seg"
+    assert len(asked) == 1 and "commercial" in asked[0]
+    panel.confirm_licence = lambda sentence: asked.append(sentence) or True
     panel.seg_check.setChecked(True)
+    panel.seg_check.setChecked(False)
+    panel.seg_check.setChecked(True)  # acknowledged once: not asked again
+    assert len(asked) == 2
     panel.seg_weight.setValue(0.5)
     assert [c.kind for c in model.conditions_for_request()] == ["canny", "seg"]
     assert model.conditions_for_request()[1].weight == 0.5

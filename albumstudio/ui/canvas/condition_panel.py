@@ -6,6 +6,7 @@ refreshed from the model's signals (so two panels on one model stay in step).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt
@@ -131,7 +132,9 @@ class ConditionPanel(QWidget):
         layout.addStretch(1)
 
         self.canny_check.toggled.connect(lambda on: model.set_enabled("canny", on))
-        self.seg_check.toggled.connect(lambda on: model.set_enabled("seg", on))
+        # SegFormer's weights are for non-commercial research: asked once, before first use
+        self.confirm_licence: Callable[[str], bool] = lambda text: _ask_licence(self, text)
+        self.seg_check.toggled.connect(self._seg_toggled)
         self.low_slider.valueChanged.connect(self._low_moved)
         self.high_slider.valueChanged.connect(self._high_moved)
         self.canny_weight.valueChanged.connect(lambda v: model.set_weight("canny", v))
@@ -150,6 +153,34 @@ class ConditionPanel(QWidget):
     def _high_moved(self, high: int) -> None:
         low = self.model.condition("canny").low
         self.model.set_canny_thresholds(min(low, high - 1), high)
+
+    def _seg_toggled(self, on: bool) -> None:
+        if on and not self._licence_acknowledged():
+            self.seg_check.blockSignals(True)
+            self.seg_check.setChecked(False)
+            self.seg_check.blockSignals(False)
+            return
+        self.model.set_enabled("seg", on)
+
+    def _licence_acknowledged(self) -> bool:
+        """True once the artist has accepted the segmenter's licence (asked once, remembered)."""
+        from albumstudio.core.errors import UserFacingError
+        from albumstudio.services.model_manager import (
+            acknowledge,
+            licence_of,
+            needs_acknowledgement,
+        )
+
+        if not needs_acknowledgement("segmenter"):
+            return True
+        licence = licence_of("segmenter")
+        if licence is None or not self.confirm_licence(licence.sentence):
+            return False
+        try:
+            acknowledge("segmenter")
+        except (UserFacingError, OSError):  # not remembered (the data folder): asked again later
+            pass
+        return True
 
     def _sync(self, *_args: object) -> None:
         model = self.model
@@ -194,3 +225,10 @@ class ConditionPanel(QWidget):
         self.description.setText(text[:1].upper() + text[1:])
         self.swatches.set_palette(list(look.palette))
         self.swatches.show()
+
+
+def _ask_licence(parent: QWidget, sentence: str) -> bool:  # pragma: no cover - a native dialog
+    from PySide6.QtWidgets import QMessageBox
+
+    answer = QMessageBox.question(parent, "SegFormer's licence", f"{sentence}\n\nContinue?")
+    return answer == QMessageBox.StandardButton.Yes
