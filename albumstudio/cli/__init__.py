@@ -38,10 +38,11 @@ def _cover_engines() -> Any:
 def _command_modules() -> tuple[Any, ...]:
     """The subcommands that live in modules of their own: each has ``add_parser(sub)``, which
     sets ``run`` (a function of the parsed arguments returning the exit code)."""
-    from albumstudio.cli import clip, history, qr
+    from albumstudio.cli import batch, clip, history, kit, qr
     from albumstudio.cli import models as models_command
+    from albumstudio.cli import music as music_command
 
-    return (history, qr, clip, models_command)
+    return (history, qr, clip, models_command, kit, music_command, batch)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -345,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     prepare_environment()
 
     # decoders' own notes stay off the terminal, for the headless commands and the window alike
-    restore = quiet_library_stderr() if args.command in ("analyze", "cover", "qr", "clip", None) \
+    restore = quiet_library_stderr() if args.command in ("analyze", "cover", "qr", "clip", "kit",
+                                                        "music", None) \
         else None
     try:
         if args.command == "analyze":
