@@ -65,8 +65,11 @@ def _report(summary: Any) -> None:
               f"{for_terminal(summary.out)}.")
         return
     print(f"{done} made, {skipped} already complete, {failed} failed, in "
-          f"{_duration(summary.wall_s)} ({summary.cluster}, {summary.workers} workers); the "
+          f"{_duration(summary.wall_s)} ({summary.cluster}, {summary.workers} "
+          f"{'worker' if summary.workers == 1 else 'workers'}); the "
           f"kits are in {for_terminal(summary.out)}")
+    if summary.swept:
+        print(f"  removed {summary.swept} unfinished folder(s) a stopped batch left behind")
     for entry in summary.failed:
         print(f"  failed: row {entry['row']} {for_terminal(entry['release'])}: "
               f"{for_terminal(entry['reason'])}")

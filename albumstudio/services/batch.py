@@ -109,6 +109,7 @@ class BatchSummary:
     failed: list[dict[str, Any]] = field(default_factory=list)
     stages: dict[str, float] = field(default_factory=dict)  # seconds, summed over releases
     retried: int = 0
+    swept: int = 0  # unfinished folders left by a batch killed while writing, removed
     wall_s: float = 0.0
     cancelled: bool = False
 
@@ -117,7 +118,8 @@ class BatchSummary:
                 "workers": self.workers, "total": self.total, "done": self.done,
                 "skipped": self.skipped, "failed": self.failed,
                 "stages_s": {k: round(v, 3) for k, v in self.stages.items()},
-                "retried": self.retried, "wall_s": round(self.wall_s, 3),
+                "retried": self.retried, "swept": self.swept,
+                "wall_s": round(self.wall_s, 3),
                 "cancelled": self.cancelled}
 
 
@@ -235,7 +237,11 @@ class _PoolRunner:
         return self.pool
 
     def submit(self, job: BatchJob) -> Any:
-        return self._pool().submit(prepare_release, job)
+        try:
+            return self._pool().submit(prepare_release, job)
+        except cf.process.BrokenProcessPool:  # a worker died while the pool was idle
+            self.close(kill=True)
+            return self._pool().submit(prepare_release, job)
 
     def wait(self, handles: Sequence[Any], timeout: float) -> list[Any]:
         done, _ = cf.wait(handles, timeout=timeout, return_when=cf.FIRST_COMPLETED)
@@ -275,7 +281,8 @@ class _RayRunner:
         try:
             if not ray.is_initialized():
                 if address == "local":
-                    ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
+                    ray.init(address="local", num_cpus=workers, include_dashboard=False,
+                             log_to_driver=False,
                              _node_ip_address="127.0.0.1", logging_level="ERROR",
                              configure_logging=False)
                 else:
@@ -322,9 +329,10 @@ class _RayRunner:
                 exceptions.NodeDiedError):
             raise _WorkerDied() from None
         except exceptions.RayTaskError as exc:
-            cause = exc.as_instanceof_cause()
-            raise cause if isinstance(cause, UserFacingError) else RuntimeError(
-                str(getattr(exc, "cause", exc)).splitlines()[-1][:200]) from None
+            cause = getattr(exc, "cause", None)  # what the task raised, as it raised it
+            if isinstance(cause, UserFacingError):
+                raise cause from None
+            raise RuntimeError(str(cause or exc).strip().splitlines()[-1][:200]) from None
         return result
 
     def close(self, kill: bool = False) -> None:
@@ -454,9 +462,12 @@ class BatchService:
             require_ray()
         started = time.perf_counter()
         count = workers or default_workers(len(plan.releases))
-        summary = BatchSummary(str(plan.catalogue), str(plan.out), cluster or "local", count,
+        where = "worker pool" if cluster is None else \
+            "Ray, local cluster" if cluster == "local" else f"Ray at {cluster}"
+        summary = BatchSummary(str(plan.catalogue), str(plan.out), where, count,
                                len(plan.releases))
         plan.out.mkdir(exist_ok=True)
+        summary.swept = sweep_abandoned(plan.out)
         todo: deque[tuple[Release, str]] = deque()
         tally = _Tally(summary, events, started)
         for release, name in zip(plan.releases, plan.names, strict=True):
@@ -601,7 +612,30 @@ class _Tally:
         self.emit("failed", row, release, reason=reason)
 
 
-def leftover_temporaries(out: Path) -> list[Path]:
+def leftover_temporaries(out: Path, older_than_s: float = 0.0) -> list[Path]:
     """Hidden folders the kit writer uses while writing, left in ``out`` (none after a batch:
-    only this process writes, and its writer removes them on any failure)."""
-    return sorted(p for p in out.glob(f"{KIT_TEMP_PREFIX}*") if p.is_dir())
+    only this process writes, and its writer removes them on any failure), last changed more
+    than ``older_than_s`` ago."""
+    cutoff = time.time() - older_than_s
+    found = []
+    for path in out.glob(f"{KIT_TEMP_PREFIX}*"):
+        try:
+            if path.is_dir() and path.stat().st_mtime <= cutoff:
+                found.append(path)
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def sweep_abandoned(out: Path) -> int:
+    """Remove unfinished kit folders a batch killed while writing left in ``out`` (untouched
+    for the grace period, so a kit being written right now is not disturbed)."""
+    import shutil
+
+    from albumstudio.store.files import TEMP_GRACE_S
+
+    gone = 0
+    for path in leftover_temporaries(out, TEMP_GRACE_S):
+        shutil.rmtree(path, ignore_errors=True)
+        gone += not path.exists()
+    return gone

@@ -149,3 +149,20 @@ def test_a_row_the_kit_refuses_is_one_sentence_before_anything_is_made(tmp_path)
     with pytest.raises(InputError, match="Rows 2 and 3 of 'twice.csv' are both 'Band - Raw'"):
         plan_batch(twice, tmp_path / "kits")
     services.close()
+
+
+def test_unfinished_folders_of_a_killed_batch_are_swept_after_the_grace_period(tmp_path):
+    from albumstudio.export.kit_writer import KIT_TEMP_PREFIX
+    from albumstudio.services.batch import sweep_abandoned
+
+    old = tmp_path / f"{KIT_TEMP_PREFIX}abc.tmp"
+    (old / "clips").mkdir(parents=True)
+    (old / "cover.jpg").write_bytes(b"half")
+    young = tmp_path / f"{KIT_TEMP_PREFIX}def.tmp"
+    young.mkdir()
+    mine = tmp_path / "Artist - Title"
+    mine.mkdir()
+    os.utime(old, (1_000_000, 1_000_000))
+    os.utime(mine, (1_000_000, 1_000_000))
+    assert sweep_abandoned(tmp_path) == 1
+    assert not old.exists() and young.exists() and mine.exists()

@@ -67,7 +67,7 @@ def test_ray_kits_pass_the_checker_and_match_the_local_pool_byte_for_byte(cluste
 
     on_ray = batch.run(plan_batch(catalogue, root / "ray"), workers=2, cluster="local",
                        events=kill_a_ray_worker)
-    assert on_ray.cluster == "local" and not on_ray.failed, on_ray.failed
+    assert on_ray.cluster == "Ray, local cluster" and not on_ray.failed, on_ray.failed
     assert sorted(d["release"] for d in on_ray.done) == sorted(expected)
     assert killed, "no Ray worker was found making a kit"
     local = batch.run(plan_batch(catalogue, root / "pool"), workers=2)
