@@ -11,6 +11,8 @@ from albumstudio.core.text import for_terminal
 
 
 def add_parser(sub: Any) -> None:
+    from albumstudio.core.model_registry import default_model, model_with
+
     music = sub.add_parser(
         "music", help="new music from a picture or a track (MusicGen; CC-BY-NC 4.0 weights)")
     source = music.add_mutually_exclusive_group(required=True)
@@ -20,13 +22,14 @@ def add_parser(sub: Any) -> None:
                        help="length in seconds (default 10; over 30 continues window by window)")
     music.add_argument("--model", metavar="ID_OR_PATH", default=None,
                        help="MusicGen model: a hub id in the local cache or a folder "
-                            "(default facebook/musicgen-small)")
+                            f"(default {default_model('musicgen')})")
     music.add_argument("--seed", type=int, default=0)
     music.add_argument("--guidance", type=float, default=3.0, help="guidance scale (default 3)")
     music.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"), default="auto")
     music.add_argument("--follow-melody", action="store_true",
                        help="with --track: follow the track's melody (needs --model "
-                            "facebook/musicgen-melody or another MusicGen melody; up to 30 s)")
+                            f"{model_with('musicgen', 'melody')} or another MusicGen melody; "
+                            "up to 30 s)")
     music.add_argument("--set", action="append", default=[], metavar="ATTRIBUTE=VALUE",
                        help="change an attribute before the prompt is made, e.g. tempo=96 or "
                             "genre='dub techno'; repeatable")

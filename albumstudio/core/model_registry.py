@@ -103,6 +103,15 @@ def default_model(role: str) -> str:
     raise KeyError(f"no default model for role {role!r}")
 
 
+def model_with(role: str, word: str) -> str:
+    """The id of the ``role`` model whose id names ``word`` (``model_with("musicgen",
+    "melody")``), so no source file spells an id; KeyError when there is none."""
+    for entry in models_for(role):
+        if word in entry.id:
+            return entry.id
+    raise KeyError(f"no {role} model named {word!r}")
+
+
 def models_for(role: str) -> tuple[ModelEntry, ...]:
     return tuple(e for e in models() if e.role == role)
 

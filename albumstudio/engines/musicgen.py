@@ -232,8 +232,11 @@ class MusicGenerator:
         if cancel is not None and cancel.is_set():
             raise CancelledError("making the music")
         if request.melody_path and not self.follows_melodies:
-            raise InputError("Following a melody needs MusicGen melody (facebook/musicgen-melody):"
-                             " choose it as the model, or leave the melody out.")
+            from albumstudio.core.model_registry import model_with
+
+            raise InputError("Following a melody needs MusicGen melody "
+                             f"({model_with('musicgen', 'melody')}): choose it as the model, or "
+                             "leave the melody out.")
         if self.follows_melodies and request.seconds > MELODY_MAX_SECONDS:
             raise InputError(f"MusicGen melody makes clips of at most {MELODY_MAX_SECONDS:g} "
                              f"seconds, not {request.seconds:g}.")

@@ -22,7 +22,7 @@ from albumstudio import __version__
 from albumstudio.core.errors import CancelledError, InputError, ModelMissingError, UserFacingError
 from albumstudio.core.jobs import JobRecord, ModelUse, Note, Output, Progress, ProgressFn
 from albumstudio.core.model_cache import ModelCache
-from albumstudio.core.model_registry import default_model, model_entry, revision_of
+from albumstudio.core.model_registry import default_model, model_entry, model_with, revision_of
 from albumstudio.core.music_attributes import (
     MusicAttributes,
     MusicRequest,
@@ -180,8 +180,9 @@ class MusicService:
         if problem:
             raise ModelMissingError(problem)
         if request.melody_path and model_type(model) != "musicgen_melody":
-            raise InputError("Following a melody needs MusicGen melody (facebook/musicgen-melody):"
-                             " choose it as the model, or leave the melody out.")
+            raise InputError("Following a melody needs MusicGen melody "
+                             f"({model_with('musicgen', 'melody')}): choose it as the model, or "
+                             "leave the melody out.")
         return model
 
     def _licence_key(self, model: str) -> str:

@@ -70,7 +70,7 @@ class ModelsDialog(QDialog):
     def __init__(self, runner: JobRunner, parent: QWidget | None = None,
                  manager: ModelManager | None = None, history: Any = None,
                  about: str = "") -> None:
-        """``about``: the sentence that sent the artist here ("… (facebook/musicgen-small) is
+        """``about``: the sentence that sent the artist here ("… (MusicGen small's id) is
         not installed …"); the model it names is selected, ready to download."""
         super().__init__(parent)
         self.setWindowTitle("Models")

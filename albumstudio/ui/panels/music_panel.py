@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from albumstudio.core.errors import Problem, UserFacingError
 from albumstudio.core.jobs import JobRecord, Progress
+from albumstudio.core.model_registry import default_model, model_with
 from albumstudio.core.music_attributes import NUMERIC, MusicAttributes, prompt_for
 
 PICTURE, TRACK = "picture", "track"
@@ -127,15 +128,15 @@ class MusicPanel(QWidget):
         self.guidance.setRange(1.0, 15.0)
         self.guidance.setValue(3.0)
         self.model = QLineEdit()
-        self.model.setPlaceholderText("facebook/musicgen-small (or a model folder)")
+        self.model.setPlaceholderText(f"{default_model('musicgen')} (or a model folder)")
         self.model.editingFinished.connect(self.check_model)
         for label, widget in (("Length", self.seconds), ("Seed", self.seed),
                               ("Guidance", self.guidance), ("Model", self.model)):
             widget.setAccessibleName(f"Music {label.lower()}")
             settings.addRow(label, widget)
         self.follow_melody = QCheckBox("Follow the loaded track's melody")
-        self.follow_melody.setToolTip("Needs a MusicGen melody model (facebook/musicgen-melody); "
-                                      "clips of up to 30 s.")
+        self.follow_melody.setToolTip(f"Needs a MusicGen melody model "
+                                      f"({model_with('musicgen', 'melody')}); clips of up to 30 s.")
         settings.addRow("", self.follow_melody)
 
         self.model_state = QLabel()
