@@ -10,15 +10,8 @@ import pytest
 from albumstudio.core.qr import ArtQrOptions, QrRequest
 from albumstudio.engines.qr_scan import scan
 from tests.support.qr_payloads import payloads
-from tests.support.tiny_sd import build_tiny_controlnet, build_tiny_sd
 
 PAYLOADS = payloads(200)
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny-qr-sd")
-    return str(build_tiny_sd(folder)), str(build_tiny_controlnet(folder / "qr-controlnet"))
 
 
 @pytest.fixture(scope="module")

@@ -11,15 +11,8 @@ from PIL import Image
 
 from albumstudio.core.qr import ArtQrOptions, QrRequest
 from albumstudio.engines.qr_scan import scans_anywhere
-from tests.support.tiny_sd import build_tiny_controlnet, build_tiny_sd
 
 LINK = "https://band.example/pre-save/art"
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny-qr-tab")
-    return str(build_tiny_sd(folder)), str(build_tiny_controlnet(folder / "qr-controlnet"))
 
 
 @pytest.fixture
