@@ -162,8 +162,10 @@ def repetition_curve(chroma: np.ndarray, mfcc: np.ndarray) -> np.ndarray:
     lag = np.abs(np.arange(n)[:, None] - np.arange(n)[None, :])
     passage[lag < min_lag] = -np.inf
     best_two = np.sort(passage, axis=1)[:, -2:]
-    best_two[~np.isfinite(best_two)] = np.nan
-    curve = np.nan_to_num(np.nanmean(best_two, axis=1), nan=0.0)
+    finite = np.isfinite(best_two)  # a bin with no passage far enough away scores 0
+    counts = finite.sum(axis=1)
+    sums = np.where(finite, best_two, 0.0).sum(axis=1)
+    curve = np.divide(sums, counts, out=np.zeros(n), where=counts > 0)
     low, high = float(curve.min()), float(curve.max())
     return (curve - low) / (high - low) if high > low else np.zeros(n)
 
