@@ -110,6 +110,7 @@ class BatchSummary:
     stages: dict[str, float] = field(default_factory=dict)  # seconds, summed over releases
     retried: int = 0
     swept: int = 0  # unfinished folders left by a batch killed while writing, removed
+    model_actors: int = 0  # Ray actors that kept a model kit's models loaded
     wall_s: float = 0.0
     cancelled: bool = False
 
@@ -119,6 +120,7 @@ class BatchSummary:
                 "skipped": self.skipped, "failed": self.failed,
                 "stages_s": {k: round(v, 3) for k, v in self.stages.items()},
                 "retried": self.retried, "swept": self.swept,
+                "model_actors": self.model_actors,
                 "wall_s": round(self.wall_s, 3),
                 "cancelled": self.cancelled}
 
@@ -299,6 +301,7 @@ class _RayRunner:
         self.actor_class = ray.remote(num_gpus=1 if gpus else 0, num_cpus=1)(_ModelWorker)
         self.actor_count = max(1, gpus)
         self.actors: list[Any] = []
+        self.actors_started = 0
         self.turn = 0
 
     def submit(self, job: BatchJob) -> Any:
@@ -309,6 +312,7 @@ class _RayRunner:
         if job.request.engine in MODEL_ENGINES:
             if len(self.actors) < self.actor_count:
                 self.actors.append(self.actor_class.remote())
+                self.actors_started += 1
             actor = self.actors[self.turn % len(self.actors)]
             self.turn += 1
             ref = actor.prepare.remote(job)
@@ -494,6 +498,7 @@ class BatchService:
             summary.cancelled = True
             runner.close(kill=True)
         finally:
+            summary.model_actors = getattr(runner, "actors_started", 0)
             runner.close()
         summary.wall_s = time.perf_counter() - started
         return summary

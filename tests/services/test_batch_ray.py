@@ -88,3 +88,21 @@ def test_a_second_ray_run_does_nothing(cluster):
     again = batch.run(plan_batch(catalogue, root / "ray"), cluster="local")
     assert not again.done and not again.failed
     assert len(again.skipped) == len(expected)
+
+
+def test_a_model_kit_goes_to_a_model_actor_and_its_problem_is_one_sentence(cluster, tmp_path):
+    """A diffusion row runs in a model actor (on the CPUs here: the cluster has no GPU); the
+    model is not installed in this test's data folder, so the actor's sentence comes back."""
+    batch, catalogue, expected, root = cluster
+    lines = catalogue.read_text("utf-8").splitlines()
+    cells = lines[1].split(",")
+    cells[2], cells[7] = "Diffused", "diffusion"
+    model_row = root / "model.csv"
+    model_row.write_text("\n".join([lines[0], ",".join(cells)]) + "\n", "utf-8")
+    made = batch.run(plan_batch(model_row, tmp_path / "kits"), cluster="local")
+    assert made.model_actors == 1 and not made.done
+    [failed] = made.failed
+    assert failed["release"] == "Label Band 0 - Diffused"
+    assert "\n" not in failed["reason"] and "Traceback" not in failed["reason"]
+    assert "model" in failed["reason"].lower(), failed["reason"]
+    assert list((tmp_path / "kits").iterdir()) == []
