@@ -106,3 +106,25 @@ def test_a_model_kit_goes_to_a_model_actor_and_its_problem_is_one_sentence(clust
     assert "\n" not in failed["reason"] and "Traceback" not in failed["reason"]
     assert "model" in failed["reason"].lower(), failed["reason"]
     assert list((tmp_path / "kits").iterdir()) == []
+
+
+def test_ctrl_c_cancels_the_ray_tasks_and_leaves_no_half_written_folder(cluster, tmp_path):
+    batch, catalogue, expected, root = cluster
+    out = tmp_path / "kits"
+    timer = threading.Timer(3.0, os.kill, (os.getpid(), signal.SIGINT))
+
+    def interrupt_once_started(event):
+        if event.kind == "started" and not timer.is_alive() and not timer.finished.is_set():
+            timer.start()
+
+    stopped = batch.run(plan_batch(catalogue, out), workers=2, cluster="local",
+                        events=interrupt_once_started)
+    timer.join()
+    assert stopped.cancelled and len(stopped.done) < len(expected)
+    assert not leftover_temporaries(out)
+    assert all(folder_state(folder) == "complete" for folder in out.iterdir())
+    deadline = time.monotonic() + 30
+    while ray_task_processes() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not ray_task_processes()  # the cancelled tasks' workers were stopped
+    assert ray.is_initialized()  # the cluster the batch joined is left to its owner
