@@ -152,13 +152,17 @@ def _kits(paths: DataPaths) -> Any:
     return _SERVICES[key]
 
 
-def _inline(record: JobRecord | None) -> JobRecord | None:
-    """The record with every output's bytes held in it (it may travel to another machine)."""
+def _inline(record: JobRecord | None, renamed: dict[str, str]) -> JobRecord | None:
+    """The record with every output's bytes held in it (it may travel to another machine),
+    and the paths of the worker's copies of the track and picture (``renamed``) given back
+    as the catalogue names them, so the kit records the same request wherever it was made."""
     if record is None:
         return None
     outputs = tuple(o if o.data is not None or not o.path
                     else replace(o, data=Path(o.path).read_bytes()) for o in record.outputs)
-    return replace(record, outputs=outputs)
+    request = {k: renamed.get(v, v) if isinstance(v, str) else v
+               for k, v in record.request.items()}
+    return replace(record, outputs=outputs, request=request)
 
 
 def _local_copy(path: str | None, data: bytes | None, scratch: Path) -> str | None:
@@ -202,8 +206,12 @@ def prepare_release(job: BatchJob) -> Prepared:
                         out=request.out if Path(request.out).is_dir() else scratch)
         prepared = _kits(job.paths).prepare(local, clock)
         clock.stop()
-        prepared = replace(prepared, request=request, cover=_inline(prepared.cover),
-                           poster=_inline(prepared.poster), clip=_inline(prepared.clip))
+        renamed = {copy: given for copy, given in ((track, request.track),
+                                                   (image, request.image))
+                   if copy and given and copy != given}
+        prepared = replace(prepared, request=request, cover=_inline(prepared.cover, renamed),
+                           poster=_inline(prepared.poster, renamed),
+                           clip=_inline(prepared.clip, renamed))
     return Prepared(job.row, prepared, clock.stages, f"{os.uname().nodename}:{os.getpid()}")
 
 

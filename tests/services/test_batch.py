@@ -4,10 +4,12 @@ partial or duplicate folder, and the same catalogue gives byte-identical kits.""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -166,3 +168,37 @@ def test_unfinished_folders_of_a_killed_batch_are_swept_after_the_grace_period(t
     os.utime(mine, (1_000_000, 1_000_000))
     assert sweep_abandoned(tmp_path) == 1
     assert not old.exists() and young.exists() and mine.exists()
+
+
+def test_a_worker_that_cannot_see_our_files_makes_the_same_kit_from_their_bytes(label,
+                                                                                tmp_path):
+    """What a remote cluster's worker does: the track and picture arrive as bytes, are
+    written to its scratch folder, and the kit names them as the catalogue does."""
+    from dataclasses import replace
+
+    from albumstudio.services.batch import BatchJob, _request, prepare_release
+
+    batch, catalogue, expected, root, summary, events = label
+    release = plan_batch(catalogue, root / "kits").releases[0]
+    name = "Label Band 0 - Song 0"
+    elsewhere = tmp_path / "not-on-this-worker"
+    request = _request(release, root / "kits")
+    job = BatchJob(release.row, name, replace(request, track=str(elsewhere / "song0.flac"),
+                                              image=str(elsewhere / "photo0.jpg")),
+                   batch.kits.services.paths, track_bytes=Path(release.track).read_bytes(),
+                   image_bytes=Path(release.image).read_bytes())
+    made = prepare_release(job)
+    assert made.prepared.cover.request["image_path"] == str(elsewhere / "photo0.jpg")
+    assert made.prepared.clip.request["track_path"] == str(elsewhere / "song0.flac")
+    out = tmp_path / "kits"
+    out.mkdir()
+    written = batch.kits.write(replace(made.prepared, request=replace(
+        made.prepared.request, track=release.track, image=release.image, out=str(out))))
+    theirs, ours = kit_bytes(written.folder), kit_bytes(root / "kits" / name)
+    manifest = json.loads(theirs.pop("release.json"))
+    reference = json.loads(ours.pop("release.json"))
+    assert theirs == ours  # every file but the manifest: the same bytes
+    for kind, key in (("cover", "image_path"), ("clip", "track_path")):
+        manifest["provenance"][kind]["request"].pop(key)
+        reference["provenance"][kind]["request"].pop(key)
+    assert manifest == reference
