@@ -142,3 +142,7 @@ def test_detail_pane_gives_duration_and_format_and_opens_the_clip(gallery, qtbot
     assert path.suffix == ".pdf" and path.read_bytes()[:5] == b"%PDF-"
     panel.kind.setCurrentIndex(panel.kind.findData("clip"))
     qtbot.waitUntil(lambda: len(panel.model.rows()) == 2, timeout=5000)
+    panel.kind.setCurrentIndex(panel.kind.findData(None))
+    panel.engine.setCurrentIndex(panel.engine.findData("plain"))  # a poster engine
+    qtbot.waitUntil(lambda: [r.job_id for r in panel.model.rows()] == [made["pdf"].id],
+                    timeout=5000)

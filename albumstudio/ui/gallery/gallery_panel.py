@@ -106,8 +106,9 @@ class GalleryPanel(QWidget):
             self.kind.addItem(label, value)
         self.engine = QComboBox()
         self.engine.addItem("All engines", None)
-        for name in self.services.covers.registry.names("cover"):
-            self.engine.addItem(name, name)
+        for kind in ("cover", "poster", "clip"):  # posters and clips are kept too
+            for name in self.services.covers.registry.names(kind):
+                self.engine.addItem(name, name)
         self.favourites = QCheckBox("Favourites")
         self.trash = QCheckBox("Trash")
         self.sort = QComboBox()
