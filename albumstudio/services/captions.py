@@ -30,8 +30,10 @@ CHECKPOINT_NAME = "transfer.pth"
 CONVERTED_NAME = "lp-musiccaps-transfer.safetensors"
 SUMMARY_BY_BART = "bart-large-cnn"
 SUMMARY_MEASURED = "measured description"
-# seconds per 10 s segment with 5 beams on a shared 2-core CPU (benchmarks/gpu_captions.py)
-CPU_SECONDS_PER_SEGMENT = 9.0
+# CPU seconds of one full-length caption (128 tokens, 5 beams, random weights) on a 2-core
+# machine, from benchmarks/gpu_captions.py --random-weights: the slowest case, real captions
+# usually end sooner
+CPU_SECONDS_PER_SEGMENT = 72.0
 
 
 @dataclass(frozen=True)
@@ -162,9 +164,10 @@ class CaptionService:
         if device.startswith("cuda"):
             return f"{segments} segments of {SEGMENT_S} s: a few seconds on the GPU."
         seconds = segments * CPU_SECONDS_PER_SEGMENT
-        minutes = f"about {seconds / 60:.0f} min" if seconds >= 90 else f"about {seconds:.0f} s"
-        return (f"{segments} segments of {SEGMENT_S} s on the CPU: {minutes} "
-                f"(about {CPU_SECONDS_PER_SEGMENT:.0f} s a segment on a 2-core machine).")
+        minutes = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+        return (f"{segments} segments of {SEGMENT_S} s on the CPU: up to about {minutes} (a "
+                f"full-length caption took {CPU_SECONDS_PER_SEGMENT:.0f} s on a 2-core machine; "
+                "most end sooner, and the time left shows after the first segment).")
 
     # --- captioning ---------------------------------------------------------------------------
     def _captioner(self, weights: Path, device: str) -> Any:

@@ -172,3 +172,15 @@ def test_captions_per_segment_with_progress_and_cancel(converted):
     with pytest.raises(CancelledError):
         captioner.caption(audio, settings=settings, cancel=cancel,
                           progress=lambda d, t: cancel.set())
+
+
+def test_beam_search_ids_equal_the_authors_code(real_architecture):
+    import torch
+
+    audio = torch.from_numpy(lp.segments_of(MAKER.test_audio()))
+    settings = lp.generation_config(real_architecture.bart.config,
+                                    max_length=REFERENCE["beam_max_length"])
+    assert settings.num_beams == 5
+    with torch.no_grad():
+        ids = real_architecture.generate_ids(audio, settings)
+    assert ids.tolist() == REFERENCE["beam_ids"]
