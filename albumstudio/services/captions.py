@@ -30,10 +30,10 @@ CHECKPOINT_NAME = "transfer.pth"
 CONVERTED_NAME = "lp-musiccaps-transfer.safetensors"
 SUMMARY_BY_BART = "bart-large-cnn"
 SUMMARY_MEASURED = "measured description"
-# CPU seconds of one full-length caption (128 tokens, 5 beams, random weights) on a 2-core
+# seconds of one full-length caption (128 tokens, 5 beams, random weights) on a shared 2-core
 # machine, from benchmarks/gpu_captions.py --random-weights: the slowest case, real captions
 # usually end sooner
-CPU_SECONDS_PER_SEGMENT = 72.0
+CPU_SECONDS_PER_SEGMENT = 145.0
 
 
 @dataclass(frozen=True)

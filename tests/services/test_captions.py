@@ -136,7 +136,7 @@ def test_cancel_between_segments(folders, track):
 
 def test_an_honest_estimate_before_a_cpu_run():
     text = _service().estimate(240.0, "cpu")
-    assert text.startswith("24 segments of 10 s on the CPU: up to about 29 min")
+    assert text.startswith("24 segments of 10 s on the CPU: up to about 58 min")
 
 
 def test_cli_without_the_models_says_which_and_exits_2(monkeypatch, tmp_path, track, capsys):
