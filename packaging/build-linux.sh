@@ -114,10 +114,17 @@ echo "== size"
 echo "bundle unpacked: $(du -sh --apparent-size "$bundle" | cut -f1)  ($(du -sb "$bundle" | cut -f1) bytes; target <= 1.2G)"
 echo "tar.gz: $(du -h --apparent-size "$tarball" | cut -f1)   .deb: $(du -h --apparent-size "$deb" | cut -f1)"
 echo "largest parts:"
-(cd "$bundle/_internal" && du -sb --apparent-size -- * torch/lib/* PySide6/* 2>/dev/null) \
-    | grep -v -e '^[0-9]*[[:space:]]torch$' -e '^[0-9]*[[:space:]]PySide6$' \
-    | sort -rn | head -20 \
-    | awk '{ printf "  %8.1f MB  %s\n", $1 / 1e6, $2 }'
+# one du per part (du counts a file once per call); torch and PySide6 by their own parts
+(cd "$bundle" && for part in albumstudio _internal/*; do
+    case "$part" in
+        _internal/torch|_internal/PySide6|_internal/torch/lib)
+            for sub in "$part"/* "$part"/lib/*; do
+                if [[ -e "$sub" && "$sub" != "$part/lib" ]]; then du -sb --apparent-size -- "$sub"; fi
+            done ;;
+        *) du -sb --apparent-size -- "$part" ;;
+    esac
+done) | sort -rn | head -20 | awk '{ printf "  %8.1f MB  %s\n", $1 / 1e6, $2 }'
+echo "  (albumstudio, the executable, holds the compiled Python modules of every package)"
 
 if [[ "${ALBUMSTUDIO_SKIP_FIGURES:-0}" != 1 ]] && command -v Xvfb >/dev/null; then
     echo "== first paint (bundle with no Python on PATH vs the pip install; Xvfb, xcb)"
