@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--tag-model", choices=tuple(e.id for e in models_for("tagger")),
                          default=default_model("tagger"),
                          help="musicnn weights: MagnaTagATune (default) or Million Song Dataset")
+    from albumstudio.cli import analyze_captions
+    analyze_captions.add_arguments(analyze)
     cover = sub.add_parser("cover", help="make a square album cover from a track (and a picture)")
     cover.add_argument("track", help="the track the cover is for")
     cover.add_argument("--image", metavar="IMG", help="a reference photo or picture")
@@ -143,13 +145,22 @@ def _services(with_history: bool = False) -> Any:
         return Services.open(paths, with_history=False)
 
 
-def cmd_analyze(track: str, as_json: bool, tag_model: str | None = None) -> int:
+def cmd_analyze(track: str, as_json: bool, tag_model: str | None = None,
+                args: Any = None) -> int:
+    from albumstudio.cli import analyze_captions
     from albumstudio.core.text import printable
 
     services = _services()
+    with_captions = bool(getattr(args, "captions", False))
+    if with_captions:
+        analyze_captions.check(services.paths)
+    captions = None
     line = ProgressLine()
     try:
         reading = services.tracks.read(track, tag_model, progress=line)
+        if with_captions:
+            captions = analyze_captions.captions_for(services, track, reading.description,
+                                                     reading.analysis.duration, args, line)
     finally:
         line.end()
     info, content_hash, tags = reading.info, reading.content_hash, reading.release
@@ -183,6 +194,8 @@ def cmd_analyze(track: str, as_json: bool, tag_model: str | None = None) -> int:
                                     for p, r in reading.description_reasons()],
             "warnings": list(info.warnings),
         }
+        if captions is not None:
+            report["captions"] = captions.to_dict()
         print(json.dumps(_finite(report), indent=2, ensure_ascii=False))
         return 0
     lines = [
@@ -198,6 +211,8 @@ def cmd_analyze(track: str, as_json: bool, tag_model: str | None = None) -> int:
         f"tags         {', '.join(f'{n} {p:.2f}' for n, p in music_tags.top(5))}",
         f"description  {description}",
     ]
+    if captions is not None:
+        lines += analyze_captions.text_lines(captions)
     print("\n".join(lines))
     return 0
 
@@ -346,12 +361,12 @@ def main(argv: list[str] | None = None) -> int:
     prepare_environment()
 
     # decoders' own notes stay off the terminal, for the headless commands and the window alike
-    restore = quiet_library_stderr() if args.command in ("analyze", "cover", "qr", "clip", "kit",
-                                                        "music", None) \
+    restore = quiet_library_stderr() if args.command in ("analyze", "cover", "qr", "clip", "kit", "music",
+                                                        None) \
         else None
     try:
         if args.command == "analyze":
-            return cmd_analyze(args.track, args.json, args.tag_model)
+            return cmd_analyze(args.track, args.json, args.tag_model, args)
         if args.command == "cover":
             return cmd_cover(args)
         if getattr(args, "run", None) is not None:

@@ -35,21 +35,23 @@ class CoverPlan:
 
 
 def compose(facts: TrackFacts, picture_words: str = "", style: str = "",
-            preset: str | None = None) -> ComposedPrompt:
-    """The explainable prompt for this track, picture and words."""
+            preset: str | None = None, music_summary: str = "") -> ComposedPrompt:
+    """The explainable prompt for this track, picture and words (and the music captions'
+    summary, when the track was captioned)."""
     return compose_prompt(
         style=style, image_caption=picture_words, music_description=facts.description,
         music_tags=facts.tags, title=facts.release.title, artist=facts.release.artist,
-        genre=facts.release.genre, preset=preset)
+        genre=facts.release.genre, preset=preset, music_summary=music_summary)
 
 
 def plan(facts: TrackFacts, settings: CoverRequest, *, picture_words: str = "", style: str = "",
          preset: str | None = None, prompt: str | None = None,
-         negative: str | None = None) -> CoverPlan:
+         negative: str | None = None, music_summary: str = "") -> CoverPlan:
     """The request for ``settings`` (engine, size, seed, variants, picture, crop and the
     engine's options) on this track. ``prompt``/``negative`` are the artist's edited texts
     (the composed ones when None). "auto" design choices follow the genre preset."""
-    composed = compose(facts, picture_words if settings.image_path else "", style, preset)
+    composed = compose(facts, picture_words if settings.image_path else "", style, preset,
+                       music_summary)
     release = facts.release
     request = replace(
         settings, prompt=composed.text if prompt is None else prompt,

@@ -58,6 +58,7 @@ class CoverSession(QObject):
         self.preset: str | None = None
         self.caption = ""
         self.caption_source = ""  # "" | "look" (offline) | "blip"
+        self.music_summary = ""  # the music captions' summary (BART large CNN), when made
         self.captioner_model = default_model("captioner")
         self.composed: ComposedPrompt | None = None
         self._compose_timer = QTimer(self, singleShot=True, interval=COMPOSE_DEBOUNCE_MS)
@@ -143,6 +144,10 @@ class CoverSession(QObject):
         self.preset = key or None
         self._schedule_compose()
 
+    def set_music_summary(self, text: str) -> None:
+        self.music_summary = text
+        self._schedule_compose()
+
     def music_tags(self) -> list[str]:
         return list(self.track.facts().tags)
 
@@ -150,7 +155,8 @@ class CoverSession(QObject):
         return self.caption if self.reference.image else ""
 
     def compose(self) -> ComposedPrompt:
-        composed = compose(self.track.facts(), self.picture_words(), self.style, self.preset)
+        composed = compose(self.track.facts(), self.picture_words(), self.style, self.preset,
+                           self.music_summary)
         self.composed = composed
         self.composed_changed.emit(composed)
         return composed
@@ -189,7 +195,7 @@ class CoverSession(QObject):
                 settings.options, conditions=self.reference.conditions_for_request()))
         return plan(self.track.facts(), settings, picture_words=self.picture_words(),
                     style=self.style, preset=self.preset, prompt=prompt,
-                    negative=negative).request
+                    negative=negative, music_summary=self.music_summary).request
 
     def generate(self, prompt: str | None = None, negative: str | None = None) -> JobHandle:
         request = self.build_request(prompt, negative)

@@ -32,6 +32,7 @@ from albumstudio.core.text import display_name, printable
 from albumstudio.jobs.model_queue import ModelQueue
 from albumstudio.jobs.runner import JobRunner
 from albumstudio.services import Services
+from albumstudio.services.captions import CaptionService
 from albumstudio.store.history import HistoryStore
 from albumstudio.store.logs import log_path
 from albumstudio.store.paths import DataPaths
@@ -39,6 +40,7 @@ from albumstudio.store.settings import Settings
 from albumstudio.ui.canvas.condition_panel import ConditionPanel
 from albumstudio.ui.canvas.image_canvas import ImageCanvas
 from albumstudio.ui.canvas.reference_image import ReferenceImage
+from albumstudio.ui.caption_session import CaptionSession, connect_to_window
 from albumstudio.ui.cover_results import CoverResults
 from albumstudio.ui.cover_session import CoverSession
 from albumstudio.ui.drops import choose_track
@@ -50,6 +52,7 @@ from albumstudio.ui.panels.cover_panel import CoverPanel
 from albumstudio.ui.panels.release_panel import ReleasePanel
 from albumstudio.ui.track_session import TrackSession
 from albumstudio.ui.transport import PlayerController, TransportBar
+from albumstudio.ui.waveform.caption_lane import CaptionLane
 from albumstudio.ui.waveform.panel import WaveformPanel
 from albumstudio.ui.waveform.taggram import TaggramStrip
 
@@ -102,6 +105,8 @@ class MainWindow(QMainWindow):
         wave_layout.setSpacing(2)
         wave_layout.addWidget(self.waveform, 1)
         wave_layout.addWidget(self.taggram)
+        self.caption_lane = CaptionLane()
+        wave_layout.addWidget(self.caption_lane)
         self.wave_area.setMinimumHeight(150)  # the middle keeps its room at 600 px high
 
         self.reference = ReferenceImage(self.runner, self.services.models, self)
@@ -110,6 +115,8 @@ class MainWindow(QMainWindow):
         self.model_queue = ModelQueue(self)
         self.cover = CoverSession(self.session, self.reference, self.model_queue,
                                   self.services, self)
+        self.captions = CaptionSession(self.model_queue,
+                                       CaptionService(paths, self.services.models), self)
         self.tabs = QTabWidget()
         self.cover_panel = CoverPanel(self.cover)
         self.release_panel = ReleasePanel(self.session)
@@ -333,6 +340,8 @@ class MainWindow(QMainWindow):
         self.player.position_changed.connect(self._follow_playhead)
         view.set_overlays_visible(self.settings.show_overlays)
         view.view_changed.connect(self.taggram.set_view)
+        connect_to_window(self.captions, self.caption_lane, view, s, self.cover,
+                          self.show_warning)
         s.music_tags_changed.connect(self._show_taggram)
         s.hidden_tags_changed.connect(self._show_taggram)
         s.tagging_status.connect(lambda t: self.taggram.set_message(t) if t else None)
