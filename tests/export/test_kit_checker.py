@@ -297,13 +297,15 @@ def test_a_real_full_or_read_only_drive_leaves_nothing(studio, small_drive, opti
     assert list(drive.iterdir()) == []
 
 
-def test_a_clip_that_cannot_be_made_leaves_the_rest_of_the_kit(studio, monkeypatch):
+def test_a_clip_that_cannot_be_made_leaves_the_rest_of_the_kit(studio, monkeypatch, tmp_path):
     kits, prepared, track, out = studio
 
     def no_clip(*_args, **_kw):
         raise InputError("The track is too quiet to find a highlight.")
 
     monkeypatch.setattr(kits, "_clip", no_clip)
+    # a ledger of its own: the same photo's cover was exported for other releases above
+    monkeypatch.setattr(type(kits), "ledger_path", property(lambda _self: tmp_path / "l.json"))
     result = kits.make(replace(prepared.request, title="Quiet", qr_url=None))
     manifest = json.loads((result.folder / "release.json").read_text("utf-8"))
     assert "clip: not made (The track is too quiet to find a highlight.)" in manifest["notes"]
