@@ -107,7 +107,9 @@ class MainWindow(QMainWindow):
         wave_layout.addWidget(self.taggram)
         self.caption_lane = CaptionLane()
         wave_layout.addWidget(self.caption_lane)
-        self.wave_area.setMinimumHeight(150)  # the middle keeps its room at 600 px high
+        # the waveform keeps room for its lanes above the taggram and the caption lane, and the
+        # middle keeps its room at 600 px high
+        self.wave_area.setMinimumHeight(150 + self.caption_lane.height())
 
         self.reference = ReferenceImage(self.runner, self.services.models, self)
         self.canvas = ImageCanvas(self.reference)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-LANE_HEIGHT = 34
+LANE_PADDING = 8  # one line of text (the message, or each box's caption) and a margin
 BOX = QColor("#4FC3F7")
 
 
@@ -35,11 +35,11 @@ class CaptionLane(QWidget):
         self.message = ("Double-click here to caption the music every 10 s (LP-MusicCaps, "
                         "from the Models dialog).")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(LANE_HEIGHT)
+        self.setFixedHeight(self.fontMetrics().height() + LANE_PADDING)
         self.setMouseTracking(True)
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(600, LANE_HEIGHT)
+        return QSize(600, self.fontMetrics().height() + LANE_PADDING)
 
     def set_captions(self, captions: Sequence[LaneCaption]) -> None:
         self.captions = tuple(captions)
