@@ -58,7 +58,7 @@ def test_library_noise_stays_out_of_the_terminal_and_our_sentences_reach_it(data
     script.write_text(
         "import os, sys\n"
         "from albumstudio import cli\n"
-        "def noisy(track, as_json, tag_model=None):\n"
+        "def noisy(track, as_json, tag_model=None, args=None):\n"
         "    os.write(2, b'Note: Xing stream size off by more than 1%\\n')  # as libmpg123 does\n"
         "    print('albumstudio: warning: the file is truncated', file=sys.stderr)\n"
         "    return 0\n"
