@@ -8,8 +8,10 @@ the title and artist and picture a video shows, and ``options`` (the engine's ow
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
+
+from albumstudio.core.requests import request_from_dict, request_to_dict
 
 CLIP_LENGTHS = (15, 30, 60)  # what the window offers; any length from 1 s works headless
 MIN_CLIP_S = 1.0
@@ -56,19 +58,11 @@ class ClipRequest:
     version: int = 1
 
     def to_dict(self) -> dict[str, Any]:
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "options"}
-        data["options"] = asdict(self.options)
-        return data
+        return request_to_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClipRequest:
-        engine = str(data["engine"])
-        options_type = OPTIONS_TYPES[engine]
-        known = {f.name for f in fields(options_type)}
-        options = options_type(**{k: v for k, v in dict(data.get("options", {})).items()
-                                  if k in known})
-        own = {f.name for f in fields(cls)} - {"options"}
-        return cls(options=options, **{k: v for k, v in data.items() if k in own})
+        return request_from_dict(cls, data, OPTIONS_TYPES)
 
 
 @dataclass(frozen=True)

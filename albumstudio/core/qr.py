@@ -8,10 +8,11 @@ bytes and the :class:`ScanReport` that proves the code in it scans.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from albumstudio.core.mood_palette import hex_to_rgb, relative_luminance
+from albumstudio.core.requests import request_from_dict, request_to_dict
 
 QR_REQUEST_VERSION = 1
 QR_STYLES = ("square", "rounded", "dots")
@@ -123,19 +124,11 @@ class QrRequest:
     version: int = QR_REQUEST_VERSION
 
     def to_dict(self) -> dict[str, Any]:
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "options"}
-        data["options"] = asdict(self.options)
-        return data
+        return request_to_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> QrRequest:
-        engine = str(data["engine"])
-        options_type = OPTIONS_TYPES[engine]
-        known = {f.name for f in fields(options_type)}
-        options = options_type(**{k: v for k, v in dict(data.get("options", {})).items()
-                                  if k in known})
-        own = {f.name for f in fields(cls)} - {"options"}
-        return cls(options=options, **{k: v for k, v in data.items() if k in own})
+        return request_from_dict(cls, data, OPTIONS_TYPES)
 
     def with_options(self, **changes: Any) -> QrRequest:
         return replace(self, options=replace(self.options, **changes))
