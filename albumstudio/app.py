@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
 
 HEAVY_MODULES = ("torch", "diffusers", "transformers", "librosa")
 
@@ -130,10 +134,33 @@ def run_gui(argv: list[str] | None = None, exit_after_paint: bool = False,
 
     probe = FirstPaint()
     app.installEventFilter(probe)
+    opener = file_open_handler(window.open_path)
+    app.installEventFilter(opener)
     window.show()
     code = app.exec()
     window.shutdown()
     return int(code)
+
+
+def file_open_handler(open_path: Callable[[str], object]) -> QObject:
+    """An application event filter that opens the track of a ``QFileOpenEvent`` with
+    ``open_path``, as ``--open`` does: macOS's Finder ("Open With", a track dropped on the Dock
+    icon) hands files to a running app as Apple events, which Qt turns into that event, and
+    the bundle leaves PyInstaller's argv emulation off."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtGui import QFileOpenEvent
+
+    class FileOpen(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802
+            if event.type() != QEvent.Type.FileOpen or not isinstance(event, QFileOpenEvent):
+                return False
+            path = event.file() or event.url().toLocalFile()
+            if not path:
+                return False  # a remote URL: nothing on this computer to open
+            open_path(path)
+            return True
+
+    return FileOpen()
 
 
 def app_icon_path() -> str | None:
