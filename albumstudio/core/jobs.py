@@ -98,6 +98,8 @@ class Output:
     data: builtins.bytes | None = field(default=None, compare=False, repr=False)
     display: Any = field(default=None, compare=False, repr=False)  # screen-size RGB array
     id: int = 0  # the history's id for this output (0 until recorded)
+    favourite: bool = False  # this variant kept as a favourite (the history's)
+    trashed: float | None = None  # when this variant went to the history's trash
 
     @property
     def extension(self) -> str:
@@ -107,7 +109,8 @@ class Output:
         return {"id": self.id, "media": self.media, "file_hash": self.file_hash, "path": self.path,
                 "bytes": self.bytes, "width": self.width, "height": self.height,
                 "duration_s": self.duration_s, "seed": self.seed,
-                "notes": [n.to_dict() for n in self.notes]}
+                "notes": [n.to_dict() for n in self.notes],
+                "favourite": self.favourite, "in_trash": self.trashed is not None}
 
 
 MEDIA_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "audio/wav": ".wav",

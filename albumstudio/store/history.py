@@ -153,7 +153,9 @@ class HistoryStore(TrashAndFavourites):
                 else:
                     if version < 2:
                         schema.v1_to_v2(db, self.file_path)
-                    schema.v2_to_v3(db, schema.has_fts5(db))
+                    if version < 3:
+                        schema.v2_to_v3(db, schema.has_fts5(db))
+                    schema.v3_to_v4(db)
             except sqlite3.DatabaseError as exc:
                 if "malformed" in str(exc) or "not a database" in str(exc):
                     raise
@@ -247,10 +249,12 @@ class HistoryStore(TrashAndFavourites):
             for position, output in enumerate(outputs):
                 cursor = db.execute(
                     "INSERT INTO outputs (job_id, position, media, file_hash, file_ext, bytes, "
-                    "width, height, duration_s, seed, notes_json) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "width, height, duration_s, seed, notes_json, favourite) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (job_id, position, output.media, output.file_hash, output.extension,
                      output.bytes, output.width, output.height, output.duration_s, output.seed,
-                     json.dumps([n.to_dict() for n in output.notes])))
+                     json.dumps([n.to_dict() for n in output.notes]),
+                     int(record.favourite or output.favourite)))
                 outputs[position] = replace(output, id=int(cursor.lastrowid or 0))
         return replace(record, id=job_id, outputs=tuple(outputs))
 
@@ -282,13 +286,14 @@ class HistoryStore(TrashAndFavourites):
             marks = ",".join("?" * len(chunk))
             for o in self.db.execute(
                     "SELECT job_id, media, file_hash, file_ext, bytes, width, height, "
-                    f"duration_s, seed, notes_json, id FROM outputs WHERE job_id IN ({marks}) "
-                    "ORDER BY job_id, position", chunk).fetchall():
+                    "duration_s, seed, notes_json, id, favourite, trashed FROM outputs "
+                    f"WHERE job_id IN ({marks}) ORDER BY job_id, position", chunk).fetchall():
                 outs[int(o[0])].append(Output(
                     media=o[1], file_hash=o[2], path=str(self.file_path(o[2], o[3])),
                     bytes=int(o[4]), width=int(o[5]), height=int(o[6]),
                     duration_s=float(o[7]), seed=None if o[8] is None else int(o[8]),
-                    notes=_notes(o[9]), id=int(o[10])))
+                    notes=_notes(o[9]), id=int(o[10]), favourite=bool(o[11]),
+                    trashed=None if o[12] is None else float(o[12])))
         return [JobRecord(
             kind=r[1], engine=r[2], engine_version=int(r[3]), status=r[4],
             request=load_json(r[5], {}), request_version=int(r[6]), created=float(r[7]),
@@ -313,13 +318,13 @@ class HistoryStore(TrashAndFavourites):
         """Every finished output ``query`` asks for, newest first; outputs whose file has gone
         are skipped (unless ``check_files`` is False)."""
         query = replace(query or HistoryQuery(kind=kind), finished=True)
-        where, args = where_clause(query, self.fts5)
+        where, args = where_clause(query, self.fts5, per_output=True)
         with self._lock:
             rows = self.db.execute(
                 "SELECT outputs.id, jobs.kind, jobs.created, outputs.file_hash, outputs.file_ext,"
                 " outputs.width, outputs.height, outputs.seed, jobs.engine, jobs.track_hash, "
                 "jobs.request_json, jobs.notes_json, outputs.notes_json, jobs.id, "
-                "jobs.engine_version, jobs.favourite, jobs.trashed "
+                "jobs.engine_version, outputs.favourite, outputs.trashed "
                 f"FROM outputs JOIN jobs ON jobs.id = outputs.job_id WHERE {where} "
                 f"ORDER BY {order_clause(query)}, outputs.position LIMIT ? OFFSET ?",
                 (*args, int(limit), int(offset))).fetchall()
@@ -345,12 +350,12 @@ class HistoryStore(TrashAndFavourites):
     def item_of(self, job_id: int, position: int = 0) -> HistoryItem | None:
         """An entry's output as an item (the first by default), in the trash or not."""
         with self._lock:
-            row = self.db.execute("SELECT trashed FROM jobs WHERE id = ?",
-                                  (int(job_id),)).fetchone()
+            row = self.db.execute("SELECT id FROM jobs WHERE id = ?", (int(job_id),)).fetchone()
         if row is None:
             return None
-        found = self.items(limit=10_000, query=HistoryQuery(
-            trash=row[0] is not None, job=int(job_id)), check_files=False)
+        found = sorted((i for trash in (False, True) for i in self.items(
+            limit=10_000, query=HistoryQuery(trash=trash, job=int(job_id)), check_files=False)),
+            key=lambda i: i.id)
         return found[position] if 0 <= position < len(found) else None
 
     def item(self, output_id: int) -> HistoryItem | None:
@@ -366,12 +371,12 @@ class HistoryStore(TrashAndFavourites):
         """What a grid of thumbnails needs of every finished output ``query`` asks for, without
         reading requests (cheap for tens of thousands of entries)."""
         query = replace(query or HistoryQuery(), finished=True)
-        where, args = where_clause(query, self.fts5)
+        where, args = where_clause(query, self.fts5, per_output=True)
         with self._lock:
             found = self.db.execute(
                 "SELECT outputs.id, jobs.id, outputs.file_hash, outputs.file_ext, jobs.created, "
-                "jobs.kind, jobs.engine, jobs.title, jobs.favourite, outputs.width, "
-                "outputs.height, outputs.seed, jobs.trashed IS NOT NULL "
+                "jobs.kind, jobs.engine, jobs.title, outputs.favourite, outputs.width, "
+                "outputs.height, outputs.seed, outputs.trashed IS NOT NULL "
                 f"FROM outputs JOIN jobs ON jobs.id = outputs.job_id WHERE {where} "
                 f"ORDER BY {order_clause(query)}, outputs.position LIMIT ?",
                 (*args, int(limit))).fetchall()

@@ -97,6 +97,7 @@ class DiskUse:
     trash_entries: int
     trash_bytes: int  # freed by emptying the trash (files no kept entry uses)
     thumbnail_bytes: int
+    trash_variants: int = 0  # variants in the trash whose entry keeps others
 
 
 @dataclass(frozen=True)
@@ -104,12 +105,23 @@ class EmptiedTrash:
     entries: int
     files: int
     bytes: int
+    variants: int = 0  # variants removed from entries that keep others
 
 
 
-def where_clause(query: HistoryQuery, fts5: bool) -> tuple[str, list[object]]:
-    """The SQL condition on ``jobs`` (and its arguments) for ``query``."""
-    clauses = ["jobs.trashed IS NOT NULL" if query.trash else "jobs.trashed IS NULL"]
+def where_clause(query: HistoryQuery, fts5: bool, per_output: bool = False
+                 ) -> tuple[str, list[object]]:
+    """The SQL condition on ``jobs`` (and its arguments) for ``query``; with ``per_output``
+    on ``jobs`` joined with ``outputs``, each variant judged by its own favourite and trash
+    state. Listing entries, an entry is kept while one of its variants is, in the trash when
+    one of them is (so one half in the trash shows in both lists), a favourite when one is."""
+    if per_output:
+        clauses = ["outputs.trashed IS NOT NULL" if query.trash else "outputs.trashed IS NULL"]
+    elif query.trash:
+        clauses = ["(jobs.trashed IS NOT NULL OR jobs.id IN "
+                   "(SELECT job_id FROM outputs WHERE trashed IS NOT NULL))"]
+    else:
+        clauses = ["jobs.trashed IS NULL"]
     args: list[object] = []
     for column, value in (("kind", query.kind), ("engine", query.engine),
                           ("track_hash", query.track)):
@@ -117,7 +129,7 @@ def where_clause(query: HistoryQuery, fts5: bool) -> tuple[str, list[object]]:
             clauses.append(f"jobs.{column} = ?")
             args.append(value)
     if query.favourites:
-        clauses.append("jobs.favourite = 1")
+        clauses.append("outputs.favourite = 1" if per_output else "jobs.favourite = 1")
     if query.finished:
         clauses.append("jobs.status = 'finished'")
     if query.created_before is not None:

@@ -5,6 +5,9 @@
 3. ``jobs`` gains ``favourite`` and ``trashed`` (when it went to the trash; NULL while kept),
    and ``jobs_text`` holds the words a search looks through (prompt, negative prompt, title,
    artist, tags): an FTS5 table where SQLite has FTS5, else a plain table searched with LIKE.
+4. ``outputs`` gains ``favourite`` and ``trashed`` too: one variant of an entry can be kept as a
+   favourite or thrown away on its own. The entry's own two columns then say what its variants
+   say together: a favourite when any variant is one, in the trash when every variant is.
 
 Every migration runs inside the caller's one transaction (all or nothing).
 """
@@ -19,7 +22,7 @@ from typing import Any
 
 from albumstudio.core.jobs import MEDIA_EXTENSIONS, Note
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TEXT_COLUMNS = ("prompt", "negative", "title", "artist", "tags")
 
 V1 = """
@@ -85,6 +88,13 @@ ALTER TABLE jobs ADD COLUMN title TEXT NOT NULL DEFAULT '';
 CREATE INDEX jobs_trashed ON jobs(trashed, created DESC, id DESC);
 CREATE INDEX jobs_title ON jobs(title COLLATE NOCASE, created);
 CREATE INDEX outputs_file ON outputs(file_hash)
+"""
+
+V4 = """
+ALTER TABLE outputs ADD COLUMN favourite INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outputs ADD COLUMN trashed REAL;
+UPDATE outputs SET favourite = (SELECT favourite FROM jobs WHERE jobs.id = outputs.job_id),
+                   trashed = (SELECT trashed FROM jobs WHERE jobs.id = outputs.job_id)
 """
 
 _MEDIA_BY_EXT = {ext: media for media, ext in MEDIA_EXTENSIONS.items()}
@@ -177,9 +187,15 @@ def v2_to_v3(db: sqlite3.Connection, fts5: bool) -> None:
         insert_text(db, int(job_id), request)
 
 
+def v3_to_v4(db: sqlite3.Connection) -> None:
+    """Favourite and trash per variant: each output takes its entry's state."""
+    run_script(db, V4)
+
+
 def create_current(db: sqlite3.Connection, fts5: bool) -> None:
     run_script(db, V2)
     v2_to_v3(db, fts5)
+    v3_to_v4(db)
 
 
 def run_script(db: sqlite3.Connection, script: str) -> None:

@@ -48,7 +48,7 @@ def v2_history():
 def test_a_version_2_history_migrates_searchable_and_reruns_identically_or_with_the_note(v2_history):
     store = HistoryStore(v2_history.history)
     try:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         records = store.records()
         assert sorted(r.id for r in records) == [1, 2, 3, 4]
         assert {r.id: r.status for r in records}[4] == "failed"

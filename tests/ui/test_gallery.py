@@ -89,7 +89,7 @@ def test_delete_undo_and_empty_trash_keeping_a_shared_file(gallery, qtbot):
     assert panel.undo_button.isEnabled()
     panel.undo_button.click()
     assert fox_1.id in shown_jobs(panel)
-    select(panel, fox_1.id, harbour.id)
+    select(panel, fox_1.id, harbour.id, first_output_only=False)
     panel.delete_button.click()
     assert shown_jobs(panel) == [fox_2.id]
     panel.trash.setChecked(True)
@@ -103,6 +103,47 @@ def test_delete_undo_and_empty_trash_keeping_a_shared_file(gallery, qtbot):
     import os
 
     assert not os.path.exists(harbour.outputs[0].path)
+
+
+def test_one_variant_is_kept_as_a_favourite_and_the_other_thrown_away(gallery, qtbot):
+    panel, (harbour, fox_1, fox_2) = gallery
+    first, second = harbour.outputs
+    select(panel, harbour.id)  # the first variant's thumbnail only
+    assert [r.id for r in panel.selected_rows()] == [first.id]
+    panel.favourite_button.click()
+    assert "variant 1 (shown): seed 3 · favourite" in panel.details.toPlainText()
+    assert "variant 2: seed 4\n" in panel.details.toPlainText()
+    panel.favourites.setChecked(True)
+    assert [r.id for r in panel.model.rows()] == [first.id]
+    panel.favourites.setChecked(False)
+    n = next(i for i, r in enumerate(panel.model.rows()) if r.id == second.id)
+    panel.view.selectionModel().clearSelection()
+    panel.view.selectionModel().select(panel.model.index(n),
+                                       panel.view.selectionModel().SelectionFlag.Select)
+    with qtbot.waitSignal(panel.changed):
+        panel.delete_button.click()
+    assert [r.id for r in panel.model.rows() if r.job_id == harbour.id] == [first.id]
+    assert panel.store.get(harbour.id).trashed is None  # the entry keeps its favourite
+    panel.undo_button.click()
+    assert [r.id for r in panel.model.rows() if r.job_id == harbour.id] == [first.id, second.id]
+    panel.view.selectionModel().select(panel.model.index(n),
+                                       panel.view.selectionModel().SelectionFlag.Select)
+    panel.delete_button.click()
+    panel.trash.setChecked(True)
+    assert [r.id for r in panel.model.rows()] == [second.id]
+    asked = []
+    panel.confirm = lambda text: asked.append(text) or True
+    with qtbot.waitSignal(panel.notice) as said:
+        panel.empty_button.click()
+    assert "1 variants of entries that keep others" in asked[0]
+    assert "1 variants and 1 files" in said.args[0]
+    import os
+
+    assert not os.path.exists(second.path) and os.path.exists(first.path)
+    panel.trash.setChecked(False)
+    assert [r.id for r in panel.model.rows() if r.job_id == harbour.id] == [first.id]
+    assert [o.id for o in panel.store.get(harbour.id).outputs] == [first.id]
+    assert fox_1.id in shown_jobs(panel) and fox_2.id in shown_jobs(panel)
 
 
 def test_thumbnails_are_made_off_the_main_thread_and_bounded(gallery, qtbot):

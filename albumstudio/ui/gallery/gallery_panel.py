@@ -2,7 +2,10 @@
 engine, favourites and words, sorted by date or track; the detail pane shows one large with
 every setting; actions favourite, delete (undo), empty the trash, clean up, compare, use as
 reference, use the settings, re-run, vary, drag out and copy. Dropping a PNG that carries
-AlbumStudio settings offers to restore them."""
+AlbumStudio settings offers to restore them.
+
+Each thumbnail is one variant (output) of an entry: Favourite and Delete act on the chosen
+variants, so one of a cover's two variants can be kept and the other thrown away."""
 
 from __future__ import annotations
 
@@ -72,7 +75,7 @@ class GalleryPanel(QWidget):
         self.drag_folder = drag_folder
         self.confirm: Callable[[str], bool] = lambda text: _ask(self, text)
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
-        self.undo_stack: list[list[int]] = []
+        self.undo_stack: list[tuple[str, list[int]]] = []  # ("variants" | "entries", ids)
         self.compare_dialog: CompareDialog | None = None
         self.offered: CoverRequest | None = None  # what a dropped PNG carries, while offered
         self._disk_for: tuple[int, int] | None = None
@@ -308,7 +311,11 @@ class GalleryPanel(QWidget):
             lines.append("timings: " + ", ".join(f"{k} {v:.2f} s"
                                                  for k, v in record.timings.items()))
         lines += [f"{n.kind}: {n.text}" for n in record.notes]
-        for output in record.outputs:
+        for n, output in enumerate(record.outputs, start=1):
+            state = (" · favourite" if output.favourite else "") + (
+                " · in the trash" if output.trashed is not None else "")
+            shown_here = " (shown)" if output.id == row.id else ""
+            lines.append(f"variant {n}{shown_here}: seed {output.seed}{state}")
             if output.duration_s:
                 lines.append(f"duration: {output.duration_s:.1f} s")
             lines.append(f"format: {media_label(output.media)}"
@@ -329,26 +336,27 @@ class GalleryPanel(QWidget):
         handle.failed.connect(lambda _p: self.preview.setText("The file of this entry has gone."))
 
     # -- actions -----------------------------------------------------------------------------
-    def _jobs(self) -> list[int]:
-        return sorted({r.job_id for r in self.selected_rows()})
-
     def toggle_favourite(self) -> None:
+        """The chosen variants as favourites (or, when all are, no longer)."""
         rows = self.selected_rows()
         if rows and self.store is not None:
-            self.store.set_favourite(self._jobs(), not all(r.favourite for r in rows))
+            self.store.set_variant_favourite([r.id for r in rows],
+                                             not all(r.favourite for r in rows))
             self.refresh()
 
     def delete_selected(self) -> None:
-        """To the trash (Undo brings them back); in the trash view, restore them."""
-        if self.store is None or not self._jobs():
+        """The chosen variants to the trash (Undo brings them back); in the trash view,
+        restore them."""
+        rows = self.selected_rows()
+        if self.store is None or not rows:
             return
         if self.trash.isChecked():
-            self.store.restore(self._jobs())
+            self.store.restore_variants([r.id for r in rows])
         else:
-            moved = self.store.trash(self._jobs())
-            self.undo_stack.append(moved)
+            moved = self.store.trash_variants([r.id for r in rows])
+            self.undo_stack.append(("variants", moved))
             self.undo_button.setEnabled(True)
-            self.notice.emit(f"Moved {len(moved)} entr{'y' if len(moved) == 1 else 'ies'} to "
+            self.notice.emit(f"Moved {len(moved)} result{'' if len(moved) == 1 else 's'} to "
                              "the trash; Undo Delete brings them back.")
         self._disk_for = None  # the trash changed
         self.refresh()
@@ -357,7 +365,11 @@ class GalleryPanel(QWidget):
     def undo_delete(self) -> None:
         if self.store is None or not self.undo_stack:
             return
-        self.store.restore(self.undo_stack.pop())
+        what, ids = self.undo_stack.pop()
+        if what == "variants":
+            self.store.restore_variants(ids)
+        else:
+            self.store.restore(ids)
         self.undo_button.setEnabled(bool(self.undo_stack))
         self._disk_for = None  # the trash changed
         self.refresh()
@@ -367,17 +379,20 @@ class GalleryPanel(QWidget):
         if self.store is None:
             return
         use = self.store.disk_use()
-        if not use.trash_entries:
+        if not use.trash_entries and not use.trash_variants:
             self.notice.emit("The trash is empty.")
             return
-        if not self.confirm(f"Remove the {use.trash_entries} entries in the trash for good "
-                            f"({use.trash_bytes / 1e6:.1f} MB)? Files other entries use stay."):
+        variants = (f" and {use.trash_variants} variants of entries that keep others"
+                    if use.trash_variants else "")
+        if not self.confirm(f"Remove the {use.trash_entries} entries{variants} in the trash for "
+                            f"good ({use.trash_bytes / 1e6:.1f} MB)? Files other entries use "
+                            "stay."):
             return
         emptied = self.store.empty_trash()
         self.undo_stack.clear()
         self.undo_button.setEnabled(False)
-        self.notice.emit(f"Removed {emptied.entries} entries and {emptied.files} files "
-                         f"({emptied.bytes / 1e6:.1f} MB freed).")
+        self.notice.emit(f"Removed {emptied.entries} entries, {emptied.variants} variants and "
+                         f"{emptied.files} files ({emptied.bytes / 1e6:.1f} MB freed).")
         self._disk_for = None  # the trash changed
         self.refresh()
         self.changed.emit()
@@ -398,7 +413,7 @@ class GalleryPanel(QWidget):
                             f"favourites) to the trash?\n{names}{more}"):
             return
         moved = self.store.trash([r.id for r in going])
-        self.undo_stack.append(moved)
+        self.undo_stack.append(("entries", moved))
         self.undo_button.setEnabled(True)
         self._disk_for = None  # the trash changed
         self.refresh()
