@@ -2,7 +2,9 @@
 
 Columns (CSV header or JSON keys, any case, spaces or underscores): ``track`` and ``title``
 and ``artist`` (required), ``image``, ``style`` (style words), ``qr`` (a link for the QR
-poster), ``profile``, ``engine`` and ``seed``. Paths are relative to the catalogue file.
+poster), ``profile``, ``engine``, ``seed`` and ``created`` (the time release.json records: an
+ISO 8601 date or date and time, UTC unless it says otherwise, or seconds since 1970; see
+``services.batch.plan_batch`` for the time used when the column is empty). Paths are relative to the catalogue file.
 JSON is a list of objects or ``{"releases": [...]}``. Every row is checked before any work
 is done; the first problem is one sentence naming the row (:class:`CatalogueError`).
 """
@@ -14,6 +16,7 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +25,11 @@ from albumstudio.core.text import display_name
 
 MAX_CATALOGUE_BYTES = 50_000_000
 MAX_SEED = 2**32 - 1
-COLUMNS = ("track", "image", "title", "artist", "style", "qr", "profile", "engine", "seed")
+COLUMNS = ("track", "image", "title", "artist", "style", "qr", "profile", "engine", "seed",
+           "created")
 _ALIASES = {"style words": "style", "style_words": "style", "qr link": "qr", "qr_link": "qr",
             "qr url": "qr", "qr_url": "qr", "link": "qr", "url": "qr", "cover engine": "engine",
-            "distributor": "profile"}
+            "distributor": "profile", "date": "created", "created at": "created"}
 
 
 class CatalogueError(InputError):
@@ -46,12 +50,41 @@ class Release:
     profile: str = "generic"
     engine: str = "design"
     seed: int = 0
+    created: int | None = None  # release.json's time, seconds since 1970 (None: not given)
 
     def to_dict(self) -> dict[str, Any]:
         return {"row": self.row, "track": self.track, "title": self.title,
                 "artist": self.artist, "image": self.image, "style": self.style,
                 "qr": self.qr_url, "profile": self.profile, "engine": self.engine,
-                "seed": self.seed}
+                "seed": self.seed, "created": self.created}
+
+
+def parse_created(value: object) -> int | None:
+    """Seconds since 1970 from a catalogue's ``created`` value (an ISO 8601 date or date and
+    time, UTC unless it names its offset, or a whole number of seconds); None when empty;
+    ValueError when it is neither."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(str(value))
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError(str(value))
+        seconds = int(value)
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        if text.isdigit():
+            seconds = int(text)
+        else:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            seconds = int(when.timestamp())
+    if not 0 <= seconds < 253402300800:  # 1970 to the end of year 9999
+        raise ValueError(str(value))
+    return seconds
 
 
 def _column(name: object) -> str:
@@ -149,9 +182,15 @@ def _release(kind: str, number: int, row: dict[str, Any], base: Path, name: str,
     if not 0 <= seed <= MAX_SEED:
         raise CatalogueError(f"{where}: the seed '{text['seed']}' is not a whole number from 0 "
                              f"to {MAX_SEED}.")
+    try:
+        created = parse_created(row.get("created"))
+    except ValueError:
+        raise CatalogueError(f"{where}: the time created '{text['created']}' is neither a date "
+                             "like 2024-05-31 (or 2024-05-31T18:00:00) nor seconds since "
+                             "1970.") from None
     return Release(number, str(track), text["title"], text["artist"],
                    str(image) if image is not None else None, text["style"],
-                   text["qr"] or None, profile, engine, seed)
+                   text["qr"] or None, profile, engine, seed, created)
 
 
 def read_catalogue(path: str | Path, profiles: Iterable[str],

@@ -314,7 +314,7 @@ def check_cover(image: Image.Image, jpeg: bytes, png: bytes, profile: Distributo
     checks.append(Check(
         "not reused from another release", twin is None,
         f"looks the same as the cover exported for '{twin['release']}' on {twin.get('date')}"
-        if twin else f"differs from the {len(ledger)} covers exported before"))
+        if twin else "differs from every cover exported before for another release"))
     ratio = high_frequency_ratio(np.asarray(gray, dtype=np.float32))
     soft = ratio is not None and ratio < SOFT_RATIO
     why = ("too plain to measure" if ratio is None else

@@ -419,12 +419,28 @@ class BatchPlan:
     names: list[str]  # each release's folder name
 
 
+def catalogue_time(catalogue: Path) -> int:
+    """The time every kit of a catalogue records as "created" unless its row gives one:
+    ``SOURCE_DATE_EPOCH`` when set, else the catalogue file's own modification time. Either
+    way the same catalogue gives the same release.json, on this machine or any worker,
+    whatever the time or time zone of the run."""
+    from albumstudio.export.kit_manifest import created_stamp
+
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        created_stamp()  # one sentence when it is not a number
+        return int(os.environ["SOURCE_DATE_EPOCH"].strip())
+    return int(catalogue.stat().st_mtime)
+
+
 def plan_batch(catalogue: str | os.PathLike[str], out: str | os.PathLike[str]) -> BatchPlan:
     """Read and check the whole catalogue before anything is made (InputError, one
-    sentence naming the row); the output folder may not exist yet (its parent must)."""
+    sentence naming the row); the output folder may not exist yet (its parent must). Each
+    release gets its row's ``created`` time or :func:`catalogue_time`."""
     from albumstudio.export.kit_writer import check_out_folder
 
     releases = read_catalogue(Path(catalogue), profile_names(), ENGINES)
+    stamp = catalogue_time(Path(catalogue))
+    releases = [r if r.created is not None else replace(r, created=stamp) for r in releases]
     out_path = Path(out)
     check_out_folder(out_path if out_path.exists() else out_path.resolve().parent)
     names: list[str] = []
@@ -445,7 +461,7 @@ def _request(release: Release, out: Path) -> KitRequest:
     return KitRequest(track=release.track, out=str(out), image=release.image,
                       style=release.style, title=release.title, artist=release.artist,
                       qr_url=release.qr_url, profile=release.profile, engine=release.engine,
-                      seed=release.seed, record=False)
+                      seed=release.seed, record=False, created=release.created)
 
 
 class BatchService:

@@ -100,3 +100,21 @@ def test_empty_or_unreadable_catalogues_are_one_sentence(folder, name, text, wor
         read(cat)
     with pytest.raises(CatalogueError, match="does not exist"):
         read(folder / "nowhere.csv")
+
+
+def test_a_created_column_fixes_the_time_a_kit_records(folder):
+    cat = folder / "label.csv"
+    cat.write_text("track,title,artist,created\n"
+                   "audio/a.wav,A,B,2024-05-31\n"
+                   "audio/a.wav,C,B,2024-05-31T18:00:00Z\n"
+                   "audio/a.wav,D,B,1700000000\n"
+                   "audio/a.wav,E,B,\n", "utf-8")
+    assert [r.created for r in read(cat)] == [1_717_113_600, 1_717_178_400, 1_700_000_000, None]
+    cat.write_text("track,title,artist,date\naudio/a.wav,A,B,last week\n", "utf-8")
+    with pytest.raises(CatalogueError, match=r"^Row 2 of 'label.csv': the time created "
+                       r"'last week' is neither a date"):
+        read(cat)
+    cat = folder / "label.json"
+    cat.write_text(json.dumps([{"track": "audio/a.wav", "title": "A", "artist": "B",
+                                "created": 1700000000}]))
+    assert read(cat)[0].created == 1_700_000_000

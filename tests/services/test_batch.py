@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,8 @@ def test_a_folder_that_no_longer_matches_its_manifest_is_reported_not_remade(lab
 def test_a_killed_worker_is_retried_and_leaves_no_partial_or_duplicate_kit(label):
     batch, catalogue, expected, root, summary, events = label
     # the same catalogue plus a row whose track is not audio, into a new folder, one worker
-    catalogue2, expected2 = make_catalogue(root, rows=2, broken=True, name="broken.csv")
+    catalogue2, expected2 = make_catalogue(root, rows=2, broken=True, name="broken.csv",
+                                           stamp=int(catalogue.stat().st_mtime))
     killed = []
 
     def kill_when_started(event):
@@ -116,6 +118,45 @@ def test_a_killed_worker_is_retried_and_leaves_no_partial_or_duplicate_kit(label
         # same seed, same picture, same track → the same kit, byte for byte
         assert kit_bytes(root / "again" / name) == kit_bytes(root / "kits" / name)
     assert not worker_processes() and not leftover_temporaries(root / "again")
+
+
+def test_a_second_run_into_another_folder_makes_the_same_bytes_release_json_included(label):
+    """Run 2 of the same catalogue (other workers, a ledger that now holds run 1's covers, a
+    later clock) gives every file of every kit byte for byte, release.json too: its time is
+    the catalogue's own and its checks state results, not how much was exported before."""
+    batch, catalogue, expected, root, summary, events = label
+    second = batch.run(plan_batch(catalogue, root / "second"), workers=1)
+    assert not second.failed and len(second.done) == len(expected)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(catalogue.stat().st_mtime))
+    for name in expected:
+        ours = kit_bytes(root / "second" / name)
+        assert ours == kit_bytes(root / "kits" / name), name
+        assert json.loads(ours["release.json"])["created"] == stamp
+
+
+def test_the_time_a_kit_records_is_the_rows_then_source_date_epoch_then_the_catalogues(
+        tmp_path, monkeypatch):
+    from albumstudio.export.kit_manifest import created_stamp
+
+    catalogue, _expected = make_catalogue(tmp_path, rows=2, seconds=1.0, stamp=1_600_000_000)
+    lines = catalogue.read_text("utf-8").splitlines()
+    lines[0] += ",Created"
+    lines[1] += ",2024-05-31T18:00:00+02:00"
+    lines[2] += ","
+    catalogue.write_text("\n".join(lines) + "\n", "utf-8")
+    os.utime(catalogue, (1_600_000_000, 1_600_000_000))
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    first, second = plan_batch(catalogue, tmp_path / "kits").releases
+    assert (first.created, second.created) == (1_717_171_200, 1_600_000_000)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1234567890")
+    first, second = plan_batch(catalogue, tmp_path / "kits").releases
+    assert (first.created, second.created) == (1_717_171_200, 1_234_567_890)
+    assert created_stamp() == "2009-02-13T23:31:30+0000" == created_stamp(1_234_567_890)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(InputError, match="^SOURCE_DATE_EPOCH is 'yesterday', not a whole"):
+        plan_batch(catalogue, tmp_path / "kits")
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert created_stamp() == time.strftime("%Y-%m-%dT%H:%M:%S%z")  # no fixed time: now
 
 
 def test_ctrl_c_stops_the_pool_and_leaves_no_half_written_folder(label):

@@ -4,8 +4,8 @@ them by paths relative to itself, and helpers to compare kits made by different 
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
+import os
 from pathlib import Path
 
 from tests.support.canvas_helpers import make_photo
@@ -28,9 +28,11 @@ def _distinct_photo(path: Path, i: int) -> Path:
 
 
 def make_catalogue(root: Path, rows: int = 3, seconds: float = 4.0,
-                   broken: bool = False, name: str = "label.csv") -> tuple[Path, dict[str, tuple[Path, str, str]]]:
+                   broken: bool = False, name: str = "label.csv", stamp: int | None = None,
+                   ) -> tuple[Path, dict[str, tuple[Path, str, str]]]:
     """``root``/label.csv and its files; {folder name: (track, its SHA-256, profile)}. With
-    ``broken``, one more row whose .wav holds no audio (it fails while being made)."""
+    ``broken``, one more row whose .wav holds no audio (it fails while being made). With
+    ``stamp``, the catalogue's modification time (what its kits record as "created")."""
     media = root / "media"
     media.mkdir(parents=True, exist_ok=True)
     lines = ["Track,Image,Title,Artist,Style words,QR link,Profile,Engine,Seed"]
@@ -52,28 +54,20 @@ def make_catalogue(root: Path, rows: int = 3, seconds: float = 4.0,
         lines.append("media/broken.wav,,Broken,Label Band 9,,,generic,design,1")
     catalogue = root / name
     catalogue.write_text("\n".join(lines) + "\n", "utf-8")
+    if stamp is not None:
+        os.utime(catalogue, (stamp, stamp))
     return catalogue, expected
 
 
 def kit_bytes(folder: Path) -> dict[str, bytes]:
-    """Every file of a kit by its path inside it, byte for byte, but for two things in
-    release.json that are about the run, not the release: the "created" time, and how many
-    covers the ledger held when the reuse check ran (it grows with every kit exported, and
-    in a batch depends on which kits were written first; the check's verdict is kept)."""
-    files = {p.relative_to(folder).as_posix(): p.read_bytes()
-             for p in sorted(folder.rglob("*")) if p.is_file()}
-    manifest = json.loads(files["release.json"])
-    manifest.pop("created")
-    for check in manifest["checks"]:
-        if check["name"] == "not reused from another release" and check["ok"]:
-            check["reason"] = "differs from the covers exported before"
-    files["release.json"] = json.dumps(manifest, sort_keys=True).encode()
-    return files
+    """Every file of a kit, release.json included, by its path inside it, byte for byte."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def listing(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
 
 
-def worker_processes() -> list[multiprocessing.Process]:
+def worker_processes() -> list[multiprocessing.process.BaseProcess]:
     return [p for p in multiprocessing.active_children() if p.is_alive()]
