@@ -55,6 +55,9 @@ def add_parser(sub: Any) -> None:
                                ("restore", "take entries out of the trash", cmd_restore)):
         action = actions.add_parser(name, help=helping)
         action.add_argument("ids", type=int, nargs="+", metavar="ID")
+        action.add_argument("--variant", type=int, metavar="N",
+                            help="only the entry's variant N (as `history show` numbers its "
+                                 "files)")
         action.set_defaults(run=run)
 
     empty = actions.add_parser("empty-trash", help="remove the trash's entries and their files")
@@ -63,6 +66,8 @@ def add_parser(sub: Any) -> None:
     favourite = actions.add_parser("favourite", help="keep entries as favourites")
     favourite.add_argument("ids", type=int, nargs="+", metavar="ID")
     favourite.add_argument("--off", action="store_true", help="no longer a favourite")
+    favourite.add_argument("--variant", type=int, metavar="N",
+                           help="only the entry's variant N (as `history show` numbers its files)")
     favourite.set_defaults(run=cmd_favourite)
 
     clean = actions.add_parser("clean", help="move old entries that are not favourites to the trash")
@@ -100,11 +105,28 @@ def _size(count: float) -> str:
     return ""
 
 
+def _shape(output: Any) -> str:
+    """What an output is, in a few characters: a picture's size; a clip's length and format
+    (and a video's size)."""
+    ext = output.extension.lstrip(".").upper() if output.media else "?"
+    parts = []
+    if output.width and output.height:
+        parts.append(f"{output.width}×{output.height}")
+    if output.duration_s:
+        parts.append(f"{output.duration_s:.1f} s")
+    if output.media.startswith(("audio/", "video/", "application/")) or not parts:
+        parts.append(ext)
+    return " ".join(parts)
+
+
 def _line(r: Any) -> str:
     first = r.outputs[0] if r.outputs else None
-    size = f"{first.width}×{first.height}" if first is not None else "-"
+    size = _shape(first) if first is not None else "-"
     seed = first.seed if first is not None else r.request.get("seed", "-")
     more = f" (+{len(r.outputs) - 1} more)" if len(r.outputs) > 1 else ""
+    trashed = sum(o.trashed is not None for o in r.outputs)
+    if trashed and r.trashed is None:
+        more += f" ({trashed} in the trash)"
     what = for_terminal(first.path) if first is not None else f"{r.status}: {r.problem}"
     star = "*" if r.favourite else " "
     return (f"{r.id:>5}{star} {r.kind:<6} {r.engine:<10} seed {seed!s:<10} {size:<11} "
@@ -175,8 +197,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     for note in record.notes:
         lines.append(f"{note.kind}: {for_terminal(note.text)}")
     for n, output in enumerate(record.outputs, start=1):
-        lines.append(f"file {n}: {for_terminal(output.path)} ({output.media}, {output.width}×"
-                     f"{output.height}, seed {output.seed}, {_size(output.bytes)})")
+        state = (", favourite" if output.favourite else "") + (
+            ", in the trash" if output.trashed is not None else "")
+        lines.append(f"file {n}: {for_terminal(output.path)} ({output.media}, {_shape(output)}, "
+                     f"seed {output.seed}, {_size(output.bytes)}{state})")
     print("\n".join(lines))
     return 0
 
@@ -235,9 +259,37 @@ def _rerun_poster(services: Any, item: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _variant(history: Any, args: argparse.Namespace) -> int | None:
+    """The output id of ``--variant N`` of the one entry named, or None without it."""
+    from albumstudio.core.errors import InputError
+    from albumstudio.services.history import entry
+
+    if args.variant is None:
+        return None
+    if len(args.ids) != 1:
+        raise InputError("--variant goes with one entry ID.")
+    record = entry(history, args.ids[0])
+    if not 1 <= args.variant <= len(record.outputs):
+        raise InputError(f"Entry {record.id} has {len(record.outputs)} variant(s), not "
+                         f"{args.variant}; `albumstudio history show {record.id}` lists them.")
+    return int(record.outputs[args.variant - 1].id)
+
+
+def _variant_done(args: argparse.Namespace, changed: bool, done: str, already: str) -> int:
+    what = f"Variant {args.variant} of entry {args.ids[0]}"
+    print(f"{what} {done if changed else already}.")
+    return 0
+
+
 def cmd_delete(args: argparse.Namespace) -> int:
     services = _services()
     try:
+        output = _variant(services.history, args)
+        if output is not None:
+            return _variant_done(args, bool(services.history.trash_variants([output])),
+                                 f"moved to the trash; `albumstudio history restore "
+                                 f"{args.ids[0]} --variant {args.variant}` brings it back",
+                                 "was in the trash already")
         moved = services.history.trash(args.ids)
     finally:
         services.close()
@@ -253,6 +305,10 @@ def cmd_delete(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     services = _services()
     try:
+        output = _variant(services.history, args)
+        if output is not None:
+            return _variant_done(args, bool(services.history.restore_variants([output])),
+                                 "restored", "was not in the trash")
         back = services.history.restore(args.ids)
     finally:
         services.close()
@@ -282,6 +338,11 @@ def cmd_empty_trash(args: argparse.Namespace) -> int:
 def cmd_favourite(args: argparse.Namespace) -> int:
     services = _services()
     try:
+        output = _variant(services.history, args)
+        if output is not None:
+            services.history.set_variant_favourite([output], not args.off)
+            return _variant_done(args, True, "is no longer a favourite" if args.off
+                                 else "is a favourite", "")
         services.history.set_favourite(args.ids, not args.off)
     finally:
         services.close()
