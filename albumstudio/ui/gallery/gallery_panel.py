@@ -42,6 +42,7 @@ from albumstudio.services.covers import save_cover
 from albumstudio.services.history import details
 from albumstudio.services.history_thumbs import thumbnail
 from albumstudio.store.history import GalleryRow, HistoryItem, HistoryQuery
+from albumstudio.ui.gallery.clip_player import ClipPlayer, playable
 from albumstudio.ui.gallery.compare_view import CompareDialog
 from albumstudio.ui.gallery.gallery_model import GalleryModel
 from albumstudio.ui.gallery.history_watch import HistoryWatch
@@ -168,7 +169,9 @@ class GalleryPanel(QWidget):
         self.preview.setMinimumSize(256, 256)
         self.details = QPlainTextEdit(readOnly=True)
         self.details.setAccessibleName("Entry details")
+        self.clip_player = ClipPlayer(self.runner)  # shown for a clip: it plays here
         detail_layout.addWidget(self.preview, 2)
+        detail_layout.addWidget(self.clip_player)
         detail_layout.addWidget(self.details, 1)
         split.addWidget(detail)
         split.setStretchFactor(0, 3)
@@ -188,9 +191,9 @@ class GalleryPanel(QWidget):
         self.rerun_button = QPushButton("Re-run")
         self.vary_button = QPushButton("Vary")
         self.copy_button = QPushButton("Copy")
-        self.open_button = QPushButton("Play / Open")
+        self.open_button = QPushButton("Open")
         self.open_button.setToolTip("Open the entry's file in the app your system plays or "
-                                    "shows it with (a clip plays, a PDF poster opens).")
+                                    "shows it with (a PDF poster, a clip in your player).")
         for button, slot in ((self.favourite_button, self.toggle_favourite),
                              (self.delete_button, self.delete_selected),
                              (self.undo_button, self.undo_delete),
@@ -287,6 +290,11 @@ class GalleryPanel(QWidget):
         self.delete_button.setText("Restore" if self.trash.isChecked() else "Delete")
         self.favourite_button.setText(
             "Unfavourite" if rows and all(r.favourite for r in rows) else "Favourite")
+        if one and playable(rows[0].file_ext) and self.store is not None:
+            self.clip_player.load(str(self.store.file_path(rows[0].file_hash,
+                                                           rows[0].file_ext)), 0.0)
+        else:
+            self.clip_player.clear()
         if one:
             self._show_detail(rows[0])
         else:
@@ -538,6 +546,7 @@ class GalleryPanel(QWidget):
         self.offer.hide()
 
     def shutdown(self) -> None:
+        self.clip_player.clear()
         if self.store is not None:
             self.watch.stop()
         if self.compare_dialog is not None:
