@@ -45,6 +45,8 @@ def test_a_fresh_install_makes_the_whole_kit_offline(tmp_path, track, data_home)
     (["--engine", "oil"], "There is no 'oil' cover engine for kits"),
     (["--engine", "diffusion"], "model"),
     (["--qr", ""], "The QR payload is empty"),
+    (["--targets", "cover-jpeg,lyrics"], "There is no 'lyrics' export target"),
+    (["--targets", "poster-qr"], "The 'poster-qr' export target needs a link"),
 ])
 def test_bad_input_is_one_sentence_and_exit_2(tmp_path, track, data_home, args, sentence):
     out = tmp_path / "out"

@@ -3,21 +3,22 @@
 Qt-free, shared by the window and the ``albumstudio kit`` command. :meth:`KitService.prepare`
 does all the work that can fail without writing anything: it plans and makes the cover through
 the same cover service the ``cover`` command uses, exports it at the profile's size, runs every
-check, and makes the QR poster when a link is given. :meth:`KitService.write` then writes the
-folder whole (export.kit_writer) and remembers the cover's perceptual hash, so a later release
-cannot reuse it unnoticed. :meth:`KitService.make` does both, refusing to write when a check
-fails.
+check, and makes what the kit's export targets make (the QR poster when a link is given, the
+highlight clip on a second thread while the cover is made). :meth:`KitService.write` then packs
+every chosen target's files into the folder, whole (export.kit_writer), and remembers the
+cover's perceptual hash, so a later release cannot reuse it unnoticed. :meth:`KitService.make`
+does both, refusing to write when a check fails. The targets are registered like engines
+(export.kit_targets, the built-in ones in services.kit_targets).
 """
 
 from __future__ import annotations
 
 import io
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from albumstudio.core.distributors import DistributorProfile
 from albumstudio.core.distributors import profile as find_profile
@@ -35,19 +36,28 @@ from albumstudio.export.kit_checks import (
     remember_cover,
 )
 from albumstudio.export.kit_cover import CoverFiles, make_cover_files
-from albumstudio.export.kit_manifest import provenance
+from albumstudio.export.kit_manifest import created_stamp, provenance
+from albumstudio.export.kit_targets import KitTarget, TargetContext
 from albumstudio.export.kit_writer import KitEntry, check_out_folder, write_kit
 from albumstudio.export.safe_names import kit_folder_name, safe_component
 from albumstudio.export.track_tags import TAGGABLE, ReleaseFields
+from albumstudio.services.kit_targets import CLIP_FORMAT, CLIP_SECONDS, kit_targets
 
 if TYPE_CHECKING:
     from albumstudio.services import Services
 
 ENGINES = ("design", "diffusion")
-STEPS = ("reading the track", "making the cover", "exporting the cover", "checking the cover",
-         "making the QR poster", "making the clip", "writing the folder")
-CLIP_SECONDS = 30.0
-CLIP_FORMAT = "mp3"
+COVER_STEPS = ("reading the track", "making the cover", "exporting the cover",
+               "checking the cover")
+LAST_STEP = "writing the folder"
+# the steps with the built-in targets (kit_steps() adds those of targets registered later)
+STEPS = (*COVER_STEPS, "making the QR poster", "making the clip", LAST_STEP)
+__all__ = ["CLIP_FORMAT", "CLIP_SECONDS", "ENGINES", "STEPS", "KitCheckError", "KitRequest",
+           "KitResult", "KitService", "PreparedKit", "kit_steps"]
+
+
+def kit_steps() -> tuple[str, ...]:
+    return (*COVER_STEPS, *kit_targets().steps(), LAST_STEP)
 
 
 class KitCheckError(InputError):
@@ -74,6 +84,8 @@ class KitRequest:
     clip: bool = True  # a highlight clip in clips/
     cover_png: bytes | None = None  # the cover chosen in the window (None: make one)
     cover_request: dict[str, Any] | None = None  # the request that made ``cover_png``
+    targets: tuple[str, ...] | None = None  # export targets by name (None: every default one)
+    created: int | None = None  # release.json's time (seconds, UTC); None: see created_stamp
 
 
 @dataclass
@@ -89,10 +101,29 @@ class PreparedKit:
     poster: JobRecord | None = None
     clip: JobRecord | None = None
     notes: list[str] = field(default_factory=list)
+    targets: list[KitTarget] = field(default_factory=list)
+    made: dict[str, JobRecord] = field(default_factory=dict)  # other targets' records
+    image: Any = None  # the cover as checked (a PIL image at the profile's size)
 
     @property
     def ok(self) -> bool:
         return not blocking(self.checks)
+
+    # the built-in poster's and clip's records stay fields of their own (the batch service
+    # replaces them with copies whose files are inlined)
+    _FIELDS: ClassVar[dict[str, str]] = {"poster-qr": "poster", "clip": "clip"}
+
+    def record(self, target: str) -> JobRecord | None:
+        """What target ``target``'s ``make`` returned (None: it made nothing)."""
+        kept = self._FIELDS.get(target)
+        return getattr(self, kept) if kept else self.made.get(target)
+
+    def keep(self, target: str, record: JobRecord) -> None:
+        kept = self._FIELDS.get(target)
+        if kept:
+            setattr(self, kept, record)
+        else:
+            self.made[target] = record
 
 
 @dataclass(frozen=True)
@@ -112,11 +143,11 @@ class _Background:
     """``fn(stop)`` on a thread of its own; ``result`` joins it (re-raising what it raised),
     ``abandon`` asks it to stop and joins it."""
 
-    def __init__(self, fn: Callable[[threading.Event], JobRecord]) -> None:
+    def __init__(self, fn: Callable[[threading.Event], JobRecord], name: str = "kit") -> None:
         self.stop = threading.Event()
         self._result: JobRecord | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(fn,), name="kit-clip",
+        self._thread = threading.Thread(target=self._run, args=(fn,), name=f"kit-{name}",
                                         daemon=True)
         self._thread.start()
 
@@ -149,20 +180,21 @@ class _Steps:
         self.progress = progress
         self.cancel = cancel
         self.index = 0
+        self.names = kit_steps()
 
     def start(self, name: str) -> None:
         if self.cancel is not None and self.cancel.is_set():
             raise CancelledError("making the release kit")
-        self.index = STEPS.index(name)
+        self.index = self.names.index(name)
         self.report(0.0, name)
 
     def report(self, within: float, text: str) -> None:
         if self.progress is not None:
-            fraction = (self.index + max(0.0, min(1.0, within))) / len(STEPS)
-            self.progress(Progress(fraction, text, self.index + 1, len(STEPS)))
+            fraction = (self.index + max(0.0, min(1.0, within))) / len(self.names)
+            self.progress(Progress(fraction, text, self.index + 1, len(self.names)))
 
     def inner(self) -> ProgressFn:
-        name = STEPS[self.index]
+        name = self.names[self.index]
         return lambda p: self.report(p.fraction, f"{name}: {p.text}" if p.text else name)
 
 
@@ -182,9 +214,17 @@ class KitService:
     def ledger_path(self) -> Path:
         return self.services.paths.data / LEDGER_NAME
 
+    def targets(self, request: KitRequest) -> list[KitTarget]:
+        """The export targets this kit writes (InputError for an unknown one, or one that
+        lacks what it needs)."""
+        chosen = kit_targets().chosen(request.targets,
+                                      lambda name: getattr(request, name, None) is not None)
+        return [t for t in chosen if request.clip or t.name != "clip"]
+
     def check_request(self, request: KitRequest) -> DistributorProfile:
         """The cheap checks, before the track is read (InputError with one sentence)."""
         chosen = find_profile(request.profile)
+        self.targets(request)
         if request.engine not in ENGINES:
             raise InputError(f"There is no '{request.engine}' cover engine for kits; choose one "
                              f"of: {', '.join(ENGINES)}.")
@@ -228,27 +268,55 @@ class KitService:
             def make_cover() -> JobRecord:
                 return self.services.covers.run(made.request, steps.inner(), cancel,
                                                 track_hash=track_hash, record=request.record)
-        # the clip needs only the track's (now cached) analysis: it is made on a second
-        # thread while the cover is made, exported and checked
-        clip = _Background(lambda stop: self._clip(request, fields, stop)) if request.clip \
-            else None
+        targets = self.targets(request)
+        base = safe_component(f"{fields.artist} - {fields.title}" if fields.artist
+                              else fields.title, fallback="track")
+        # a target that needs only the track (the clip needs its now cached analysis) is made
+        # on a thread of its own while the cover is made, exported and checked
+        early = {t.name: self._start(t, request, fields, base)
+                 for t in targets if t.make is not None and t.background}
         try:
-            prepared = self._cover(request, chosen, make_cover, fields, steps, cancel)
-            if prepared.ok and clip is not None:
-                steps.start("making the clip")
-                try:
-                    prepared.clip = clip.result(cancel)
-                except UserFacingError as exc:  # the kit stands without its clip
-                    prepared.notes.append(f"clip: not made ({exc.message})")
-                clip = None
-                length = prepared.clip.outputs[0].duration_s if prepared.clip else CLIP_SECONDS
-                if length < CLIP_SECONDS - 0.5:
-                    prepared.notes.append(f"clip: the track is shorter than {CLIP_SECONDS:g} s,"
-                                          f" so the clip is {length:.1f} s")
+            prepared = self._cover(request, chosen, make_cover, fields, steps)
+            prepared.targets = targets
+            if prepared.ok:
+                for target in targets:
+                    if target.make is None:
+                        continue
+                    steps.start(target.step)
+                    context = TargetContext(
+                        request, fields, base, self.services, prepared.cover, prepared.files,
+                        prepared.image, progress=steps.inner(), cancel=cancel)
+                    try:
+                        running = early.pop(target.name, None)
+                        if running is not None:
+                            record = running[0].result(cancel)
+                            context.notes = running[1]
+                        else:
+                            record = target.make(context)
+                    except UserFacingError as exc:
+                        if not target.may_fail:
+                            raise
+                        # the kit stands without it
+                        prepared.notes.append(f"{target.name}: not made ({exc.message})")
+                        continue
+                    prepared.keep(target.name, record)
+                    prepared.notes.extend(context.notes)
         finally:
-            if clip is not None:
-                clip.abandon()
+            for left, _notes in early.values():
+                left.abandon()
         return prepared
+
+    def _start(self, target: KitTarget, request: KitRequest, fields: ReleaseFields,
+               base: str) -> tuple[_Background, list[str]]:
+        """``target.make`` on a thread of its own (before the cover exists), and its notes."""
+        notes: list[str] = []
+        make = target.make
+        assert make is not None
+
+        def run(stop: threading.Event) -> JobRecord:
+            return make(TargetContext(request, fields, base, self.services, cancel=stop,
+                                      notes=notes))
+        return _Background(run, target.name), notes
 
     def _plan(self, request: KitRequest, chosen: DistributorProfile,
               steps: _Steps) -> tuple[Any, str]:
@@ -283,9 +351,9 @@ class KitService:
             app_version=self.services.covers.app_version)
 
     def _cover(self, request: KitRequest, chosen: DistributorProfile,
-               make_cover: Callable[[], JobRecord], fields: ReleaseFields, steps: _Steps,
-               cancel: threading.Event | None) -> PreparedKit:
-        """Make the cover, export it, check it, and make the poster when all checks pass."""
+               make_cover: Callable[[], JobRecord], fields: ReleaseFields,
+               steps: _Steps) -> PreparedKit:
+        """Make the cover, export it and check it."""
         steps.start("making the cover")
         record = make_cover()
         steps.start("exporting the cover")
@@ -307,46 +375,8 @@ class KitService:
                              ledger=read_ledger(self.ledger_path),
                              reference_had=reference_metadata(request.image),
                              upscaled_from=files.upscaled_from)
-        prepared = PreparedKit(request, chosen, fields, folder_name, record, files, checks,
-                               phash(image), notes=list(files.notes))
-        if prepared.ok and request.qr_url is not None:
-            steps.start("making the QR poster")
-            prepared.poster = self._poster(request, fields, image, steps, cancel)
-        return prepared
-
-    def _clip(self, request: KitRequest, fields: ReleaseFields,
-              cancel: threading.Event) -> JobRecord:
-        """The highlight clip: the most representative 30 s (the whole track when shorter)."""
-        clips = self.services.clips
-        seconds = min(CLIP_SECONDS, float(int(clips.duration(request.track, cancel) * 10)) / 10)
-        clip = clips.new_request(request.track, seconds, fmt=CLIP_FORMAT, title=fields.title,
-                                 artist=fields.artist, cancel=cancel)
-        return clips.run(clip, None, cancel, record=request.record)
-
-    def _poster(self, request: KitRequest, fields: ReleaseFields, cover: Any,
-                steps: _Steps, cancel: threading.Event | None) -> JobRecord:
-        """The QR poster, with the kit's cover (at the poster's own size: decoding the 3000 px
-        master again would cost more than the poster)."""
-        import tempfile
-
-        from PIL import Image
-
-        from albumstudio.core.qr import POSTER_SIZES
-        from albumstudio.services.posters import new_request
-
-        posters = self.services.posters
-        side = max(POSTER_SIZES["square"].width, POSTER_SIZES["square"].height)
-        with tempfile.TemporaryDirectory(prefix="albumstudio-kit-") as scratch:
-            picture = Path(scratch) / "cover.png"
-            cover.resize((side, side), Image.Resampling.LANCZOS).save(picture, compress_level=1)
-            poster = new_request(posters.registry, "plain", request.qr_url or "",
-                                 image_path=str(picture), title=fields.title,
-                                 artist=fields.artist, size="square", format="png",
-                                 seed=request.seed)
-            record = posters.run(poster, steps.inner(), cancel, record=request.record)
-        # the picture was this kit's cover.png; its temporary copy is gone
-        kept = {**record.request, "image_path": "cover.png"}
-        return replace(record, request=kept)
+        return PreparedKit(request, chosen, fields, folder_name, record, files, checks,
+                           phash(image), notes=list(files.notes), image=image)
 
     def write(self, prepared: PreparedKit, progress: ProgressFn | None = None) -> KitResult:
         """Write the prepared kit into its folder (whole or not at all) and remember its cover."""
@@ -355,38 +385,29 @@ class KitService:
         request, fields = prepared.request, prepared.fields
         base = safe_component(f"{fields.artist} - {fields.title}" if fields.artist
                               else fields.title, fallback="track")
-        entries = [KitEntry("cover.jpg", "cover", prepared.files.jpeg, provenance="cover"),
-                   KitEntry("cover.png", "cover-master", prepared.files.png,
-                            provenance="cover")]
-        if prepared.poster is not None:
-            output = prepared.poster.outputs[0]
-            data = output.data if output.data is not None else Path(output.path).read_bytes()
-            entries.append(KitEntry("poster-qr.png", "poster", data, provenance="poster"))
-        if prepared.clip is not None:
-            output = prepared.clip.outputs[0]
-            data = output.data if output.data is not None else Path(output.path).read_bytes()
-            length = f"{output.duration_s:.0f} s"
-            entries.append(KitEntry(f"clips/{base} ({length}){output.extension}", "clip", data,
-                                    provenance="clip"))
-        suffix = Path(request.track).suffix.lower()
-        entries.append(KitEntry(f"{base}{suffix}", "track", track=request.track,
-                                cover=prepared.files.jpeg, fields=fields, provenance="track"))
+        entries: list[KitEntry] = []
+        made: dict[str, Any] = {"cover": provenance(prepared.cover)}
+        for target in prepared.targets or self.targets(request):
+            record = prepared.record(target.name)
+            if target.make is not None and record is None:
+                continue  # it failed and the kit stands without it (see the notes)
+            context = TargetContext(request, fields, base, None, prepared.cover,
+                                    prepared.files, prepared.image, record)
+            entries.extend(target.files(context))
+            if record is not None:
+                made[target.provenance_key] = provenance(record)
+            elif target.describe is not None:
+                made[target.provenance_key] = target.describe(context)
         manifest: dict[str, Any] = {
             "version": 1, "app_version": prepared.cover.app_version,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "created": created_stamp(request.created),
             "release": {"title": fields.title, "artist": fields.artist, "genre": fields.genre},
             "profile": prepared.profile.to_dict(),
             "checks": [c.to_dict() for c in prepared.checks],
             "cover": {"side": prepared.files.side, "jpeg_quality": prepared.files.quality,
                       "enlarged_from": prepared.files.upscaled_from,
                       "phash": prepared.cover_hash},
-            "provenance": {
-                "cover": provenance(prepared.cover),
-                **({"poster": provenance(prepared.poster)} if prepared.poster else {}),
-                **({"clip": provenance(prepared.clip)} if prepared.clip else {}),
-                "track": {"source": display_name(request.track, 200),
-                          "track_hash": prepared.cover.track_hash,
-                          "tags": {k: v for k, v in vars(fields).items() if v}}},
+            "provenance": made,
             "notes": list(prepared.notes)}
         folder, written = write_kit(request.out, prepared.folder_name, entries, manifest,
                                     lambda name, f: steps.report(f, f"writing {name}"))

@@ -303,7 +303,7 @@ def test_a_clip_that_cannot_be_made_leaves_the_rest_of_the_kit(studio, monkeypat
     def no_clip(*_args, **_kw):
         raise InputError("The track is too quiet to find a highlight.")
 
-    monkeypatch.setattr(kits, "_clip", no_clip)
+    monkeypatch.setattr(kits.services.clips, "run", no_clip)
     # a ledger of its own: the same photo's cover was exported for other releases above
     monkeypatch.setattr(type(kits), "ledger_path", property(lambda _self: tmp_path / "l.json"))
     result = kits.make(replace(prepared.request, title="Quiet", qr_url=None))

@@ -126,3 +126,20 @@ def test_the_cover_on_the_canvas_is_the_one_exported(qtbot, dialog_parts):
     assert cover["seed"] == 7 and cover["prompt"] == "city lights"
     assert cover["engine"] == "design"
     qtbot.waitUntil(lambda: dialog.export_button.isEnabled())
+
+
+def test_the_dialog_offers_every_registered_target(qtbot, dialog_parts):
+    from albumstudio.services.kit_targets import kit_targets
+
+    services, runner, track, out = dialog_parts
+    dialog = KitDialog(runner, services, str(track), title="Night Drive", artist="Luma")
+    qtbot.addWidget(dialog)
+    assert list(dialog.targets) == list(kit_targets().names())
+    assert not dialog.targets["cover-jpeg"].isEnabled()
+    assert dialog.targets["cover-jpeg"].isChecked()
+    assert "cover.png" in dialog.targets["cover-png"].text()
+    # no link: the ticked QR poster is left out instead of refused
+    assert "poster-qr" not in dialog.request().targets
+    dialog.qr.setText("https://example.com/nd")
+    dialog.targets["clip"].setChecked(False)
+    assert dialog.request().targets == ("cover-jpeg", "cover-png", "poster-qr", "track")

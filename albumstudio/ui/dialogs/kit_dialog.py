@@ -9,6 +9,7 @@ with "Open folder".
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,8 @@ class KitDialog(QDialog):
         self.use_cover.setChecked(cover is not None)
         self.use_cover.setEnabled(cover is not None)
         form.addRow("", self.use_cover)
+        self.parts = self._part_boxes()
+        form.addRow("Parts:", self.parts)
 
         self.checklist = QListWidget()
         self.checklist.setWordWrap(True)
@@ -138,6 +141,38 @@ class KitDialog(QDialog):
             + (f"; the generic profile's {', '.join(FIELD_WORDS[f] for f in entry.inherited)}"
                " where the source states none" if entry.inherited else "") + ".)")
 
+    def _part_boxes(self) -> QWidget:
+        """A box per export target in the registry (the ones a kit always has are ticked and
+        fixed); ``self.targets`` maps each name to its box."""
+        from albumstudio.services.kit_targets import kit_targets
+
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.targets: dict[str, QCheckBox] = {}
+        for target in kit_targets().targets():
+            tick = QCheckBox(f"{target.label} ({target.writes})")
+            tick.setChecked(target.default or target.required)
+            tick.setEnabled(not target.required)
+            if target.needs:
+                tick.setToolTip(f"Needs {target.needs_words or target.needs}.")
+            column.addWidget(tick)
+            self.targets[target.name] = tick
+        return box
+
+    def chosen_targets(self, request: Any) -> tuple[str, ...]:
+        """The ticked targets whose needs the request meets (a QR poster without a link is
+        left out rather than refused)."""
+        from albumstudio.services.kit_targets import kit_targets
+
+        names = []
+        for name, tick in self.targets.items():
+            target = kit_targets().find(name)
+            if tick.isChecked() and target is not None and (
+                    not target.needs or getattr(request, target.needs, None) is not None):
+                names.append(name)
+        return tuple(names)
+
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Save the kit in", self.out.text())
         if folder:
@@ -148,12 +183,13 @@ class KitDialog(QDialog):
 
         png, made_by = self.cover if self.cover is not None and self.use_cover.isChecked() \
             else (None, None)
-        return KitRequest(track=self.track, out=self.out.text().strip(), image=self.image,
+        request = KitRequest(track=self.track, out=self.out.text().strip(), image=self.image,
                           title=self.title.text().strip() or None,
                           artist=self.artist.text().strip() or None,
                           qr_url=self.qr.text().strip() or None,
                           profile=str(self.profile.currentData()),
                           cover_png=png, cover_request=made_by)
+        return replace(request, targets=self.chosen_targets(request))
 
     def start(self) -> None:
         """Check, then write in the background (the checklist fills in as soon as it can)."""
