@@ -1,8 +1,10 @@
 """The models AlbumStudio knows, read from ``resources/models.json`` (the only place an id is written).
 
 Each entry has a role (what it is for), an id (a Hugging Face repository or a bundled name), a
-pinned revision (``None``: the newest snapshot in the user's cache), its size, its licence and
-whether that licence allows commercial use. :func:`default_model` answers "which model plays
+pinned revision (a commit; ``None``: the newest snapshot in the user's cache), the hashes of
+files at that revision where they could be cited (``hashes``: a name → ``sha256`` for weights,
+``git_sha1`` for small files, and ``size``; ``pin_source`` says where they come from), its size,
+its licence and whether that licence allows commercial use. :func:`default_model` answers "which model plays
 this role" for every caller, so changing a default is one line of data.
 """
 
@@ -10,12 +12,13 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 
 ROLES = ("sd15", "controlnet-canny", "controlnet-seg", "controlnet-qr", "lcm-lora", "captioner",
          "segmenter", "musicgen", "tagger", "music-captioner", "music-captioner-text",
-         "caption-summarizer")
+         "caption-summarizer", "upscaler")
 ROLE_NAMES = {"sd15": "the Stable Diffusion model", "controlnet-canny": "the canny ControlNet",
               "controlnet-seg": "the seg ControlNet", "controlnet-qr": "the QR ControlNet",
               "lcm-lora": "the LCM-LoRA", "captioner": "the captioning model",
@@ -23,7 +26,8 @@ ROLE_NAMES = {"sd15": "the Stable Diffusion model", "controlnet-canny": "the can
               "tagger": "the music tagger",
               "music-captioner": "the music captioning model (LP-MusicCaps)",
               "music-captioner-text": "the tokenizer of LP-MusicCaps (BART base)",
-              "caption-summarizer": "the caption summariser (BART large CNN)"}
+              "caption-summarizer": "the caption summariser (BART large CNN)",
+              "upscaler": "the super-resolution model (Swin2SR)"}
 
 
 def find_model(role_or_id: str) -> ModelEntry | None:
@@ -40,6 +44,19 @@ def role_name(role: str) -> str:
 
 
 DEFAULT_FILES = ("*.json", "*.safetensors", "*.txt", "*.model", "!*.fp16.safetensors")
+HASH_KINDS = {"sha256": re.compile(r"^[0-9a-f]{64}$"), "git_sha1": re.compile(r"^[0-9a-f]{40}$")}
+COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+
+@dataclass(frozen=True)
+class FileHash:
+    """A file's hash as the registry pins it: ``kind`` sha256 (weights, the hub's LFS oid) or
+    git_sha1 (the git blob id of a small file), and its size in bytes."""
+
+    name: str
+    kind: str
+    value: str
+    size: int
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,12 @@ class ModelEntry:
     bundled: bool = False
     files: tuple[str, ...] = ()  # what the app needs: a name (must exist), a glob, "!glob" (not)
     note: str = ""
+    hashes: tuple[FileHash, ...] = ()  # files at ``revision`` whose hashes could be cited
+    pin_source: str = ""  # where the revision and the hashes were read
+
+    def pinned_hash(self, name: str) -> FileHash | None:
+        """The registry's hash of file ``name`` (None: the registry pins none for it)."""
+        return next((h for h in self.hashes if h.name == name), None)
 
     @property
     def downloadable(self) -> bool:
@@ -74,11 +97,33 @@ def models() -> tuple[ModelEntry, ...]:
         commercial_use=bool(m.get("commercial_use", False)), purpose=str(m.get("purpose", "")),
         url=str(m.get("url", "")), bundled=bool(m.get("bundled", False)),
         files=tuple(str(f) for f in m.get("files", DEFAULT_FILES)), note=str(m.get("note", "")),
+        hashes=_hashes(m), pin_source=str(m.get("pin_source", "")),
     ) for m in data["models"])
     unknown = {e.role for e in entries} - set(ROLES)
     if unknown:
         raise ValueError(f"models.json names unknown roles: {sorted(unknown)}")
     return entries
+
+
+def _hashes(m: dict[str, object]) -> tuple[FileHash, ...]:
+    """The entry's pinned file hashes, checked: a pin needs a commit to belong to."""
+    given = m.get("hashes") or {}
+    revision = m.get("revision")
+    if not isinstance(given, dict):
+        raise ValueError(f"models.json: the hashes of {m.get('id')} are not a mapping")
+    if revision not in (None, "bundled") and not COMMIT.match(str(revision)):
+        raise ValueError(f"models.json: the revision of {m.get('id')} is not a commit")
+    if given and revision is None:
+        raise ValueError(f"models.json: {m.get('id')} pins file hashes without a revision")
+    out = []
+    for name, spec in given.items():
+        kinds = [k for k in HASH_KINDS if isinstance(spec, dict) and k in spec]
+        if len(kinds) != 1 or not HASH_KINDS[kinds[0]].match(str(spec[kinds[0]])) \
+                or not isinstance(spec.get("size"), int):
+            raise ValueError(f"models.json: the hash of {m.get('id')}'s {name} is not one "
+                             "sha256 or git_sha1 with its size")
+        out.append(FileHash(str(name), kinds[0], str(spec[kinds[0]]), int(spec["size"])))
+    return tuple(out)
 
 
 _LOCAL_FOLDERS: dict[str, str] = {}

@@ -8,6 +8,14 @@ check found a file whose content does not match its hash, or a safetensors file 
 ``missing``. Downloads go to the user's hub cache (see :mod:`albumstudio.store.model_files`) and
 queue: one at a time per process, a waiting one can be cancelled.
 
+Which files are the right ones: a download asks for the registry's pinned revision (a commit,
+``/{repo}/resolve/{commit}/{file}``), or, for a model the registry pins none for, the commit its
+first complete, verified download recorded (trust on first download, kept in the model
+settings with every file's sha256 and size), else the hub's newest. Each file is checked against
+one basis, said in every check: ``pinned in the app`` (the registry's hash), ``recorded at first
+download``, or ``content-addressed only`` (the blob's content against the hash the cache names
+it by). A hub that lists another commit or another hash than the pin or the record is refused.
+
 Licences (see :mod:`albumstudio.services.model_licences`): call
 ``require_acknowledgement(model_or_role)`` before loading a model (it raises a one-sentence
 :class:`LicenceNotAcknowledged` until the artist has acknowledged a non-commercial licence once),
@@ -68,15 +76,19 @@ from albumstudio.store.model_files import (
     CachedFile,
     DiskSpace,
     check_blob,
+    file_digest,
     folder_bytes,
     free_bytes,
     hub_cache_dir,
     inspect_repo,
+    is_commit,
     link_snapshot_file,
     matches,
     remove_repo,
     repo_folder,
     required_names,
+    sha256_of,
+    snapshot_commit,
     write_ref,
 )
 from albumstudio.store.model_settings import ModelSettings
@@ -90,6 +102,8 @@ __all__ = ["RECOMMENDED_ROLES", "CheckReport", "DeviceReport", "DownloadError",
 
 STATES = ("bundled", "local folder", "present", "incomplete", "damaged", "missing")
 RECOMMENDED_ROLES = ("sd15", "controlnet-canny", "lcm-lora", "captioner")
+PINNED, RECORDED, CONTENT = ("pinned in the app", "recorded at first download",
+                             "content-addressed only")
 _DOWNLOADS = threading.Lock()  # several downloads queue: one at a time per process
 
 
@@ -112,7 +126,8 @@ class ModelStatus:
                 "detail": self.detail, "license": e.license, "commercial_use": e.commercial_use,
                 "size_mb": e.size_mb, "bytes_on_disk": self.bytes_on_disk,
                 "revision": e.revision, "commit": self.commit, "folder": self.folder,
-                "files": list(e.files), "purpose": e.purpose, "url": e.url, "note": e.note}
+                "files": list(e.files), "purpose": e.purpose, "url": e.url, "note": e.note,
+                "pinned_hashes": len(e.hashes), "pin_source": e.pin_source}
 
 
 @dataclass(frozen=True)
@@ -125,6 +140,7 @@ class CheckReport:
     results: dict[str, str] = field(default_factory=dict)
     absent: tuple[str, ...] = ()
     partial: int = 0
+    basis: dict[str, str] = field(default_factory=dict)  # file → what it was checked against
 
     @property
     def damaged(self) -> list[str]:
@@ -137,18 +153,28 @@ class CheckReport:
     def sentence(self) -> str:
         checked = sum(1 for r in self.results.values() if r in ("ok", "repaired"))
         if self.damaged:
+            against = sorted({self.basis.get(n, CONTENT) for n in self.damaged})
             return (f"{len(self.damaged)} file(s) of {self.model_id} are damaged "
-                    f"({', '.join(self.damaged[:3])}): repair downloads them again.")
+                    f"({', '.join(self.damaged[:3])}; checked against the hashes "
+                    f"{' and '.join(against)}): repair downloads them again.")
         if self.absent or self.partial:
             return f"{self.model_id} is incomplete: download it again to finish it."
         unchecked = len(self.results) - checked
         extra = f"; {unchecked} could not be checked (no hash in the cache)" if unchecked else ""
-        return f"All {checked} checked files of {self.model_id} match their hashes{extra}."
+        return (f"All {checked} checked files of {self.model_id} match their hashes"
+                f"{self.bases()}{extra}.")
+
+    def bases(self) -> str:
+        """" (3 pinned in the app, 1 recorded at first download)": what the checks used."""
+        counts = {b: sum(1 for n, r in self.results.items() if self.basis.get(n) == b
+                         and r in ("ok", "repaired")) for b in (PINNED, RECORDED, CONTENT)}
+        said = [f"{count} {basis}" for basis, count in counts.items() if count]
+        return f" ({', '.join(said)})" if said else ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.model_id, "commit": self.commit, "ok": self.ok,
-                "files": self.results, "absent": list(self.absent), "partial": self.partial,
-                "sentence": self.sentence()}
+                "files": self.results, "basis": self.basis, "absent": list(self.absent),
+                "partial": self.partial, "sentence": self.sentence()}
 
 
 def apply_local_folders(paths: DataPaths | None = None) -> None:
@@ -183,6 +209,20 @@ class ModelManager:
             raise InputError(f"'{role_or_id}' is neither a model nor a role AlbumStudio knows: "
                              f"use one of {roles} (or an id from `albumstudio models list`).")
         return found
+
+    def revision(self, entry: ModelEntry) -> str | None:
+        """The revision the app uses: the registry's pin, else the commit the first download
+        recorded, else None (the newest)."""
+        if entry.revision:
+            return entry.revision
+        commit = self.settings.first_download(entry.id).get("commit")
+        return str(commit) if is_commit(str(commit)) else None
+
+    def _record(self, entry: ModelEntry, commit: str | None) -> dict[str, Any]:
+        """The first download's file record, when it was made at ``commit``."""
+        record = self.settings.first_download(entry.id)
+        files = record.get("files")
+        return files if record.get("commit") == commit and isinstance(files, dict) else {}
 
     # ---- what is here -------------------------------------------------------------------
 
@@ -224,7 +264,7 @@ class ModelManager:
                                "the model.", folder=local)
         if not entry.downloadable:
             return ModelStatus(entry, "missing", "Not a Hugging Face model.")
-        on = inspect_repo(self.cache, entry.id, entry.revision, entry.files)
+        on = inspect_repo(self.cache, entry.id, self.revision(entry), entry.files)
         snapshot = str(on.folder / "snapshots" / on.commit) if on.commit else None
         if not on.exists:
             return ModelStatus(entry, "missing", f"Not downloaded ({entry.size_mb} MB).")
@@ -310,13 +350,27 @@ class ModelManager:
     def _download(self, entry: ModelEntry, progress: ProgressFn | None,
                   cancel: threading.Event | None) -> dict[str, dict[str, str]]:
         self.check_online()
-        listing = list_files(entry.id, entry.revision, self.endpoint)
+        revision = self.revision(entry)
+        listing = list_files(entry.id, revision, self.endpoint)
+        basis = PINNED if entry.revision else RECORDED
+        if is_commit(revision) and listing.commit != revision:
+            raise DownloadError(f"The hub answered commit {listing.commit[:12] or 'none'} for "
+                                f"{entry.id} instead of {str(revision)[:12]}, the one {basis}: "
+                                "nothing was downloaded.")
         needed = [f for f in listing.files if matches(f.name, entry.files)]
         absent = [n for n in required_names(entry.files) if n not in {f.name for f in needed}]
         if absent:
             raise DownloadError(f"{entry.id} has no {absent[0]} on the hub: AlbumStudio loads "
                                 "safetensors weights only, so choose a local folder with "
                                 f"safetensors files for {role_name(entry.role)} instead.")
+        record = self._record(entry, listing.commit)
+        for f in needed:
+            wrong = self._listed_differently(entry, record, f)
+            if wrong:
+                raise DownloadError(f"The hub lists {f.name} of {entry.id} with another {wrong} "
+                                    "than the one "
+                                    f"{PINNED if entry.pinned_hash(f.name) else RECORDED}: "
+                                    "nothing was downloaded.")
         folder = repo_folder(self.cache, entry.id)
         blobs = folder / "blobs"
         try:
@@ -351,13 +405,61 @@ class ModelManager:
             else:
                 results[f.name] = {"etag": f.etag, "result": "unchecked"}
             link_snapshot_file(folder, listing.commit, f.name, f.etag)
-        write_ref(folder, entry.revision or "main", listing.commit)
+        if not is_commit(revision):
+            write_ref(folder, revision or "main", listing.commit)
+        elif snapshot_commit(folder, "main") is None:
+            # the model libraries load refs/main offline: a pinned (or recorded) commit becomes
+            # main unless main names a snapshot here already (another tool's is left alone)
+            write_ref(folder, "main", listing.commit)
         drop_stale_partials(blobs, self.cache / ".locks" / folder.name)
+        for f in needed:  # a pinned hash of another kind than the hub's name for the file
+            pinned = entry.pinned_hash(f.name)
+            if pinned is not None and results[f.name]["result"] == "ok" and \
+                    (pinned.kind == "sha256") != f.lfs and \
+                    file_digest(blobs / f.etag, pinned.kind, cancel) != pinned.value:
+                results[f.name]["result"] = "damaged"
+        if not self.settings.first_download(entry.id):
+            self._trust_first_download(entry, listing.commit, needed, blobs, results, cancel)
         meter.file = "done"
         meter.add(0, force=True)
         self.settings.record_check(entry.id, {"commit": listing.commit, "when": time.time(),
                                               "by": "download", "files": results})
         return results
+
+    @staticmethod
+    def _listed_differently(entry: ModelEntry, record: dict[str, Any], f: RemoteFile) -> str:
+        """"size" or "hash" when the hub's listing of ``f`` contradicts the registry's pin or
+        the first download's record; "" when it agrees (or nothing can be compared)."""
+        pinned = entry.pinned_hash(f.name)
+        if pinned is not None:
+            if pinned.size != f.size:
+                return "size"
+            same_kind = (pinned.kind == "sha256") == f.lfs
+            return "hash" if same_kind and pinned.value != f.etag else ""
+        seen = record.get(f.name)
+        if isinstance(seen, dict):
+            if seen.get("size") != f.size:
+                return "size"
+            return "hash" if f.lfs and seen.get("sha256") != f.etag else ""
+        return ""
+
+    def _trust_first_download(self, entry: ModelEntry, commit: str, needed: list[RemoteFile],
+                              blobs: Path, results: dict[str, dict[str, str]],
+                              cancel: threading.Event | None) -> None:
+        """Record the commit and every file's sha256 and size, once every file is verified
+        (those fetched now were; those already here are checked now)."""
+        files: dict[str, dict[str, Any]] = {}
+        for f in needed:
+            blob = blobs / f.etag
+            if results[f.name]["result"] == "unchecked":
+                results[f.name]["result"] = ("ok" if content_hash(blob, f.lfs, cancel) == f.etag
+                                             else "damaged")
+            if results[f.name]["result"] != "ok":
+                return  # not a verified download: nothing is trusted
+            files[f.name] = {"sha256": f.etag if f.lfs else sha256_of(blob, cancel),
+                             "size": f.size}
+        self.settings.record_first_download(entry.id, {"commit": commit, "when": time.time(),
+                                                       "files": files})
 
     def _fetch(self, entry: ModelEntry, commit: str, f: RemoteFile, blobs: Path,
                meter: ByteMeter, cancel: threading.Event | None) -> None:
@@ -377,20 +479,45 @@ class ModelManager:
         entry = self.entry(role_or_id)
         if not entry.downloadable:
             return CheckReport(entry.id, None, {})
-        on = inspect_repo(self.cache, entry.id, entry.revision, entry.files)
+        on = inspect_repo(self.cache, entry.id, self.revision(entry), entry.files)
         if on.commit is None:
             raise ModelMissingError(f"{entry.id} is not in the Hugging Face cache: download it "
                                     "first.")
         meter = ByteMeter(sum(f.size for f in on.files), 0, progress, entry.id)
         results: dict[str, str] = {}
+        basis: dict[str, str] = {}
+        record = self._record(entry, on.commit)
         for f in on.files:
             meter.file = f.name
-            results[f.name] = check_blob(f, cancel, meter.add)
+            results[f.name], basis[f.name] = self._check(entry, record, f, on.commit, cancel,
+                                                         meter.add)
         meter.add(0, force=True)
         self.settings.record_check(entry.id, {
             "commit": on.commit, "when": time.time(), "by": "verify",
-            "files": {f.name: {"etag": f.etag, "result": results[f.name]} for f in on.files}})
-        return CheckReport(entry.id, on.commit, results, on.absent, len(on.partial))
+            "files": {f.name: {"etag": f.etag, "result": results[f.name],
+                               "basis": basis[f.name]} for f in on.files}})
+        return CheckReport(entry.id, on.commit, results, on.absent, len(on.partial), basis)
+
+    @staticmethod
+    def _check(entry: ModelEntry, record: dict[str, Any], f: CachedFile, commit: str | None,
+               cancel: threading.Event | None, read: Any) -> tuple[str, str]:
+        """(ok | damaged | unchecked, the basis): the registry's hash at its pinned commit,
+        else the first download's record, else the hash the cache names the blob by."""
+        pinned = entry.pinned_hash(f.name) if commit == entry.revision else None
+        if pinned is not None:
+            if f.size != pinned.size:
+                read(f.size)
+                return "damaged", PINNED
+            return ("ok" if file_digest(f.path, pinned.kind, cancel, read) == pinned.value
+                    else "damaged"), PINNED
+        seen = record.get(f.name)
+        if isinstance(seen, dict) and isinstance(seen.get("sha256"), str):
+            if f.size != seen.get("size"):
+                read(f.size)
+                return "damaged", RECORDED
+            return ("ok" if sha256_of(f.path, cancel, read) == seen["sha256"]
+                    else "damaged"), RECORDED
+        return check_blob(f, cancel, read), CONTENT
 
     def repair(self, role_or_id: str, progress: ProgressFn | None = None,
                cancel: threading.Event | None = None) -> CheckReport:
@@ -399,14 +526,15 @@ class ModelManager:
         report = self.verify(entry.id, progress, cancel)
         if report.ok:
             return report
-        on = inspect_repo(self.cache, entry.id, entry.revision, entry.files)
+        on = inspect_repo(self.cache, entry.id, self.revision(entry), entry.files)
         for f in on.files:
-            if report.results.get(f.name) == "damaged" and f.blob is not None:
-                f.blob.unlink(missing_ok=True)
+            if report.results.get(f.name) == "damaged":
+                if f.blob is not None:
+                    f.blob.unlink(missing_ok=True)
                 f.path.unlink(missing_ok=True)
         self.download(entry.id, progress, cancel)
         results = {n: ("repaired" if r == "damaged" else r) for n, r in report.results.items()}
-        return CheckReport(entry.id, report.commit, results)
+        return CheckReport(entry.id, report.commit, results, basis=report.basis)
 
     def remove(self, role_or_id: str) -> int:
         """Delete the model from the hub cache (a local folder is only forgotten, never deleted);
@@ -419,6 +547,8 @@ class ModelManager:
             apply_local_folders(self.paths)
         freed = remove_repo(self.cache, entry.id) if entry.downloadable else 0
         self.settings.record_check(entry.id, None)
+        # what its first download recorded goes too: the next download records anew
+        self.settings.record_first_download(entry.id, None)
         return freed
 
     def summary(self, status: ModelStatus) -> str:

@@ -170,6 +170,17 @@ def _digest_file(path: Path, digest: hashlib._Hash, cancel: threading.Event | No
     return digest.hexdigest()
 
 
+def file_digest(path: Path, kind: str, cancel: threading.Event | None = None,
+                read: Callable[[int], None] | None = None) -> str:
+    """``kind`` sha256 (the content's) or git_sha1 (the git blob id) of the file at ``path``."""
+    if kind == "sha256":
+        return sha256_of(path, cancel, read)
+    found = git_blob_sha1(path, cancel)
+    if read is not None:
+        read(path.stat().st_size)
+    return found
+
+
 def check_blob(file: CachedFile, cancel: threading.Event | None = None,
                read: Callable[[int], None] | None = None) -> str:
     """``ok`` when the blob's content hashes to its name (the hub's etag), ``damaged`` when not,

@@ -23,8 +23,8 @@ _LOCK = threading.Lock()
 
 
 class ModelSettings:
-    """Licence acknowledgements (model id → when), local folders (role → folder) and what the
-    last check of each model found."""
+    """Licence acknowledgements (model id → when), local folders (role → folder), what the
+    last check of each model found and what its first download recorded."""
 
     def __init__(self, data_folder: str | os.PathLike[str]) -> None:
         self.path = Path(data_folder) / FILE_NAME
@@ -80,6 +80,16 @@ class ModelSettings:
 
     def record_check(self, model_id: str, check: dict[str, Any] | None) -> None:
         self._update("checks", model_id, check)
+
+    def first_download(self, model_id: str) -> dict[str, Any]:
+        """What the first complete, verified download of ``model_id`` found (trust on first
+        download, for files the registry pins no hash for): ``commit``, ``when`` and ``files``
+        (name → ``{"sha256", "size"}``); {} when none was recorded."""
+        value = self._section("first_download").get(model_id)
+        return value if isinstance(value, dict) else {}
+
+    def record_first_download(self, model_id: str, record: dict[str, Any] | None) -> None:
+        self._update("first_download", model_id, record)
 
     def flag(self, name: str) -> bool:
         """A one-time choice, such as having seen the first-run offer of the recommended pack."""
