@@ -8,18 +8,22 @@ the window submits the same calls to its job runner.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from albumstudio.core.cover import CoverRequest
 from albumstudio.core.jobs import ProgressFn
 from albumstudio.core.model_cache import ModelCache
 from albumstudio.engines.registry import EngineRegistry, engines
-from albumstudio.services.clips import ClipService
 from albumstudio.services.covers import CoverPlan, CoverService, plan
-from albumstudio.services.music import MusicService
-from albumstudio.services.posters import PosterService
 from albumstudio.services.tracks import TrackService
 from albumstudio.store.history import HistoryStore
 from albumstudio.store.paths import DataPaths
+
+if TYPE_CHECKING:  # built on first use: a cover from the command line never imports them
+    from albumstudio.services.clips import ClipService
+    from albumstudio.services.music import MusicService
+    from albumstudio.services.posters import PosterService
 
 
 @dataclass
@@ -29,16 +33,28 @@ class Services:
     history: HistoryStore | None = None
     tracks: TrackService = field(init=False)
     covers: CoverService = field(init=False)
-    posters: PosterService = field(init=False)
-    music: MusicService = field(init=False)
-    clips: ClipService = field(init=False)
 
     def __post_init__(self) -> None:
         self.tracks = TrackService(self.paths, self.models)
         self.covers = CoverService(self.models, self.history)
-        self.posters = PosterService(self.models, self.history)
-        self.music = MusicService(self.models, self.history, self.tracks, self.paths)
-        self.clips = ClipService(self.models, self.history, self.tracks)
+
+    @cached_property
+    def posters(self) -> PosterService:
+        from albumstudio.services.posters import PosterService
+
+        return PosterService(self.models, self.history)
+
+    @cached_property
+    def music(self) -> MusicService:
+        from albumstudio.services.music import MusicService
+
+        return MusicService(self.models, self.history, self.tracks, self.paths)
+
+    @cached_property
+    def clips(self) -> ClipService:
+        from albumstudio.services.clips import ClipService
+
+        return ClipService(self.models, self.history, self.tracks)
 
     @classmethod
     def open(cls, paths: DataPaths, with_history: bool = True) -> Services:
@@ -79,8 +95,9 @@ class Services:
     def close(self) -> None:
         """Free every loaded model and close the history."""
         self.covers.unload()
-        self.posters.unload()
-        self.clips.unload()
+        for name in ("posters", "clips"):  # only those that were built
+            if name in self.__dict__:
+                self.__dict__[name].unload()
         self.models.unload_all()
         if self.history is not None:
             self.history.close()
