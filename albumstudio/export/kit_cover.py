@@ -1,7 +1,9 @@
 """The release kit's cover files: the profile's size, sRGB JPEG under its size cap, PNG master.
 
-A cover smaller than the profile's size is enlarged with Lanczos and a mild unsharp mask (a
-super-resolution model would do better; none is built in, and the notes say so). The JPEG
+A cover smaller than the profile's size is enlarged by the super-resolution model when one is
+installed (``enlarge``, passed in by the service: engines.upscale), then brought to the
+profile's size with Lanczos; without one (or when it cannot be loaded, which a note says) it
+is enlarged with Lanczos and a mild unsharp mask. The JPEG
 carries an embedded sRGB ICC profile and nothing else (no EXIF, no XMP); its quality is the
 highest that fits the profile's file cap, found by binary search. The PNG master gets the same
 ICC profile as an ``iCCP`` chunk added to the PNG the engine made, so its pixels are not
@@ -14,6 +16,7 @@ import functools
 import io
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +25,7 @@ from PIL import Image, ImageCms, ImageFilter
 JPEG_QUALITY_MAX = 95
 JPEG_QUALITY_MIN = 60
 SR_NOTE = "no super-resolution model installed: enlarged with Lanczos and mild sharpening"
+SR_USED = "enlarged by the super-resolution model"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -44,11 +48,19 @@ class CoverFiles:
     quality: int
     upscaled_from: int  # the side before enlarging (== side when not enlarged)
     notes: tuple[str, ...] = ()
+    super_resolution: bool = False  # enlarged by the super-resolution model
 
 
-def fit_side(image: Image.Image, side: int) -> tuple[Image.Image, tuple[str, ...]]:
-    """``image`` as RGB at ``side``×``side``: enlarged with Lanczos plus a mild unsharp mask, or
-    reduced with Lanczos; a non-square picture is centre-cropped first."""
+Enlarge = Callable[[Image.Image], Image.Image]  # a picture enlarged by a super-resolution model
+
+
+def fit_side(image: Image.Image, side: int, enlarge: Enlarge | None = None,
+             model: str = "") -> tuple[Image.Image, tuple[str, ...]]:
+    """``image`` as RGB at ``side``×``side``: enlarged by ``enlarge`` (the super-resolution
+    model ``model``) then Lanczos, or with Lanczos plus a mild unsharp mask, or reduced with
+    Lanczos; a non-square picture is centre-cropped first."""
+    from albumstudio.core.errors import UserFacingError
+
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     notes: list[str] = []
     w, h = rgb.size
@@ -60,6 +72,15 @@ def fit_side(image: Image.Image, side: int) -> tuple[Image.Image, tuple[str, ...
     if rgb.width == side:
         return rgb, tuple(notes)
     enlarging = rgb.width < side
+    if enlarging and enlarge is not None:
+        try:
+            larger = enlarge(rgb)
+        except UserFacingError as exc:  # the kit stands: Lanczos, and the note says why
+            notes.append(f"super-resolution not used: {exc.message}")
+        else:
+            notes.append(f"{SR_USED} {model} ({rgb.width} → {larger.width} px), then Lanczos "
+                         f"to {side} px")
+            return larger.resize((side, side), Image.Resampling.LANCZOS), tuple(notes)
     out = rgb.resize((side, side), Image.Resampling.LANCZOS)
     if enlarging:
         out = out.filter(ImageFilter.UnsharpMask(radius=2, percent=60, threshold=2))
@@ -155,9 +176,11 @@ def png_of(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def make_cover_files(png: bytes, side: int, max_bytes: int | None) -> CoverFiles:
+def make_cover_files(png: bytes, side: int, max_bytes: int | None,
+                     enlarge: Enlarge | None = None, model: str = "") -> CoverFiles:
     """The kit's cover.jpg and cover.png from the cover the engine made (PNG bytes): enlarged
-    or reduced to ``side`` when needed, the JPEG within ``max_bytes``."""
+    (by ``enlarge``, the super-resolution model ``model``, when given) or reduced to ``side``
+    when needed, the JPEG within ``max_bytes``."""
     from albumstudio.core.errors import InputError
 
     icc = srgb_icc()
@@ -165,14 +188,15 @@ def make_cover_files(png: bytes, side: int, max_bytes: int | None) -> CoverFiles
         with Image.open(io.BytesIO(png)) as source:
             source.load()
             original = source.width
-            fitted, notes = fit_side(source, side)
+            fitted, notes = fit_side(source, side, enlarge, model)
             unchanged = not notes and source.mode == "RGB" and source.format == "PNG"
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise InputError(f"The cover could not be read as a picture ({exc}); make it again "
                          "or choose another.") from None
     jpeg, quality = jpeg_under(fitted, max_bytes, icc)
     master = with_icc(without_metadata(png) if unchanged else png_of(fitted), icc)
-    return CoverFiles(jpeg, master, side, quality, original, notes)
+    used = any(n.startswith(SR_USED) for n in notes)
+    return CoverFiles(jpeg, master, side, quality, original, notes, used)
 
 
 def gray_pixels(image: Image.Image) -> np.ndarray:

@@ -104,6 +104,7 @@ class PreparedKit:
     targets: list[KitTarget] = field(default_factory=list)
     made: dict[str, JobRecord] = field(default_factory=dict)  # other targets' records
     image: Any = None  # the cover as checked (a PIL image at the profile's size)
+    upscaled: dict[str, Any] | None = None  # the super-resolution model that enlarged it
 
     @property
     def ok(self) -> bool:
@@ -209,6 +210,7 @@ class KitService:
 
             decoders = DECODERS
         self.decoders = decoders
+        self._sr: Any = None
 
     @property
     def ledger_path(self) -> Path:
@@ -360,9 +362,15 @@ class KitService:
         png = record.outputs[0].data
         if png is None:
             png = Path(record.outputs[0].path).read_bytes()
-        files = make_cover_files(png, chosen.export_px, chosen.max_file_bytes)
-        steps.start("checking the cover")
         from PIL import Image
+
+        with Image.open(io.BytesIO(png)) as header:  # the size only: no pixels decoded
+            smaller = min(header.size) < chosen.export_px
+        upscaler = self._upscaler() if smaller else None
+        files = make_cover_files(png, chosen.export_px, chosen.max_file_bytes,
+                                 upscaler.enlarge if upscaler is not None else None,
+                                 upscaler.model_id if upscaler is not None else "")
+        steps.start("checking the cover")
 
         with Image.open(io.BytesIO(files.jpeg)) as decoded:
             decoded.load()
@@ -375,8 +383,24 @@ class KitService:
                              ledger=read_ledger(self.ledger_path),
                              reference_had=reference_metadata(request.image),
                              upscaled_from=files.upscaled_from)
-        return PreparedKit(request, chosen, fields, folder_name, record, files, checks,
-                           phash(image), notes=list(files.notes), image=image)
+        prepared = PreparedKit(request, chosen, fields, folder_name, record, files, checks,
+                               phash(image), notes=list(files.notes), image=image)
+        if files.super_resolution and upscaler is not None:
+            prepared.upscaled = {**upscaler.provenance(), "from_px": files.upscaled_from,
+                                 "to_px": files.side}
+        return prepared
+
+    def _upscaler(self) -> Any:
+        """The installed super-resolution model (engines.upscale.Upscaler, loaded when it is
+        first used), or None."""
+        from albumstudio.engines.upscale import Upscaler, installed_upscaler
+
+        model = installed_upscaler()
+        if model is None:
+            return None
+        if self._sr is None or self._sr.model_id != model:
+            self._sr = Upscaler(model, self.services.models)
+        return self._sr
 
     def write(self, prepared: PreparedKit, progress: ProgressFn | None = None) -> KitResult:
         """Write the prepared kit into its folder (whole or not at all) and remember its cover."""
@@ -387,6 +411,8 @@ class KitService:
                               else fields.title, fallback="track")
         entries: list[KitEntry] = []
         made: dict[str, Any] = {"cover": provenance(prepared.cover)}
+        if prepared.upscaled is not None:
+            made["upscale"] = prepared.upscaled
         for target in prepared.targets or self.targets(request):
             record = prepared.record(target.name)
             if target.make is not None and record is None:
