@@ -1,4 +1,5 @@
-"""The built-in cover, poster and clip engines, registered as any new engine would be."""
+"""The built-in cover, poster and clip engines (MusicGen among the clips), registered as any
+new engine would be."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from albumstudio.core.clip import AudioClipOptions, VideoClipOptions
 from albumstudio.core.cover import CoverRequest, CoverResult, DesignOptions, DiffusionOptions
 from albumstudio.core.jobs import ProgressFn
 from albumstudio.core.model_cache import ModelCache
+from albumstudio.core.music_attributes import GUIDANCE_RANGE, SECONDS_RANGE, MusicRequest
 from albumstudio.core.qr import ArtQrOptions, PlainQrOptions
 from albumstudio.engines.registry import EngineSpec, register
 
@@ -116,4 +118,21 @@ register(EngineSpec(
     options_type=VideoClipOptions, factory=_social_video, version=1,
     description="The clip as an MP4 with the cover, title, artist and a moving waveform; or a "
                 "silent vertical loop.",
+))
+
+
+def _musicgen(models: ModelCache) -> Any:
+    from albumstudio.engines.musicgen import MusicGenEngine
+
+    return MusicGenEngine(models)
+
+
+register(EngineSpec(
+    name="musicgen", kind="clip", label="MusicGen — new music from a picture or a track",
+    options_type=MusicRequest, factory=_musicgen, version=1,
+    description="New music from a prompt made of a picture's or a track's attributes "
+                "(CC-BY-NC 4.0 weights).",
+    defaults={"seconds": 10.0},
+    limits={"seconds": SECONDS_RANGE, "guidance": GUIDANCE_RANGE},
+    model_roles=("musicgen",),
 ))

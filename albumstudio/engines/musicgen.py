@@ -12,9 +12,12 @@ import.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import math
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +35,7 @@ WINDOW_S = 30.0  # MusicGen was trained on 30 s windows
 CONTEXT_S = 10.0  # how much of the audio so far prompts the next window
 TARGET_LUFS = -14.0
 PEAK_CEILING_DBTP = -1.0
+PROGRESS_INTERVAL_S = 0.1  # progress reports at most ten times a second (and at the end)
 
 
 @dataclass(frozen=True)
@@ -78,16 +82,28 @@ class _Stop(Exception):
 
 
 def _step_watch(cancel: threading.Event | None, report: Any) -> Any:
-    """A StoppingCriteria that stops within one step of a cancel and reports every step."""
+    """A StoppingCriteria that stops within one step of a cancel and reports every step.
+
+    It reads only Python state (the cancel flag, a step count): no tensor is read back to the
+    host, and its "not done" answer is one tensor made once per batch shape and device, so a
+    step costs the GPU nothing that a bare ``generate`` does not do."""
     import torch
     from transformers import StoppingCriteria
 
     class StepWatch(StoppingCriteria):
+        def __init__(self) -> None:
+            self._never: Any = None
+
         def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
             if cancel is not None and cancel.is_set():
                 raise _Stop
             report()
-            return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+            never = self._never
+            if never is None or never.shape[0] != input_ids.shape[0] \
+                    or never.device != input_ids.device:
+                never = self._never = torch.zeros(input_ids.shape[0], dtype=torch.bool,
+                                                  device=input_ids.device)
+            return never
 
     return StepWatch()
 
@@ -176,10 +192,12 @@ class MusicGenerator:
     """One MusicGen model on one device, loaded on first use and kept until :meth:`unload`."""
 
     def __init__(self, model: str, device: str = "auto", window_s: float = WINDOW_S,
-                 context_s: float = CONTEXT_S) -> None:
+                 context_s: float = CONTEXT_S,
+                 progress_interval_s: float = PROGRESS_INTERVAL_S) -> None:
         self.model_id = model
         self.device = device
         self.window_s, self.context_s = window_s, context_s
+        self.progress_interval_s = progress_interval_s
         self._lock = threading.Lock()
         self._model: Any = None
         self._processor: Any = None
@@ -272,15 +290,23 @@ class MusicGenerator:
         budgets = [tokens_for(s if i == 0 else s - context_s, frame_rate, codebooks)
                    for i, s in enumerate(plan)]
         total, done = sum(budgets), 0
+        ends = list(itertools.accumulate(budgets))
+        interval, last = self.progress_interval_s, -math.inf
 
         def report() -> None:
-            nonlocal done
+            # a step count and a clock: a report at most every ``interval`` seconds (and at the
+            # last step), so a fast GPU does not queue a window repaint per decoder step
+            nonlocal done, last
             done += 1
-            if progress is not None:
-                window = next((i for i in range(len(budgets)) if done <= sum(budgets[:i + 1])),
-                              len(budgets) - 1)
-                text = f"window {window + 1} of {len(budgets)}" if len(budgets) > 1 else "music"
-                progress(steps_progress(min(done, total), total, f"generating {text}"))
+            if progress is None:
+                return
+            now = time.monotonic()
+            if now - last < interval and done < total:
+                return
+            last = now
+            window = bisect.bisect_left(ends, done) if done <= total else len(budgets) - 1
+            text = f"window {window + 1} of {len(budgets)}" if len(budgets) > 1 else "music"
+            progress(steps_progress(min(done, total), total, f"generating {text}"))
 
         watch = [_step_watch(cancel, report)]
         device = model.device
@@ -332,3 +358,30 @@ def shared_generator(models: ModelCache, model: str, device: str = "auto") -> Mu
     """The one generator for ``model`` on ``device``, kept by the app's model cache."""
     return models.get("musicgen", model, device, lambda: MusicGenerator(model, device))
 
+
+
+class MusicGenEngine:
+    """The registered clip engine "musicgen": ``run(request, progress, cancel)`` makes the clip
+    with the request's model (the registry's default MusicGen when it names none) on its
+    device; the generators live in the model cache, one per model and device."""
+
+    def __init__(self, models: ModelCache) -> None:
+        self.models = models
+
+    def generator(self, request: MusicRequest) -> MusicGenerator:
+        from albumstudio.core.model_registry import default_model
+
+        return shared_generator(self.models, request.model or default_model("musicgen"),
+                                request.device)
+
+    def load(self, request: MusicRequest) -> None:
+        """Load the request's model now (the service times loading apart from generating)."""
+        self.generator(request).load()
+
+    def run(self, request: MusicRequest, progress: ProgressFn | None = None,
+            cancel: threading.Event | None = None) -> GeneratedMusic:
+        return self.generator(request).generate(request, progress, cancel)
+
+    def unload(self) -> None:
+        """Free every loaded MusicGen model."""
+        self.models.evict("musicgen")

@@ -32,6 +32,8 @@ from albumstudio.core.music_attributes import (
     from_track,
     prompt_for,
 )
+from albumstudio.engines.registry import EngineRegistry, EngineSpec
+from albumstudio.services.engine_host import EngineHost
 from albumstudio.store.history import HistoryStore
 from albumstudio.store.paths import DataPaths
 
@@ -42,8 +44,7 @@ if TYPE_CHECKING:
     from albumstudio.services.tracks import TrackService
     from albumstudio.vision.palette import ImageLook
 
-ENGINE = "musicgen"
-ENGINE_VERSION = 1
+ENGINE = "musicgen"  # the clip engine's name in the engine registry (engines/builtin.py)
 KIND = "clip"
 
 
@@ -109,17 +110,16 @@ def save_clip(record: JobRecord, path: str, overwrite: bool = False) -> str:
     return write_clip(data, path, overwrite)
 
 
-class MusicService:
-    """Attributes, prompt and MusicGen clips; the clips go into the history as job records."""
+class MusicService(EngineHost):
+    """Attributes, prompt and MusicGen clips; the clips go into the history as job records.
+    MusicGen is the clip engine "musicgen" of the engine registry, built by its factory."""
 
     def __init__(self, models: ModelCache, history: HistoryStore | None = None,
                  tracks: TrackService | None = None, paths: DataPaths | None = None,
-                 app_version: str = __version__) -> None:
-        self.models = models
-        self.history = history
+                 app_version: str = __version__, registry: EngineRegistry | None = None) -> None:
+        super().__init__(models, history, registry, app_version)
         self.tracks = tracks
         self.paths = paths
-        self.app_version = app_version
 
     # --- attributes and prompt -------------------------------------------------------------
     def from_picture(self, path: str, cancel: threading.Event | None = None,
@@ -209,17 +209,18 @@ class MusicService:
                  track_hash: str = "") -> JobRecord:
         """Make the clip; the finished job record (kept in the history unless ``record`` is
         False or there is no history). Raises InputError or CancelledError."""
-        from albumstudio.engines.musicgen import shared_generator
-
         model = self.preflight(request)
+        spec = self.spec()
         started = time.perf_counter()
         if progress is not None:
             progress(Progress(0.0, "loading MusicGen"))
         try:
-            generator = shared_generator(self.models, model, request.device)
-            generator.load()
+            engine = self.engine(spec.name)
+            load = getattr(engine, "load", None)
+            if callable(load):
+                load(request)
             loaded = time.perf_counter()
-            made = generator.generate(request, progress, cancel)
+            made = engine.run(request, progress, cancel)
         except UserFacingError as exc:
             if record and self.history is not None:
                 self.history.record(self._failed(request, model, str(exc),
@@ -231,6 +232,13 @@ class MusicService:
         if record and self.history is not None:
             job = self.history.record(job)
         return job
+
+    def spec(self) -> EngineSpec:
+        """MusicGen's entry in the engine registry (kind "clip")."""
+        spec = self.registry.get(ENGINE)
+        if spec.kind != KIND:
+            raise InputError(f"The '{ENGINE}' engine does not make clips.")
+        return spec
 
     def job_record(self, request: MusicRequest, model: str, made: GeneratedMusic,
                    timings: dict[str, float], track_hash: str = "") -> JobRecord:
@@ -253,7 +261,7 @@ class MusicService:
                         notes=(Note(f"{windows}{made.steps} steps on {made.device}",
                                     "explanation"), *licence_notes(used)))
         return JobRecord(
-            kind=KIND, engine=ENGINE, engine_version=ENGINE_VERSION,
+            kind=KIND, engine=ENGINE, engine_version=self.spec().version,
             request=json.loads(json.dumps(request.to_dict())), request_version=request.version,
             status="finished", outputs=(output,), notes=tuple(notes), timings=timings,
             models=used, app_version=self.app_version, track_hash=track_hash,
@@ -262,7 +270,7 @@ class MusicService:
     def _failed(self, request: MusicRequest, model: str, problem: str, seconds: float,
                 track_hash: str) -> JobRecord:
         return JobRecord(
-            kind=KIND, engine=ENGINE, engine_version=ENGINE_VERSION,
+            kind=KIND, engine=ENGINE, engine_version=self.spec().version,
             request=json.loads(json.dumps(request.to_dict())), request_version=request.version,
             status="failed", problem=problem, timings={"generate": seconds},
             models=(ModelUse("musicgen", model, revision_of(model)),),
@@ -270,4 +278,5 @@ class MusicService:
 
     def unload(self) -> None:
         """Free every loaded MusicGen model."""
+        super().unload()
         self.models.evict("musicgen")

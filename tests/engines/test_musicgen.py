@@ -26,7 +26,7 @@ def generator(tiny_musicgen):
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    made = MusicGenerator(tiny_musicgen, "cpu")
+    made = MusicGenerator(tiny_musicgen, "cpu", progress_interval_s=0.0)  # every step
     yield made
     made.unload()
     torch.set_num_threads(threads)
@@ -89,8 +89,31 @@ def test_progress_every_step_and_cancel_within_one_step(generator):
     assert generator.generate(request).raw.shape[0] == 32000  # the model still works after
 
 
+def test_progress_is_throttled_by_time_not_read_from_tensors(tiny_musicgen, generator):
+    """The app's default reports at most every PROGRESS_INTERVAL_S (and always the last step);
+    the step watch hands generate() one 'not done' tensor, made once."""
+    quiet = MusicGenerator(tiny_musicgen, "cpu", progress_interval_s=3600.0)
+    quiet._model, quiet._processor = generator.load()
+    reports: list[object] = []
+    quiet.generate(MusicRequest(PROMPT, seconds=1.0, seed=1, top_k=50), progress=reports.append)
+    total = tokens_for(1.0, 50, 4)
+    assert [r.step for r in reports] == [1, total]  # type: ignore[attr-defined]
+    assert reports[-1].fraction == 1.0  # type: ignore[attr-defined]
+
+    import torch
+
+    from albumstudio.engines.musicgen import _step_watch
+
+    watch = _step_watch(None, lambda: None)
+    ids = torch.zeros((2, 3), dtype=torch.long)
+    first, second = watch(ids, None), watch(ids, None)
+    assert first is second and not bool(first.any()) and first.shape == (2,)
+    assert watch(torch.zeros((4, 3), dtype=torch.long), None).shape == (4,)
+
+
 def test_longer_clips_continue_from_the_last_window(tiny_musicgen, generator):
-    short_windows = MusicGenerator(tiny_musicgen, "cpu", window_s=2.0, context_s=1.0)
+    short_windows = MusicGenerator(tiny_musicgen, "cpu", window_s=2.0, context_s=1.0,
+                                   progress_interval_s=0.0)
     short_windows._model, short_windows._processor = generator.load()  # the same weights
     reports: list[object] = []
     made = short_windows.generate(MusicRequest(PROMPT, seconds=3.5, seed=2, top_k=50),
