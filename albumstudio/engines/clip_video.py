@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from albumstudio.audio.clip_levels import Levels
 from albumstudio.core.clip import VIDEO_SIZES, ClipRequest, ClipResult
-from albumstudio.core.errors import CancelledError
+from albumstudio.core.errors import CancelledError, InputError
 from albumstudio.core.jobs import Progress, ProgressFn
 from albumstudio.engines.video_frames import (
     Yuv420Frame,
@@ -90,6 +91,71 @@ def choose_plan() -> tuple[VideoPlan, str]:
 
 # -- encoding ---------------------------------------------------------------------------------
 
+def _audio_stream(container: Any, plan: VideoPlan, rate: int, layout: str) -> Any:
+    stream = container.add_stream(plan.audio_codec, rate=rate, layout=layout)
+    stream.bit_rate = 192_000
+    if plan.audio_codec == "aac":
+        stream.options = {"aac_coder": "fast"}
+    return stream
+
+
+def _audio_frame(block: np.ndarray, layout: str, rate: int, pts: int) -> Any:
+    import av
+
+    data = np.ascontiguousarray(block[:, :2].T if layout == "stereo" else block[:, :1].T,
+                                dtype=np.float32)
+    frame = av.AudioFrame.from_ndarray(data, format="fltp", layout=layout)
+    frame.sample_rate = rate
+    frame.pts = pts
+    return frame
+
+
+def encoded_sound(samples: np.ndarray, rate: int, plan: VideoPlan) -> np.ndarray:
+    """``samples`` as the video's audio encoder gives them back: encoded alone with the codec,
+    bit rate and frames the video uses, then decoded; (frames, channels) float64."""
+    import io
+
+    import av
+
+    layout = "stereo" if samples.shape[1] >= 2 else "mono"
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format=plan.container) as container:
+        stream = _audio_stream(container, plan, rate, layout)
+        for start in range(0, samples.shape[0], AUDIO_FRAME):
+            block = samples[start:start + AUDIO_FRAME]
+            for packet in stream.encode(_audio_frame(block, layout, rate, start)):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    buffer.seek(0)
+    blocks = []
+    with av.open(buffer, "r") as container:
+        for frame in container.decode(audio=0):
+            block = frame.to_ndarray()
+            if not frame.format.is_planar:
+                block = block.reshape(-1, len(frame.layout.channels)).T
+            blocks.append(block.astype(np.float64))
+    return np.concatenate(blocks, axis=1).T
+
+
+def levelled_for(clip: np.ndarray, rate: int, plan: VideoPlan) -> tuple[np.ndarray, Levels]:
+    """The clip at −14 LUFS whose sound *after the video's audio encoder* has its true peak at
+    or under −1 dBTP (an encoder that moves a peak over gets the clip limited lower by the
+    overshoot, as the audio files do); the levels as read back from the encoded sound."""
+    from albumstudio.audio.clip_levels import CEILING_DBTP, measure, normalise
+
+    ceiling = CEILING_DBTP
+    for _ in range(4):
+        levelled, levels = normalise(clip, rate, ceiling_db=ceiling)
+        lufs, peak = measure(encoded_sound(levelled, rate, plan), rate)
+        if peak <= CEILING_DBTP:
+            return levelled, Levels(levels.lufs_before, levels.gain_db, levels.limited_db,
+                                    lufs, peak)
+        ceiling -= peak - CEILING_DBTP + 0.1
+    raise InputError(f"The video's {plan.audio_codec} encoder kept the clip's peaks over "
+                     f"{CEILING_DBTP:g} dBTP; make an audio clip (WAV or FLAC) instead.")
+
+
 class _Writer:
     """One container with a video stream and, for a clip, an audio stream fed in step."""
 
@@ -123,11 +189,7 @@ class _Writer:
         self.fps = fps
         if audio is not None:
             layout = "stereo" if audio.shape[1] >= 2 else "mono"
-            self.audio_stream = self.container.add_stream(plan.audio_codec, rate=rate,
-                                                          layout=layout)
-            self.audio_stream.bit_rate = 192_000
-            if plan.audio_codec == "aac":
-                self.audio_stream.options = {"aac_coder": "fast"}
+            self.audio_stream = _audio_stream(self.container, plan, rate, layout)
             self.layout = layout
 
     def add(self, frame_data: np.ndarray, key: bool = False) -> None:
@@ -145,17 +207,12 @@ class _Writer:
                                   round(self.frames * self.rate / self.fps)))
 
     def _audio_until(self, end: int) -> None:
-        import av
 
         assert self.audio is not None
         while self.audio_sent + AUDIO_FRAME <= end or (end == self.audio.shape[0]
                                                         and self.audio_sent < end):
             block = self.audio[self.audio_sent:self.audio_sent + AUDIO_FRAME]
-            data = np.ascontiguousarray(block[:, :2].T if self.layout == "stereo"
-                                        else block[:, :1].T, dtype=np.float32)
-            frame = av.AudioFrame.from_ndarray(data, format="fltp", layout=self.layout)
-            frame.sample_rate = self.rate
-            frame.pts = self.audio_sent
+            frame = _audio_frame(block, self.layout, self.rate, self.audio_sent)
             self.audio_sent += block.shape[0]
             for packet in self.audio_stream.encode(frame):
                 self.container.mux(packet)
@@ -295,7 +352,7 @@ class SocialVideoEngine:
 
     def run(self, request: ClipRequest, progress: ProgressFn | None = None,
             cancel: threading.Event | None = None) -> ClipResult:
-        from albumstudio.audio.clip_levels import cut, normalise, to_stereo
+        from albumstudio.audio.clip_levels import cut, to_stereo
 
         plan, note = choose_plan()
         cover = load_cover(request.image_path)
@@ -314,7 +371,12 @@ class SocialVideoEngine:
             progress(Progress(0.0, "Reading the track"))
         samples, rate = self.audio.segment(request.track_path, request.start_s,
                                            request.seconds, cancel)
-        clip, levels = normalise(to_stereo(cut(samples, rate, 0.0, request.seconds)), rate)
+        clip = to_stereo(cut(samples, rate, 0.0, request.seconds))
+        if plan.audio_codec == "libopus" and rate != 48000:
+            from albumstudio.export.audio_export import resample
+
+            clip, rate = resample(clip, rate, 48000), 48000
+        clip, levels = levelled_for(clip, rate, plan)  # measured as the video will carry it
         notes.append(levels.words())
         data, plan, frames = clip_video(clip, rate, cover, options.layout, request.title,
                                         request.artist, options.fps, progress, cancel, plan)
