@@ -188,7 +188,8 @@ def measure(count: int = 10_000) -> dict:
             last = bar.maximum()
         out["grid_laid_out_s"] = round(time.perf_counter() - t0, 3)
 
-        frames, cpu = [], []  # wall time, and the main thread's own CPU time per frame
+        frames: list[float] = []
+        cpu: list[float] = []  # wall time, and the main thread's own CPU time per frame
         step = max(1, panel.view.viewport().height())
         value = 0
         while value < bar.maximum() and len(frames) < 400:
