@@ -492,6 +492,7 @@ class MainWindow(QMainWindow):
         self.storage_watch.stop()
         self.player.close()
         self.music_panel.close_playback()
+        self.gallery.shutdown()  # a clip playing in its detail pane, its file watch
         self.cover.close()
         self.runner.shutdown()
         self.services.models.unload_all()

@@ -188,3 +188,30 @@ def test_a_device_that_fails_when_play_starts_is_reported(gallery, qtbot, monkey
     assert clip.message.text() == player.DEVICE_BUSY
     assert not clip.playing and not clip.play_button.isEnabled() and clip.engine is None
     assert BusyStream.instances[-1].closed == 1
+
+
+def test_closing_the_window_lets_go_of_a_clip_playing_in_the_gallery(qtbot, monkeypatch,
+                                                                     tmp_path):
+    from albumstudio.ui.main_window import MainWindow
+
+    _device(monkeypatch, RATE)
+    paths = default_paths().ensure()
+    services = Services.open(paths)
+    assert services.history is not None
+    audio = services.history.record(_clip("audio/wav", _wav(2.0, RATE), 2.0, "Audio"))
+    services.close()
+    window = MainWindow(paths)
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        panel = window.gallery
+        panel.dock.show()
+        qtbot.waitUntil(lambda: len(panel.model.rows()) == 1, timeout=5000)
+        select(panel, audio.id)
+        qtbot.waitUntil(lambda: panel.clip_player.play_button.isEnabled(), timeout=10000)
+        panel.clip_player.play_button.click()
+        stream = FakeStream.instances[-1]
+        assert stream.active
+    finally:
+        window.shutdown()
+    assert not stream.active and stream.closed == 1 and panel.clip_player.engine is None
