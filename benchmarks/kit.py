@@ -7,6 +7,10 @@ folder (nothing cached) and again with the track's analysis cached, with the tim
 each step began (read from the command's step lines on stderr), and the machine's load
 average (other work on the same cores slows every figure) and the process's CPU time (user +
 system, all its threads), which load does not inflate as much. Target: ≤ 10 s on 2 cores.
+
+``--old DIR`` pairs each run with one of another copy of the source (a folder holding an
+``albumstudio`` package, e.g. ``git archive COMMIT albumstudio | tar -x -C DIR``), run the same
+way right after it, so both see the same load: the figures are then given per side.
 """
 
 from __future__ import annotations
@@ -24,10 +28,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run(track: Path, out: Path, home: Path) -> dict:
+def _run(track: Path, out: Path, home: Path, source: Path | None = None) -> dict:
     import resource
 
     env = {**os.environ, "ALBUMSTUDIO_HOME": str(home)}
+    if source is not None:  # that copy's package comes first on the path
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(source),
+                                                        env.get("PYTHONPATH", "")) if p)
+    load = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -46,41 +54,58 @@ def _run(track: Path, out: Path, home: Path) -> dict:
     if proc.returncode != 0:
         raise SystemExit(f"albumstudio kit failed ({proc.returncode})")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"total_s": round(total, 2), "cpu_s": round(cpu, 2), "step_started_s": steps}
+    return {"total_s": round(total, 2), "cpu_s": round(cpu, 2), "load_1min_before": load,
+            "step_started_s": steps}
 
 
-def kit(runs: int = 2, minutes: float = 4.0) -> dict:
-    sys.path.insert(0, str(ROOT))
-    from tests.support.synth import music, write
-
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        track = write(root / "track.wav", music(minutes * 60, sr=44100), 44100)
-        cold, warm = [], []
-        for i in range(runs):
-            home = root / f"home-{i}"
-            out = root / f"out-{i}"
-            out.mkdir()
-            cold.append(_run(track, out, home))
-            warm.append(_run(track, out, home))  # the same data folder: the analysis cached
+def _figures(cold: list[dict], warm: list[dict]) -> dict:
     return {
-        "track": f"{minutes:g} min WAV 44.1 kHz stereo",
         "fresh_process_fresh_data_s": statistics.median(r["total_s"] for r in cold),
         "fresh_process_cached_analysis_s": statistics.median(r["total_s"] for r in warm),
         "cpu_fresh_data_s": statistics.median(r["cpu_s"] for r in cold),
         "cpu_cached_analysis_s": statistics.median(r["cpu_s"] for r in warm),
         "runs_fresh_data": cold, "runs_cached_analysis": warm,
-        "load_average_1min": round(os.getloadavg()[0], 2),
-        "target_s": 10.0, "cores": os.cpu_count(),
     }
+
+
+def kit(runs: int = 2, minutes: float = 4.0, old: Path | None = None) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from tests.support.synth import music, write
+
+    sides: dict[str, Path | None] = {"new": None}
+    if old is not None:
+        sides["old"] = old
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        track = write(root / "track.wav", music(minutes * 60, sr=44100), 44100)
+        runs_of: dict[str, tuple[list[dict], list[dict]]] = {s: ([], []) for s in sides}
+        for i in range(runs):
+            for side, source in sides.items():
+                home = root / f"home-{side}-{i}"
+                out = root / f"out-{side}-{i}"
+                out.mkdir()
+                cold, warm = runs_of[side]
+                cold.append(_run(track, out, home, source))
+                # the same data folder: the analysis cached
+                warm.append(_run(track, out, home, source))
+    figures: dict = {"track": f"{minutes:g} min WAV 44.1 kHz stereo"}
+    if old is None:
+        figures.update(_figures(*runs_of["new"]))
+    else:
+        figures.update({side: _figures(*runs_of[side]) for side in sides})
+    figures.update({"load_average_1min": round(os.getloadavg()[0], 2),
+                    "target_s": 10.0, "cores": os.cpu_count()})
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--minutes", type=float, default=4.0)
+    parser.add_argument("--old", type=Path, metavar="DIR",
+                        help="another copy of the source to pair every run with")
     args = parser.parse_args(argv)
-    print(json.dumps({"kit": kit(args.runs, args.minutes)}, indent=2))
+    print(json.dumps({"kit": kit(args.runs, args.minutes, args.old)}, indent=2))
     return 0
 
 

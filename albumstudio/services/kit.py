@@ -56,6 +56,16 @@ __all__ = ["CLIP_FORMAT", "CLIP_SECONDS", "ENGINES", "STEPS", "KitCheckError", "
            "KitResult", "KitService", "PreparedKit", "kit_steps"]
 
 
+# what services.tracks.read reports once the analysis is done and cached (its tags next)
+ANALYSED = "Tagging the music"
+
+
+def _base_name(fields: ReleaseFields) -> str:
+    """The release's file name stem: "Artist - Title" (or the title), made safe."""
+    return safe_component(f"{fields.artist} - {fields.title}" if fields.artist
+                          else fields.title, fallback="track")
+
+
 def kit_steps() -> tuple[str, ...]:
     return (*COVER_STEPS, *kit_targets().steps(), LAST_STEP)
 
@@ -249,35 +259,45 @@ class KitService:
         """Everything but writing: the cover made, exported and checked, the poster made."""
         chosen = self.check_request(request)
         steps = _Steps(progress, cancel)
-        if request.cover_png is not None:
-            record = self._given_cover(request)
-            given = record.request
-            fields = ReleaseFields(
-                title=request.title or str(given.get("title") or "")
-                or title_from_file(request.track),
-                artist=request.artist or str(given.get("artist") or ""),
-                genre=str(given.get("genre") or ""))
-            fields = replace(fields, album=fields.title)
-
-            def make_cover() -> JobRecord:
-                return record
-        else:
-            made, track_hash = self._plan(request, chosen, steps)
-            fields = ReleaseFields(title=made.request.title or title_from_file(request.track),
-                                   artist=made.request.artist, album=made.request.title,
-                                   genre=made.request.genre)
-
-            def make_cover() -> JobRecord:
-                return self.services.covers.run(made.request, steps.inner(), cancel,
-                                                track_hash=track_hash, record=request.record)
         targets = self.targets(request)
-        base = safe_component(f"{fields.artist} - {fields.title}" if fields.artist
-                              else fields.title, fallback="track")
-        # a target that needs only the track (the clip needs its now cached analysis) is made
-        # on a thread of its own while the cover is made, exported and checked
-        early = {t.name: self._start(t, request, fields, base)
-                 for t in targets if t.make is not None and t.background}
+        # a target that needs only the track (the clip needs its analysis) is made on a thread
+        # of its own: from the moment the analysis is cached, while the tags are still being
+        # made and then while the cover is made, exported and checked
+        early: dict[str, tuple[_Background, list[str]]] = {}
         try:
+            if request.cover_png is not None:
+                record = self._given_cover(request)
+                given = record.request
+                fields = ReleaseFields(
+                    title=request.title or str(given.get("title") or "")
+                    or title_from_file(request.track),
+                    artist=request.artist or str(given.get("artist") or ""),
+                    genre=str(given.get("genre") or ""))
+                fields = replace(fields, album=fields.title)
+
+                def make_cover() -> JobRecord:
+                    return record
+            else:
+                guess = self._release_guess(request)
+
+                def analysed() -> None:
+                    early.update(self._start_early(targets, request, guess))
+
+                made, track_hash = self._plan(request, chosen, steps, analysed)
+                fields = ReleaseFields(
+                    title=made.request.title or title_from_file(request.track),
+                    artist=made.request.artist, album=made.request.title,
+                    genre=made.request.genre)
+                if (guess.title, guess.artist) != (fields.title, fields.artist):
+                    self._abandon(early)  # made with other release words: make them again
+
+                def make_cover() -> JobRecord:
+                    return self.services.covers.run(made.request, steps.inner(), cancel,
+                                                    track_hash=track_hash,
+                                                    record=request.record)
+            if not early:
+                early.update(self._start_early(targets, request, fields))
+            base = _base_name(fields)
             prepared = self._cover(request, chosen, make_cover, fields, steps)
             prepared.targets = targets
             if prepared.ok:
@@ -304,9 +324,30 @@ class KitService:
                     prepared.keep(target.name, record)
                     prepared.notes.extend(context.notes)
         finally:
-            for left, _notes in early.values():
-                left.abandon()
+            self._abandon(early)
         return prepared
+
+    @staticmethod
+    def _abandon(early: dict[str, tuple[_Background, list[str]]]) -> None:
+        for left, _notes in early.values():
+            left.abandon()
+        early.clear()
+
+    def _release_guess(self, request: KitRequest) -> ReleaseFields:
+        """The title and artist the plan will find (the request's, else the artist's edits or
+        the file's tags), for what starts before the plan is made."""
+        if request.title is not None and request.artist is not None:
+            return ReleaseFields(title=request.title or title_from_file(request.track),
+                                 artist=request.artist)
+        title, artist = self.services.clips.release(request.track)
+        return ReleaseFields(title=request.title or title or title_from_file(request.track),
+                             artist=request.artist if request.artist is not None else artist)
+
+    def _start_early(self, targets: list[KitTarget], request: KitRequest,
+                     fields: ReleaseFields) -> dict[str, tuple[_Background, list[str]]]:
+        base = _base_name(fields)
+        return {t.name: self._start(t, request, fields, base)
+                for t in targets if t.make is not None and t.background}
 
     def _start(self, target: KitTarget, request: KitRequest, fields: ReleaseFields,
                base: str) -> tuple[_Background, list[str]]:
@@ -320,9 +361,11 @@ class KitService:
                                       notes=notes))
         return _Background(run, target.name), notes
 
-    def _plan(self, request: KitRequest, chosen: DistributorProfile,
-              steps: _Steps) -> tuple[Any, str]:
-        """The cover request, planned from the track as the ``cover`` command plans it."""
+    def _plan(self, request: KitRequest, chosen: DistributorProfile, steps: _Steps,
+              analysed: Callable[[], None] | None = None) -> tuple[Any, str]:
+        """The cover request, planned from the track as the ``cover`` command plans it;
+        ``analysed()`` is called once the track's analysis is cached (while its tags may still
+        be being made)."""
         settings = self.services.covers.registry.new_request(
             request.engine, seed=request.seed, image_path=request.image)
         if request.engine == "design":
@@ -330,9 +373,21 @@ class KitService:
         release = {k: v for k, v in (("title", request.title), ("artist", request.artist))
                    if v is not None}
         steps.start("reading the track")
+        inner = steps.inner()
+        fired = analysed is None
+
+        def report(p: Progress) -> None:
+            nonlocal fired
+            inner(p)
+            # the track service reads the track, analyses it, then waits for its tags
+            if not fired and p.text == ANALYSED:
+                fired = True
+                assert analysed is not None
+                analysed()
+
         return self.services.plan_cover(request.track, settings, image=request.image,
                                         style=request.style, release=release,
-                                        progress=steps.inner())
+                                        progress=report)
 
     def _given_cover(self, request: KitRequest) -> JobRecord:
         """A job record for the cover the artist chose in the window (the request that made
@@ -407,8 +462,7 @@ class KitService:
         steps = _Steps(progress, None)
         steps.start("writing the folder")
         request, fields = prepared.request, prepared.fields
-        base = safe_component(f"{fields.artist} - {fields.title}" if fields.artist
-                              else fields.title, fallback="track")
+        base = _base_name(fields)
         entries: list[KitEntry] = []
         made: dict[str, Any] = {"cover": provenance(prepared.cover)}
         if prepared.upscaled is not None:
