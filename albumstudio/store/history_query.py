@@ -17,8 +17,9 @@ SORTS = ("date", "track")
 class HistoryQuery:
     """Which entries to list. ``search`` looks through prompt, negative prompt, title, artist
     and tags (every word, each as a prefix); ``track`` is a track's content hash; ``trash``
-    lists the trash instead of the kept entries; ``sort`` is "date" (newest first) or "track"
-    (by title, then newest first)."""
+    lists the trash instead of the kept entries (an entry with one variant in the trash and
+    one kept is in both); ``favourites`` keeps the favourite variants (or the entries with
+    one); ``sort`` is "date" (newest first) or "track" (by title, then newest first)."""
 
     kind: str | None = None
     engine: str | None = None

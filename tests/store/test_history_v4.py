@@ -159,3 +159,22 @@ def test_trashing_and_restoring_a_whole_entry_moves_every_variant(tmp_path):
         assert len(store.items()) == 2
     finally:
         store.close()
+
+
+def test_a_file_two_variants_share_stays_while_one_of_them_is_kept(tmp_path):
+    store = HistoryStore(tmp_path / "h")
+    try:
+        entry = _two_variants(store, b"same picture", b"same picture")
+        first, second = entry.outputs
+        assert first.path == second.path
+        store.trash_variants([first.id])
+        emptied = store.empty_trash()
+        assert (emptied.variants, emptied.files, emptied.bytes) == (1, 0, 0)
+        assert Path(second.path).read_bytes() == b"same picture"
+        assert store.disk_use().trash_bytes == 0
+        store.trash_variants([second.id])
+        assert store.disk_use().trash_bytes == len(b"same picture")
+        emptied = store.empty_trash()
+        assert (emptied.entries, emptied.files) == (1, 1) and not Path(second.path).exists()
+    finally:
+        store.close()
