@@ -215,3 +215,16 @@ def test_closing_the_window_lets_go_of_a_clip_playing_in_the_gallery(qtbot, monk
     finally:
         window.shutdown()
     assert not stream.active and stream.closed == 1 and panel.clip_player.engine is None
+
+
+def test_a_clip_whose_file_has_gone_says_so_in_the_pane(gallery, qtbot, monkeypatch):
+    import os
+
+    _device(monkeypatch, RATE)
+    panel, made = gallery
+    os.unlink(made["audio"].outputs[0].path)
+    clip = panel.clip_player
+    select(panel, made["audio"].id)
+    qtbot.waitUntil(lambda: bool(clip.reason), timeout=10000)
+    assert "not found" in clip.message.text() and not clip.play_button.isEnabled()
+    assert clip.engine is None and not FakeStream.instances
