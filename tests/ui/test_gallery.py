@@ -124,6 +124,7 @@ def test_one_variant_is_kept_as_a_favourite_and_the_other_thrown_away(gallery, q
         panel.delete_button.click()
     assert [r.id for r in panel.model.rows() if r.job_id == harbour.id] == [first.id]
     assert panel.store.get(harbour.id).trashed is None  # the entry keeps its favourite
+    assert "trash 0 + 1 variants (" in panel.status.text()
     panel.undo_button.click()
     assert [r.id for r in panel.model.rows() if r.job_id == harbour.id] == [first.id, second.id]
     panel.view.selectionModel().select(panel.model.index(n),

@@ -248,8 +248,9 @@ class GalleryPanel(QWidget):
         if version != self._disk_for:  # disk use only when the entries changed, not per search
             self._disk_for = version
             use = self.store.disk_use()
+            variants = f" + {use.trash_variants} variants" if use.trash_variants else ""
             self._disk_text = (f"{use.entries} entries, {use.bytes / 1e6:.1f} MB · trash "
-                               f"{use.trash_entries} ({use.trash_bytes / 1e6:.1f} MB)")
+                               f"{use.trash_entries}{variants} ({use.trash_bytes / 1e6:.1f} MB)")
         self.status.setText(f"{self.model.rowCount()} shown · {self._disk_text}")
         self._selection_changed()
 
@@ -323,7 +324,8 @@ class GalleryPanel(QWidget):
             state = (" · favourite" if output.favourite else "") + (
                 " · in the trash" if output.trashed is not None else "")
             shown_here = " (shown)" if output.id == row.id else ""
-            lines.append(f"variant {n}{shown_here}: seed {output.seed}{state}")
+            if len(record.outputs) > 1:
+                lines.append(f"variant {n}{shown_here}: seed {output.seed}{state}")
             if output.duration_s:
                 lines.append(f"duration: {output.duration_s:.1f} s")
             lines.append(f"format: {media_label(output.media)}"
