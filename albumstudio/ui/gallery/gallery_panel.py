@@ -9,7 +9,6 @@ variants, so one of a cover's two variants can be kept and the other thrown away
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -39,11 +38,11 @@ from albumstudio.core.errors import UserFacingError
 from albumstudio.jobs.runner import JobRunner
 from albumstudio.services import Services
 from albumstudio.services.covers import save_cover
-from albumstudio.services.history import details
 from albumstudio.services.history_thumbs import thumbnail
 from albumstudio.store.history import GalleryRow, HistoryItem, HistoryQuery
 from albumstudio.ui.gallery.clip_player import ClipPlayer, playable
 from albumstudio.ui.gallery.compare_view import CompareDialog
+from albumstudio.ui.gallery.detail_text import detail_lines
 from albumstudio.ui.gallery.gallery_model import GalleryModel
 from albumstudio.ui.gallery.history_watch import HistoryWatch
 from albumstudio.ui.gallery.thumbnails import ThumbnailCache
@@ -308,30 +307,7 @@ class GalleryPanel(QWidget):
         record = self.store.get(row.job_id)
         if record is None:
             return
-        shown = details(record)
-        lines = [f"entry {record.id}: {record.kind} by {record.engine}"
-                 + (" · favourite" if record.favourite else "")
-                 + (" · in the trash" if record.trashed else "")]
-        lines += [f"{k}: {v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}"
-                  for k, v in shown["settings"].items()]
-        lines += [f"model {m['role']}: {m['id']} ({m['license'] or 'licence not listed'})"
-                  for m in shown["models"]]
-        if record.timings:
-            lines.append("timings: " + ", ".join(f"{k} {v:.2f} s"
-                                                 for k, v in record.timings.items()))
-        lines += [f"{n.kind}: {n.text}" for n in record.notes]
-        for n, output in enumerate(record.outputs, start=1):
-            state = (" · favourite" if output.favourite else "") + (
-                " · in the trash" if output.trashed is not None else "")
-            shown_here = " (shown)" if output.id == row.id else ""
-            if len(record.outputs) > 1:
-                lines.append(f"variant {n}{shown_here}: seed {output.seed}{state}")
-            if output.duration_s:
-                lines.append(f"duration: {output.duration_s:.1f} s")
-            lines.append(f"format: {media_label(output.media)}"
-                         + (f", {output.width}×{output.height}" if output.width else ""))
-        lines += [f"file: {o.path}" for o in record.outputs]
-        self.details.setPlainText("\n".join(lines))
+        self.details.setPlainText("\n".join(detail_lines(record, row.id)))
         store = self.store
 
         def load(ctx) -> QImage:
@@ -553,14 +529,3 @@ class GalleryPanel(QWidget):
             self.watch.stop()
         if self.compare_dialog is not None:
             self.compare_dialog.close()
-
-
-MEDIA_LABELS = {"image/png": "PNG picture", "image/jpeg": "JPEG picture",
-                "application/pdf": "PDF (print)", "audio/wav": "WAV audio",
-                "audio/flac": "FLAC audio", "audio/mpeg": "MP3 audio",
-                "audio/ogg": "Ogg audio", "video/mp4": "MP4 video (H.264, AAC)",
-                "video/webm": "WebM video"}
-
-
-def media_label(media: str) -> str:
-    return MEDIA_LABELS.get(media, media)
