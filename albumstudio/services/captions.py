@@ -6,15 +6,19 @@ large CNN the measured description (tempo, key, tags) stays the summary. LP-Musi
 are published only as a pickled checkpoint: the first run reads it without unpickling code and
 keeps a safetensors copy in the models folder (:meth:`CaptionService.weights_file`), and every
 run loads that copy. The licences of the models used travel with the result
-(:attr:`TrackCaptions.notes`), so whatever the captions feed can record them.
+(:attr:`TrackCaptions.notes`), so whatever the captions feed can record them. Captions are
+kept in the cache folder per track content, model files, device, seed and settings, so a second
+run (or the window opening the track again) reads them instead of captioning again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,7 @@ from albumstudio.core.jobs import ModelUse, Note, Progress, ProgressFn
 from albumstudio.core.model_cache import ModelCache
 from albumstudio.core.model_registry import default_model, model_entry, revision_of, role_name
 from albumstudio.engines.lp_musiccaps import SEGMENT_S, SegmentCaption
+from albumstudio.store.cache import ContentCache
 from albumstudio.store.paths import DataPaths
 
 CAPTIONER, TOKENIZER, SUMMARIZER = "music-captioner", "music-captioner-text", "caption-summarizer"
@@ -34,6 +39,23 @@ SUMMARY_MEASURED = "measured description"
 # machine, from benchmarks/gpu_captions.py --random-weights: the slowest case, real captions
 # usually end sooner
 CPU_SECONDS_PER_SEGMENT = 145.0
+CACHE_VERSION = 1  # raise when the same models and settings would give other captions
+
+
+def _fingerprint(path: Path | None) -> list[Any]:
+    """A file's or a folder's files' names, sizes and modification times (a hub snapshot's
+    folder name is its commit): what changes when a model is downloaded or converted again."""
+    if path is None:
+        return []
+    try:
+        files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
+        found: list[Any] = [str(path.resolve())]
+        for file in files:
+            stat = file.stat()
+            found.append([file.name, stat.st_size, stat.st_mtime_ns])
+        return found
+    except OSError:
+        return [str(path)]
 
 
 @dataclass(frozen=True)
@@ -48,6 +70,7 @@ class TrackCaptions:
     device: str
     seed: int
     timings: dict[str, float] = field(default_factory=dict)
+    kept: bool = False  # read from the caption cache, not made by this run
 
     def to_dict(self) -> dict[str, Any]:
         return {"segment_s": SEGMENT_S, "segments": [s.to_dict() for s in self.segments],
@@ -55,7 +78,22 @@ class TrackCaptions:
                 "models": [m.to_dict() for m in self.models],
                 "licences": [licence_line(m) for m in self.models],
                 "notes": [n.to_dict() for n in self.notes], "device": self.device,
-                "seed": self.seed, "timings": {k: round(v, 3) for k, v in self.timings.items()}}
+                "seed": self.seed, "timings": {k: round(v, 3) for k, v in self.timings.items()},
+                "kept": self.kept}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrackCaptions:
+        """What :meth:`to_dict` wrote (KeyError, TypeError or ValueError for anything else)."""
+        segments = tuple(SegmentCaption(float(s["start_s"]), float(s["end_s"]), str(s["text"]))
+                         for s in data["segments"])
+        models = tuple(ModelUse(str(m["role"]), str(m["id"]), m.get("revision"))
+                       for m in data["models"])
+        notes = tuple(Note(str(n["text"]), str(n["kind"])) for n in data["notes"])
+        if data["summary_source"] not in (SUMMARY_BY_BART, SUMMARY_MEASURED):
+            raise ValueError("unknown summary source")
+        return cls(segments, str(data["summary"]), str(data["summary_source"]), models, notes,
+                   str(data["device"]), int(data["seed"]),
+                   {str(k): float(v) for k, v in dict(data.get("timings", {})).items()})
 
 
 def licence_line(use: ModelUse) -> dict[str, Any]:
@@ -169,6 +207,57 @@ class CaptionService:
                 f"full-length caption took {CPU_SECONDS_PER_SEGMENT:.0f} s on a 2-core machine; "
                 "most end sooner, and the time left shows after the first segment).")
 
+    # --- the caption cache --------------------------------------------------------------------
+    def cache(self) -> ContentCache:
+        return ContentCache(self.paths.cache / "captions", ".json")
+
+    def cache_key(self, content_hash: str, weights: Path, device: str, seed: int,
+                  settings: Any = None) -> str:
+        """The captions' key: the track's content, the exact model files (the converted
+        LP-MusicCaps weights, the tokenizer's and BART large CNN's snapshot folders: a new
+        download or conversion is a new key), where they run, the seed and the decoding
+        settings."""
+        from albumstudio.engines.models import cached_folder
+
+        summarizer = (_fingerprint(cached_folder(default_model(SUMMARIZER)))
+                      if self.summarizer_installed() else None)
+        material = {
+            "version": CACHE_VERSION, "track": content_hash, "device": device, "seed": seed,
+            "settings": settings.to_json_string() if settings is not None else None,
+            "captioner": _fingerprint(weights),
+            "tokenizer": _fingerprint(cached_folder(default_model(TOKENIZER))),
+            "summarizer": summarizer,
+        }
+        return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+    def kept(self, track: str, *, seed: int = 0, device: str = "auto", description: str = "",
+             settings: Any = None, cancel: threading.Event | None = None,
+             content_hash: str = "") -> TrackCaptions | None:
+        """The captions an earlier run made of this track with these very models and settings,
+        or None (also when a model is missing or its weights are not converted yet). Loads no
+        model; reads the track once to hash it unless ``content_hash`` is given."""
+        from albumstudio.audio.peaks import content_hash as hash_of
+        from albumstudio.engines.device import choose_device
+
+        weights = self._ready_weights() if self.missing() is None else None
+        if weights is None:
+            return None
+        key = self.cache_key(content_hash or hash_of(track, cancel), weights,
+                             choose_device(device).device, seed, settings)
+        return self._read_kept(key, description)
+
+    def _read_kept(self, key: str, description: str) -> TrackCaptions | None:
+        data = self.cache().get_json(key)
+        if data is None:
+            return None
+        try:
+            found = TrackCaptions.from_dict(data)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        if found.summary_source == SUMMARY_MEASURED:  # the description of now, not of then
+            found = replace(found, summary=description)
+        return replace(found, kept=True)
+
     # --- captioning ---------------------------------------------------------------------------
     def _captioner(self, weights: Path, device: str) -> Any:
         from albumstudio.engines.lp_musiccaps import captioner_from
@@ -191,6 +280,7 @@ class CaptionService:
         when BART large CNN is not installed). Raises InputError (ModelMissingError,
         LicenceNotAcknowledged) or CancelledError."""
         from albumstudio.audio.decode import decode_all
+        from albumstudio.audio.peaks import content_hash
         from albumstudio.engines.device import choose_device
         from albumstudio.engines.lp_musiccaps import SAMPLE_RATE, batch_for, texts
         from albumstudio.services.model_manager import licence_notes, require_acknowledgement
@@ -201,9 +291,14 @@ class CaptionService:
         require_acknowledgement(CAPTIONER, self.paths)
         report = progress or (lambda p: None)
         started = time.perf_counter()
-        samples, _ = decode_all(track, SAMPLE_RATE, mono=True, cancel=cancel)
         weights = self.weights_file(progress)
         where = choose_device(device).device
+        key = self.cache_key(content_hash(track, cancel), weights, where, seed, settings)
+        found = self._read_kept(key, description)
+        if found is not None:
+            report(Progress(1.0, "captions ready (kept from an earlier run)"))
+            return found
+        samples, _ = decode_all(track, SAMPLE_RATE, mono=True, cancel=cancel)
         report(Progress(0.02, "loading LP-MusicCaps"))
         captioner = self._captioner(weights, where)
         loaded = time.perf_counter()
@@ -238,10 +333,12 @@ class CaptionService:
                if source == SUMMARY_BY_BART else
                Note("summary: the measured description (BART large CNN is not installed)",
                     "explanation"))
-        return TrackCaptions(tuple(captions), summary, source, tuple(used),
+        made = TrackCaptions(tuple(captions), summary, source, tuple(used),
                              (how, *licence_notes(used)), where, seed,
                              {"load": loaded - started, "caption": captioned - loaded,
                               "summary": time.perf_counter() - captioned})
+        self.cache().put_json(key, made.to_dict())
+        return made
 
     def unload(self) -> None:
         self.models.evict(CAPTIONER)

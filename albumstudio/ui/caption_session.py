@@ -16,6 +16,7 @@ from albumstudio.services.captions import CaptionService, TrackCaptions
 from albumstudio.ui.waveform.caption_lane import CaptionLane, LaneCaption
 
 JOB_KEY = "music-captions"
+KEPT_KEY = "music-captions-kept"
 
 
 def progress_line(report: Progress) -> str:
@@ -40,6 +41,7 @@ class CaptionSession(QObject):
         self.service = service
         self.captions: TrackCaptions | None = None
         self.handle: JobHandle | None = None
+        self._kept_for: str | None = None  # the track whose kept captions are being looked up
 
     def missing(self) -> str | None:
         return self.service.missing()
@@ -70,6 +72,23 @@ class CaptionSession(QObject):
         self.status_changed.emit("Captioning the music…")
         return handle
 
+    def show_kept(self, track: str, description: str = "", seed: int = 0) -> JobHandle:
+        """Show the captions an earlier run kept for ``track`` (no model is loaded; nothing
+        happens when there are none)."""
+        service = self.service
+
+        def look(ctx: JobContext) -> TrackCaptions | None:
+            return service.kept(track, seed=seed, description=description, cancel=ctx.cancel)
+
+        self._kept_for = track
+        handle = self.queue.submit("looking for kept captions", look, key=KEPT_KEY)
+        handle.finished.connect(lambda found: self._on_kept(track, found))
+        return handle
+
+    def _on_kept(self, track: str, found: TrackCaptions | None) -> None:
+        if found is not None and self._kept_for == track and self.captions is None:
+            self._on_finished(found)
+
     def cancel(self) -> None:
         if self.handle is not None:
             self.handle.cancel()
@@ -77,6 +96,7 @@ class CaptionSession(QObject):
     def clear(self) -> None:
         """Forget the captions (another track was opened)."""
         self.cancel()
+        self._kept_for = None
         self.captions = None
         self.captions_changed.emit(None)
 
@@ -106,7 +126,8 @@ def connect_to_window(captions: CaptionSession, lane: CaptionLane, view: Any, tr
                       cover: Any, show_warning: Callable[[str], None]) -> None:
     """Wire the caption session to the window: the lane follows the waveform view, a
     double-click on it captions the open track (after the CPU estimate), a new track clears
-    the captions, and the summary joins the cover prompt."""
+    the captions and shows those kept from an earlier run, and the summary joins the cover
+    prompt."""
 
     def request() -> None:
         if track.path is None:
@@ -133,3 +154,6 @@ def connect_to_window(captions: CaptionSession, lane: CaptionLane, view: Any, tr
     captions.failed.connect(lambda problem: show_warning(str(getattr(problem, "message",
                                                                      problem))))
     track.loading_started.connect(lambda _path: captions.clear())
+    # a track captioned before shows its kept captions as it opens, without a model
+    track.loaded.connect(lambda path: captions.show_kept(path, track.description)
+                         if captions.missing() is None else None)

@@ -1,5 +1,7 @@
 """The window's caption session on the model queue, with tiny caption models."""
 
+import pytest
+
 from albumstudio.core.jobs import Progress
 from albumstudio.core.model_registry import use_local_folders
 from albumstudio.engines.lp_musiccaps_weights import convert_checkpoint
@@ -53,6 +55,19 @@ def test_captions_arrive_for_the_lane_and_the_prompt(qtbot, monkeypatch, tmp_pat
         assert [(c.start_s, c.end_s) for c in session.lane_captions()] == [(0.0, 10.0)]
         assert session.summary and session.captions.summary_source == "bart-large-cnn"
         assert any("captioning segment 1 of 1" in line for line in lines)
+        # the track opened again (a new window): the kept captions show, no model is loaded
+        again = CaptionSession(queue, CaptionService(paths))
+        again.service._captioner = lambda *a: pytest.fail("a model was loaded")
+        with qtbot.waitSignal(again.captions_changed, timeout=60_000):
+            again.show_kept(str(track), description="A slow piece.")
+        assert again.captions.kept and again.summary == session.summary
+        assert again.lane_captions() == session.lane_captions()
+        other = tmp_path / "other.wav"
+        synth.write(other, synth.music(12.0, sr=22050, seed=5), 22050)
+        nothing = CaptionSession(queue, CaptionService(paths))
+        with qtbot.waitSignal(nothing.show_kept(str(other)).done, timeout=60_000):
+            pass
+        assert nothing.captions is None
         assert queue.shutdown()
     finally:
         use_local_folders({})
@@ -71,6 +86,7 @@ def test_the_window_wiring_follows_the_view_and_feeds_the_prompt(qtbot, monkeypa
 
     class Track(QObject):
         loading_started = Signal(str)
+        loaded = Signal(str)
         path = None
         info = None
         description = ""
