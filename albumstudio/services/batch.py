@@ -300,8 +300,14 @@ class _RayRunner:
                              configure_logging=False)
                 self.started = True
         except (ConnectionError, RuntimeError, ValueError) as exc:
+            # Ray's clusters ask for a token by default, and a driver joining by address
+            # sends one only when told to (RAY_AUTH_MODE=token, with RAY_AUTH_TOKEN or the
+            # token file `ray start` made)
+            hint = "" if address == "local" or os.environ.get("RAY_AUTH_MODE") else \
+                "; if the cluster uses Ray's token authentication, set RAY_AUTH_MODE=token " \
+                "(and RAY_AUTH_TOKEN) and run again"
             raise InputError(f"Could not reach the Ray cluster at '{address}' "
-                             f"({str(exc).splitlines()[0][:160]}).") from None
+                             f"({str(exc).splitlines()[0][:160]}){hint}.") from None
         self.name = "ray local" if address == "local" else f"ray {address}"
         self.task = ray.remote(num_cpus=1, max_retries=MAX_ATTEMPTS - 1)(prepare_release)
         gpus = int(ray.cluster_resources().get("GPU", 0))
