@@ -89,7 +89,7 @@ class MusicMood:
 
 
 COMMON_FIELDS = ("engine", "prompt", "negative_prompt", "words", "image_path", "crop", "title",
-                 "artist", "genre", "mood", "size", "seed", "variants")
+                 "artist", "genre", "mood", "size", "seed", "variants", "prompt_models")
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,9 @@ class CoverRequest:
     size: int = 3000  # output side in pixels (square)
     seed: int = 0
     variants: int = 1
+    # the model roles whose words the prompt carries (the music captions' summary): their
+    # licences travel with the cover
+    prompt_models: tuple[str, ...] = ()
     options: Any = field(default_factory=DesignOptions)  # the engine's options dataclass
     version: int = COVER_REQUEST_VERSION
 
@@ -155,6 +158,7 @@ class CoverRequest:
         common: dict[str, Any] = {k: data[k] for k in COMMON_FIELDS if k in data}
         if common.get("crop") is not None:
             common["crop"] = CropBox(**common["crop"])
+        common["prompt_models"] = tuple(str(r) for r in common.get("prompt_models") or ())
         mood: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
                                 for k, v in dict(data.get("mood") or {}).items()}
         common["mood"] = MusicMood(**mood)

@@ -103,6 +103,28 @@ def licence_line(use: ModelUse) -> dict[str, Any]:
             "commercial_use": bool(entry.commercial_use) if entry is not None else False}
 
 
+SUMMARY_ROLES = (CAPTIONER, TOKENIZER, SUMMARIZER)  # the models whose words a summary is
+
+
+def prompt_model_uses(roles: tuple[str, ...]) -> tuple[tuple[ModelUse, ...], tuple[Note, ...]]:
+    """For a cover whose prompt carries words these model roles made (the music captions'
+    summary): the models, as a job record lists them, and one note naming each with its
+    licence (the non-commercial ones also get the usual licence warning from the record)."""
+    from albumstudio.services.model_licences import licence_of
+
+    uses = tuple(ModelUse(role, default_model(role), revision_of(default_model(role)))
+                 for role in dict.fromkeys(roles))
+    if not uses:
+        return (), ()
+    named = []
+    for use in uses:
+        licence = licence_of(use.id) or licence_of(use.role)
+        named.append(f"{role_name(use.role)} ({use.id}, "
+                     f"{licence.licence if licence is not None else 'licence unknown'})")
+    return uses, (Note("prompt: the music captions' summary, made with " + "; ".join(named),
+                       "explanation"),)
+
+
 def _is_hub_id(model: str) -> bool:
     return model.count("/") == 1 and not os.path.exists(os.path.expanduser(model))
 

@@ -66,6 +66,10 @@ def plan(facts: TrackFacts, settings: CoverRequest, *, picture_words: str = "", 
                           options=replace(options, mode="txt2img", conditions=()))
     if not request.image_path:
         request = replace(request, crop=None)
+    if any(p.source == "captions" and p.text and p.text in request.prompt for p in composed.parts):
+        from albumstudio.services.captions import SUMMARY_ROLES
+
+        request = replace(request, prompt_models=SUMMARY_ROLES)  # their licences are recorded
     return CoverPlan(request, composed)
 
 
@@ -186,11 +190,18 @@ class CoverService(EngineHost):
             for image in result.images)
         stored = replace(request, variants=len(result.images)) if result.images else request
         used = tuple(ModelUse(role, model, revision_of(model)) for role, model in result.models)
+        fed: tuple[Note, ...] = ()
+        if request.prompt_models:  # words in the prompt made by models (the captions' summary)
+            from albumstudio.services.captions import prompt_model_uses
+
+            uses, fed = prompt_model_uses(request.prompt_models)
+            used = tuple(dict.fromkeys((*used, *uses)))
         return JobRecord(
             kind=spec.kind, engine=spec.name, engine_version=spec.version,
             request=json.loads(json.dumps(stored.to_dict())),  # as the history gives it back
             request_version=stored.version, status="finished",
-            outputs=outputs, notes=(*notes, *explanations, *warnings, *licence_notes(used)),
+            outputs=outputs,
+            notes=(*notes, *explanations, *fed, *warnings, *licence_notes(used)),
             timings=timings, models=used,
             app_version=self.app_version, track_hash=track_hash, device=result.device)
 
