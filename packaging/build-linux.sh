@@ -39,6 +39,9 @@ else
     echo "bundle built in $((SECONDS - start)) s"
 fi
 
+# debug symbols out of the libraries, duplicate copies linked (packaging/strip_bundle.py)
+"$python" packaging/strip_bundle.py "$bundle/_internal"
+
 # nothing from CUDA in the CPU bundle, no test suites beside the packages
 cuda="$(find "$bundle" \( -name 'libcu*' -o -name 'libnccl*' -o -name 'libnv*' -o -name '*_cuda*.so*' \) -print | head -5)"
 if [[ -n "$cuda" ]]; then

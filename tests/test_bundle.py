@@ -36,6 +36,34 @@ pytestmark = [pytest.mark.slow,
 
 ROOT = Path(__file__).resolve().parents[1]
 HAVE_XVFB = shutil.which("Xvfb") is not None
+HAVE_XDOTOOL = shutil.which("xdotool") is not None
+
+# Another X client that drags a file: a small window that starts a QDrag carrying the track's
+# file URL when the button goes down on it (run by the test's own Python and PySide6, as a
+# file manager would be); it prints the action the drop target accepted.
+DRAG_SOURCE = """
+import sys
+from PySide6.QtCore import QMimeData, Qt, QUrl
+from PySide6.QtGui import QDrag
+from PySide6.QtWidgets import QApplication, QLabel
+
+class Source(QLabel):
+    def mousePressEvent(self, event):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(sys.argv[1])])
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        action = drag.exec(Qt.DropAction.CopyAction | Qt.DropAction.LinkAction)
+        print("dropped", action.name, flush=True)
+
+app = QApplication(sys.argv[:1])
+source = Source("a track")
+source.setWindowTitle("drag source")
+source.setGeometry(int(sys.argv[2]), int(sys.argv[3]), 120, 120)
+source.show()
+print("ready", flush=True)
+sys.exit(app.exec())
+"""
 
 
 def _have_pyinstaller() -> bool:
@@ -150,6 +178,68 @@ def test_open_a_track_from_the_command_line(exe: Path, home: Path, track: Path, 
             assert window.poll() is None, window.communicate()[1][-3000:]
             assert any(analysis.rglob("*.json")), "the track was not analysed"
         finally:
+            window.terminate()
+            window.communicate(timeout=30)
+
+
+@pytest.mark.skipif(not (HAVE_XVFB and HAVE_XDOTOOL), reason="needs Xvfb and xdotool")
+def test_a_track_dragged_from_another_app_onto_the_window_opens(exe: Path, home: Path,
+                                                                 track: Path, tmp_path: Path):
+    """A real drag and drop between two X clients (XDND): the drag source, a separate process,
+    starts a QDrag with the track's file URL when xdotool presses the button on it; xdotool
+    (XTEST: pointer events as the X server's own) carries the pointer onto the bundle's window
+    and releases. The bundle accepts the drop, opens the track and analyses it."""
+    analysis = home / "albumstudio" / "cache" / "analysis"
+    with xvfb(1920, 1080) as display:
+        env = bare_env(home, display, home / "bin")
+        window = subprocess.Popen([str(exe)], env=env, cwd=home, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        source = None
+        x_env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+
+        def xdotool(*args: object) -> str:
+            return subprocess.run(["xdotool", *map(str, args)], env=x_env, capture_output=True,
+                                  text=True, timeout=120, check=True).stdout
+
+        try:
+            window_id = xdotool("search", "--sync", "--onlyvisible", "--name",
+                                "AlbumStudio").split()[0]
+            geometry = dict(line.split("=", 1) for line in
+                            xdotool("getwindowgeometry", "--shell", window_id).split())
+            left, top = int(geometry["X"]), int(geometry["Y"])
+            width, height = int(geometry["WIDTH"]), int(geometry["HEIGHT"])
+            assert left + width < 1750, "the window covers the drag source's place"
+            script = tmp_path / "drag_source.py"
+            script.write_text(DRAG_SOURCE)
+            source = subprocess.Popen([sys.executable, str(script), str(track), "1780", "60"],
+                                      env=x_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True)
+            assert source.stdout is not None and source.stdout.readline().strip() == "ready"
+            xdotool("search", "--sync", "--onlyvisible", "--name", "drag source")
+            assert "—" not in xdotool("getwindowname", window_id)  # no track open yet
+            xdotool("mousemove", 1840, 120)
+            time.sleep(0.3)
+            xdotool("mousedown", 1)
+            time.sleep(0.5)
+            drop_x, drop_y = left + width * 2 // 5, top + height // 2
+            for step in range(1, 6):  # a few moves, so both sides exchange XdndPosition
+                xdotool("mousemove", 1840 + (drop_x - 1840) * step // 5,
+                        120 + (drop_y - 120) * step // 5)
+                time.sleep(0.3)
+            xdotool("mouseup", 1)
+            assert source.stdout.readline().split() == ["dropped", "CopyAction"]
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline and window.poll() is None:
+                if analysis.is_dir() and any(analysis.rglob("*.json")):
+                    break
+                time.sleep(0.5)
+            assert window.poll() is None, window.communicate()[1][-3000:]
+            assert any(analysis.rglob("*.json")), "the dropped track was not analysed"
+            assert xdotool("getwindowname", window_id).startswith(f"{track.name} — ")
+        finally:
+            if source is not None:
+                source.terminate()
+                source.communicate(timeout=30)
             window.terminate()
             window.communicate(timeout=30)
 
