@@ -96,6 +96,8 @@ class ClipPanel(QWidget):
         layout.addStretch(1)
         self.propose_button.clicked.connect(self.propose)
         self.audition_button.clicked.connect(self.audition)
+        if player is not None and hasattr(player, "availability_changed"):
+            player.availability_changed.connect(lambda _ok, _why: self._refresh())
         self.export_button.clicked.connect(self.choose_and_export)
         self.cancel_button.clicked.connect(self.cancel)
         self.video_box.currentIndexChanged.connect(self._refresh)
@@ -115,11 +117,21 @@ class ClipPanel(QWidget):
         busy = self._busy()
         loop = self.video_box.currentData() == "loop"
         self.propose_button.setEnabled(has_track and not busy)
-        self.audition_button.setEnabled(self.selection is not None and self.player is not None)
+        why = self._no_device()
+        self.audition_button.setEnabled(self.selection is not None and self.player is not None
+                                        and not why)
+        self.audition_button.setToolTip(why or "Loop the selection in the player")
         self.export_button.setEnabled(has_track and not busy
                                       and (self.selection is not None or loop))
         self.cancel_button.setEnabled(busy)
         self.format_box.setEnabled(not self.video_box.currentData())
+
+    def _no_device(self) -> str:
+        """The player's sentence when the sound device cannot be used ("" when it can, or
+        while it is still being looked for)."""
+        if self.player is None or getattr(self.player, "device_ok", None) is not False:
+            return ""
+        return str(getattr(self.player, "device_reason", "") or "Playback is off.")
 
     def _track_changed(self, _path: str) -> None:
         if self._busy():
@@ -180,6 +192,8 @@ class ClipPanel(QWidget):
         if self.player.can_play and not (self.player.engine is not None
                                          and self.player.engine.playing):
             self.player.toggle()
+        elif not self.player.can_play and self.player.reason:
+            self.status.setText(f"Cannot audition: {self.player.reason}")
 
     # -- export -----------------------------------------------------------------------------
     def suggested_name(self) -> str:

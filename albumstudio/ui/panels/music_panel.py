@@ -63,6 +63,7 @@ class MusicPanel(QWidget):
         self.record: JobRecord | None = None
         self.handle: Any = None
         self.playback: Any = None  # (engine, output) while a clip is prepared for playing
+        self.device_checked = False  # whether the sound device was looked for (off the UI)
         self._own_prompt = False
         self._filling = False
 
@@ -341,7 +342,27 @@ class MusicPanel(QWidget):
                             "MusicGen's licence (CC-BY-NC 4.0) is noted with it.")
         self.play_button.setEnabled(True)
         self.save_button.setEnabled(True)
+        self._check_device()
         self.made.emit(record)
+
+    def _check_device(self) -> None:
+        """Look for the sound device off the UI thread; without one, Play is off and its
+        tooltip says why (the clip is kept and can be saved all the same)."""
+        from albumstudio.audio.player import AudioOutput
+
+        handle = self.runner.submit("looking for the sound device",
+                                    lambda _ctx: AudioOutput.check_available(),
+                                    key="music-device")
+        handle.finished.connect(self._device_found)
+        handle.failed.connect(lambda problem: self._device_found(
+            (False, str(getattr(problem, "message", problem)))))
+
+    def _device_found(self, result: tuple[bool, str]) -> None:
+        usable, why = bool(result[0]), str(result[1])
+        self.device_checked = True
+        self.play_button.setEnabled(usable and self.record is not None)
+        self.play_button.setToolTip("Play the clip" if usable else why)
+        self.play_button.setAccessibleDescription("" if usable else why)
 
     def _cancelled(self) -> None:
         self._done()
