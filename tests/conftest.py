@@ -3,6 +3,8 @@ import threading
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# covers on the CPU stay on PyTorch unless a test asks for OpenVINO by name (#20)
+os.environ.setdefault("ALBUMSTUDIO_CPU_BACKEND", "torch")
 # librosa's first import JIT-compiles for ~30 s: share that work across tests and sessions
 # (and with the CLI subprocesses) instead of redoing it in each test's fresh ALBUMSTUDIO_HOME
 os.environ.setdefault(

@@ -97,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="diffusion: your own LoRA style file (.safetensors); repeatable")
     cover.add_argument("--scheduler", choices=SCHEDULERS, default=None)
     cover.add_argument("--guidance", type=float, default=None)
-    cover.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"), default=None)
+    cover.add_argument("--device", choices=("auto", "cuda", "mps", "cpu", "openvino"),
+                       default=None, help="openvino: the CPU through OpenVINO (the cpu-fast extra)")
     cover.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
                        help="any setting of the chosen engine by name, e.g. grain=0.4; repeatable")
     cover.add_argument("--out", required=True, metavar="FILE", help="where to save (.png or .jpg)")

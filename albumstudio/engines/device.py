@@ -16,10 +16,19 @@ On CPU there is nothing to offload to, so every preset only adds slicing; on App
 pipeline runs in float32 (the dtype of diffusers' MPS guide; fp16 there has produced black
 images and dtype errors) with attention slicing, as that guide recommends for < 64 GB RAM.
 torch is imported only inside the functions.
+
+Diffusion covers on the CPU can run on OpenVINO instead of PyTorch (the ``cpu-fast`` extra):
+:func:`choose_cover_device` picks it for "auto" when ``openvino`` is installed and
+``ALBUMSTUDIO_CPU_BACKEND`` does not say "torch", and for "openvino" always (one sentence with the
+install command when it is missing). ``ALBUMSTUDIO_OPENVINO_PRECISION`` ("auto", "bf16" or
+"f32") is the inference precision hint: "auto" leaves OpenVINO's default, which is bf16 on
+CPUs with AMX or AVX-512-BF16 and f32 elsewhere.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import sys
 from dataclasses import dataclass, replace
 from typing import Any
@@ -28,6 +37,11 @@ from albumstudio.core.errors import InputError
 
 PRESETS = ("full", "sliced", "offload", "sequential")
 DEVICES = ("auto", "cuda", "mps", "cpu")
+COVER_DEVICES = (*DEVICES, "openvino")
+BACKEND_ENV = "ALBUMSTUDIO_CPU_BACKEND"
+PRECISION_ENV = "ALBUMSTUDIO_OPENVINO_PRECISION"
+PRECISIONS = ("auto", "bf16", "f32")
+OPENVINO_INSTALL = "pip install 'albumstudio[cpu-fast]'"
 PRESET_MIN_FREE_GB = {"full": 8.0, "sliced": 5.0, "offload": 3.0, "sequential": 0.0}
 
 
@@ -40,6 +54,13 @@ class DeviceChoice:
     preset: str
     free_vram_gb: float | None
     reason: str
+    backend: str = "torch"  # "torch" | "openvino" (CPU only)
+    precision: str = "auto"  # OpenVINO's inference precision hint (see PRECISIONS)
+
+    @property
+    def name(self) -> str:
+        """What the result and the history call it: "cuda", "mps", "cpu" or "cpu-openvino"."""
+        return f"{self.device}-openvino" if self.backend == "openvino" else self.device
 
     @property
     def generator_device(self) -> str:
@@ -95,6 +116,44 @@ def choose_device(requested: str = "auto") -> DeviceChoice:
                          "device instead.")
     reason = "no GPU found: CPU, float32" if requested == "auto" else "CPU requested, float32"
     return DeviceChoice("cpu", "float32", "full", None, reason)
+
+
+def openvino_installed() -> bool:
+    """True when the ``openvino`` package can be imported (without importing it)."""
+    try:
+        return importlib.util.find_spec("openvino") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def openvino_precision() -> str:
+    """The precision hint from ``ALBUMSTUDIO_OPENVINO_PRECISION`` ("auto" when unset)."""
+    value = os.environ.get(PRECISION_ENV, "auto").strip().lower() or "auto"
+    if value not in PRECISIONS:
+        raise InputError(f"{PRECISION_ENV} must be one of {', '.join(PRECISIONS)} "
+                         f"(it is '{value}').")
+    return value
+
+
+def choose_cover_device(requested: str = "auto") -> DeviceChoice:
+    """As :func:`choose_device`, and on the CPU the backend: OpenVINO when asked for
+    ("openvino"), or for "auto" when it is installed and not turned off; PyTorch otherwise."""
+    if requested not in COVER_DEVICES:
+        raise InputError(f"Unknown device '{requested}': use one of {', '.join(COVER_DEVICES)}.")
+    if requested == "openvino":
+        if not openvino_installed():
+            raise InputError("OpenVINO is not installed: install it with "
+                             f"`{OPENVINO_INSTALL}` or choose the CPU device.")
+        choice = choose_device("cpu")
+        return replace(choice, backend="openvino", precision=openvino_precision(),
+                       reason="CPU with OpenVINO (requested)")
+    choice = choose_device(requested)
+    wanted = os.environ.get(BACKEND_ENV, "openvino").strip().lower()
+    if requested == "auto" and choice.device == "cpu" and wanted != "torch" \
+            and openvino_installed():
+        return replace(choice, backend="openvino", precision=openvino_precision(),
+                       reason="no GPU found: CPU with OpenVINO")
+    return choice
 
 
 def apply_preset(pipe: Any, preset: str, device: str) -> None:

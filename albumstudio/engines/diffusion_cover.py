@@ -10,6 +10,11 @@ scheduler. Steps: 4 when the request still has the ordinary default of 20, other
 request's own steps capped at 8 (LCM gains nothing beyond). Guidance: 1.0 (no classifier-free
 guidance, twice as fast) when the request has the ordinary default of 7.5, otherwise the
 request's value clamped into 1.0-2.0 (LCM-LoRA images burn above 2).
+
+On the CPU with OpenVINO (:func:`albumstudio.engines.device.choose_cover_device`) the same
+diffusers pipeline and scheduler loop run with the modules converted to OpenVINO
+(:mod:`albumstudio.engines.openvino_pipeline`; converted once, with progress and cancel); the
+result's device is then "cpu-openvino" and a note says the precision.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import io
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import fields, replace
+from pathlib import Path
 from typing import Any
 
 from albumstudio.core.cover import (
@@ -34,7 +40,12 @@ from albumstudio.core.errors import CancelledError, InputError
 from albumstudio.core.jobs import ProgressFn, steps_progress
 from albumstudio.core.model_cache import ModelCache
 from albumstudio.core.model_registry import default_model
-from albumstudio.engines.device import DeviceChoice, choose_device, is_out_of_memory, lighter_preset
+from albumstudio.engines.device import (
+    DeviceChoice,
+    choose_cover_device,
+    is_out_of_memory,
+    lighter_preset,
+)
 from albumstudio.engines.diffusion_preview import latents_to_rgb
 from albumstudio.engines.models import resolve_lora
 from albumstudio.engines.pipelines import Adapter, PipelineCache, PipelineSpec
@@ -48,6 +59,7 @@ LCM_MAX_STEPS = 8
 LCM_GUIDANCE = (1.0, 2.0)
 MAX_STEPS = 150
 MAX_VARIANTS = 16
+OPENVINO_SIDE_MULTIPLE = 64  # the converted UNet is traced for latents divisible by 8
 PRESET_NAMES = {"full": "everything on the GPU", "sliced": "VAE slicing and tiling",
                 "offload": "CPU offload", "sequential": "sequential CPU offload"}
 
@@ -79,8 +91,9 @@ class DiffusionCoverEngine:
 
     def __init__(self, cache: PipelineCache | None = None, *, models: ModelCache | None = None,
                  segment: SegmentFn | None = None,
-                 choose: Callable[[str], DeviceChoice] = choose_device, min_side: int = 256,
-                 max_side: int = 1024) -> None:
+                 choose: Callable[[str], DeviceChoice] = choose_cover_device,
+                 min_side: int = 256, max_side: int = 1024,
+                 openvino_root: Path | None = None) -> None:
         """Loaded models live in ``models`` (the app's one model cache); a private cache is made
         when none is given."""
         self.models = models if models is not None else ModelCache()
@@ -89,6 +102,7 @@ class DiffusionCoverEngine:
         self.min_side = min_side
         self.max_side = max_side
         self._segment = segment
+        self.openvino_root = openvino_root
 
     @property
     def cache(self) -> PipelineCache:
@@ -98,6 +112,14 @@ class DiffusionCoverEngine:
         return self.models.get("sd15", "pipeline", "any", PipelineCache)
 
     @property
+    def openvino(self) -> Any:
+        """The OpenVINO pipeline holder (kept by the model cache beside the PyTorch one)."""
+        from albumstudio.engines.openvino_pipeline import OpenVinoPipelineCache
+
+        return self.models.get("sd15", "openvino", "cpu",
+                               lambda: OpenVinoPipelineCache(self.openvino_root))
+
+    @property
     def pipeline(self) -> Any:
         """The loaded diffusers pipeline, or None."""
         return self.cache.pipeline
@@ -105,6 +127,8 @@ class DiffusionCoverEngine:
     def unload(self) -> None:
         """Free the loaded pipeline (and the segmentation model)."""
         self.cache.unload()
+        if self.models.peek("sd15", "openvino", "cpu") is not None:
+            self.openvino.unload()
         self.models.evict("segmenter")
 
     def side(self, request: CoverRequest) -> int:
@@ -128,6 +152,11 @@ class DiffusionCoverEngine:
         steps, guidance = effective_steps_and_guidance(request)
         _check_cancel(cancel)
         choice = self.choose(request.options.device)
+        backend_notes: list[str] = []
+        if choice.backend == "openvino" and side % OPENVINO_SIDE_MULTIPLE:
+            choice = replace(choice, backend="torch")
+            backend_notes.append(f"OpenVINO needs a side that is a multiple of "
+                                 f"{OPENVINO_SIDE_MULTIPLE} px: ran on PyTorch instead")
         spec = PipelineSpec(
             model=request.options.model,
             controlnets=tuple((c.kind, request.options.controlnet_for(c.kind))
@@ -138,14 +167,20 @@ class DiffusionCoverEngine:
         reference = self._reference(request, side)
         controls = [self._control_image(c, reference, choice) for c in request.options.conditions]
         _check_cancel(cancel)
-        if self.cache.needs_reload(spec):
-            if progress is not None:
-                progress(steps_progress(0, steps, "loading the model…", 0, request.variants))
-            self.cache.unload()
-            choice = self.choose(request.options.device)  # free VRAM measured with nothing loaded
-        placement_notes: list[str] = []
-        pipe = self._place(spec, choice, adapters, placement_notes)
-        self.cache.set_scheduler("lcm" if is_lcm(request) else request.options.scheduler)
+        placement_notes: list[str] = list(backend_notes)
+        scheduler = "lcm" if is_lcm(request) else request.options.scheduler
+        if choice.backend == "openvino":
+            pipe = self._openvino_pipeline(spec, adapters, choice, steps, progress, cancel)
+            self.openvino.set_scheduler(scheduler)
+        else:
+            if self.cache.needs_reload(spec):
+                if progress is not None:
+                    progress(steps_progress(0, steps, "loading the model…", 0,
+                                            request.variants))
+                self.cache.unload()
+                choice = replace(self.choose(request.options.device), backend="torch")
+            pipe = self._place(spec, choice, adapters, placement_notes)
+            self.cache.set_scheduler(scheduler)
         arguments = _call_arguments(request, side, steps, guidance, reference, controls)
 
         images: list[CoverImage] = []
@@ -156,12 +191,32 @@ class DiffusionCoverEngine:
             image, image_notes = self._one_image(pipe, arguments, seed, choice, index,
                                                  progress, cancel, request.variants)
             if index == 0:
-                image_notes = placement_notes + image_notes
+                image_notes = placement_notes + self._backend_notes(choice) + image_notes
             notes.extend(n for n in image_notes if n not in notes)
             images.append(CoverImage(_png(image), image.width, image.height, seed,
                                      tuple(image_notes), display=screen_copy(image)))
         return CoverResult(request, tuple(images), time.perf_counter() - started,
-                           device=choice.device, notes=tuple(notes), models=models_used(request))
+                           device=choice.name, notes=tuple(notes), models=models_used(request))
+
+    def _openvino_pipeline(self, spec: PipelineSpec, adapters: tuple[Adapter, ...],
+                           choice: DeviceChoice, steps: int, progress: ProgressFn | None,
+                           cancel: threading.Event | None) -> Any:
+        if self.cache.pipeline is not None:
+            self.cache.unload()  # one copy of the weights in memory, not two
+
+        def converting(done: int, total: int, text: str) -> None:
+            if progress is not None:
+                progress(steps_progress(0, steps, text if total == 0 else
+                                        f"{text} ({done} of {total} parts)"))
+
+        return self.openvino.get(replace(spec, device="cpu", dtype_name="float32"), adapters,
+                                 choice.precision, converting, cancel)
+
+    def _backend_notes(self, choice: DeviceChoice) -> list[str]:
+        if choice.backend != "openvino":
+            return []
+        precision = self.openvino.precision_used or choice.precision
+        return [f"OpenVINO on the CPU ({precision} precision)"]
 
     def _place(self, spec: PipelineSpec, choice: DeviceChoice, adapters: tuple[Adapter, ...],
                notes: list[str]) -> Any:
