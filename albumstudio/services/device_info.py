@@ -4,7 +4,10 @@
 and the device, dtype and memory preset the engines will choose (the one decision lives in
 :mod:`albumstudio.engines.device`; torch is imported only when asked). :func:`time_estimate`
 answers "about how long on this CPU" from this computer's own past jobs in the history: the
-median seconds per diffusion step of its finished jobs on that device, never a guess.
+median seconds per diffusion step of its finished jobs on that device, never a guess. Covers on
+the CPU through OpenVINO are recorded as "cpu-openvino" (:func:`cover_device_name`), so each
+backend's estimate comes from that backend's own measured steps; an LCM job counts the steps it
+really ran (4 for the ordinary 20, at most 8).
 """
 
 from __future__ import annotations
@@ -88,6 +91,29 @@ def _minutes(seconds: float) -> str:
     return f"about {seconds / 3600:.1f} hours"
 
 
+LCM_STEPS, LCM_MAX_STEPS, DEFAULT_STEPS = 4, 8, 20  # as in engines.diffusion_cover
+PLACES = {"cpu": "this CPU", "cpu-openvino": "this CPU with OpenVINO"}
+
+
+def cover_device_name(requested: str = "auto") -> str:
+    """Where a diffusion cover would run, as the history names it ("cuda", "mps", "cpu" or
+    "cpu-openvino"); "cpu" when the choice cannot be made."""
+    from albumstudio.core.errors import InputError
+    from albumstudio.engines.device import choose_cover_device
+
+    try:
+        return choose_cover_device(requested).name
+    except (InputError, ImportError, RuntimeError, OSError):
+        return "cpu"
+
+
+def _steps_run(options: dict[str, Any]) -> Any:
+    steps = options.get("steps")
+    if isinstance(steps, int) and (options.get("lcm") or options.get("scheduler") == "lcm"):
+        return LCM_STEPS if steps == DEFAULT_STEPS else min(steps, LCM_MAX_STEPS)
+    return steps
+
+
 def seconds_per_step(records: list[Any], device: str = "cpu",
                      engine: str = "diffusion") -> list[float]:
     """Seconds per diffusion step of each finished ``engine`` job that ran on ``device``."""
@@ -96,7 +122,7 @@ def seconds_per_step(records: list[Any], device: str = "cpu",
         if record.status != "finished" or record.device != device or record.engine != engine:
             continue
         options = record.request.get("options") or {}
-        steps = options.get("steps") if isinstance(options, dict) else None
+        steps = _steps_run(options) if isinstance(options, dict) else None
         variants = max(1, int(record.request.get("variants") or 1))
         seconds = record.timings.get("generate")
         if isinstance(steps, int) and steps > 0 and seconds:
@@ -105,15 +131,20 @@ def seconds_per_step(records: list[Any], device: str = "cpu",
 
 
 def time_estimate(history: Any, steps: int, variants: int = 1, device: str = "cpu",
-                  engine: str = "diffusion") -> TimeEstimate:
+                  engine: str = "diffusion", advise_lcm: bool = False) -> TimeEstimate:
     """How long ``variants`` images of ``steps`` steps take on ``device``, from this computer's
-    past jobs (``history``: a HistoryStore, or None)."""
-    where = "this CPU" if device == "cpu" else f"this {device.upper()}"
+    past jobs (``history``: a HistoryStore, or None); ``advise_lcm`` adds, on a CPU, that LCM
+    mode is the fast choice there."""
+    where = PLACES.get(device, f"this {device.upper()}")
+    advice = (" On a CPU, LCM mode (4 steps, no guidance) is the fast choice."
+              if advise_lcm and device.startswith("cpu") else "")
     records = history.records(limit=500) if history is not None else []
     figures = seconds_per_step(records, device, engine)
     if not figures:
-        return TimeEstimate(None, 0, f"No past {engine} job on {where} to estimate from yet.")
+        return TimeEstimate(None, 0,
+                            f"No past {engine} job on {where} to estimate from yet.{advice}")
     seconds = statistics.median(figures) * steps * max(1, variants)
     return TimeEstimate(seconds, len(figures),
                         f"{_minutes(seconds)[0].upper()}{_minutes(seconds)[1:]} on {where} "
-                        f"(from {len(figures)} past job{'s' if len(figures) != 1 else ''} here).")
+                        f"(from {len(figures)} past job{'s' if len(figures) != 1 else ''} here)."
+                        f"{advice}")

@@ -84,17 +84,19 @@ class CoverSession(QObject):
         if self.caption and self.reference.path:
             self.check_installed(self.captioner_model, self._caption_with_blip)
 
-    def estimate(self, steps: int, variants: int, then) -> None:
+    def estimate(self, steps: int, variants: int, then, lcm: bool = False) -> None:
         """``then(sentence)``: how long a cover of ``steps`` steps takes here, from this
-        computer's past jobs ("About 4 minutes on this CPU (from 3 past jobs here).").
+        computer's past jobs on the backend a cover would use now ("About 4 minutes on this CPU
+        with OpenVINO (from 3 past jobs here)."), advising LCM mode on a CPU when it is off.
         Asked off the main thread: finding the device imports torch."""
-        from albumstudio.services.model_manager import device_report, time_estimate
+        from albumstudio.services.device_info import cover_device_name, time_estimate
 
         history, engine = self.services.history, self.settings.engine
 
         def ask(_ctx: object) -> str:
-            device = device_report().device
-            return time_estimate(history, steps, variants, device, engine).sentence
+            device = cover_device_name()
+            return time_estimate(history, steps, variants, device, engine,
+                                 advise_lcm=not lcm and engine == "diffusion").sentence
 
         handle = self.reference.runner.submit("estimating the time", ask, key="estimate")
         handle.finished.connect(then)

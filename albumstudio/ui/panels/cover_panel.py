@@ -328,8 +328,9 @@ class CoverPanel(QWidget):
             self.estimate.hide()
             return
         lcm = self._editor(engine, "lcm")
-        count = 4 if lcm is not None and lcm.value() else steps.value()  # LCM: 4 steps
-        self.cover.estimate(count, self.variants.value(), self._show_estimate)
+        on = lcm is not None and bool(lcm.value())
+        count = 4 if on else steps.value()  # LCM: 4 steps
+        self.cover.estimate(count, self.variants.value(), self._show_estimate, lcm=on)
 
     def _show_estimate(self, sentence: str) -> None:
         if not isinstance(self.field("steps"), QSpinBox):
