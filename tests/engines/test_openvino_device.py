@@ -82,3 +82,24 @@ def test_the_cli_exits_2_with_the_install_command_when_openvino_is_broken(tmp_pa
     lines = [line for line in result.stderr.splitlines() if line.startswith("albumstudio: error")]
     assert len(lines) == 1 and OPENVINO_INSTALL in lines[0] and "Traceback" not in result.stderr
     assert not (tmp_path / "c.png").exists()
+
+
+def test_a_failed_conversion_is_one_sentence_and_leaves_nothing(tmp_path, monkeypatch):
+    from albumstudio.engines import openvino_convert
+    from albumstudio.engines.openvino_convert import IrStore, PartKey, convert_parts
+
+    def broken(_module):
+        raise RuntimeError("Exception from src/frontends/pytorch: unsupported operation")
+
+    monkeypatch.setitem(openvino_convert.CONVERTERS, "unet", broken)
+    store = IrStore(tmp_path / "ir")
+    seen = []
+    with pytest.raises(InputError) as caught:
+        convert_parts(store, [(PartKey("unet", "slot", "0123"), object)],
+                      lambda done, total, text: seen.append((done, total, text)))
+    message = str(caught.value)
+    assert one_sentence(message) and "could not convert the unet" in message
+    assert "ALBUMSTUDIO_CPU_BACKEND=torch" in message
+    assert seen == [(0, 1, "converting the unet to OpenVINO (once)…")]
+    assert not store.ready(PartKey("unet", "slot", "0123"))
+    assert not (tmp_path / "ir").exists() or not any((tmp_path / "ir").iterdir())
