@@ -56,10 +56,6 @@ __all__ = ["CLIP_FORMAT", "CLIP_SECONDS", "ENGINES", "STEPS", "KitCheckError", "
            "KitResult", "KitService", "PreparedKit", "kit_steps"]
 
 
-# what services.tracks.read reports once the analysis is done and cached (its tags next)
-ANALYSED = "Tagging the music"
-
-
 def _base_name(fields: ReleaseFields) -> str:
     """The release's file name stem: "Artist - Title" (or the title), made safe."""
     return safe_component(f"{fields.artist} - {fields.title}" if fields.artist
@@ -260,9 +256,10 @@ class KitService:
         chosen = self.check_request(request)
         steps = _Steps(progress, cancel)
         targets = self.targets(request)
-        # a target that needs only the track (the clip needs its analysis) is made on a thread
-        # of its own: from the moment the analysis is cached, while the tags are still being
-        # made and then while the cover is made, exported and checked
+        # a target that needs only the track (the clip needs its now cached analysis) is made
+        # on a thread of its own while the cover is made, exported and checked (started
+        # earlier, beside the tagger, it made a new track's kit slower on 2 cores: see the
+        # design notes)
         early: dict[str, tuple[_Background, list[str]]] = {}
         try:
             if request.cover_png is not None:
@@ -278,25 +275,17 @@ class KitService:
                 def make_cover() -> JobRecord:
                     return record
             else:
-                guess = self._release_guess(request)
-
-                def analysed() -> None:
-                    early.update(self._start_early(targets, request, guess))
-
-                made, track_hash = self._plan(request, chosen, steps, analysed)
+                made, track_hash = self._plan(request, chosen, steps)
                 fields = ReleaseFields(
                     title=made.request.title or title_from_file(request.track),
                     artist=made.request.artist, album=made.request.title,
                     genre=made.request.genre)
-                if (guess.title, guess.artist) != (fields.title, fields.artist):
-                    self._abandon(early)  # made with other release words: make them again
 
                 def make_cover() -> JobRecord:
                     return self.services.covers.run(made.request, steps.inner(), cancel,
                                                     track_hash=track_hash,
                                                     record=request.record)
-            if not early:
-                early.update(self._start_early(targets, request, fields))
+            early.update(self._start_early(targets, request, fields))
             base = _base_name(fields)
             prepared = self._cover(request, chosen, make_cover, fields, steps)
             prepared.targets = targets
@@ -333,16 +322,6 @@ class KitService:
             left.abandon()
         early.clear()
 
-    def _release_guess(self, request: KitRequest) -> ReleaseFields:
-        """The title and artist the plan will find (the request's, else the artist's edits or
-        the file's tags), for what starts before the plan is made."""
-        if request.title is not None and request.artist is not None:
-            return ReleaseFields(title=request.title or title_from_file(request.track),
-                                 artist=request.artist)
-        title, artist = self.services.clips.release(request.track)
-        return ReleaseFields(title=request.title or title or title_from_file(request.track),
-                             artist=request.artist if request.artist is not None else artist)
-
     def _start_early(self, targets: list[KitTarget], request: KitRequest,
                      fields: ReleaseFields) -> dict[str, tuple[_Background, list[str]]]:
         base = _base_name(fields)
@@ -361,11 +340,9 @@ class KitService:
                                       notes=notes))
         return _Background(run, target.name), notes
 
-    def _plan(self, request: KitRequest, chosen: DistributorProfile, steps: _Steps,
-              analysed: Callable[[], None] | None = None) -> tuple[Any, str]:
-        """The cover request, planned from the track as the ``cover`` command plans it;
-        ``analysed()`` is called once the track's analysis is cached (while its tags may still
-        be being made)."""
+    def _plan(self, request: KitRequest, chosen: DistributorProfile,
+              steps: _Steps) -> tuple[Any, str]:
+        """The cover request, planned from the track as the ``cover`` command plans it."""
         settings = self.services.covers.registry.new_request(
             request.engine, seed=request.seed, image_path=request.image)
         if request.engine == "design":
@@ -373,21 +350,9 @@ class KitService:
         release = {k: v for k, v in (("title", request.title), ("artist", request.artist))
                    if v is not None}
         steps.start("reading the track")
-        inner = steps.inner()
-        fired = analysed is None
-
-        def report(p: Progress) -> None:
-            nonlocal fired
-            inner(p)
-            # the track service reads the track, analyses it, then waits for its tags
-            if not fired and p.text == ANALYSED:
-                fired = True
-                assert analysed is not None
-                analysed()
-
         return self.services.plan_cover(request.track, settings, image=request.image,
                                         style=request.style, release=release,
-                                        progress=report)
+                                        progress=steps.inner())
 
     def _given_cover(self, request: KitRequest) -> JobRecord:
         """A job record for the cover the artist chose in the window (the request that made

@@ -145,26 +145,3 @@ def test_a_second_target_of_the_same_name_is_refused():
                            make=lambda ctx: None))  # type: ignore[arg-type,return-value]
     assert "later" not in kit_targets().names()
 
-
-def test_the_clip_starts_as_soon_as_the_analysis_is_cached(kits, track, tmp_path,
-                                                           monkeypatch):
-    """While the tags are still to come, not after the whole reading of the track."""
-    out = tmp_path / "out"
-    out.mkdir()
-    texts: list[str] = []
-    started: list[tuple[str, list[str]]] = []
-    real_start = KitService._start
-
-    def start(self, target, *args):
-        started.append((target.name, list(texts)))
-        return real_start(self, target, *args)
-
-    monkeypatch.setattr(KitService, "_start", start)
-    result = kits.make(KitRequest(str(track), str(out), title="Early", artist="Luma",
-                                  record=False), lambda p: texts.append(p.text))
-    assert [name for name, _ in started] == ["clip"]
-    before = started[0][1]
-    assert before[-1].endswith("Tagging the music")
-    assert not any(t.startswith("making the cover") for t in before)
-    manifest = json.loads((result.folder / "release.json").read_text("utf-8"))
-    assert manifest["provenance"]["clip"]["engine"] == "highlight"
