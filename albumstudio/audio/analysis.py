@@ -10,7 +10,6 @@ decoded once for analysis and tags.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import threading
@@ -366,20 +365,11 @@ def analyze_stream(
     """
     if sample_rate <= 0 or channels <= 0:
         raise ValueError("sample rate and channel count must be positive")
-    with _one_blas_thread():
+    from albumstudio.audio.blas import one_blas_thread
+
+    with one_blas_thread():  # its many small products (see audio/blas.py)
         return _analyze_stream(blocks, sample_rate, channels, progress, cancel, total_frames,
                                tagger_audio, tagger_feed)
-
-
-def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
-    """OpenBLAS threads cost more than they give to the analysis's many small products (ten
-    times more under load, when each product waits for the second thread to be scheduled);
-    the other core is better spent on the tagger's import or the window."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - a dependency, but the analysis works without it
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
 
 
 def _analyze_stream(

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib import resources
 from typing import Any, Protocol
 
@@ -27,6 +28,9 @@ DEFAULT_MODEL = default_model("tagger")
 SAMPLE_RATE = 16000
 SEGMENT_S = 3.0
 BATCH_PATCHES = 8  # patches per forward pass: 4-8 measured fastest on 2 cores (1-2 and 16+ slower)
+# batches predicted at once on threads of our own, each product on one BLAS thread (see
+# audio/blas.py): OpenBLAS's own second thread spun on a loaded machine, doubling the CPU time
+WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 Progress = Callable[[float, str], None]
 
@@ -124,19 +128,72 @@ def _spectrogram(y16k_mono: np.ndarray) -> np.ndarray:
 def _tag_spectrogram(rep: np.ndarray, model: str, cancel: threading.Event | None,
                      progress: Progress | None, models: ModelCache | None) -> TagResult:
     from albumstudio.audio import musicnn_input
+    from albumstudio.audio.blas import one_blas_thread
 
     batch = musicnn_input.patches(rep)
     net = _loaded_model(model, models)
-
-    rows: list[np.ndarray] = []
-    for start in range(0, batch.shape[0], BATCH_PATCHES):
-        _check(cancel)
-        rows.append(net.predict(batch[start:start + BATCH_PATCHES]))
-        if progress is not None:
-            done = min(batch.shape[0], start + BATCH_PATCHES)
-            progress(done / batch.shape[0], f"Tagging {done}/{batch.shape[0]} segments")
+    with one_blas_thread(), _Predictions(net, WORKERS) as predictions:
+        for start in range(0, batch.shape[0], BATCH_PATCHES):
+            predictions.submit(batch[start:start + BATCH_PATCHES])
+        rows: list[np.ndarray] = []
+        for row in predictions.in_order(cancel):
+            rows.append(row)
+            if progress is not None:
+                done = min(batch.shape[0], len(rows) * BATCH_PATCHES)
+                progress(done / batch.shape[0], f"Tagging {done}/{batch.shape[0]} segments")
     _check(cancel)
     return _result(model, rows)
+
+
+class _Predictions:
+    """Batches predicted in the order given: inline (``predict``) or on up to ``workers``
+    threads of their own (``submit``; numpy's products let go of the interpreter lock)."""
+
+    def __init__(self, net: Any, workers: int) -> None:
+        self._net, self._workers = net, workers
+        self._pool: Any = None
+        self._rows: list[Any] = []  # arrays, or futures of arrays
+        self.segments = 0  # patches handed over so far
+
+    def __enter__(self) -> _Predictions:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def predict(self, batch: np.ndarray) -> None:
+        self.segments += batch.shape[0]
+        self._rows.append(self._net.predict(batch))
+
+    def submit(self, batch: np.ndarray) -> None:
+        if self._workers < 2:
+            self.predict(batch)
+            return
+        self.segments += batch.shape[0]
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="musicnn")
+        self._rows.append(self._pool.submit(self._net.predict, batch))
+
+    def count(self) -> int:
+        return len(self._rows)
+
+    def in_order(self, cancel: threading.Event | None) -> Iterator[np.ndarray]:
+        """Every row so far, in order, waiting for those still running (CancelledError on
+        cancel)."""
+        from concurrent.futures import Future
+        from concurrent.futures import TimeoutError as Timeout
+
+        for row in self._rows:
+            while isinstance(row, Future):
+                _check(cancel)
+                try:
+                    row = row.result(timeout=0.2)
+                except Timeout:
+                    continue
+            yield row
 
 
 def _result(model: str, rows: list[np.ndarray]) -> TagResult:
@@ -186,18 +243,31 @@ class TagStream:
 
     def run(self, progress: Progress | None = None,
             cancel: threading.Event | None = None) -> TagResult | None:
-        import queue
-
-        from albumstudio.audio import musicnn_input as mi
+        from albumstudio.audio.blas import one_blas_thread
 
         cancel = cancel or self._cancel
 
         net = _loaded_model(self.model, self._models)
+        with one_blas_thread(), _Predictions(net, WORKERS) as predictions:
+            if not self._read(predictions, progress, cancel):
+                return None
+            rows = list(predictions.in_order(cancel))
+        _check(cancel)
+        return _result(self.model, rows)
+
+    def _read(self, predictions: _Predictions, progress: Progress | None,
+              cancel: threading.Event | None) -> bool:
+        """Make the log-mel rows of what is fed and predict each batch as it is complete:
+        inline while the decode goes on (the analysis has the other core), on the workers
+        once it has ended (the backlog then has both). False when aborted."""
+        import queue
+
+        from albumstudio.audio import musicnn_input as mi
+
         half = mi.N_FFT // 2
         pending = np.zeros(half, dtype=np.float32)  # the centred first frame's zero padding
         frames: list[np.ndarray] = []
         n_frames = total = buffered = 0
-        rows: list[np.ndarray] = []
         batch_frames = mi.N_FRAMES * BATCH_PATCHES
         while True:
             try:  # a cancel is seen even while the decode has not started (a queued job)
@@ -206,7 +276,7 @@ class TagStream:
                 _check(cancel)
                 continue
             if chunk is self._ABORT:
-                return None
+                return False
             if chunk is self._FAIL:
                 raise CancelledError("tagging: the track could not be read")
             _check(cancel)
@@ -230,16 +300,18 @@ class TagStream:
             while buffered >= batch_frames or (last and buffered >= mi.N_FRAMES):
                 rep = np.concatenate(frames) if len(frames) > 1 else frames[0]
                 take = min(batch_frames, buffered // mi.N_FRAMES * mi.N_FRAMES)
-                rows.append(net.predict(mi.patches(rep[:take])))
+                if self.closed.is_set():
+                    predictions.submit(mi.patches(rep[:take]))
+                else:
+                    predictions.predict(mi.patches(rep[:take]))
                 frames, buffered = [rep[take:]], buffered - take
                 if progress is not None:
-                    progress(0.0, f"Tagging {sum(r.shape[0] for r in rows)} segments")
+                    progress(0.0, f"Tagging {predictions.segments} segments")
             if last:
                 break
-        _check(cancel)
-        if not rows:  # shorter than one patch: repeat-padded, as tag_samples does
-            rows.append(net.predict(mi.patches(np.concatenate(frames))))
-        return _result(self.model, rows)
+        if not predictions.count():  # shorter than one patch: repeat-padded, as tag_samples
+            predictions.predict(mi.patches(np.concatenate(frames)))
+        return True
 
 
 def tag_file(path: str, model: str = DEFAULT_MODEL, cache: JsonCache | None = None,
