@@ -17,6 +17,7 @@ import importlib.util
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tarfile
@@ -123,6 +124,19 @@ def run(exe: Path, home: Path, *args: object, display: str | None = None,
                           timeout=timeout, cwd=home)
 
 
+def section_names(library: Path) -> set[str]:
+    """The section names of a 64-bit little-endian ELF file (".symtab", ".debug_info" …)."""
+    data = library.read_bytes()
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+    def header(i: int) -> tuple[int, int, int]:  # name offset, file offset, size
+        base = shoff + i * shentsize
+        return (struct.unpack_from("<I", data, base)[0], *struct.unpack_from("<QQ", data, base + 24))
+    _, strings_at, strings_size = header(shstrndx)
+    strings = data[strings_at:strings_at + strings_size]
+    return {strings[name:strings.index(b"\0", name)].decode() for name, _, _ in map(header, range(shnum))}
+
+
 def test_the_bundle_carries_its_own_python_qt_codecs_and_nothing_needless(exe: Path):
     internal = exe.parent / "_internal"
     assert exe.read_bytes()[:4] == b"\x7fELF"
@@ -145,6 +159,12 @@ def test_the_bundle_carries_its_own_python_qt_codecs_and_nothing_needless(exe: P
     assert not (internal / "torch" / "include").exists()
     tests = [p for p in internal.rglob("tests") if p.is_dir()]
     assert tests == [], f"test suites bundled: {tests[:5]}"
+    assert not (internal / "ray").exists()  # the cluster extra stays out
+    # stripped by packaging/strip_bundle.py: no debug symbols, no static symbol table
+    torch_cpu = section_names(internal / "torch" / "lib" / "libtorch_cpu.so")
+    assert ".dynsym" in torch_cpu and ".symtab" not in torch_cpu
+    assert not any(name.startswith(".debug") for name in torch_cpu)
+    assert ".symtab" not in section_names(next(internal.glob("libpython3*.so*")))
 
 
 @pytest.mark.skipif(not HAVE_XVFB, reason="Xvfb is not installed")
