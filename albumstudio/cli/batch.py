@@ -15,12 +15,15 @@ def add_parser(sub: Any) -> None:
         "batch", help="make a release kit for every row of a catalogue (CSV or JSON), on this "
                       "machine or a Ray cluster; a second run makes only what is missing")
     batch.add_argument("catalogue", help="CSV or JSON, one release per row: track, image, "
-                                         "title, artist, style, qr, profile, engine, seed")
+                                         "title, artist, style, qr, profile, engine, seed, "
+                                         "created (the time release.json records; default: "
+                                         "SOURCE_DATE_EPOCH, else the catalogue file's time)")
     batch.add_argument("--out", required=True, metavar="DIR",
                        help="the folder the kit folders are made in (made if missing)")
     batch.add_argument("--cluster", metavar="local|ADDRESS",
                        help="run on Ray: 'local' starts a cluster on this machine, an address "
-                            "joins one (needs: pip install 'albumstudio[cluster]')")
+                            "joins one (needs: pip install 'albumstudio[cluster]'; a cluster "
+                            "with token authentication also RAY_AUTH_MODE=token)")
     batch.add_argument("--workers", type=int, metavar="N",
                        help="kits made at once (default: half the cores)")
     batch.add_argument("--json", action="store_true", help="print the summary as JSON")
