@@ -1,4 +1,5 @@
-"""MusicGen speed on a GPU: ``python -m benchmarks.gpu_music`` prints JSON.
+"""MusicGen speed on a GPU, bare and through the app: ``python -m benchmarks.gpu_music`` prints
+JSON.
 
 Needs CUDA and MusicGen's weights in the local Hugging Face cache (``facebook/musicgen-small``
 unless ``--model`` names another id or folder; the app never downloads here). Without CUDA or
@@ -10,16 +11,23 @@ to a temporary folder in float16 and loaded through the app's loader. MusicGen s
 number of decoder steps (50 per second of audio, no early stop), so its speed does not depend
 on the weights' values: the figure is the speed, not the music.
 
-Figures, through the app's engine (:class:`MusicGenerator`, float16 on CUDA, guidance 3,
-top-k 250): seconds of audio per second of wall time for a 10 s and a 30 s clip, and a 30 s
-clip from a bare ``model.generate`` with the same settings for the app's overhead.
-Target: musicgen-small at least 2× real time on an H100.
+Figures (guidance 3, top-k 250, the same seed; float16 on CUDA, float32 on the CPU): seconds of
+audio per second of wall time, and the wall time, for each rung of a ladder from a bare
+``model.generate`` to the app, one difference added per rung — ``bare``, ``bare_with_step_watch``
+(the engine's stopping criterion), ``bare_with_app_kwargs`` (plus the request's temperature),
+``bare_then_loudness`` (plus the −14 LUFS pass on the CPU), ``engine``
+(:class:`MusicGenerator`), ``engine_with_progress`` (a progress callback, throttled as in the
+window) and ``app`` (:meth:`MusicService.generate`: the registry's engine, WAV encoding, the
+job record) — so the rung whose figure jumps is what costs. ``app_over_bare`` is the overhead.
+``--device cpu --seconds 2`` runs the same ladder without a GPU.
+Target: musicgen-small at least 2× real time on an H100; the app over bare at most 1.10.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -32,13 +40,13 @@ PROMPT = ("An electronic instrumental track in F# minor at 118 BPM, moderate tem
           "bittersweet mood, lively, steady groove, electronic synths and drum machines.")
 
 
-def _missing(model: str, random_weights: bool) -> str | None:
+def _missing(model: str, random_weights: bool, device: str) -> str | None:
     try:
         import torch
     except ImportError:
         return "torch is not installed"
-    if not torch.cuda.is_available():
-        return "no CUDA GPU: this benchmark needs one"
+    if device == "cuda" and not torch.cuda.is_available():
+        return "no CUDA GPU: this benchmark needs one (or --device cpu)"
     if random_weights:
         return None
     from albumstudio.engines.models import diagnose
@@ -88,31 +96,31 @@ def build_small_shaped(folder: Path) -> str:
     return str(folder)
 
 
-def _timed(job: Any, repeats: int) -> float:
+def _sync(device: str) -> None:
     import torch
 
-    times = []
-    for _ in range(repeats):
+    if device == "cuda":
         torch.cuda.synchronize()
-        started = time.perf_counter()
-        job()
-        torch.cuda.synchronize()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
-def measure(model: str, random_weights: bool = False, repeats: int = 2) -> dict:
+def measure(model: str, random_weights: bool = False, repeats: int = 2, device: str = "cuda",
+            lengths: tuple[float, ...] = (10.0, 30.0)) -> dict:
+    """Each way of making a clip, interleaved round by round so drift hits all alike; the
+    ladder from ``bare`` to ``app`` adds one difference at a time, so the step that costs is
+    the one whose figure jumps."""
     sys.path.insert(0, str(ROOT))
     from albumstudio.core.model_registry import default_model
 
     model = model or default_model("musicgen")
-    reason = _missing(model, random_weights)
+    reason = _missing(model, random_weights, device)
     if reason is not None:
         return {"skipped": reason}
     import torch
 
+    from albumstudio.core.model_cache import ModelCache
     from albumstudio.core.music_attributes import MusicRequest
-    from albumstudio.engines.musicgen import MusicGenerator, _step_watch, tokens_for
+    from albumstudio.engines.musicgen import _step_watch, normalise, shared_generator, tokens_for
+    from albumstudio.services.music import MusicService
 
     with tempfile.TemporaryDirectory() as folder:
         label = model
@@ -121,52 +129,83 @@ def measure(model: str, random_weights: bool = False, repeats: int = 2) -> dict:
             model = build_small_shaped(Path(folder) / "musicgen-small-shaped")
             label = "random weights, musicgen-small architecture"
             build_s = time.perf_counter() - started
-        generator = MusicGenerator(model, "cuda")
+        cache = ModelCache()
+        service = MusicService(cache, None)
+        generator = shared_generator(cache, model, device)  # the one the service's engine uses
         started = time.perf_counter()
         net, processor = generator.load()
         load_s = time.perf_counter() - started
-        generator.generate(MusicRequest(PROMPT, seconds=2.0, seed=1))  # warm-up
+        attention = getattr(net.decoder.config, "_attn_implementation", "?")
 
-        def bare(seconds: float, watch: bool = False) -> None:
-            extra = {"stopping_criteria": [_step_watch(None, lambda: None)]} if watch else {}
+        def request(seconds: float) -> MusicRequest:
+            return MusicRequest(PROMPT, seconds=seconds, seed=2, model=model, device=device)
+
+        def bare(seconds: float, watch: bool = False, app_kwargs: bool = False) -> Any:
+            extra: dict[str, Any] = {}
+            if watch:
+                extra["stopping_criteria"] = [_step_watch(None, lambda: None)]
+            if app_kwargs:  # what the engine passes besides: the request's temperature
+                extra["temperature"] = request(seconds).temperature
             with torch.inference_mode():
                 torch.manual_seed(2)
-                inputs = processor(text=[PROMPT], padding=True, return_tensors="pt").to("cuda")
-                net.generate(**inputs, do_sample=True, guidance_scale=3.0, top_k=250,
-                             max_new_tokens=tokens_for(seconds, 50, 4), **extra)
+                inputs = processor(text=[PROMPT], padding=True, return_tensors="pt").to(device)
+                return net.generate(**inputs, do_sample=True, guidance_scale=3.0, top_k=250,
+                                    max_new_tokens=tokens_for(seconds, 50, 4), **extra)
+
+        def bare_and_levels(seconds: float) -> None:
+            out = bare(seconds, watch=True, app_kwargs=True)
+            normalise(out[0].float().cpu().numpy().T, 32000)
+
+        def with_progress(seconds: float) -> None:
+            generator.generate(request(seconds), progress=lambda report: None)
 
         jobs = {
-            "app": lambda s: generator.generate(MusicRequest(PROMPT, seconds=s, seed=2)),
             "bare": bare,
             "bare_with_step_watch": lambda s: bare(s, watch=True),
+            "bare_with_app_kwargs": lambda s: bare(s, watch=True, app_kwargs=True),
+            "bare_then_loudness": bare_and_levels,
+            "engine": lambda s: generator.generate(request(s)),
+            "engine_with_progress": with_progress,
+            "app": lambda s: service.generate(request(s), record=False),
         }
+        service.generate(request(2.0), record=False)  # warm-up: kernels, scipy, the filters
+        bare(2.0)
         times: dict[str, dict[float, list[float]]] = {name: {} for name in jobs}
-        for seconds, rounds in ((10.0, repeats), (30.0, 1)):  # interleaved: drift hits all alike
+        for seconds in lengths:
+            rounds = repeats if seconds <= 10.0 else 1
             for _ in range(rounds):
                 for name, job in jobs.items():
-                    if seconds == 30.0 and name == "bare_with_step_watch":
+                    if seconds > 10.0 and name not in ("bare", "engine", "app"):
                         continue
-                    wall = _timed(lambda j=job, s=seconds: j(s), 1)
-                    times[name].setdefault(seconds, []).append(wall)
+                    _sync(device)
+                    started = time.perf_counter()
+                    job(seconds)
+                    _sync(device)
+                    times[name].setdefault(seconds, []).append(time.perf_counter() - started)
         figures: dict[str, Any] = {}
         for name, by_length in times.items():
             for seconds, walls in by_length.items():
                 wall = statistics.median(walls)
-                figures[f"{name}_{seconds:g}s_clip_s"] = round(wall, 2)
-                figures[f"{name}_{seconds:g}s_realtime_factor"] = round(seconds / wall, 2)
-        bare_s = figures["bare_30s_clip_s"]
-        peak_gib = torch.cuda.max_memory_allocated() / 1024**3
-        generator.unload()
+                figures[f"{name}_{seconds:g}s_clip_s"] = round(wall, 3)
+                figures[f"{name}_{seconds:g}s_realtime_factor"] = round(seconds / wall, 3)
+        ratios = {f"app_over_bare_{s:g}s": round(figures[f"app_{s:g}s_clip_s"]
+                                                 / figures[f"bare_{s:g}s_clip_s"], 3)
+                  for s in lengths}
+        peak_gib = torch.cuda.max_memory_allocated() / 1024**3 if device == "cuda" else None
+        service.unload()
+    longest = max(lengths)
     result = {
-        "gpu": torch.cuda.get_device_name(), "torch": torch.__version__,
+        "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
+        "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "model": label, "dtype": str(net.dtype).removeprefix("torch."),
-        "load_s": round(load_s, 2), **figures,
-        "app_over_bare_30s": round(figures["app_30s_clip_s"] / bare_s, 3),
-        "app_over_bare_10s": round(figures["app_10s_clip_s"] / figures["bare_10s_clip_s"], 3),
-        "decoder_steps_per_s": round(tokens_for(30.0, 50, 4) / figures["app_30s_clip_s"], 1),
-        "peak_gpu_memory_gib": round(peak_gib, 2),
-        "target": "musicgen-small ≥ 2× real time on an H100",
+        "attention": attention, "load_s": round(load_s, 2), **figures, **ratios,
+        "decoder_steps_per_s_app": round(tokens_for(longest, 50, 4)
+                                         / figures[f"app_{longest:g}s_clip_s"], 1),
+        "target": "musicgen-small ≥ 2× real time on an H100; app over bare ≤ 1.10",
     }
+    if peak_gib is not None:
+        result["peak_gpu_memory_gib"] = round(peak_gib, 2)
     if random_weights:
         result["build_s"] = round(build_s, 1)
     return result
@@ -178,9 +217,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--random-weights", action="store_true",
                         help="musicgen-small's architecture with random weights (speed only)")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--device", choices=("cuda", "cpu"), default="cuda",
+                        help="cpu: the same comparison where there is no GPU (use short clips)")
+    parser.add_argument("--seconds", type=float, nargs="+", default=[10.0, 30.0],
+                        help="clip lengths (clips over 10 s are timed once, bare/engine/app only)")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.model, args.random_weights, args.repeats), indent=2,
-                     ensure_ascii=False))
+    print(json.dumps(measure(args.model, args.random_weights, args.repeats, args.device,
+                             tuple(args.seconds)), indent=2, ensure_ascii=False))
     return 0
 
 
