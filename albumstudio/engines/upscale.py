@@ -7,8 +7,9 @@ Lanczos and mild sharpening, as before. The weights load offline and from safete
 one sentence. The picture goes through the network in tiles of :data:`TILE` pixels that
 overlap by :data:`OVERLAP` and are blended with linear ramps, so enlarging 512 px to 2048 px
 keeps one tile's activations in memory at a time; the result (×4 for the registry's model) is
-then brought to the profile's size with Lanczos by the caller. torch and transformers are
-imported inside the functions.
+then brought to the profile's size with Lanczos by the caller. It runs on the GPU when one is
+found (float32), else on the CPU, where the registry's model is slow: tens of seconds a tile on
+2 busy cores (benchmarks/upscale.py). torch and transformers are imported inside the functions.
 """
 
 from __future__ import annotations
@@ -71,8 +72,10 @@ class Upscaler:
     """A Swin2SR model, loaded on first use (into ``cache`` when given)."""
 
     def __init__(self, model: str, cache: ModelCache | None = None, tile: int = TILE,
-                 overlap: int = OVERLAP) -> None:
+                 overlap: int = OVERLAP, device: str = "auto") -> None:
         self.model_id = model
+        self.requested = device
+        self._device: str | None = None
         self.cache = cache
         self.tile = tile
         self.overlap = overlap
@@ -88,13 +91,22 @@ class Upscaler:
         folder = cached_folder(self.model_id)
         model = load_pretrained(Swin2SRForImageSuperResolution,
                                 str(folder) if folder is not None else self.model_id, WHAT)
-        return model.eval()
+        return model.eval().to(self.device)
+
+    @property
+    def device(self) -> str:
+        """"cuda", "mps" or "cpu" (chosen once; always float32)."""
+        if self._device is None:
+            from albumstudio.engines.device import choose_device
+
+            self._device = choose_device(self.requested).device
+        return self._device
 
     def model(self) -> Any:
         """The loaded network (ModelMissingError, one sentence, when it cannot be loaded)."""
         if self._loaded is None:
             if self.cache is not None:
-                self._loaded = self.cache.get(ROLE, self.model_id, "cpu", self._load)
+                self._loaded = self.cache.get(ROLE, self.model_id, self.device, self._load)
             else:
                 self._loaded = self._load()
         return self._loaded
@@ -142,9 +154,9 @@ class Upscaler:
                         if pad_h or pad_w:  # the model wants whole windows
                             part = np.pad(part, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge")
                         pixels = torch.from_numpy(np.ascontiguousarray(
-                            part.transpose(2, 0, 1)))[None]
+                            part.transpose(2, 0, 1)))[None].to(self.device)
                         made = network(pixel_values=pixels).reconstruction[0]
-                        made = made[:, :h * scale, :w * scale].clamp(0, 1).numpy()
+                        made = made[:, :h * scale, :w * scale].clamp(0, 1).float().cpu().numpy()
                         ramp = np.outer(
                             _ramp(h * scale, fade, top > 0, top + h < height),
                             _ramp(w * scale, fade, left > 0, left + w < width))[..., None]
