@@ -15,6 +15,7 @@ found (float32), else on the CPU, where the registry's model is slow: tens of se
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from albumstudio.core.errors import CancelledError
@@ -125,8 +126,10 @@ class Upscaler:
                 "license": entry.license if entry else "unknown",
                 "commercial_use": entry.commercial_use if entry else None}
 
-    def enlarge(self, image: Image.Image, cancel: threading.Event | None = None) -> Image.Image:
-        """``image`` (RGB) enlarged by the model's scale, tile by tile."""
+    def enlarge(self, image: Image.Image, cancel: threading.Event | None = None,
+                progress: Callable[[float], None] | None = None) -> Image.Image:
+        """``image`` (RGB) enlarged by the model's scale, tile by tile (``progress(fraction)``
+        after each tile; CancelledError between tiles once ``cancel`` is set)."""
         import numpy as np
         import torch
         from PIL import Image
@@ -143,6 +146,7 @@ class Upscaler:
             fade = min(self.overlap, tile // 2) * scale
             rows = _positions(height, tile, self.overlap)
             cols = _positions(width, tile, self.overlap)
+            done = 0
             with torch.inference_mode():
                 for top in rows:
                     for left in cols:
@@ -163,6 +167,9 @@ class Upscaler:
                         y, x = top * scale, left * scale
                         out[y:y + h * scale, x:x + w * scale] += made.transpose(1, 2, 0) * ramp
                         weight[y:y + h * scale, x:x + w * scale] += ramp
+                        done += 1
+                        if progress is not None:
+                            progress(done / (len(rows) * len(cols)))
         pixels_out = np.clip(out / np.maximum(weight, 1e-6) * 255.0 + 0.5, 0, 255)
         return Image.fromarray(pixels_out.astype(np.uint8), "RGB")
 

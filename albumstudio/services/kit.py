@@ -387,8 +387,12 @@ class KitService:
         with Image.open(io.BytesIO(png)) as header:  # the size only: no pixels decoded
             smaller = min(header.size) < chosen.export_px
         upscaler = self._upscaler() if smaller else None
-        files = make_cover_files(png, chosen.export_px, chosen.max_file_bytes,
-                                 upscaler.enlarge if upscaler is not None else None,
+        enlarge = None
+        if upscaler is not None:
+            def enlarge(picture: Any) -> Any:
+                return upscaler.enlarge(picture, steps.cancel, lambda f: steps.report(
+                    f, f"exporting the cover: enlarging it with {upscaler.model_id}"))
+        files = make_cover_files(png, chosen.export_px, chosen.max_file_bytes, enlarge,
                                  upscaler.model_id if upscaler is not None else "")
         steps.start("checking the cover")
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from albumstudio.core.errors import ModelMissingError
+from albumstudio.core.errors import CancelledError, ModelMissingError
 from albumstudio.core.model_registry import find_model, use_local_folders
 from albumstudio.engines.upscale import ROLE, Upscaler, installed_upscaler
 from albumstudio.services import Services
@@ -64,9 +65,15 @@ def test_the_model_enlarges_four_times_tile_by_tile(tmp_path):
     model.register_forward_pre_hook(
         lambda _m, args, kwargs: seen.append(tuple(kwargs["pixel_values"].shape[2:])),
         with_kwargs=True)
-    out = upscaler.enlarge(picture(70, 45))
+    fractions: list[float] = []
+    out = upscaler.enlarge(picture(70, 45), progress=fractions.append)
     assert out.size == (280, 180) and out.mode == "RGB"
     assert len(seen) == 3 * 2 and max(max(s) for s in seen) <= 32  # one tile at a time
+    assert fractions == pytest.approx([i / 6 for i in range(1, 7)])
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(CancelledError):
+        upscaler.enlarge(picture(70, 45), stop)
     whole = Upscaler(str(folder), tile=128).enlarge(picture(70, 45))
     assert whole.size == (280, 180)
     # the tiles blend into one picture: away from the seams it matches the untiled run
