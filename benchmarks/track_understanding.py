@@ -8,6 +8,10 @@
   the one decode for analysis and tags, the analysis, tagging with the model loaded, and the
   musicnn forward pass alone in numpy (what tags use) and in the PyTorch port at its old
   batch size of 2 (target ≤ 1.0 s);
+- ``--only precision``: why the network stays in float32 numpy — the PyTorch port in bfloat16
+  (autocast, and oneDNN's bf16 arithmetic on float32 tensors, both on AMX where the processor
+  has it) against the float32 probabilities (the tests allow 1e-3 against the original), and
+  the error-free three-product bf16 split of the front end's products with its time;
 - the tempo accuracy table over ``tests.support.synth.tempo_cases`` (exact ±4 % on ≥ 90 %,
   octave-tolerant on all); ``--with-tags`` also tags each case and reports the tempo the
   description uses (the tagger's slow/fast may move the octave).
@@ -25,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +97,8 @@ def in_process(track: Path, runs: int) -> dict:
 
     tagger.preload()  # the weights, as the window does while idle
     decode, analysis, tags, model_new, model_old = [], [], [], [], []
+    model_cpu: list[float] = []
+    model_blas: list[float] = []
     for _ in range(runs):
         started = time.perf_counter()
         decode_all(str(track))
@@ -105,10 +112,14 @@ def in_process(track: Path, runs: int) -> dict:
         tags.append(time.perf_counter() - started)
         batch = patches(log_mel(audio[0]))
         net = tagger._loaded_model(tagger.DEFAULT_MODEL)
-        started = time.perf_counter()
-        for first in range(0, batch.shape[0], tagger.BATCH_PATCHES):
-            net.predict(batch[first:first + tagger.BATCH_PATCHES])
+        started, cpu = time.perf_counter(), time.process_time()
+        tagger._tag_spectrogram(log_mel(audio[0]), tagger.DEFAULT_MODEL, None, None, None)
         model_new.append(time.perf_counter() - started)
+        model_cpu.append(time.process_time() - cpu)
+        started = time.perf_counter()
+        for first in range(0, batch.shape[0], tagger.BATCH_PATCHES):  # BLAS's own threads
+            net.predict(batch[first:first + tagger.BATCH_PATCHES])
+        model_blas.append(time.perf_counter() - started)
         from importlib import resources
 
         from albumstudio.audio import musicnn  # the PyTorch port, as tagging ran before
@@ -122,9 +133,108 @@ def in_process(track: Path, runs: int) -> dict:
     return {"decode_only_s": _figures(decode),
             "analysis_with_its_decode_s": _figures(analysis),
             "tags_from_the_analysis_signal_s": _figures(tags),
-            f"musicnn_numpy_forward_batch_{tagger.BATCH_PATCHES}_s": _figures(model_new),
+            f"tags_from_the_spectrogram_{tagger.WORKERS}_workers_s": _figures(model_new),
+            "tags_from_the_spectrogram_process_cpu_s": _figures(model_cpu),
+            f"musicnn_numpy_forward_batch_{tagger.BATCH_PATCHES}_openblas_threads_s":
+                _figures(model_blas),
             "musicnn_torch_forward_batch_2_s": _figures(model_old),
             "targets_s": {"window_analysis": 1.5, "window_tags": 2.5, "musicnn": 1.0}}
+
+
+def precision(track: Path) -> dict:
+    """The PyTorch port in bf16 against float32 numpy on the track's 3 s patches."""
+    import torch
+
+    from albumstudio.audio import musicnn, tagger
+    from albumstudio.audio.blas import one_blas_thread
+    from albumstudio.audio.decode import decode_all
+    from albumstudio.audio.musicnn_input import log_mel, patches
+
+    torch.set_num_threads(1)
+    batch = patches(log_mel(decode_all(str(track), target_sr=16000, mono=True)[0]))
+    step = tagger.BATCH_PATCHES
+    reference = tagger._loaded_model(tagger.DEFAULT_MODEL)
+    from importlib import resources
+
+    with resources.as_file(tagger._resource(f"{tagger.DEFAULT_MODEL}.safetensors")) as path:
+        port = musicnn.load_model(str(path))
+
+    def timed(predict) -> tuple[float, float, np.ndarray]:
+        started, cpu = time.perf_counter(), time.process_time()
+        out = np.concatenate([predict(batch[i:i + step]) for i in range(0, len(batch), step)])
+        return time.perf_counter() - started, time.process_time() - cpu, out
+
+    _, _, want = timed(reference.predict)
+    rows = {}
+
+    def autocast(x: np.ndarray) -> np.ndarray:
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+            return torch.sigmoid(port(torch.from_numpy(x)).float()).numpy()
+
+    def fpmath(x: np.ndarray) -> np.ndarray:
+        with torch.backends.mkldnn.flags(enabled=True, fp32_precision="bf16"):
+            return musicnn.predict(port, x)
+
+    split = _Bf16x3(reference)
+    warnings.filterwarnings("ignore", message="TF32 acceleration")  # oneDNN's note on GPUs
+    with one_blas_thread():  # every row on one core: numpy as the app runs it
+        for name, predict in (("numpy_float32", reference.predict),
+                              ("torch_float32", lambda x: musicnn.predict(port, x)),
+                              ("torch_autocast_bf16", autocast), ("onednn_bf16_math", fpmath),
+                              ("front_end_bf16x3_split", split.predict)):
+            wall, cpu, got = timed(predict)
+            rows[name] = {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
+                          "max_abs_probability_error": float(np.abs(got - want).max())}
+    amx = getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
+    return {"patches": int(len(batch)), "amx_bf16": bool(amx), "tolerance": 1e-3, "rows": rows}
+
+
+class _Bf16x3:
+    """The numpy network with its front-end products as three bf16 products in float32
+    accumulation (x_hi·w_hi + x_hi·w_lo + x_lo·w_hi, oneDNN's bf16 arithmetic: no output
+    rounding), the windows made with torch: as accurate as float32 here, but not faster."""
+
+    def __init__(self, net) -> None:  # noqa: ANN001 - a NumpyMusicnn
+        import torch
+
+        self._net, self._torch = net, torch
+        self._kernels = []
+        for _, kernel, *_ in net._front:
+            k = torch.from_numpy(kernel)
+            hi = k.bfloat16().float()
+            self._kernels.append(torch.cat([hi, (k - hi).bfloat16().float(), hi]).contiguous())
+
+    def _front_end(self, x: np.ndarray) -> np.ndarray:
+        torch = self._torch
+        batch, frames, mels = x.shape
+        feats = []
+        for (_, _, bias, bn, sign, (lead, trail), km), k in zip(self._net._front,
+                                                                 self._kernels, strict=True):
+            padded = torch.nn.functional.pad(torch.from_numpy(x), (0, 0, lead, trail))
+            hi = padded.bfloat16().float()
+            lo = (padded - hi).bfloat16().float()
+            kt, positions = lead + trail + 1, mels - km + 1
+            hi_w, lo_w = (t.unfold(1, kt, 1).unfold(2, km, 1) for t in (hi, lo))
+            peak = torch.empty(batch, frames, k.shape[1])
+            step = max(1, 4000 // positions)
+            with torch.backends.mkldnn.flags(enabled=True, fp32_precision="bf16"):
+                for b in range(batch):
+                    for first in range(0, frames, step):
+                        last = min(frames, first + step)
+                        a = hi_w[b, first:last].reshape(-1, kt * km)
+                        c = lo_w[b, first:last].reshape(-1, kt * km)
+                        z = torch.cat([a, a, c], 1) @ k
+                        peak[b, first:last] = z.view(last - first, positions, -1).amax(1)
+            feats.append(bn(np.maximum(peak.numpy() * sign + bias, 0.0), axis=2))
+        return np.concatenate(feats, axis=2)
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        net = self._net
+        net._front_end = self._front_end  # this instance only
+        try:
+            return net.predict(batch)
+        finally:
+            del net._front_end
 
 
 def tempo_table(with_tags: bool) -> dict:
@@ -169,7 +279,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=("cli", "inprocess", "tempo"), default=None)
+    parser.add_argument("--only", choices=("cli", "inprocess", "tempo", "precision"),
+                        default=None)
     parser.add_argument("--with-tags", action="store_true", help="tag each tempo case too")
     args = parser.parse_args()
     results: dict = {"machine": {"cpus": os.cpu_count()}}
@@ -179,6 +290,8 @@ def main() -> int:
             results["fresh_process"] = fresh_process(track, args.runs)
         if args.only in (None, "inprocess"):
             results["in_process"] = in_process(track, args.runs)
+        if args.only == "precision":  # imports torch: asked for by name only
+            results["musicnn_precision"] = precision(track)
     if args.only in (None, "tempo"):
         table = tempo_table(args.with_tags)
         print_table(table)
