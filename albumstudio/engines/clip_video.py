@@ -110,50 +110,20 @@ def _audio_frame(block: np.ndarray, layout: str, rate: int, pts: int) -> Any:
     return frame
 
 
-def encoded_sound(samples: np.ndarray, rate: int, plan: VideoPlan) -> np.ndarray:
-    """``samples`` as the video's audio encoder gives them back: encoded alone with the codec,
-    bit rate and frames the video uses, then decoded; (frames, channels) float64."""
+def sound_of(data: bytes) -> np.ndarray:
+    """The audio stream of a finished video's bytes, decoded: (frames, channels) float64."""
     import io
 
     import av
 
-    layout = "stereo" if samples.shape[1] >= 2 else "mono"
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format=plan.container) as container:
-        stream = _audio_stream(container, plan, rate, layout)
-        for start in range(0, samples.shape[0], AUDIO_FRAME):
-            block = samples[start:start + AUDIO_FRAME]
-            for packet in stream.encode(_audio_frame(block, layout, rate, start)):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-    buffer.seek(0)
     blocks = []
-    with av.open(buffer, "r") as container:
+    with av.open(io.BytesIO(data), "r") as container:
         for frame in container.decode(audio=0):
             block = frame.to_ndarray()
             if not frame.format.is_planar:
                 block = block.reshape(-1, len(frame.layout.channels)).T
             blocks.append(block.astype(np.float64))
     return np.concatenate(blocks, axis=1).T
-
-
-def levelled_for(clip: np.ndarray, rate: int, plan: VideoPlan) -> tuple[np.ndarray, Levels]:
-    """The clip at −14 LUFS whose sound *after the video's audio encoder* has its true peak at
-    or under −1 dBTP (an encoder that moves a peak over gets the clip limited lower by the
-    overshoot, as the audio files do); the levels as read back from the encoded sound."""
-    from albumstudio.audio.clip_levels import CEILING_DBTP, measure, normalise
-
-    ceiling = CEILING_DBTP
-    for _ in range(4):
-        levelled, levels = normalise(clip, rate, ceiling_db=ceiling)
-        lufs, peak = measure(encoded_sound(levelled, rate, plan), rate)
-        if peak <= CEILING_DBTP:
-            return levelled, Levels(levels.lufs_before, levels.gain_db, levels.limited_db,
-                                    lufs, peak)
-        ceiling -= peak - CEILING_DBTP + 0.1
-    raise InputError(f"The video's {plan.audio_codec} encoder kept the clip's peaks over "
-                     f"{CEILING_DBTP:g} dBTP; make an audio clip (WAV or FLAC) instead.")
 
 
 class _Writer:
@@ -352,7 +322,7 @@ class SocialVideoEngine:
 
     def run(self, request: ClipRequest, progress: ProgressFn | None = None,
             cancel: threading.Event | None = None) -> ClipResult:
-        from albumstudio.audio.clip_levels import cut, to_stereo
+        from albumstudio.audio.clip_levels import CEILING_DBTP, cut, measure, normalise, to_stereo
 
         plan, note = choose_plan()
         cover = load_cover(request.image_path)
@@ -376,10 +346,24 @@ class SocialVideoEngine:
             from albumstudio.export.audio_export import resample
 
             clip, rate = resample(clip, rate, 48000), 48000
-        clip, levels = levelled_for(clip, rate, plan)  # measured as the video will carry it
+        # the sound is measured as the video carries it: decoded back from the finished file;
+        # a peak the audio encoder moved over the ceiling makes the video again, limited lower
+        ceiling = CEILING_DBTP
+        for _ in range(4):
+            levelled, levels = normalise(clip, rate, ceiling_db=ceiling)
+            data, plan, frames = clip_video(levelled, rate, cover, options.layout,
+                                            request.title, request.artist, options.fps,
+                                            progress, cancel, plan)
+            lufs, peak = measure(sound_of(data), rate)
+            if peak <= CEILING_DBTP:
+                break
+            ceiling -= peak - CEILING_DBTP + 0.1
+        else:
+            raise InputError(f"The video's {plan.audio_codec} encoder kept the clip's peaks over "
+                             f"{CEILING_DBTP:g} dBTP; make an audio clip (WAV or FLAC) instead.")
+        clip = levelled
+        levels = Levels(levels.lufs_before, levels.gain_db, levels.limited_db, lufs, peak)
         notes.append(levels.words())
-        data, plan, frames = clip_video(clip, rate, cover, options.layout, request.title,
-                                        request.artist, options.fps, progress, cancel, plan)
         return ClipResult(data, plan.media, clip.shape[0] / rate, width, height,
                           sample_rate=rate, notes=tuple(notes), extension=plan.extension,
                           figures={"frames": frames, "lufs": round(levels.lufs, 3),
