@@ -11,8 +11,9 @@ same time on two threads, the first to enter sets it, the last to leave restores
 (a plain ``threadpool_limits`` per thread would restore two threads under the other's feet).
 Measured with the OpenBLAS numpy ships (0.3.31): a count set from any thread reaches every
 thread's products, except that once the main thread has set it, a later setting from another
-thread no longer does (a batch's second track, whose tagger thread starts before the
-analysis). So every holder sets it, and the main thread's setting reaches all.
+thread no longer does, not even for its own products (the tagger's workers then ran on two
+OpenBLAS threads again after a command's analysis on the main thread had set it and put it
+back). So every holder sets it, and a last holder on the main thread leaves it at one.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def one_blas_thread() -> Iterator[None]:
         with _lock:
             _depth -= 1
             if _depth == 0 and _limits is not None:
-                _limits.restore_original_limits()
+                if threading.current_thread() is not threading.main_thread():
+                    _limits.restore_original_limits()
                 _limits = None
 
 

@@ -210,7 +210,8 @@ class TagStream:
     samples into log-mel rows as they arrive, predicts each batch of BATCH_PATCHES patches as
     soon as it is complete, and returns what ``tag_samples`` returns for the whole signal (the
     same frames and the same batches), or None when aborted. Overlapping the tagger's network
-    with the analysis uses the second core while the first one decodes.
+    with the analysis uses the second core while the first one decodes; set ``spare_core``
+    when the analysis ends, and the rest of the batches run on two workers.
     """
 
     _ABORT = object()
@@ -224,6 +225,9 @@ class TagStream:
         self.model, self._models, self._cancel = model, models, cancel
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.closed = threading.Event()  # set once the end (or an abort) has been fed
+        # set when the work beside the stream (the analysis) has ended: from then on the
+        # batches go to two workers, the backlog having both cores (before, one each)
+        self.spare_core = threading.Event()
 
     def feed(self, chunk: np.ndarray | None) -> None:
         if chunk is None:
@@ -258,8 +262,8 @@ class TagStream:
     def _read(self, predictions: _Predictions, progress: Progress | None,
               cancel: threading.Event | None) -> bool:
         """Make the log-mel rows of what is fed and predict each batch as it is complete:
-        inline while the decode goes on (the analysis has the other core), on the workers
-        once it has ended (the backlog then has both). False when aborted."""
+        inline while the analysis runs (it has the other core), on the workers once it has
+        ended (``spare_core``: the backlog then has both). False when aborted."""
         import queue
 
         from albumstudio.audio import musicnn_input as mi
@@ -300,7 +304,7 @@ class TagStream:
             while buffered >= batch_frames or (last and buffered >= mi.N_FRAMES):
                 rep = np.concatenate(frames) if len(frames) > 1 else frames[0]
                 take = min(batch_frames, buffered // mi.N_FRAMES * mi.N_FRAMES)
-                if self.closed.is_set():
+                if self.spare_core.is_set():
                     predictions.submit(mi.patches(rep[:take]))
                 else:
                     predictions.predict(mi.patches(rep[:take]))

@@ -210,6 +210,9 @@ class TrackService:
             if tags is not None:
                 tags.fail()
             raise
+        finally:
+            if tags is not None:
+                tags.spare_core.set()  # the analysis's core is free for the tags' backlog
         if tags is not None and not tags.closed.is_set():
             tags.abort()  # the figures came from the cache: the stream was fed nothing
         if audio and content_hash:

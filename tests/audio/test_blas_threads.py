@@ -53,9 +53,24 @@ def test_the_limit_lasts_until_the_last_holder_leaves_then_is_restored(monkeypat
     assert seen == {"after_first_left": ["one thread", "one thread"], "held": ["True"]}
     assert _Limits.log == ["one thread", "one thread", "restored"]
     assert not blas.held()
-    with blas.one_blas_thread():  # and set again for the next holder
-        pass
+    def next_holder() -> None:  # and set again for the next holder
+        with blas.one_blas_thread():
+            pass
+
+    again = threading.Thread(target=next_holder)
+    again.start()
+    again.join(10)
     assert _Limits.log[3:] == ["one thread", "restored"]
+
+
+def test_the_main_thread_leaves_the_limit_in_place(monkeypatch):
+    # OpenBLAS lets no other thread set the count again once the main thread has
+    monkeypatch.setattr(blas, "_limit_to_one", _Limits)
+    _Limits.log = []
+    with blas.one_blas_thread():
+        pass
+    assert _Limits.log == ["one thread"]
+    assert not blas.held()
 
 
 def test_the_real_limit_holds_blas_to_one_thread():

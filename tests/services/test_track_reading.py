@@ -56,7 +56,9 @@ def _streamed(samples: np.ndarray, chunk_sizes: list[int]):
     thread = threading.Thread(target=lambda: out.setdefault("tags", stream.run()))
     thread.start()
     start = 0
-    for size in chunk_sizes:
+    for index, size in enumerate(chunk_sizes):
+        if index == len(chunk_sizes) // 2:
+            stream.spare_core.set()  # as when the analysis ends: later batches on the workers
         stream.feed(samples[start:start + size])
         start += size
     stream.feed(samples[start:])
