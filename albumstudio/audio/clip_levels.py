@@ -6,6 +6,13 @@ push peaks over the ceiling a look-ahead peak limiter takes them down, its gain 
 running minimum of what each sample needs followed by a moving average of the same length (so
 it never rises above what any sample needs: no overshoot, no clicks). The limiter takes
 loudness away, so gain and limiter are applied again until both figures hold.
+
+The clip is K-weighted once. Integrated loudness after a gain is the same gating on the same
+block powers scaled by the gain (exact), and after the limiter it is estimated from the
+K-weighted clip under the limiter's gain curve (the two nearly commute: the curve moves over
+milliseconds). The true peak is measured once per limiter ceiling tried, and a limited clip
+that holds the ceiling is measured once (the gain found again, with the estimate's error
+taken off, only where it was more than 0.1 LU out: limiting by many dB).
 """
 
 from __future__ import annotations
@@ -15,7 +22,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from albumstudio.audio.loudness import LoudnessMeter, TruePeakMeter
+from albumstudio.audio.loudness import (
+    ABSOLUTE_GATE_LUFS,
+    RELATIVE_GATE_LU,
+    LoudnessMeter,
+    TruePeakMeter,
+    _StateSpaceFilter,
+    channel_weights,
+    k_weighting_sos,
+)
 from albumstudio.core.errors import InputError
 
 TARGET_LUFS = -14.0
@@ -99,24 +114,69 @@ def _moving_mean(values: np.ndarray, width: int) -> np.ndarray:
     return (sums[width:width + values.size] - sums[:values.size]) / width
 
 
+def _limiter_gain(samples: np.ndarray, sample_rate: int, ceiling_db: float) -> np.ndarray | None:
+    """The limiter's gain per frame for (frames, channels) samples; None where no sample
+    needs limiting."""
+    ceiling = 10.0 ** ((ceiling_db - LIMITER_MARGIN_DB) / 20.0)
+    level = np.abs(samples[:, 0])
+    for channel in range(1, samples.shape[1]):
+        np.maximum(level, np.abs(samples[:, channel]), out=level)
+    needed = np.minimum(1.0, ceiling / np.maximum(level, 1e-12))
+    if needed.min() >= 1.0:
+        return None
+    width = max(3, int(round(LIMITER_WINDOW_S * sample_rate)) | 1)
+    gain = _moving_mean(_running_min(needed, width), width)
+    return np.minimum(gain, needed)  # rounding in the sums must never let a peak through
+
+
 def limit(samples: np.ndarray, sample_rate: int, ceiling_db: float) -> tuple[np.ndarray, float]:
     """Peak-limit (frames, channels) samples to ``ceiling_db`` (sample peak, minus a margin for
     the peaks between samples); the limited samples and the deepest gain reduction in dB."""
-    ceiling = 10.0 ** ((ceiling_db - LIMITER_MARGIN_DB) / 20.0)
-    level = np.abs(samples).max(axis=1)
-    needed = np.minimum(1.0, ceiling / np.maximum(level, 1e-12))
-    if needed.min() >= 1.0:
+    gain = _limiter_gain(samples, sample_rate, ceiling_db)
+    if gain is None:
         return samples, 0.0
-    width = max(3, int(round(LIMITER_WINDOW_S * sample_rate)) | 1)
-    gain = _moving_mean(_running_min(needed, width), width)
-    gain = np.minimum(gain, needed)  # rounding in the sums must never let a peak through
     return samples * gain[:, None], -20.0 * math.log10(float(gain.min()))
+
+
+class _Weighted:
+    """A clip K-weighted once: its loudness under any gain, and estimated under a gain curve."""
+
+    def __init__(self, samples: np.ndarray, sample_rate: int) -> None:
+        channels = samples.shape[1]
+        k_filter = _StateSpaceFilter(k_weighting_sos(sample_rate), channels)
+        filtered = k_filter.run(np.ascontiguousarray(samples.T, dtype=np.float64))
+        self._weights = channel_weights(channels)
+        self._energy = self._weights @ np.square(filtered)  # per frame, gain 1
+        self._step = max(1, round(sample_rate / 10))
+        self._filtered = filtered
+
+    def _lufs(self, energy: np.ndarray) -> float:
+        """Integrated loudness from per-frame weighted energy, gated as LoudnessMeter does."""
+        steps_n = energy.size // self._step
+        if steps_n < 4:
+            return -math.inf
+        steps = energy[:steps_n * self._step].reshape(steps_n, self._step).sum(axis=1)
+        powers = (steps[:-3] + steps[1:-2] + steps[2:-1] + steps[3:]) / (4 * self._step)
+        powers = powers[powers > 10.0 ** ((ABSOLUTE_GATE_LUFS + 0.691) / 10.0)]
+        if powers.size == 0:
+            return -math.inf
+        gated = powers[powers > float(powers.mean()) * 10.0 ** (RELATIVE_GATE_LU / 10.0)]
+        mean = float(gated.mean())
+        return -0.691 + 10.0 * math.log10(mean) if mean > 0 else -math.inf
+
+    def lufs(self, gain_db: float = 0.0, curve: np.ndarray | None = None) -> float:
+        """Loudness after ``gain_db`` (exact) and then a per-frame gain ``curve`` (estimated)."""
+        energy = self._energy if curve is None else self._weights @ np.square(
+            self._filtered * curve[None, :])
+        return self._lufs(energy * 10.0 ** (gain_db / 10.0))
 
 
 def normalise(samples: np.ndarray, sample_rate: int, target_lufs: float = TARGET_LUFS,
               ceiling_db: float = CEILING_DBTP) -> tuple[np.ndarray, Levels]:
     """The clip at ``target_lufs`` with its true peak at or under ``ceiling_db``."""
-    before, _ = measure(samples, sample_rate)
+    data = samples if samples.ndim == 2 else samples[:, None]
+    weighted = _Weighted(data, sample_rate)
+    before = weighted.lufs()
     if not math.isfinite(before):
         raise InputError("The selection is silent, so it cannot be brought to "
                          f"{target_lufs:g} LUFS; choose a part of the track with sound.")
@@ -125,23 +185,56 @@ def normalise(samples: np.ndarray, sample_rate: int, target_lufs: float = TARGET
                          f"{target_lufs:g} LUFS would mostly raise noise; choose a louder part.")
     gain_db = target_lufs - before
     limit_at = ceiling_db
+    bias = 0.0  # how far the estimate under the limiter was from the measured loudness
     best: tuple[np.ndarray, float, float, float, float] | None = None
-    for _ in range(8):
-        out, deepest = limit(samples * 10.0 ** (gain_db / 20.0), sample_rate, limit_at)
-        lufs, peak = measure(out, sample_rate)
-        if peak > ceiling_db:  # a peak between samples: limit lower by the overshoot
+    for _ in range(6):  # a lower limiter ceiling when a peak between samples got by, or the
+        # gain found again when the estimate under deep limiting was more than 0.1 LU out
+        out, gain_db, deepest, lufs = _level(data, sample_rate, weighted, gain_db,
+                                             target_lufs, limit_at, bias)
+        peak = _true_peak(out, sample_rate)
+        if peak > ceiling_db:
             limit_at -= peak - ceiling_db + 0.02
             continue
+        if deepest > 0.0:  # an estimate: measured once, on the clip that holds the ceiling
+            measured = _Weighted(out, sample_rate).lufs()
+            bias += measured - lufs
+            lufs = measured
         best = (out, gain_db, deepest, lufs, peak)
         if abs(lufs - target_lufs) <= 0.1:
             break
         gain_db += target_lufs - lufs
     if best is None:  # never under the ceiling: the last try, turned down until it is
-        out = out * 10.0 ** ((ceiling_db - peak - 0.05) / 20.0)
-        lufs, peak = measure(out, sample_rate)
-        best = (out, gain_db + ceiling_db - peak, deepest, lufs, peak)
+        down = ceiling_db - peak - 0.05
+        out = out * 10.0 ** (down / 20.0)
+        best = (out, gain_db + down, deepest, _Weighted(out, sample_rate).lufs(),
+                _true_peak(out, sample_rate))
     out, gain_db, deepest, lufs, peak = best
     return out, Levels(before, gain_db, deepest, lufs, peak)
+
+
+def _level(data: np.ndarray, sample_rate: int, weighted: _Weighted, gain_db: float,
+           target_lufs: float, limit_at: float, bias: float
+           ) -> tuple[np.ndarray, float, float, float]:
+    """(clip, gain, deepest limiting, loudness) at ``target_lufs`` under a limiter at
+    ``limit_at``, the gain found on the loudness estimate (exact when nothing is limited;
+    ``bias`` is the estimate's error found before)."""
+    for _ in range(8):
+        curve = _limiter_gain(data * 10.0 ** (gain_db / 20.0), sample_rate, limit_at)
+        lufs = weighted.lufs(gain_db, curve) + (bias if curve is not None else 0.0)
+        if abs(lufs - target_lufs) <= 0.05:
+            break
+        gain_db += target_lufs - lufs
+    out = data * 10.0 ** (gain_db / 20.0)
+    if curve is None:
+        return out, gain_db, 0.0, lufs
+    out *= curve[:, None]
+    return out, gain_db, -20.0 * math.log10(float(curve.min())), lufs
+
+
+def _true_peak(samples: np.ndarray, sample_rate: int) -> float:
+    meter = TruePeakMeter(sample_rate, samples.shape[1])
+    meter.add(samples)
+    return meter.dbtp()
 
 
 def to_stereo(samples: np.ndarray) -> np.ndarray:
