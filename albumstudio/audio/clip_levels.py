@@ -114,19 +114,34 @@ def _moving_mean(values: np.ndarray, width: int) -> np.ndarray:
     return (sums[width:width + values.size] - sums[:values.size]) / width
 
 
+class _Limiter:
+    """The limiter's gain curve for a clip under any gain and ceiling. What each sample needs,
+    min(1, ceiling / (gain × level)), falls as the level rises, so its running minimum is the
+    same expression of the level's running maximum: both are found once per clip."""
+
+    def __init__(self, samples: np.ndarray, sample_rate: int) -> None:
+        level = np.abs(samples[:, 0])
+        for channel in range(1, samples.shape[1]):
+            np.maximum(level, np.abs(samples[:, channel]), out=level)
+        self._level = np.maximum(level, 1e-12)
+        self._width = max(3, int(round(LIMITER_WINDOW_S * sample_rate)) | 1)
+        self._envelope = np.maximum(-_running_min(-level, self._width), 1e-12)
+        self._loudest = float(self._level.max())
+
+    def gain(self, gain_db: float, ceiling_db: float) -> np.ndarray | None:
+        """The gain per frame after ``gain_db``; None where no sample needs limiting."""
+        ceiling = 10.0 ** ((ceiling_db - LIMITER_MARGIN_DB - gain_db) / 20.0)
+        if self._loudest <= ceiling:
+            return None
+        gain = _moving_mean(np.minimum(1.0, ceiling / self._envelope), self._width)
+        # rounding in the sums must never let a peak through
+        return np.minimum(gain, np.minimum(1.0, ceiling / self._level))
+
+
 def _limiter_gain(samples: np.ndarray, sample_rate: int, ceiling_db: float) -> np.ndarray | None:
     """The limiter's gain per frame for (frames, channels) samples; None where no sample
     needs limiting."""
-    ceiling = 10.0 ** ((ceiling_db - LIMITER_MARGIN_DB) / 20.0)
-    level = np.abs(samples[:, 0])
-    for channel in range(1, samples.shape[1]):
-        np.maximum(level, np.abs(samples[:, channel]), out=level)
-    needed = np.minimum(1.0, ceiling / np.maximum(level, 1e-12))
-    if needed.min() >= 1.0:
-        return None
-    width = max(3, int(round(LIMITER_WINDOW_S * sample_rate)) | 1)
-    gain = _moving_mean(_running_min(needed, width), width)
-    return np.minimum(gain, needed)  # rounding in the sums must never let a peak through
+    return _Limiter(samples, sample_rate).gain(0.0, ceiling_db)
 
 
 def limit(samples: np.ndarray, sample_rate: int, ceiling_db: float) -> tuple[np.ndarray, float]:
@@ -185,12 +200,13 @@ def normalise(samples: np.ndarray, sample_rate: int, target_lufs: float = TARGET
                          f"{target_lufs:g} LUFS would mostly raise noise; choose a louder part.")
     gain_db = target_lufs - before
     limit_at = ceiling_db
+    limiter = _Limiter(data, sample_rate)
     bias = 0.0  # how far the estimate under the limiter was from the measured loudness
     best: tuple[np.ndarray, float, float, float, float] | None = None
     for _ in range(6):  # a lower limiter ceiling when a peak between samples got by, or the
         # gain found again when the estimate under deep limiting was more than 0.1 LU out
-        out, gain_db, deepest, lufs = _level(data, sample_rate, weighted, gain_db,
-                                             target_lufs, limit_at, bias)
+        out, gain_db, deepest, lufs = _level(data, limiter, weighted, gain_db, target_lufs,
+                                             limit_at, bias)
         peak = _true_peak(out, sample_rate)
         if peak > ceiling_db:
             limit_at -= peak - ceiling_db + 0.02
@@ -212,14 +228,14 @@ def normalise(samples: np.ndarray, sample_rate: int, target_lufs: float = TARGET
     return out, Levels(before, gain_db, deepest, lufs, peak)
 
 
-def _level(data: np.ndarray, sample_rate: int, weighted: _Weighted, gain_db: float,
+def _level(data: np.ndarray, limiter: _Limiter, weighted: _Weighted, gain_db: float,
            target_lufs: float, limit_at: float, bias: float
            ) -> tuple[np.ndarray, float, float, float]:
     """(clip, gain, deepest limiting, loudness) at ``target_lufs`` under a limiter at
     ``limit_at``, the gain found on the loudness estimate (exact when nothing is limited;
     ``bias`` is the estimate's error found before)."""
     for _ in range(8):
-        curve = _limiter_gain(data * 10.0 ** (gain_db / 20.0), sample_rate, limit_at)
+        curve = limiter.gain(gain_db, limit_at)
         lufs = weighted.lufs(gain_db, curve) + (bias if curve is not None else 0.0)
         if abs(lufs - target_lufs) <= 0.05:
             break
