@@ -19,7 +19,9 @@ audio per second of wall time, and the wall time, for each rung of a ladder from
 (:class:`MusicGenerator`), ``engine_with_progress`` (a progress callback, throttled as in the
 window) and ``app`` (:meth:`MusicService.generate`: the registry's engine, WAV encoding, the
 job record) — so the rung whose figure jumps is what costs. ``app_over_bare`` is the overhead.
-``--device cpu --seconds 2`` runs the same ladder without a GPU.
+``OMP_NUM_THREADS=1 python -m benchmarks.gpu_music --random-weights --device cpu --seconds 2
+--repeats 3`` runs the same ladder without a GPU (one thread: on a shared CPU two threads made
+single runs vary from 7 s to 336 s).
 Target: musicgen-small at least 2× real time on an H100; the app over bare at most 1.10.
 """
 
