@@ -66,17 +66,8 @@ def no_thread_leaks():
         assert JobRunner.running_anywhere() == 0, "test left a JobRunner worker running"
 
 
-# Modules whose native runtime stays in the process after their tests: run last. After the
-# OpenVINO covers had run, the batch tests' Ctrl+C (a SIGINT to this process while the worker
-# pool shuts down) segfaulted the test process (seen every time, cause not yet found; each
-# passes in a process of its own, and a batch's own process never loads OpenVINO).
-LAST = ("test_openvino_covers.py",)
-
-
 def pytest_collection_modifyitems(config, items):
-    """Run the :data:`LAST` modules last; skip ``@pytest.mark.gpu`` tests without a CUDA GPU
-    (torch loads only if there are any)."""
-    items.sort(key=lambda item: item.path.name in LAST)  # stable: the order is otherwise kept
+    """Skip ``@pytest.mark.gpu`` tests without a CUDA GPU (torch loads only if there are any)."""
     gpu_items = [item for item in items if item.get_closest_marker("gpu")]
     if not gpu_items:
         return

@@ -54,6 +54,25 @@ def require_openvino() -> Any:
     return openvino
 
 
+_CORE: Any = None
+_CORE_LOCK = threading.Lock()
+
+
+def shared_core() -> Any:
+    """The process's one OpenVINO ``Core``, kept until the process ends.
+
+    Each Core's CPU plugin gives the thread that compiles with it an alternate signal stack and,
+    when the Core is freed, puts back the one it found. Two Cores freed in the order they were
+    made leave the thread's signal stack pointing at freed memory, and the next signal Python
+    handles there (Ctrl+C) segfaults the process. One Core, never freed, cannot get the order
+    wrong."""
+    global _CORE
+    with _CORE_LOCK:
+        if _CORE is None:
+            _CORE = require_openvino().Core()
+        return _CORE
+
+
 @dataclass(frozen=True)
 class PartKey:
     """One convertible part: ``slot`` names it across versions (hashed), ``digest`` this

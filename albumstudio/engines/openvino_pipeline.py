@@ -27,6 +27,7 @@ from albumstudio.engines.openvino_convert import (
     convert_parts,
     part_key,
     require_openvino,
+    shared_core,
 )
 from albumstudio.engines.pipelines import (
     SCHEDULER_CLASSES,
@@ -161,7 +162,7 @@ class OpenVinoPipelineCache:
 
         found = self._parts.get((key.digest, precision))
         if found is None:
-            found = CompiledPart(require_openvino().Core(), self.store.path(key), precision,
+            found = CompiledPart(shared_core(), self.store.path(key), precision,
                                  self.root / "compiled")
             self._parts[(key.digest, precision)] = found
         return found
