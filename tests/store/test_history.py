@@ -4,6 +4,7 @@ import pytest
 
 from albumstudio.core.errors import UserFacingError
 from albumstudio.store.history import SCHEMA_VERSION, HistoryStore
+from tests.support.history_fixtures import one_item_history
 
 
 def test_items_are_indexed_newest_first_and_files_stored_once(tmp_path):
@@ -49,9 +50,7 @@ def test_a_newer_schema_is_left_untouched_with_one_sentence(tmp_path):
 
 def test_a_damaged_database_is_kept_aside_with_its_files_and_the_history_starts_empty(tmp_path):
     folder = tmp_path / "h"
-    store = HistoryStore(folder)
-    kept_item = store.add("cover", b"a picture of the old history", ".png")
-    store.close()
+    kept_item = one_item_history(folder, b"a picture of the old history")
     (folder / "history.sqlite3").write_bytes(b"this is not a database" * 100)
     store = HistoryStore(folder)
     try:

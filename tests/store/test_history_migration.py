@@ -5,7 +5,6 @@ identical bytes."""
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -15,25 +14,7 @@ from albumstudio import cli
 from albumstudio.core.errors import UserFacingError
 from albumstudio.services import Services
 from albumstudio.store.history import SCHEMA_VERSION, HistoryStore, create_version_1
-from albumstudio.store.paths import default_paths
-
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "history_v1"
-
-
-@pytest.fixture
-def v1_history():
-    """The version 1 history in this test's data folder, its requests naming the copied photo."""
-    paths = default_paths().ensure()
-    shutil.copytree(FIXTURE / "history", paths.history)
-    photo = paths.data / "photo.png"
-    shutil.copy(FIXTURE / "photo.png", photo)
-    db = sqlite3.connect(paths.history / "history.sqlite3")
-    db.execute("UPDATE items SET request_json = replace(request_json, '@PHOTO@', ?)",
-               (json.dumps(str(photo))[1:-1],))
-    db.commit()
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
-    db.close()
-    return paths
+from tests.support.history_fixtures import assert_rerun_is_identical_or_says_why
 
 
 def test_a_version_1_history_is_migrated_in_place_with_every_entry(v1_history):
@@ -75,13 +56,7 @@ def test_migrated_entries_are_listed_and_rerun_identically_or_with_the_engine_no
         for item in items:
             request = services.covers.request_of(item)
             assert request.version == 2 and request.seed == item.seed and request.variants == 1
-            again = services.covers.rerun(item, record=False)
-            changed = services.covers.changed_since(item)
-            if changed is None:  # the engine that made it: the same bytes, nothing to say
-                assert not again.warnings()
-                assert again.outputs[0].data == item.read_bytes(), item.id
-            else:  # the design engine has changed since 0.1: the re-run says so
-                assert changed.text in again.warnings()
+            assert_rerun_is_identical_or_says_why(services, item)
     finally:
         services.close()
 

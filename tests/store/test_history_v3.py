@@ -4,45 +4,28 @@ code) migrated in place."""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import sqlite3
 import time
-from pathlib import Path
 
 import pytest
 
 from albumstudio.core.errors import InputError
-from albumstudio.services import Services
 from albumstudio.store import history_schema
 from albumstudio.store.files import TEMP_PREFIX
 from albumstudio.store.history import SCHEMA_VERSION, HistoryQuery, HistoryStore
 from albumstudio.store.history_files import stray_files
-from albumstudio.store.paths import default_paths
+from tests.support.history_fixtures import (
+    assert_every_rerun_is_identical_or_says_why,
+    one_item_history,
+)
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "history_v2"
 DAY = 86400.0
 
 
 def _request(prompt, title="", artist="", genre="", tags=(), seed=0):
     return {"version": 2, "engine": "design", "prompt": prompt, "title": title,
             "artist": artist, "genre": genre, "mood": {"tags": list(tags)}, "seed": seed}
-
-
-@pytest.fixture
-def v2_history():
-    paths = default_paths().ensure()
-    shutil.copytree(FIXTURE / "history", paths.history)
-    photo = paths.data / "photo.png"
-    shutil.copy(FIXTURE / "photo.png", photo)
-    db = sqlite3.connect(paths.history / "history.sqlite3")
-    db.execute("UPDATE jobs SET request_json = replace(request_json, '@PHOTO@', ?)",
-               (json.dumps(str(photo))[1:-1],))
-    db.commit()
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
-    db.close()
-    return paths
 
 
 def test_a_version_2_history_migrates_searchable_and_reruns_identically_or_with_the_note(v2_history):
@@ -61,46 +44,31 @@ def test_a_version_2_history_migrates_searchable_and_reruns_identically_or_with_
         assert len(store.items()) == 4  # the failed job has no output
     finally:
         store.close()
-    services = Services.open(v2_history)
-    try:
-        for item in services.history.items():
-            again = services.covers.rerun(item, record=False)
-            changed = services.covers.changed_since(item)
-            if changed is None:  # the engine that made it: the same bytes, nothing to say
-                assert not again.warnings()
-                assert again.outputs[0].data == item.read_bytes(), item.id
-            else:  # the engine has changed since: the re-run says so
-                assert changed.text in again.warnings()
-    finally:
-        services.close()
+    assert_every_rerun_is_identical_or_says_why(v2_history)
 
 
-def test_favourites_filters_and_sorting(tmp_path):
-    store = HistoryStore(tmp_path / "h")
-    try:
-        a = store.add("cover", b"a", ".png", engine="design", track_hash="t1",
-                      request=_request("red sky", title="Beta"))
-        b = store.add("cover", b"b", ".png", engine="diffusion", track_hash="t2",
-                      request=_request("blue sea", title="alpha"))
-        c = store.add("poster", b"c", ".png", engine="plain", track_hash="t1",
-                      request=_request("qr", title="Beta"))
-        store.set_favourite([b.job_id])
-        ids = lambda **q: [r.id for r in store.records(query=HistoryQuery(**q))]  # noqa: E731
-        assert ids() == [c.job_id, b.job_id, a.job_id]
-        assert ids(favourites=True) == [b.job_id]
-        assert ids(kind="cover") == [b.job_id, a.job_id]
-        assert ids(engine="diffusion") == [b.job_id]
-        assert ids(track="t1") == [c.job_id, a.job_id]
-        assert ids(sort="track") == [b.job_id, c.job_id, a.job_id]  # alpha, then Beta newest first
-        assert [i.job_id for i in store.items(query=HistoryQuery(favourites=True))] == [b.job_id]
-        store.set_favourite([b.job_id], False)
-        assert ids(favourites=True) == []
-        with pytest.raises(InputError):
-            store.set_favourite([999])
-        with pytest.raises(InputError):
-            store.records(query=HistoryQuery(sort="size"))
-    finally:
-        store.close()
+def test_favourites_filters_and_sorting(store):
+    a = store.add("cover", b"a", ".png", engine="design", track_hash="t1",
+                  request=_request("red sky", title="Beta"))
+    b = store.add("cover", b"b", ".png", engine="diffusion", track_hash="t2",
+                  request=_request("blue sea", title="alpha"))
+    c = store.add("poster", b"c", ".png", engine="plain", track_hash="t1",
+                  request=_request("qr", title="Beta"))
+    store.set_favourite([b.job_id])
+    ids = lambda **q: [r.id for r in store.records(query=HistoryQuery(**q))]  # noqa: E731
+    assert ids() == [c.job_id, b.job_id, a.job_id]
+    assert ids(favourites=True) == [b.job_id]
+    assert ids(kind="cover") == [b.job_id, a.job_id]
+    assert ids(engine="diffusion") == [b.job_id]
+    assert ids(track="t1") == [c.job_id, a.job_id]
+    assert ids(sort="track") == [b.job_id, c.job_id, a.job_id]  # alpha, then Beta newest first
+    assert [i.job_id for i in store.items(query=HistoryQuery(favourites=True))] == [b.job_id]
+    store.set_favourite([b.job_id], False)
+    assert ids(favourites=True) == []
+    with pytest.raises(InputError):
+        store.set_favourite([999])
+    with pytest.raises(InputError):
+        store.records(query=HistoryQuery(sort="size"))
 
 
 @pytest.mark.parametrize("fts5", [True, False], ids=["fts5", "like"])
@@ -133,58 +101,50 @@ def test_search_looks_through_prompt_title_artist_and_tags(tmp_path, monkeypatch
         store.close()
 
 
-def test_trash_hides_restore_undoes_and_emptying_keeps_a_file_still_in_use(tmp_path):
-    store = HistoryStore(tmp_path / "h")
-    try:
-        shared_1 = store.add("cover", b"same bytes", ".png")
-        shared_2 = store.add("cover", b"same bytes", ".png")
-        alone = store.add("cover", b"only mine", ".png")
-        assert shared_1.path == shared_2.path
-        assert store.trash([shared_1.job_id, alone.job_id]) == [shared_1.job_id, alone.job_id]
-        assert [i.job_id for i in store.items()] == [shared_2.job_id]
-        assert sorted(r.id for r in store.records(query=HistoryQuery(trash=True))) \
-            == [shared_1.job_id, alone.job_id]
-        assert alone.path.exists()  # files stay while entries are in the trash
-        use = store.disk_use()
-        assert (use.entries, use.trash_entries, use.files) == (1, 2, 2)
-        assert use.trash_bytes == len(b"only mine") and use.bytes == 19
-        assert store.restore([alone.job_id]) == [alone.job_id]  # undo
-        assert sorted(i.job_id for i in store.items()) == [shared_2.job_id, alone.job_id]
-        store.trash([alone.job_id])
-        emptied = store.empty_trash()
-        assert (emptied.entries, emptied.files, emptied.bytes) == (2, 1, len(b"only mine"))
-        assert not alone.path.exists()
-        assert shared_2.path.read_bytes() == b"same bytes"  # still used by shared_2
-        assert store.get(shared_1.job_id) is None and store.get(shared_2.job_id) is not None
-        assert store.records(query=HistoryQuery(search="")) and store.empty_trash().entries == 0
-        with pytest.raises(InputError):
-            store.trash([12345])
-    finally:
-        store.close()
+def test_trash_hides_restore_undoes_and_emptying_keeps_a_file_still_in_use(store):
+    shared_1 = store.add("cover", b"same bytes", ".png")
+    shared_2 = store.add("cover", b"same bytes", ".png")
+    alone = store.add("cover", b"only mine", ".png")
+    assert shared_1.path == shared_2.path
+    assert store.trash([shared_1.job_id, alone.job_id]) == [shared_1.job_id, alone.job_id]
+    assert [i.job_id for i in store.items()] == [shared_2.job_id]
+    assert sorted(r.id for r in store.records(query=HistoryQuery(trash=True))) \
+        == [shared_1.job_id, alone.job_id]
+    assert alone.path.exists()  # files stay while entries are in the trash
+    use = store.disk_use()
+    assert (use.entries, use.trash_entries, use.files) == (1, 2, 2)
+    assert use.trash_bytes == len(b"only mine") and use.bytes == 19
+    assert store.restore([alone.job_id]) == [alone.job_id]  # undo
+    assert sorted(i.job_id for i in store.items()) == [shared_2.job_id, alone.job_id]
+    store.trash([alone.job_id])
+    emptied = store.empty_trash()
+    assert (emptied.entries, emptied.files, emptied.bytes) == (2, 1, len(b"only mine"))
+    assert not alone.path.exists()
+    assert shared_2.path.read_bytes() == b"same bytes"  # still used by shared_2
+    assert store.get(shared_1.job_id) is None and store.get(shared_2.job_id) is not None
+    assert store.records(query=HistoryQuery(search="")) and store.empty_trash().entries == 0
+    with pytest.raises(InputError):
+        store.trash([12345])
 
 
-def test_clean_up_previews_then_moves_old_non_favourites_to_the_trash(tmp_path):
-    store = HistoryStore(tmp_path / "h")
-    try:
-        now = time.time()
-        old = store.add("cover", b"old", ".png")
-        old_favourite = store.add("cover", b"old fav", ".png")
-        new = store.add("cover", b"new", ".png")
-        db = sqlite3.connect(tmp_path / "h" / "history.sqlite3")
-        db.execute("UPDATE jobs SET created = ? WHERE id IN (?, ?)",
-                   (now - 40 * DAY, old.job_id, old_favourite.job_id))
-        db.commit()
-        db.close()
-        store.set_favourite([old_favourite.job_id])
-        preview = store.clean_up(30, dry_run=True, now=now)
-        assert [r.id for r in preview] == [old.job_id]
-        assert len(store.items()) == 3  # a preview changes nothing
-        gone = store.clean_up(30, dry_run=False, now=now)
-        assert [r.id for r in gone] == [old.job_id]
-        assert sorted(i.job_id for i in store.items()) == [old_favourite.job_id, new.job_id]
-        assert old.path.exists() and store.restore([old.job_id]) == [old.job_id]
-    finally:
-        store.close()
+def test_clean_up_previews_then_moves_old_non_favourites_to_the_trash(store, tmp_path):
+    now = time.time()
+    old = store.add("cover", b"old", ".png")
+    old_favourite = store.add("cover", b"old fav", ".png")
+    new = store.add("cover", b"new", ".png")
+    db = sqlite3.connect(tmp_path / "h" / "history.sqlite3")
+    db.execute("UPDATE jobs SET created = ? WHERE id IN (?, ?)",
+               (now - 40 * DAY, old.job_id, old_favourite.job_id))
+    db.commit()
+    db.close()
+    store.set_favourite([old_favourite.job_id])
+    preview = store.clean_up(30, dry_run=True, now=now)
+    assert [r.id for r in preview] == [old.job_id]
+    assert len(store.items()) == 3  # a preview changes nothing
+    gone = store.clean_up(30, dry_run=False, now=now)
+    assert [r.id for r in gone] == [old.job_id]
+    assert sorted(i.job_id for i in store.items()) == [old_favourite.job_id, new.job_id]
+    assert old.path.exists() and store.restore([old.job_id]) == [old.job_id]
 
 
 def test_two_stores_on_one_folder_see_each_others_entries(tmp_path):
@@ -209,9 +169,7 @@ def test_two_stores_on_one_folder_see_each_others_entries(tmp_path):
 
 def test_opening_sweeps_old_temporaries_and_unreferenced_files_but_not_young_ones(tmp_path):
     folder = tmp_path / "h"
-    store = HistoryStore(folder)
-    kept = store.add("cover", b"kept", ".png")
-    store.close()
+    kept = one_item_history(folder, b"kept")
     sub = kept.path.parent
     old_temp = sub / f"{TEMP_PREFIX}abc.tmp"
     young_temp = sub / f"{TEMP_PREFIX}def.tmp"
