@@ -9,13 +9,11 @@ import shutil
 import pytest
 
 from albumstudio.core.model_registry import use_local_folders
-from albumstudio.engines.lp_musiccaps import generation_config
 from albumstudio.engines.lp_musiccaps_weights import convert_checkpoint
 from albumstudio.services.captions import (
     CAPTIONER,
     SUMMARIZER,
     SUMMARY_MEASURED,
-    TOKENIZER,
     CaptionService,
 )
 from albumstudio.services.model_licences import acknowledge
@@ -23,26 +21,10 @@ from albumstudio.store.paths import default_paths
 from tests.support import synth, tiny_captions
 
 
-@pytest.fixture(scope="module")
-def tiny_models(tmp_path_factory):
-    root = tmp_path_factory.mktemp("caption-models")
-    tiny_captions.authors_checkpoint(root / "pth" / "transfer.pth")
-    convert_checkpoint(root / "pth" / "transfer.pth", root / "lpmc" / "weights.safetensors",
-                       tiny_captions.caption_overrides())
-    tiny_captions.save_tokenizer(root / "tokenizer")
-    tiny_captions.save_summarizer(root / "summary")
-    return root
-
-
 @pytest.fixture
-def folders(tiny_models, monkeypatch, tmp_path):
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub"))
-    shutil.copytree(tiny_models / "lpmc", tmp_path / "lpmc")  # this test may convert again
-    chosen = {CAPTIONER: str(tmp_path / "lpmc"), TOKENIZER: str(tiny_models / "tokenizer"),
-              SUMMARIZER: str(tiny_models / "summary")}
-    use_local_folders(chosen)
-    yield chosen
-    use_local_folders({})
+def captioner_folder(tiny_caption_models, tmp_path):
+    """A copy: these tests convert into it again."""
+    return shutil.copytree(tiny_caption_models / "lpmc", tmp_path / "lpmc")
 
 
 @pytest.fixture
@@ -74,7 +56,7 @@ class Counted:
 
 
 def _settings():
-    return generation_config(tiny_captions.bart_config_for_tests(), max_length=12)
+    return tiny_captions.generation_settings()
 
 
 def _service(monkeypatch) -> tuple[CaptionService, Counted]:
@@ -83,7 +65,7 @@ def _service(monkeypatch) -> tuple[CaptionService, Counted]:
     return service, Counted(service, monkeypatch)
 
 
-def test_a_second_run_reads_the_kept_captions_without_a_model(folders, track, monkeypatch):
+def test_a_second_run_reads_the_kept_captions_without_a_model(caption_folders, track, monkeypatch):
     service, counted = _service(monkeypatch)
     assert service.kept(track, device="cpu", settings=_settings()) is None
     first = service.caption(track, device="cpu", settings=_settings())
@@ -102,8 +84,8 @@ def test_a_second_run_reads_the_kept_captions_without_a_model(folders, track, mo
     assert json.loads(json.dumps(shown.to_dict()))["kept"] is True
 
 
-def test_the_same_track_content_under_another_name_is_the_same_entry(folders, track, tmp_path,
-                                                                      monkeypatch):
+def test_the_same_track_content_under_another_name_is_the_same_entry(caption_folders, track,
+                                                                      tmp_path, monkeypatch):
     service, counted = _service(monkeypatch)
     service.caption(track, device="cpu", settings=_settings())
     copy = tmp_path / "renamed.wav"
@@ -112,31 +94,30 @@ def test_the_same_track_content_under_another_name_is_the_same_entry(folders, tr
     assert counted.runs == 1
 
 
-def test_a_changed_model_seed_or_setting_captions_again(folders, tiny_models, track, tmp_path,
-                                                         monkeypatch):
+def test_a_changed_model_seed_or_setting_captions_again(caption_folders, tiny_caption_models,
+                                                         track, tmp_path, monkeypatch):
     service, counted = _service(monkeypatch)
     service.caption(track, device="cpu", settings=_settings())
     assert not service.caption(track, device="cpu", seed=1, settings=_settings()).kept
     assert not service.caption(track, device="cpu",
-                               settings=generation_config(tiny_captions.bart_config_for_tests(),
-                                                          max_length=10)).kept
+                               settings=tiny_captions.generation_settings(max_length=10)).kept
     assert counted.runs == 3
     # a new download of LP-MusicCaps, converted again: the kept captions are not used
-    convert_checkpoint(tiny_models / "pth" / "transfer.pth",
+    convert_checkpoint(tiny_caption_models / "pth" / "transfer.pth",
                        tmp_path / "lpmc" / "weights.safetensors",
                        tiny_captions.caption_overrides())
     assert service.kept(track, device="cpu", settings=_settings()) is None
     assert not service.caption(track, device="cpu", settings=_settings()).kept
     assert counted.runs == 4
     # without BART large CNN the summary is the description of now, and the entry is another
-    use_local_folders({**folders, SUMMARIZER: str(tmp_path / "no-such-model")})
+    use_local_folders({**caption_folders, SUMMARIZER: str(tmp_path / "no-such-model")})
     first = service.caption(track, device="cpu", settings=_settings(), description="Slow.")
     again = service.caption(track, device="cpu", settings=_settings(), description="Fast.")
     assert counted.runs == 5 and again.kept and again.summary_source == SUMMARY_MEASURED
     assert (first.summary, again.summary) == ("Slow.", "Fast.")
 
 
-def test_a_damaged_cache_entry_is_captioned_again(folders, track, monkeypatch):
+def test_a_damaged_cache_entry_is_captioned_again(caption_folders, track, monkeypatch):
     service, counted = _service(monkeypatch)
     service.caption(track, device="cpu", settings=_settings())
     for entry in (service.paths.cache / "captions").rglob("*.json"):

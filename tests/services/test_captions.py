@@ -11,8 +11,6 @@ import pytest
 from albumstudio.core.errors import CancelledError, ModelMissingError
 from albumstudio.core.model_registry import use_local_folders
 from albumstudio.engines.caption_summary import SUMMARY_MAX_LENGTH, SUMMARY_MIN_LENGTH, joined
-from albumstudio.engines.lp_musiccaps import generation_config
-from albumstudio.engines.lp_musiccaps_weights import convert_checkpoint
 from albumstudio.services.captions import (
     CAPTIONER,
     SUMMARIZER,
@@ -26,27 +24,6 @@ from albumstudio.store.paths import default_paths
 from tests.support import synth, tiny_captions
 
 
-@pytest.fixture(scope="module")
-def tiny_models(tmp_path_factory):
-    root = tmp_path_factory.mktemp("caption-models")
-    tiny_captions.authors_checkpoint(root / "pth" / "transfer.pth")
-    convert_checkpoint(root / "pth" / "transfer.pth", root / "lpmc" / "weights.safetensors",
-                       tiny_captions.caption_overrides())
-    tiny_captions.save_tokenizer(root / "tokenizer")
-    tiny_captions.save_summarizer(root / "summary")
-    return root
-
-
-@pytest.fixture
-def folders(tiny_models, monkeypatch, tmp_path):
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub"))
-    chosen = {CAPTIONER: str(tiny_models / "lpmc"), TOKENIZER: str(tiny_models / "tokenizer"),
-              SUMMARIZER: str(tiny_models / "summary")}
-    use_local_folders(chosen)
-    yield chosen
-    use_local_folders({})
-
-
 @pytest.fixture
 def track(tmp_path):
     path = tmp_path / "song.wav"
@@ -56,9 +33,6 @@ def track(tmp_path):
 
 def _service() -> CaptionService:
     return CaptionService(default_paths().ensure())
-
-
-SETTINGS = {"max_length": 12}
 
 
 def test_missing_models_are_named_with_the_download_command(monkeypatch, tmp_path, track):
@@ -71,23 +45,24 @@ def test_missing_models_are_named_with_the_download_command(monkeypatch, tmp_pat
         service.caption(track)
 
 
-def test_the_licence_is_asked_for_once(folders, track):
+def test_the_licence_is_asked_for_once(caption_folders, track):
     with pytest.raises(LicenceNotAcknowledged, match="non-commercial"):
         _service().caption(track)
 
 
-def test_captions_and_summary_equal_a_direct_generate_call(folders, tiny_models, track):
+def test_captions_and_summary_equal_a_direct_generate_call(caption_folders, tiny_caption_models,
+                                                           track):
     import torch
     from transformers import AutoTokenizer, BartForConditionalGeneration
 
     service = _service()
     acknowledge(CAPTIONER, service.paths)
     seen = []
-    settings = generation_config(tiny_captions.bart_config_for_tests(), **SETTINGS)
+    settings = tiny_captions.generation_settings()
     result = service.caption(track, device="cpu", settings=settings, progress=seen.append)
     assert [(s.start_s, s.end_s) for s in result.segments] == [(0.0, 10.0), (10.0, 20.0)]
     assert result.summary_source == SUMMARY_BY_BART
-    folder = tiny_models / "summary"
+    folder = tiny_caption_models / "summary"
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = BartForConditionalGeneration.from_pretrained(folder, use_safetensors=True).eval()
     inputs = tokenizer(joined([s.text for s in result.segments]), return_tensors="pt")
@@ -108,11 +83,11 @@ def test_captions_and_summary_equal_a_direct_generate_call(folders, tiny_models,
     assert again.segments == result.segments and again.summary == result.summary
 
 
-def test_without_bart_large_cnn_the_measured_description_stays(folders, track, tmp_path):
-    use_local_folders({**folders, SUMMARIZER: str(tmp_path / "no-such-model")})
+def test_without_bart_large_cnn_the_measured_description_stays(caption_folders, track, tmp_path):
+    use_local_folders({**caption_folders, SUMMARIZER: str(tmp_path / "no-such-model")})
     service = _service()
     acknowledge(CAPTIONER, service.paths)
-    settings = generation_config(tiny_captions.bart_config_for_tests(), **SETTINGS)
+    settings = tiny_captions.generation_settings()
     result = service.caption(track, device="cpu", settings=settings,
                              description="A slow piece in A minor.")
     assert result.summary == "A slow piece in A minor."
@@ -120,7 +95,7 @@ def test_without_bart_large_cnn_the_measured_description_stays(folders, track, t
     assert [m.role for m in result.models] == [CAPTIONER, TOKENIZER]
 
 
-def test_cancel_between_segments(folders, track):
+def test_cancel_between_segments(caption_folders, track):
     service = _service()
     acknowledge(CAPTIONER, service.paths)
     cancel = threading.Event()
@@ -129,7 +104,7 @@ def test_cancel_between_segments(folders, track):
         if progress.total:
             cancel.set()
 
-    settings = generation_config(tiny_captions.bart_config_for_tests(), **SETTINGS)
+    settings = tiny_captions.generation_settings()
     with pytest.raises(CancelledError):
         service.caption(track, device="cpu", settings=settings, progress=stop, cancel=cancel)
 
@@ -149,14 +124,14 @@ def test_cli_without_the_models_says_which_and_exits_2(monkeypatch, tmp_path, tr
     assert "Traceback" not in err[0]
 
 
-def test_cli_adds_captions_and_summary(folders, track, capsys):
+def test_cli_adds_captions_and_summary(caption_folders, track, capsys):
     from albumstudio.cli import main
     from albumstudio.services.model_manager import ModelManager
 
     paths = default_paths().ensure()
     acknowledge(CAPTIONER, paths)
     manager = ModelManager(paths)
-    for role, folder in folders.items():
+    for role, folder in caption_folders.items():
         manager.set_local_folder(role, folder)
     assert main(["analyze", track, "--captions", "--json", "--device", "cpu"]) == 0
     report = json.loads(capsys.readouterr().out)

@@ -100,3 +100,24 @@ def bart_config_for_tests() -> Any:
     from albumstudio.engines.lp_musiccaps import bart_config
 
     return bart_config(caption_overrides())
+
+
+def save_caption_models(root: Path) -> Path:
+    """Every tiny caption model under ``root``: the authors'-format checkpoint
+    (``pth/transfer.pth``), converted the way the app converts it (``lpmc``), the tokenizer
+    (``tokenizer``) and the summariser (``summary``)."""
+    from albumstudio.engines.lp_musiccaps_weights import convert_checkpoint
+
+    authors_checkpoint(root / "pth" / "transfer.pth")
+    convert_checkpoint(root / "pth" / "transfer.pth", root / "lpmc" / "weights.safetensors",
+                       caption_overrides())
+    save_tokenizer(root / "tokenizer")
+    save_summarizer(root / "summary")
+    return root
+
+
+def generation_settings(max_length: int = 12) -> Any:
+    """Generation settings for the tiny captioner, short captions by default."""
+    from albumstudio.engines.lp_musiccaps import generation_config
+
+    return generation_config(bart_config_for_tests(), max_length=max_length)
