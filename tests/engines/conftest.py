@@ -42,3 +42,17 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> str:
+    """A 96×80 reference photo with hard edges (a yellow disc, a red box on blue)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (96, 80), (30, 60, 200))
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((10, 10, 70, 70), fill=(240, 200, 40))
+    draw.rectangle((50, 40, 90, 75), fill=(200, 20, 30))
+    path = tmp_path_factory.mktemp("reference") / "reference.png"
+    img.save(path)
+    return str(path)

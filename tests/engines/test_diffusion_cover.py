@@ -5,22 +5,25 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from albumstudio.core.cover import Condition, CoverRequest, LoraFile
+from albumstudio.core.cover import Condition, LoraFile
 from albumstudio.core.errors import CancelledError, InputError
 from albumstudio.engines.device import DeviceChoice
 from albumstudio.engines.diffusion_cover import DiffusionCoverEngine
+from tests.support.diffusion_covers import (
+    NEGATIVE,
+    PROMPT,
+    SIDE,
+    CancelAtStep,
+    fake_segment,
+    tiny_request,
+)
 from tests.support.requests import changed, cover_request
-
-SIDE = 64
-PROMPT = "a red cat on a blue sea"
-NEGATIVE = "dark, lowres"
 
 
 def one_sentence(message: str) -> bool:
@@ -28,33 +31,11 @@ def one_sentence(message: str) -> bool:
             and "Error" not in message and "Traceback" not in message)
 
 
-def fake_segment(img: Image.Image, model: str, device: str) -> Image.Image:
-    """A colour map from the image (stands in for SegFormer, which another test covers)."""
-    return img.convert("RGB").quantize(colors=4).convert("RGB")
-
-
 @pytest.fixture
 def engine():
     made = DiffusionCoverEngine(segment=fake_segment, min_side=SIDE)
     yield made
     made.unload()
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> str:
-    img = Image.new("RGB", (96, 80), (30, 60, 200))
-    draw = ImageDraw.Draw(img)
-    draw.ellipse((10, 10, 70, 70), fill=(240, 200, 40))
-    draw.rectangle((50, 40, 90, 75), fill=(200, 20, 30))
-    path = tmp_path_factory.mktemp("reference") / "reference.png"
-    img.save(path)
-    return str(path)
-
-
-def request_for(tiny_sd: str, **changes) -> CoverRequest:
-    base = cover_request("diffusion", model=tiny_sd, prompt=PROMPT, negative_prompt=NEGATIVE,
-                        size=SIDE, steps=3, seed=7, scheduler="unipc")
-    return changed(base, **changes)
 
 
 def pixels(png: bytes) -> np.ndarray:
@@ -75,7 +56,7 @@ def test_txt2img_is_pixel_identical_to_a_direct_diffusers_call(engine, tiny_sd):
     import torch
     from diffusers import StableDiffusionPipeline
 
-    result = engine.run(request_for(tiny_sd, variants=2))
+    result = engine.run(tiny_request(tiny_sd, variants=2))
     direct = direct_pipeline(StableDiffusionPipeline, tiny_sd)
     for index, image in enumerate(result.images):
         expected = direct(PROMPT, negative_prompt=NEGATIVE, num_inference_steps=3,
@@ -97,9 +78,9 @@ def test_canny_img2img_is_pixel_identical_to_a_direct_diffusers_call(engine, tin
     from albumstudio.vision.edges import canny_map
     from albumstudio.vision.image_load import load_image
 
-    request = request_for(tiny_sd, image_path=reference, mode="img2img", strength=0.7, steps=4,
-                          conditions=(Condition("canny", weight=0.8, low=50, high=150),),
-                          controlnets=(("canny", tiny_controlnets["canny"]),))
+    request = tiny_request(tiny_sd, image_path=reference, mode="img2img", strength=0.7, steps=4,
+                           conditions=(Condition("canny", weight=0.8, low=50, high=150),),
+                           controlnets=(("canny", tiny_controlnets["canny"]),))
     result = engine.run(request)
 
     init = apply_crop(load_image(reference), None, SIDE).convert("RGB")
@@ -118,8 +99,8 @@ def test_two_controlnets_run_together_with_their_own_weights(engine, tiny_sd, ti
                                                              reference):
     from diffusers.models.controlnets.multicontrolnet import MultiControlNetModel
 
-    both = request_for(tiny_sd, image_path=reference, controlnets=tuple(tiny_controlnets.items()),
-                       conditions=(Condition("canny", weight=1.0), Condition("seg", weight=0.5)))
+    both = tiny_request(tiny_sd, image_path=reference, controlnets=tuple(tiny_controlnets.items()),
+                        conditions=(Condition("canny", weight=1.0), Condition("seg", weight=0.5)))
     result = engine.run(both)
     assert isinstance(engine.pipeline.controlnet, MultiControlNetModel)
     assert len(engine.pipeline.controlnet.nets) == 2
@@ -129,28 +110,20 @@ def test_two_controlnets_run_together_with_their_own_weights(engine, tiny_sd, ti
 
 def test_conditions_without_a_reference_image_are_refused(engine, tiny_sd):
     with pytest.raises(InputError) as caught:
-        engine.run(request_for(tiny_sd, conditions=(Condition("canny"),)))
+        engine.run(tiny_request(tiny_sd, conditions=(Condition("canny"),)))
     assert one_sentence(str(caught.value)) and "reference image" in str(caught.value)
 
 
 def test_cancel_stops_within_one_step(engine, tiny_sd):
-    cancel = threading.Event()
-    seen = []
-
-    def on_progress(p):
-        if p.step > 0:
-            seen.append(p.step)
-        if p.step == 1:
-            cancel.set()
-
+    stop = CancelAtStep(1)
     with pytest.raises(CancelledError):
-        engine.run(request_for(tiny_sd, steps=4, variants=2), on_progress, cancel)
-    assert seen == [1]
+        engine.run(tiny_request(tiny_sd, steps=4, variants=2), stop, stop.cancel)
+    assert stop.seen == [1]
 
 
 def test_a_preview_arrives_every_step(engine, tiny_sd):
     events = []
-    engine.run(request_for(tiny_sd, steps=3, variants=2), events.append)
+    engine.run(tiny_request(tiny_sd, steps=3, variants=2), events.append)
     steps = [(e.item, e.step, e.total) for e in events if e.step > 0]
     assert steps == [(0, 1, 3), (0, 2, 3), (0, 3, 3), (1, 1, 3), (1, 2, 3), (1, 3, 3)]
     previews = [e.preview for e in events if e.step > 0]
@@ -173,7 +146,7 @@ def test_out_of_memory_retries_the_image_with_a_lighter_preset(tiny_sd, monkeypa
         return real(pipe, arguments)
 
     monkeypatch.setattr(engine, "_generate", failing_once)
-    result = engine.run(request_for(tiny_sd))
+    result = engine.run(tiny_request(tiny_sd))
     assert len(calls) == 2 and len(result.images) == 1
     assert result.notes[0].startswith("Ran out of GPU memory; retried with sliced")
     assert result.images[0].notes == result.notes
@@ -191,7 +164,7 @@ def test_out_of_memory_with_no_lighter_preset_asks_for_a_smaller_size(tiny_sd, m
 
     monkeypatch.setattr(engine, "_generate", always_oom)
     with pytest.raises(InputError) as caught:
-        engine.run(request_for(tiny_sd))
+        engine.run(tiny_request(tiny_sd))
     assert one_sentence(str(caught.value)) and "smaller size" in str(caught.value)
     engine.unload()
 
@@ -212,7 +185,7 @@ def test_model_folder_problems_are_one_sentence_each(engine, tiny_sd, tmp_path):
                 truncated: "incomplete or damaged"}
     for folder, words in expected.items():
         with pytest.raises(InputError) as caught:
-            engine.run(request_for(str(folder)))
+            engine.run(tiny_request(str(folder)))
         assert words in str(caught.value) and one_sentence(str(caught.value))
     assert engine.pipeline is None
 
@@ -223,7 +196,7 @@ def test_an_sdxl_folder_is_refused_clearly(engine, tmp_path):
     (folder / "model_index.json").write_text(json.dumps(
         {"_class_name": "StableDiffusionXLPipeline"}))
     with pytest.raises(InputError) as caught:
-        engine.run(request_for(str(folder)))
+        engine.run(tiny_request(str(folder)))
     assert "SDXL" in str(caught.value) and one_sentence(str(caught.value))
 
 
@@ -231,19 +204,19 @@ def test_a_pickle_lora_is_refused(engine, tiny_sd, tmp_path):
     style = tmp_path / "style.ckpt"
     style.write_bytes(b"not really a pickle")
     with pytest.raises(InputError) as caught:
-        engine.run(request_for(tiny_sd, loras=(LoraFile(str(style)),)))
+        engine.run(tiny_request(tiny_sd, loras=(LoraFile(str(style)),)))
     assert ".safetensors" in str(caught.value) and one_sentence(str(caught.value))
 
 
 def test_a_style_lora_changes_the_cover_and_is_removed_again(engine, tiny_sd, tiny_lora):
-    plain = pixels(engine.run(request_for(tiny_sd)).images[0].png)
-    styled = pixels(engine.run(request_for(tiny_sd, loras=(LoraFile(tiny_lora, 1.0),)))
+    plain = pixels(engine.run(tiny_request(tiny_sd)).images[0].png)
+    styled = pixels(engine.run(tiny_request(tiny_sd, loras=(LoraFile(tiny_lora, 1.0),)))
                     .images[0].png)
     assert np.abs(plain.astype(int) - styled.astype(int)).mean() > 1.0
-    weaker = pixels(engine.run(request_for(tiny_sd, loras=(LoraFile(tiny_lora, 0.3),)))
+    weaker = pixels(engine.run(tiny_request(tiny_sd, loras=(LoraFile(tiny_lora, 0.3),)))
                     .images[0].png)
     assert not np.array_equal(weaker, styled)
-    again = pixels(engine.run(request_for(tiny_sd)).images[0].png)
+    again = pixels(engine.run(tiny_request(tiny_sd)).images[0].png)
     np.testing.assert_array_equal(again, plain)
 
 
@@ -251,7 +224,7 @@ def test_lcm_mode_runs_four_steps_with_the_lcm_scheduler(engine, tiny_sd, tiny_l
     from diffusers import LCMScheduler
 
     events = []
-    result = engine.run(request_for(tiny_sd, lcm=True, lcm_lora=tiny_lcm_lora, steps=20),
+    result = engine.run(tiny_request(tiny_sd, lcm=True, lcm_lora=tiny_lcm_lora, steps=20),
                         events.append)
     assert [e.step for e in events if e.step > 0] == [1, 2, 3, 4]
     assert isinstance(engine.pipeline.scheduler, LCMScheduler)
@@ -261,8 +234,8 @@ def test_lcm_mode_runs_four_steps_with_the_lcm_scheduler(engine, tiny_sd, tiny_l
 
 def test_the_pipeline_is_reused_and_rebuilt_only_when_controlnets_change(
         engine, tiny_sd, tiny_controlnets, reference):
-    canny = request_for(tiny_sd, image_path=reference, conditions=(Condition("canny"),),
-                        controlnets=tuple(tiny_controlnets.items()))
+    canny = tiny_request(tiny_sd, image_path=reference, conditions=(Condition("canny"),),
+                         controlnets=tuple(tiny_controlnets.items()))
     engine.run(canny)
     first = engine.pipeline
     engine.run(changed(canny, seed=99, prompt="another prompt", scheduler="euler-a"))
@@ -276,10 +249,10 @@ def test_the_pipeline_is_reused_and_rebuilt_only_when_controlnets_change(
 
 def test_size_is_rounded_to_eight_and_limited(tiny_sd):
     engine = DiffusionCoverEngine()
-    assert engine.side(request_for(tiny_sd, size=509)) == 512
-    assert engine.side(request_for(tiny_sd, size=100)) == 256
+    assert engine.side(tiny_request(tiny_sd, size=509)) == 512
+    assert engine.side(tiny_request(tiny_sd, size=100)) == 256
     with pytest.raises(InputError) as caught:
-        engine.side(request_for(tiny_sd, size=3000))
+        engine.side(tiny_request(tiny_sd, size=3000))
     assert one_sentence(str(caught.value))
 
 
@@ -300,7 +273,7 @@ def test_out_of_memory_while_placing_the_pipeline_moves_to_a_lighter_preset(tiny
     monkeypatch.setattr(pipelines, "apply_preset", placing)
     engine = DiffusionCoverEngine(
         min_side=SIDE, choose=lambda device: DeviceChoice("cpu", "float32", "full", 7.0, "test"))
-    result = engine.run(request_for(tiny_sd, variants=2))
+    result = engine.run(tiny_request(tiny_sd, variants=2))
     assert tried == ["full", "sliced"]
     assert result.notes == ("Ran out of GPU memory; retried with sliced (VAE slicing and tiling)",)
     assert result.images[0].notes == result.notes and result.images[1].notes == ()
@@ -324,9 +297,9 @@ def test_a_lora_for_another_model_is_refused_and_the_engine_still_works(engine, 
 
     other = build_tiny_lora(tmp_path / "other", {**unet_config(), "cross_attention_dim": 32})
     with pytest.raises(InputError) as caught:
-        engine.run(request_for(tiny_sd, loras=(LoraFile(str(other)),)))
+        engine.run(tiny_request(tiny_sd, loras=(LoraFile(str(other)),)))
     assert "does not fit" in str(caught.value) and one_sentence(str(caught.value))
-    assert len(engine.run(request_for(tiny_sd)).images) == 1
+    assert len(engine.run(tiny_request(tiny_sd)).images) == 1
 
 
 @pytest.mark.models

@@ -15,40 +15,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from albumstudio.core.cover import Condition
 from albumstudio.core.errors import CancelledError
 from albumstudio.engines.device import openvino_installed
 from albumstudio.engines.diffusion_cover import DiffusionCoverEngine
-from tests.support.requests import changed, cover_request
+from tests.support.diffusion_covers import SIDE, CancelAtStep, fake_segment, tiny_request
 
 if not openvino_installed():
     pytest.skip("openvino is not installed (pip install 'albumstudio[cpu-fast]')",
                 allow_module_level=True)
 
-SIDE = 64
 MIN_PSNR_DB = 30.0
-
-
-def fake_segment(img: Image.Image, model: str, device: str) -> Image.Image:
-    return img.convert("RGB").quantize(colors=4).convert("RGB")
 
 
 @pytest.fixture(scope="module")
 def ir_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("openvino")
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> str:
-    img = Image.new("RGB", (96, 80), (30, 60, 200))
-    draw = ImageDraw.Draw(img)
-    draw.ellipse((10, 10, 70, 70), fill=(240, 200, 40))
-    draw.rectangle((50, 40, 90, 75), fill=(200, 20, 30))
-    path = tmp_path_factory.mktemp("reference") / "reference.png"
-    img.save(path)
-    return str(path)
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +46,7 @@ def engines(ir_root):
 
 
 def request_for(tiny_sd: str, device: str, **changes):
-    base = cover_request("diffusion", model=tiny_sd, prompt="a red cat on a blue sea",
-                         negative_prompt="dark, lowres", size=SIDE, steps=3, seed=7,
-                         scheduler="unipc")
-    return changed(base, device=device, **changes)
+    return tiny_request(tiny_sd, device=device, **changes)
 
 
 def pixels(png: bytes) -> np.ndarray:
@@ -148,19 +129,11 @@ def test_a_new_engine_reuses_the_conversion_and_a_changed_controlnet_is_converte
 
 
 def test_cancel_stops_within_one_step(engines, tiny_sd):
-    cancel = threading.Event()
-    seen = []
-
-    def on_progress(p):
-        if p.step > 0:
-            seen.append(p.step)
-        if p.step == 1:
-            cancel.set()
-
+    stop = CancelAtStep(1)
     with pytest.raises(CancelledError):
         engines["openvino"].run(request_for(tiny_sd, "openvino", steps=4, variants=2),
-                                on_progress, cancel)
-    assert seen == [1]
+                                stop, stop.cancel)
+    assert stop.seen == [1]
 
 
 def test_cancel_during_conversion_leaves_no_half_written_part(tiny_sd, tmp_path):
