@@ -10,10 +10,9 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from albumstudio.core.png_settings import settings_of
-from albumstudio.jobs.runner import JobRunner
 from albumstudio.services import Services
 from albumstudio.store.paths import default_paths
-from albumstudio.ui.gallery.gallery_panel import GalleryPanel
+from tests.support.gallery import select
 from tests.support.requests import cover_request
 
 
@@ -28,33 +27,12 @@ def _make(services):
 
 
 @pytest.fixture
-def gallery(qtbot):
-    paths = default_paths().ensure()
-    services = Services.open(paths)
-    made = _make(services)
-    runner = JobRunner()
-    panel = GalleryPanel(runner, services, paths.cache / "drag")
-    qtbot.addWidget(panel)
-    panel.resize(1000, 700)
-    panel.show()
-    yield panel, made
-    panel.shutdown()
-    runner.shutdown()
-    services.close()
+def gallery(open_gallery):
+    return open_gallery(_make)
 
 
 def shown_jobs(panel):
     return [row.job_id for row in panel.model.rows()]
-
-
-def select(panel, *job_ids, first_output_only=True):
-    model, selection = panel.model, panel.view.selectionModel()
-    selection.clearSelection()
-    seen = set()
-    for n, row in enumerate(model.rows()):
-        if row.job_id in job_ids and (row.job_id not in seen or not first_output_only):
-            selection.select(model.index(n), selection.SelectionFlag.Select)
-            seen.add(row.job_id)
 
 
 def test_search_filter_and_favourites(gallery, qtbot):

@@ -9,73 +9,24 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
-from albumstudio.core.jobs import JobRecord, Output
 from albumstudio.core.qr import PlainQrOptions, QrRequest
-from albumstudio.jobs.runner import JobRunner
-from albumstudio.services import Services
-from albumstudio.store.paths import default_paths
-from albumstudio.ui.gallery.gallery_panel import GalleryPanel
-from tests.ui.test_gallery import select
-
-RED = (220, 30, 40)
-
-
-def _wav(seconds: float = 2.0, rate: int = 22050) -> bytes:
-    import io
-
-    import soundfile as sf
-
-    t = np.arange(int(seconds * rate)) / rate
-    tone = 0.8 * np.sin(2 * np.pi * 220 * t) * np.linspace(0, 1, t.size)  # swells to the end
-    out = io.BytesIO()
-    sf.write(out, tone.astype(np.float32), rate, format="WAV")
-    return out.getvalue()
-
-
-def _mp4(path) -> bytes:
-    import av
-
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
-        picture = np.zeros((64, 64, 3), np.uint8)
-        picture[:] = RED
-        for _ in range(5):
-            for packet in stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path.read_bytes()
-
-
-def _clip(media: str, data: bytes, seconds: float, title: str) -> JobRecord:
-    return JobRecord(kind="clip", engine="highlight", request={"title": title}, request_version=1,
-                     status="finished", outputs=(Output(media, data=data, duration_s=seconds,
-                                                        width=64 if "video" in media else 0,
-                                                        height=64 if "video" in media else 0),))
+from tests.support.gallery import RED, clip_record, mp4_bytes, select, wav_bytes
 
 
 @pytest.fixture
-def gallery(qtbot, tmp_path):
-    paths = default_paths().ensure()
-    services = Services.open(paths)
-    store = services.history
-    made = {
-        "pdf": services.posters.run(QrRequest("plain", "https://band.example/a4",
-                                              PlainQrOptions(), title="Print", size="a4",
-                                              format="pdf")),
-        "video": store.record(_clip("video/mp4", _mp4(tmp_path / "c.mp4"), 0.5, "Video")),
-        "audio": store.record(_clip("audio/wav", _wav(), 2.0, "Audio")),
-    }
-    runner = JobRunner()
-    panel = GalleryPanel(runner, services, paths.cache / "drag")
-    qtbot.addWidget(panel)
-    panel.resize(1000, 700)
-    panel.show()
-    yield panel, made
-    panel.shutdown()
-    runner.shutdown()
-    services.close()
+def gallery(open_gallery, tmp_path):
+    def make(services):
+        store = services.history
+        return {
+            "pdf": services.posters.run(QrRequest("plain", "https://band.example/a4",
+                                                  PlainQrOptions(), title="Print", size="a4",
+                                                  format="pdf")),
+            "video": store.record(clip_record("video/mp4", mp4_bytes(tmp_path / "c.mp4"), 0.5,
+                                              "Video")),
+            "audio": store.record(clip_record("audio/wav", wav_bytes(), 2.0, "Audio")),
+        }
+
+    return open_gallery(make)
 
 
 def _thumbnail(panel, qtbot, record) -> np.ndarray:

@@ -11,13 +11,10 @@ import sounddevice
 
 from albumstudio.audio import player
 from albumstudio.core.jobs import JobRecord, Output
-from albumstudio.jobs.runner import JobRunner
 from albumstudio.services import Services
 from albumstudio.store.paths import default_paths
-from albumstudio.ui.gallery.gallery_panel import GalleryPanel
 from tests.audio.test_player import FakeStream, dominant_frequency
-from tests.ui.test_gallery import select
-from tests.ui.test_gallery_media import _clip, _mp4, _wav
+from tests.support.gallery import clip_record, mp4_bytes, select, wav_bytes
 
 RATE = 22050
 
@@ -60,28 +57,22 @@ def _device(monkeypatch, rate: float) -> None:
 
 
 @pytest.fixture
-def gallery(qtbot, tmp_path):
-    paths = default_paths().ensure()
-    services = Services.open(paths)
-    store = services.history
-    made = {
-        "audio": store.record(_clip("audio/wav", _wav(2.0, RATE), 2.0, "Audio")),
-        "video": store.record(_clip("video/mp4", _mp4_with_sound(tmp_path / "s.mp4"), 1.0,
-                                    "Video")),
-        "silent": store.record(_clip("video/mp4", _mp4(tmp_path / "q.mp4"), 0.5, "Silent")),
-        "cover": store.record(JobRecord(
-            kind="cover", engine="design", request={"title": "Still"}, request_version=2,
-            status="finished", outputs=(Output("image/png", data=_png(), width=8, height=8),))),
-    }
-    runner = JobRunner()
-    panel = GalleryPanel(runner, services, paths.cache / "drag")
-    qtbot.addWidget(panel)
-    panel.resize(1000, 700)
-    panel.show()
-    yield panel, made
-    panel.shutdown()
-    runner.shutdown()
-    services.close()
+def gallery(open_gallery, tmp_path):
+    def make(services):
+        store = services.history
+        return {
+            "audio": store.record(clip_record("audio/wav", wav_bytes(2.0, RATE), 2.0, "Audio")),
+            "video": store.record(clip_record("video/mp4", _mp4_with_sound(tmp_path / "s.mp4"),
+                                              1.0, "Video")),
+            "silent": store.record(clip_record("video/mp4", mp4_bytes(tmp_path / "q.mp4"), 0.5,
+                                               "Silent")),
+            "cover": store.record(JobRecord(
+                kind="cover", engine="design", request={"title": "Still"}, request_version=2,
+                status="finished",
+                outputs=(Output("image/png", data=_png(), width=8, height=8),))),
+        }
+
+    return open_gallery(make)
 
 
 def _png() -> bytes:
@@ -118,7 +109,7 @@ def test_an_audio_clip_plays_in_the_detail_pane(gallery, qtbot, monkeypatch):
 
     import soundfile as sf
 
-    wav, _ = sf.read(io.BytesIO(_wav(2.0, RATE)), dtype="float32")
+    wav, _ = sf.read(io.BytesIO(wav_bytes(2.0, RATE)), dtype="float32")
     heard = np.concatenate([_callback_fill(1024) for _ in range(8)])
     np.testing.assert_array_equal(heard[:, 0], heard[:, 1])
     np.testing.assert_allclose(heard[:, 0], wav[:len(heard)], atol=1e-6)
@@ -198,7 +189,7 @@ def test_closing_the_window_lets_go_of_a_clip_playing_in_the_gallery(qtbot, monk
     paths = default_paths().ensure()
     services = Services.open(paths)
     assert services.history is not None
-    audio = services.history.record(_clip("audio/wav", _wav(2.0, RATE), 2.0, "Audio"))
+    audio = services.history.record(clip_record("audio/wav", wav_bytes(2.0, RATE), 2.0, "Audio"))
     services.close()
     window = MainWindow(paths)
     qtbot.addWidget(window)
