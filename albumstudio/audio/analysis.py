@@ -15,7 +15,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -32,6 +32,10 @@ from albumstudio.audio.music_features import (
 )
 from albumstudio.core.analysis import AnalysisResult
 from albumstudio.core.errors import CancelledError
+
+if TYPE_CHECKING:
+    from albumstudio.audio.shared_decode import SharedDecode
+    from albumstudio.core.track import AudioInfo
 
 log = logging.getLogger(__name__)
 
@@ -424,6 +428,7 @@ def analyze_file(
     cancel: threading.Event | None = None,
     tagger_audio: list[np.ndarray] | None = None,
     tagger_feed: TaggerFeed | None = None,
+    shared: SharedDecode | None = None,
 ) -> AnalysisResult:
     """Analyse an audio file, or return the cached result for ``content_hash``.
 
@@ -432,23 +437,41 @@ def analyze_file(
     file is decoded and ``tagger_audio`` is a list, the tagger's 16 kHz mono signal is
     appended to it (tracks up to MAX_TAGGER_AUDIO_S), so tagging needs no second decode;
     ``tagger_feed`` gets it chunk by chunk instead (any length: nothing is kept), and is
-    never called when the result comes from the cache.
+    never called when the result comes from the cache. With ``shared``, the blocks another
+    job decodes are read there (the same blocks, so the same result), unless that decode
+    does not come: then the file is decoded here.
     """
-    from albumstudio.audio.decode import open_audio
+    try:
+        if cache is not None and content_hash:
+            cached = cache.get_json(content_hash)
+            if cached is not None:
+                try:
+                    return AnalysisResult.from_dict(cached)
+                except (TypeError, ValueError):
+                    log.info("recomputing the analysis for %s: cached copy unusable",
+                             content_hash)
+        info = shared.info(cancel) if shared is not None else None
+        if shared is not None and info is not None:
+            result = _analyze_info(info, shared.blocks(cancel), progress, cancel, tagger_audio,
+                                   tagger_feed)
+        else:
+            from albumstudio.audio.decode import open_audio
 
-    if cache is not None and content_hash:
-        cached = cache.get_json(content_hash)
-        if cached is not None:
-            try:
-                return AnalysisResult.from_dict(cached)
-            except (TypeError, ValueError):
-                log.info("recomputing the analysis for %s: cached copy unusable", content_hash)
-    with open_audio(path) as reader:
-        info = reader.info
-        keep = tagger_audio if info.frames <= MAX_TAGGER_AUDIO_S * info.sample_rate else None
-        result = analyze_stream(reader.blocks(), info.sample_rate, info.channels,
-                                progress=progress, cancel=cancel, total_frames=info.frames,
-                                tagger_audio=keep, tagger_feed=tagger_feed)
+            with open_audio(path) as reader:
+                result = _analyze_info(reader.info, reader.blocks(), progress, cancel,
+                                       tagger_audio, tagger_feed)
+    finally:
+        if shared is not None:
+            shared.decline()  # read to the end, not needed, or stopped: let it go
     if cache is not None and content_hash:
         cache.put_json(content_hash, result.to_dict())
     return result
+
+
+def _analyze_info(info: AudioInfo, blocks: Iterable[np.ndarray], progress: Progress | None,
+                  cancel: threading.Event | None, tagger_audio: list[np.ndarray] | None,
+                  tagger_feed: TaggerFeed | None) -> AnalysisResult:
+    keep = tagger_audio if info.frames <= MAX_TAGGER_AUDIO_S * info.sample_rate else None
+    return analyze_stream(blocks, info.sample_rate, info.channels, progress=progress,
+                          cancel=cancel, total_frames=info.frames, tagger_audio=keep,
+                          tagger_feed=tagger_feed)

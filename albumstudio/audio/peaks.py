@@ -11,6 +11,7 @@ from typing import BinaryIO
 import numpy as np
 
 from albumstudio.audio.decode import no_audio_error, open_audio, quoted_name, vanished_error
+from albumstudio.audio.shared_decode import SharedDecode
 from albumstudio.core.errors import CancelledError
 from albumstudio.core.peaks import PeakBuilder, PeakPyramid
 from albumstudio.core.text import format_time
@@ -79,37 +80,54 @@ def compute_peaks(
     cancel: threading.Event | None = None,
     block_frames: int = 65536,
     partial_interval_s: float = 0.2,
+    shared: SharedDecode | None = None,
 ) -> tuple[AudioInfo, PeakPyramid]:
     """Peaks of ``path`` and its AudioInfo (content hash set, frames = decoded length).
 
     A cached pyramid for the same content is returned without decoding. Otherwise the file
     streams block by block (memory stays bounded); ``on_partial`` gets a growing partial
     pyramid after the first block and then at most every ``partial_interval_s``. Raises
-    InputError for unusable files and CancelledError when ``cancel`` is set.
+    InputError for unusable files and CancelledError when ``cancel`` is set. ``shared``, when
+    given, is handed every block as it is decoded (the analysis reads them there), or told
+    that no decode comes.
     """
-    with open_audio(path) as reader:
-        info = dataclasses.replace(reader.info, content_hash=content_hash(path, cancel))
-        hit = _cached(cache, info.content_hash)
-        if hit is not None:
-            return with_decoded_length(info, hit.frames_done), hit
-        builder = PeakBuilder(info.sample_rate, info.channels, info.frames)
-        # whole bins per block keep PeakBuilder's carry empty, and channel-major (Fortran)
-        # blocks make its per-bin min/max reductions contiguous: about 20x faster
-        read_frames = max(1, -(-block_frames // builder.base_bin)) * builder.base_bin
-        last_partial: float | None = None
-        for block in reader.blocks(read_frames):
-            if cancel is not None and cancel.is_set():
-                raise CancelledError()
-            builder.add(np.asfortranarray(block))
-            if on_partial is not None:
-                now = time.monotonic()
-                if last_partial is None or now - last_partial >= partial_interval_s:
-                    on_partial(builder.pyramid())
-                    last_partial = time.monotonic()
-    if cancel is not None and cancel.is_set():
-        raise CancelledError()
-    if builder.frames_done == 0:
-        raise no_audio_error(path)
+    try:
+        with open_audio(path) as reader:
+            info = dataclasses.replace(reader.info, content_hash=content_hash(path, cancel))
+            hit = _cached(cache, info.content_hash)
+            if hit is not None:
+                if shared is not None:
+                    shared.skip()
+                return with_decoded_length(info, hit.frames_done), hit
+            builder = PeakBuilder(info.sample_rate, info.channels, info.frames)
+            # whole bins per block keep PeakBuilder's carry empty, and channel-major (Fortran)
+            # blocks make its per-bin min/max reductions contiguous: about 20x faster; 65,536
+            # frames (256 bins) are also the analysis's own blocks, so a shared decode gives it
+            # the same blocks as decoding the file itself
+            read_frames = max(1, -(-block_frames // builder.base_bin)) * builder.base_bin
+            handing = shared is not None and shared.start(info)
+            last_partial: float | None = None
+            for block in reader.blocks(read_frames):
+                if cancel is not None and cancel.is_set():
+                    raise CancelledError()
+                if handing and shared is not None:
+                    handing = shared.put(block)
+                builder.add(np.asfortranarray(block))
+                if on_partial is not None:
+                    now = time.monotonic()
+                    if last_partial is None or now - last_partial >= partial_interval_s:
+                        on_partial(builder.pyramid())
+                        last_partial = time.monotonic()
+        if cancel is not None and cancel.is_set():
+            raise CancelledError()
+        if builder.frames_done == 0:
+            raise no_audio_error(path)
+        if shared is not None:
+            shared.finish()
+    except BaseException as exc:
+        if shared is not None:
+            shared.fail(exc)
+        raise
     pyramid = builder.pyramid(complete=True)
     if cache is not None:
         try:

@@ -33,6 +33,7 @@ from albumstudio.store.paths import DataPaths
 from albumstudio.store.track_edits import TrackEdits, TrackEditsStore
 
 if TYPE_CHECKING:
+    from albumstudio.audio.shared_decode import SharedDecode as SharedDecode  # the window's
     from albumstudio.audio.tagger import TagStream as TagStream  # the type the window passes
 
 
@@ -159,15 +160,26 @@ class TrackService:
         return probe(path)
 
     def load(self, path: str, on_peaks: Callable[[PeakPyramid], None] | None = None,
-             cancel: threading.Event | None = None) -> LoadedTrack:
+             cancel: threading.Event | None = None,
+             shared: SharedDecode | None = None) -> LoadedTrack:
         """Decode once for the waveform's peaks (``on_peaks`` gets them as they grow) and read
-        the file's tags; the content hash comes with the info."""
+        the file's tags; the content hash comes with the info. ``shared`` (``shared_decode``)
+        hands the decoded blocks to an ``analyse`` running at the same time."""
         from albumstudio.audio.peaks import compute_peaks
         from albumstudio.audio.tags import read_tags
 
         info, peaks = compute_peaks(path, ContentCache(self.paths.peaks, ".npz"),
-                                    on_partial=on_peaks, cancel=cancel)
+                                    on_partial=on_peaks, cancel=cancel, shared=shared)
         return LoadedTrack(info, read_tags(path), peaks)
+
+    @staticmethod
+    def shared_decode() -> SharedDecode:
+        """One decode for ``load`` and ``analyse`` run at the same time on two threads (the
+        window): the analysis reads the blocks the waveform's decode hands it, or decodes
+        the file itself when that decode does not come (see ``audio/shared_decode.py``)."""
+        from albumstudio.audio.shared_decode import SharedDecode
+
+        return SharedDecode()
 
     def identify(self, path: str) -> LoadedTrack:
         """The info (with content hash) and tags without the peaks (what the CLI needs)."""
@@ -193,11 +205,13 @@ class TrackService:
 
     def analyse(self, path: str, content_hash: str, progress: ProgressFn | None = None,
                 cancel: threading.Event | None = None,
-                tags: TagStream | None = None) -> AnalysisResult:
+                tags: TagStream | None = None,
+                shared: SharedDecode | None = None) -> AnalysisResult:
         """The track's figures (cached). The decode for them also keeps the tagger's signal,
         so the ``tag`` step after it reads no file, or, given ``tags`` (``tag_stream``),
         feeds it to that stream as it is decoded, for tags made at the same time on
-        another thread (``tag(..., stream=tags)``)."""
+        another thread (``tag(..., stream=tags)``). With ``shared``, the blocks of the
+        ``load`` running beside it are analysed instead of a decode of its own."""
         from albumstudio.audio.analysis import analyze_file
 
         audio: list[np.ndarray] = []
@@ -205,7 +219,7 @@ class TrackService:
             result = analyze_file(path, cache=ContentCache(self.paths.analysis, ".json"),
                                   content_hash=content_hash, progress=_fraction(progress),
                                   cancel=cancel, tagger_audio=None if tags else audio,
-                                  tagger_feed=tags.feed if tags else None)
+                                  tagger_feed=tags.feed if tags else None, shared=shared)
         except BaseException:
             if tags is not None:
                 tags.fail()

@@ -32,7 +32,7 @@ from albumstudio.services.tracks import (
 from albumstudio.store.track_edits import TrackEdits
 
 if TYPE_CHECKING:
-    from albumstudio.services.tracks import TagStream
+    from albumstudio.services.tracks import SharedDecode, TagStream
 
 TRACK_KEYS = ("track", "analysis", "tagging")
 
@@ -111,25 +111,33 @@ class TrackSession(QObject):
         self.description_changed.emit("")
         self.status_changed.emit(f"Reading {name}…")
         tracks = self.tracks
+        shared = tracks.shared_decode()
         handle = self.runner.submit(
-            f"reading '{name}'", lambda ctx: tracks.load(path, ctx.partial, ctx.cancel),
+            f"reading '{name}'", lambda ctx: tracks.load(path, ctx.partial, ctx.cancel, shared),
             key="track")
         handle.partial.connect(self._on_partial)
         handle.finished.connect(self._on_loaded)
         handle.failed.connect(self._on_failed)
         self._failed = self._tagging_started = False
-        self._start_analysis(path)
+        self._start_analysis(path, shared)
 
-    def _start_analysis(self, path: str) -> None:
+    def _start_analysis(self, path: str, shared: SharedDecode | None = None) -> None:
         """The analysis starts with the waveform's decode, on the other core, instead of
-        after it (its own decode; the tags are made from its samples as they come)."""
+        after it, and reads the blocks that decode hands it (``shared``; a track too long to
+        hold, or peaks from the cache, are decoded here); the tags are made from its samples
+        as they come."""
         tracks = self.tracks
 
         def analyse(ctx: JobContext) -> AnalysisResult:
-            content_hash = tracks.content_hash(path, ctx.cancel)
-            stream = tracks.tag_stream(content_hash)  # None when the tags are cached
+            try:
+                content_hash = tracks.content_hash(path, ctx.cancel)
+                stream = tracks.tag_stream(content_hash)  # None when the tags are cached
+            except BaseException:
+                if shared is not None:
+                    shared.decline()
+                raise
             ctx.partial((content_hash, stream))
-            return tracks.analyse(path, content_hash, ctx.progress, ctx.cancel, stream)
+            return tracks.analyse(path, content_hash, ctx.progress, ctx.cancel, stream, shared)
 
         handle = self.runner.submit(f"analysing '{display_name(path)}'", analyse,
                                     key="analysis")
