@@ -1,10 +1,13 @@
-"""What the caption service tests share: tiny random caption models chosen as local folders."""
+"""What the service tests share: tiny random caption models chosen as local folders, and the
+model manager on a tiny hub."""
 
 import pytest
 
 from albumstudio.core.model_registry import use_local_folders
 from albumstudio.services.captions import CAPTIONER, SUMMARIZER, TOKENIZER
+from albumstudio.services.model_manager import ModelManager
 from tests.support import tiny_captions
+from tests.support.tiny_hub import SEG, TinyHub, seg_repo
 
 
 @pytest.fixture(scope="module")
@@ -30,3 +33,17 @@ def caption_folders(tiny_caption_models, captioner_folder, monkeypatch, tmp_path
     use_local_folders(chosen)
     yield chosen
     use_local_folders({})
+
+
+@pytest.fixture
+def hub():
+    """The tiny hub on 127.0.0.1 serving the segmenter's repository (``SEG``)."""
+    served = TinyHub({SEG: seg_repo()}).start()
+    yield served
+    served.stop()
+
+
+@pytest.fixture
+def manager(hub, tmp_path):
+    """A model manager with an empty cache of its own, downloading from ``hub``."""
+    return ModelManager(cache=tmp_path / "hf" / "hub", endpoint=hub.endpoint)

@@ -3,35 +3,21 @@ repair, offline within a second, and a cache laid out as huggingface_hub lays it
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
 
-import numpy as np
 import pytest
-from safetensors.numpy import save
 
 from albumstudio.core.errors import CancelledError, InputError, ModelMissingError
 from albumstudio.core.model_registry import default_model, use_local_folders
 from albumstudio.services.model_downloads import DownloadError, DownloadProgress, OfflineError
 from albumstudio.services.model_manager import ModelManager
-from tests.support.tiny_hub import LFS_SUFFIXES, Repo, TinyHub
+from tests.support.tiny_hub import LFS_SUFFIXES, SEG
 
-SEG = "nvidia/segformer-b0-finetuned-ade-512-512"
-
-
-def tiny_weights(values: int = 300_000, seed: int = 0) -> bytes:
-    rng = np.random.default_rng(seed)
-    return save({"decode_head.weight": rng.standard_normal(values).astype(np.float32)})
-
-
-def seg_repo() -> Repo:
-    return Repo({"config.json": json.dumps({"model_type": "segformer"}).encode(),
-                 "preprocessor_config.json": b'{"size": {"height": 64, "width": 64}}',
-                 "model.safetensors": tiny_weights(),
-                 "pytorch_model.bin": b"pickle that must never be fetched",
-                 "README.md": b"# tiny"})
+# other test modules import these two from here
+from tests.support.tiny_hub import seg_repo as seg_repo
+from tests.support.tiny_hub import tiny_weights as tiny_weights
 
 
 @pytest.fixture(autouse=True)
@@ -39,18 +25,6 @@ def no_local_folders_afterwards():
     """A folder chosen for a role changes default_model for the process: never past a test."""
     yield
     use_local_folders({})
-
-
-@pytest.fixture
-def hub():
-    served = TinyHub({SEG: seg_repo()}).start()
-    yield served
-    served.stop()
-
-
-@pytest.fixture
-def manager(hub, tmp_path):
-    return ModelManager(cache=tmp_path / "hf" / "hub", endpoint=hub.endpoint)
 
 
 def fetched(hub, name):

@@ -16,10 +16,9 @@ import pytest
 from albumstudio.core import model_registry
 from albumstudio.core.model_registry import FileHash
 from albumstudio.services.model_downloads import DownloadError
-from albumstudio.services.model_manager import CONTENT, PINNED, RECORDED, ModelManager
+from albumstudio.services.model_manager import CONTENT, PINNED, RECORDED
 from albumstudio.store.model_files import CachedFile, check_blob
-from tests.services.test_model_manager_downloads import SEG, seg_repo, tiny_weights
-from tests.support.tiny_hub import TinyHub, git_sha1
+from tests.support.tiny_hub import SEG, git_sha1, tiny_weights
 
 PINNED_COMMIT = "51" * 20
 FOLDER = f"models--{SEG.replace('/', '--')}"
@@ -29,18 +28,6 @@ def registry_with(monkeypatch, **changes):
     """The registry as the app reads it, with the segmenter's entry changed."""
     entries = tuple(replace(e, **changes) if e.id == SEG else e for e in model_registry.models())
     monkeypatch.setattr(model_registry, "models", lambda: entries)
-
-
-@pytest.fixture
-def hub():
-    served = TinyHub({SEG: seg_repo()}).start()
-    yield served
-    served.stop()
-
-
-@pytest.fixture
-def manager(hub, tmp_path):
-    return ModelManager(cache=tmp_path / "hf" / "hub", endpoint=hub.endpoint)
 
 
 @pytest.fixture

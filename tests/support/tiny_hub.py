@@ -162,3 +162,25 @@ class TinyHub:
             pass
         if cut is not None:
             h.close_connection = True
+
+
+SEG = "nvidia/segformer-b0-finetuned-ade-512-512"
+
+
+def tiny_weights(values: int = 300_000, seed: int = 0) -> bytes:
+    """A safetensors file of ``values`` random float32s (about 1.2 MB by default)."""
+    import numpy as np
+    from safetensors.numpy import save
+
+    rng = np.random.default_rng(seed)
+    return save({"decode_head.weight": rng.standard_normal(values).astype(np.float32)})
+
+
+def seg_repo() -> Repo:
+    """The segmenter's repository as the hub holds it: what the app needs, plus a pickle and a
+    README it must never fetch."""
+    return Repo({"config.json": json.dumps({"model_type": "segformer"}).encode(),
+                 "preprocessor_config.json": b'{"size": {"height": 64, "width": 64}}',
+                 "model.safetensors": tiny_weights(),
+                 "pytorch_model.bin": b"pickle that must never be fetched",
+                 "README.md": b"# tiny"})
