@@ -66,6 +66,25 @@ def no_thread_leaks():
         assert JobRunner.running_anywhere() == 0, "test left a JobRunner worker running"
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models run fastest on one thread, and do not stall when other work shares the CPU."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def tiny_musicgen(tmp_path_factory) -> str:
+    """A tiny random-weight MusicGen folder, built once per module."""
+    from tests.support.tiny_musicgen import build_tiny_musicgen
+
+    return str(build_tiny_musicgen(tmp_path_factory.mktemp("tiny-musicgen")))
+
+
 def pytest_collection_modifyitems(config, items):
     """Skip ``@pytest.mark.gpu`` tests without a CUDA GPU (torch loads only if there are any)."""
     gpu_items = [item for item in items if item.get_closest_marker("gpu")]

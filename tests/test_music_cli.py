@@ -9,12 +9,7 @@ import soundfile
 from PIL import Image
 
 from albumstudio.cli import main
-from tests.support.tiny_musicgen import build_tiny_musicgen, pickle_only_copy
-
-
-@pytest.fixture(scope="module")
-def tiny_musicgen(tmp_path_factory) -> str:
-    return str(build_tiny_musicgen(tmp_path_factory.mktemp("tiny-musicgen")))
+from tests.support.tiny_musicgen import pickle_only_copy
 
 
 @pytest.fixture
@@ -32,13 +27,8 @@ def empty_hub_cache(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def _one_thread(one_torch_thread):
+    """Tiny models run fastest on one thread (see tests/conftest.py)."""
 
 
 def test_picture_to_music_says_the_licence_once_and_keeps_the_clip(tiny_musicgen, picture,

@@ -33,15 +33,7 @@ def tiny_lcm_lora(tmp_path_factory) -> str:
     return str(build_tiny_lora(tmp_path_factory.mktemp("tiny-lcm-lora"), seed=6))
 
 
-@pytest.fixture(scope="module")
-def one_torch_thread():
-    """Tiny models run fastest on one thread, and do not stall when other work shares the CPU."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# one_torch_thread, which the engine tests use, is in tests/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -12,22 +12,11 @@ from albumstudio.core.model_cache import ModelCache
 from albumstudio.core.music_attributes import MusicRequest
 from albumstudio.engines.registry import EngineRegistry, engines
 from albumstudio.services.music import MusicService
-from tests.support.tiny_musicgen import build_tiny_musicgen
-
-
-@pytest.fixture(scope="module")
-def tiny_musicgen(tmp_path_factory) -> str:
-    return str(build_tiny_musicgen(tmp_path_factory.mktemp("tiny-musicgen")))
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def _one_thread(one_torch_thread):
+    """Tiny models run fastest on one thread (see tests/conftest.py)."""
 
 
 class Counting:
