@@ -85,6 +85,19 @@ def tiny_musicgen(tmp_path_factory) -> str:
     return str(build_tiny_musicgen(tmp_path_factory.mktemp("tiny-musicgen")))
 
 
+@pytest.fixture
+def kits(tmp_path):
+    """A release-kit service on this test's own data folder, without a history."""
+    from albumstudio.services import Services
+    from albumstudio.services.kit import KitService
+    from albumstudio.store.paths import DataPaths
+
+    services = Services.open(DataPaths(tmp_path / "data", tmp_path / "cache").ensure(),
+                             with_history=False)
+    yield KitService(services)
+    services.close()
+
+
 def pytest_collection_modifyitems(config, items):
     """Skip ``@pytest.mark.gpu`` tests without a CUDA GPU (torch loads only if there are any)."""
     gpu_items = [item for item in items if item.get_closest_marker("gpu")]

@@ -16,9 +16,7 @@ from PIL import Image
 from albumstudio.core.errors import CancelledError, ModelMissingError
 from albumstudio.core.model_registry import find_model, use_local_folders
 from albumstudio.engines.upscale import ROLE, Upscaler, installed_upscaler
-from albumstudio.services import Services
-from albumstudio.services.kit import KitRequest, KitService
-from albumstudio.store.paths import DataPaths
+from albumstudio.services.kit import KitRequest
 from tests.support.synth import music, write
 from tests.support.tiny_musicgen import pickle_only_copy
 
@@ -105,14 +103,6 @@ def small_cover(side: int = 48, seed: int = 4) -> bytes:
     out = io.BytesIO()
     picture(side, side, seed=seed).save(out, "PNG")
     return out.getvalue()
-
-
-@pytest.fixture
-def kits(tmp_path):
-    services = Services.open(DataPaths(tmp_path / "data", tmp_path / "cache").ensure(),
-                             with_history=False)
-    yield KitService(services)
-    services.close()
 
 
 def kit_request(tmp_path, seed: int = 4) -> KitRequest:

@@ -16,10 +16,8 @@ from albumstudio.core.errors import InputError
 from albumstudio.core.jobs import JobRecord, Output
 from albumstudio.export.kit_targets import KitTarget, TargetContext, register
 from albumstudio.export.kit_writer import KitEntry
-from albumstudio.services import Services
-from albumstudio.services.kit import KitRequest, KitService, kit_steps
+from albumstudio.services.kit import KitRequest, kit_steps
 from albumstudio.services.kit_targets import kit_targets
-from albumstudio.store.paths import DataPaths
 from tests.support.synth import music, write
 from tests.test_cli import run_cli
 
@@ -35,14 +33,6 @@ def picture_png(side: int = 640, seed: int = 3) -> bytes:
     out = io.BytesIO()
     Image.fromarray(pixels, "RGB").save(out, "PNG")
     return out.getvalue()
-
-
-@pytest.fixture
-def kits(tmp_path):
-    services = Services.open(DataPaths(tmp_path / "data", tmp_path / "cache").ensure(),
-                             with_history=False)
-    yield KitService(services)
-    services.close()
 
 
 @pytest.fixture
