@@ -1,16 +1,20 @@
-"""What the gallery tests share: clips made here (a tone, a red video), and selecting rows."""
+"""What the gallery tests share: clips made here (a tone, a red video), a history filled before
+the window opens, and selecting rows."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from albumstudio.core.jobs import JobRecord, Output
+from albumstudio.store.paths import DataPaths, default_paths
 
 RED = (220, 30, 40)
+Made = TypeVar("Made")
 
 
 def wav_bytes(seconds: float = 2.0, rate: int = 22050) -> bytes:
@@ -58,3 +62,17 @@ def select(panel: Any, *job_ids: int, first_output_only: bool = True) -> None:
         if row.job_id in job_ids and (row.job_id not in seen or not first_output_only):
             selection.select(model.index(n), selection.SelectionFlag.Select)
             seen.add(row.job_id)
+
+
+def history_made_by(make: Callable[[Any], Made]) -> tuple[DataPaths, Made]:
+    """This test's data folder with what ``make(services)`` recorded in its history, the
+    services closed again (as a window opened next will find it); and what ``make`` returned."""
+    from albumstudio.services import Services
+
+    paths = default_paths().ensure()
+    services = Services.open(paths)
+    try:
+        made = make(services)
+    finally:
+        services.close()
+    return paths, made

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from albumstudio.core.png_settings import settings_of
 from albumstudio.services import Services
 from albumstudio.store.paths import default_paths
-from tests.support.gallery import select
+from tests.support.gallery import history_made_by, select
 from tests.support.requests import cover_request
 
 
@@ -217,10 +217,7 @@ def test_a_dropped_png_offers_its_settings_back(gallery, qtbot, tmp_path):
 def test_the_window_reruns_an_entry_to_identical_bytes_and_restores_dropped_settings(qtbot):
     from albumstudio.ui.main_window import MainWindow
 
-    paths = default_paths().ensure()
-    services = Services.open(paths)
-    harbour, _, _ = _make(services)
-    services.close()
+    paths, (harbour, _, _) = history_made_by(_make)
     window = MainWindow(paths)
     qtbot.addWidget(window)
     try:

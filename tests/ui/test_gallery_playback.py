@@ -11,10 +11,8 @@ import sounddevice
 
 from albumstudio.audio import player
 from albumstudio.core.jobs import JobRecord, Output
-from albumstudio.services import Services
-from albumstudio.store.paths import default_paths
 from tests.audio.test_player import FakeStream, dominant_frequency
-from tests.support.gallery import clip_record, mp4_bytes, select, wav_bytes
+from tests.support.gallery import clip_record, history_made_by, mp4_bytes, select, wav_bytes
 
 RATE = 22050
 
@@ -186,11 +184,13 @@ def test_closing_the_window_lets_go_of_a_clip_playing_in_the_gallery(qtbot, monk
     from albumstudio.ui.main_window import MainWindow
 
     _device(monkeypatch, RATE)
-    paths = default_paths().ensure()
-    services = Services.open(paths)
-    assert services.history is not None
-    audio = services.history.record(clip_record("audio/wav", wav_bytes(2.0, RATE), 2.0, "Audio"))
-    services.close()
+
+    def make(services):
+        assert services.history is not None
+        return services.history.record(clip_record("audio/wav", wav_bytes(2.0, RATE), 2.0,
+                                                   "Audio"))
+
+    paths, audio = history_made_by(make)
     window = MainWindow(paths)
     qtbot.addWidget(window)
     try:
