@@ -118,17 +118,14 @@ def convert_checkpoint(source: str | Path, target: str | Path,
 
 def converted_metadata(path: str | Path) -> dict[str, str] | None:
     """The metadata of a complete safetensors file written by :func:`convert_checkpoint`,
-    or None for any other file."""
-    from albumstudio.engines.models import safetensors_is_complete
+    or None for any other file (read from the header: no torch is imported)."""
+    from albumstudio.engines.models import safetensors_header
 
-    file = Path(path)
-    if not file.is_file() or not safetensors_is_complete(file):
+    header = safetensors_header(Path(path))
+    metadata = header.get("__metadata__") if header is not None else None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         return None
-    from safetensors import safe_open
-
-    with safe_open(str(file), framework="pt") as handle:
-        metadata = dict(handle.metadata() or {})
-    return metadata if metadata.get("format") == FORMAT else None
+    return {str(k): str(v) for k, v in metadata.items()}
 
 
 def is_converted(path: str | Path, source: str | Path | None = None) -> bool:

@@ -63,25 +63,31 @@ def is_installed(id_or_path: str) -> bool:
     return cached_folder(id_or_path) is not None
 
 
-def safetensors_is_complete(path: Path) -> bool:
-    """True when the file's header parses and its size matches the tensors it declares."""
+def safetensors_header(path: Path) -> dict[str, Any] | None:
+    """The header of a complete safetensors file (its ``__metadata__`` included), read without
+    torch; None when it does not parse or the file's size does not match its tensors."""
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
             raw = handle.read(8)
             if len(raw) < 8:
-                return False
+                return None
             header_len = int.from_bytes(raw, "little")
             if header_len <= 0 or header_len > MAX_HEADER_BYTES or 8 + header_len > size:
-                return False
+                return None
             header = json.loads(handle.read(header_len))
         if not isinstance(header, dict):
-            return False
+            return None
         ends = [int(info["data_offsets"][1]) for key, info in header.items()
                 if key != "__metadata__" and isinstance(info, dict) and "data_offsets" in info]
     except (OSError, ValueError, TypeError, LookupError, RecursionError):  # odd or nested
-        return False
-    return 8 + header_len + max(ends, default=0) == size
+        return None
+    return header if 8 + header_len + max(ends, default=0) == size else None
+
+
+def safetensors_is_complete(path: Path) -> bool:
+    """True when the file's header parses and its size matches the tensors it declares."""
+    return safetensors_header(path) is not None
 
 
 def _weight_files(folder: Path) -> list[Path]:
