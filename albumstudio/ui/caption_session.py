@@ -33,6 +33,7 @@ class CaptionSession(QObject):
     status_changed = Signal(str)
     progress = Signal(object)  # Progress
     failed = Signal(object)  # a Problem or a sentence
+    estimated = Signal(str)  # the CPU estimate, said as a run starts on the CPU
 
     def __init__(self, queue: ModelQueue, service: CaptionService,
                  parent: QObject | None = None) -> None:
@@ -51,8 +52,11 @@ class CaptionSession(QObject):
         device = self.service.device_for("auto")
         return "" if device != "cpu" else self.service.estimate(duration_s, device)
 
-    def start(self, track: str, description: str = "", seed: int = 0) -> JobHandle | None:
-        """Queue the captions of ``track``; None (and ``failed``) when a model is missing."""
+    def start(self, track: str, description: str = "", seed: int = 0,
+              duration_s: float | None = None) -> JobHandle | None:
+        """Queue the captions of ``track``; None (and ``failed``) when a model is missing.
+        Given ``duration_s``, a run on the CPU first says its estimate (``estimated``): the
+        device is found on the model queue, since finding it imports torch (and starts CUDA)."""
         problem = self.service.missing()
         if problem:
             self.failed.emit(problem)
@@ -60,10 +64,15 @@ class CaptionSession(QObject):
         service = self.service
 
         def run(ctx: JobContext) -> TrackCaptions:
+            if duration_s is not None:
+                device = service.device_for("auto")
+                if device == "cpu":
+                    ctx.partial(service.estimate(duration_s, device))
             return service.caption(track, seed=seed, description=description,
                                    progress=ctx.progress, cancel=ctx.cancel)
 
         handle = self.queue.submit("captioning the music", run, key=JOB_KEY)
+        handle.partial.connect(lambda text: self.estimated.emit(str(text)))
         handle.progress.connect(self._on_progress)
         handle.finished.connect(self._on_finished)
         handle.failed.connect(self.failed.emit)
@@ -138,10 +147,7 @@ def connect_to_window(captions: CaptionSession, lane: CaptionLane, view: Any, tr
             show_warning(problem)
             return
         duration = float(track.info.duration) if track.info is not None else 0.0
-        estimate = captions.estimate(duration)
-        if estimate:
-            show_warning(f"Captioning on the CPU: {estimate}")
-        captions.start(track.path, track.description)
+        captions.start(track.path, track.description, duration_s=duration)
 
     def shown(result: TrackCaptions | None) -> None:
         lane.set_captions(captions.lane_captions())
@@ -150,6 +156,7 @@ def connect_to_window(captions: CaptionSession, lane: CaptionLane, view: Any, tr
     view.view_changed.connect(lane.set_view)
     lane.caption_requested.connect(request)
     captions.captions_changed.connect(shown)
+    captions.estimated.connect(lambda estimate: show_warning(f"Captioning on the CPU: {estimate}"))
     captions.status_changed.connect(lambda text: lane.set_message(text) if text else None)
     captions.failed.connect(lambda problem: show_warning(str(getattr(problem, "message",
                                                                      problem))))
