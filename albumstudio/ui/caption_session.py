@@ -81,13 +81,15 @@ class CaptionSession(QObject):
         self.status_changed.emit("Captioning the music…")
         return handle
 
-    def show_kept(self, track: str, description: str = "", seed: int = 0) -> JobHandle:
+    def show_kept(self, track: str, description: str = "", seed: int = 0,
+                  content_hash: str = "") -> JobHandle:
         """Show the captions an earlier run kept for ``track`` (no model is loaded; nothing
-        happens when there are none)."""
+        happens when there are none); ``content_hash``: the track's, when known."""
         service = self.service
 
         def look(ctx: JobContext) -> TrackCaptions | None:
-            return service.kept(track, seed=seed, description=description, cancel=ctx.cancel)
+            return service.kept(track, seed=seed, description=description, cancel=ctx.cancel,
+                                content_hash=content_hash)
 
         self._kept_for = track
         handle = self.queue.submit("looking for kept captions", look, key=KEPT_KEY)
@@ -162,5 +164,7 @@ def connect_to_window(captions: CaptionSession, lane: CaptionLane, view: Any, tr
                                                                      problem))))
     track.loading_started.connect(lambda _path: captions.clear())
     # a track captioned before shows its kept captions as it opens, without a model
-    track.loaded.connect(lambda path: captions.show_kept(path, track.description)
-                         if captions.missing() is None else None)
+    track.loaded.connect(lambda path: captions.show_kept(
+        path, track.description,
+        content_hash=str(getattr(track.info, "content_hash", "") or ""))
+        if captions.missing() is None else None)

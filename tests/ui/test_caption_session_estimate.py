@@ -71,3 +71,33 @@ def test_the_device_is_found_on_the_model_queue_and_the_estimate_still_shows(qtb
                                 for s in said), timeout=5_000)
     assert [c.text for c in session.lane_captions()] == ["a calm piano"]
     assert queue.shutdown()
+
+
+def test_a_track_opened_looks_up_its_kept_captions_by_the_hash_the_window_has(qtbot):
+    """The track was just hashed as it opened: the lookup does not read the whole file again."""
+    asked: list[str] = []
+
+    class Kept(Service):
+        def kept(self, track, **kw):
+            asked.append(kw.get("content_hash", ""))
+            return None
+
+    class Hashed:
+        duration = 240.0
+        content_hash = "ab" * 32
+
+    queue = ModelQueue()
+    session = CaptionSession(queue, Kept(default_paths().ensure()))
+    track, lane = Track(), CaptionLane()
+    track.info = Hashed()
+    qtbot.addWidget(lane)
+    connect_to_window(session, lane, View(), track, Cover(), [].append)
+    handles = []
+    session.show_kept = (lambda show: lambda *a, **kw: handles.append(show(*a, **kw)))(
+        session.show_kept)
+    track.loaded.emit("song.wav")
+    assert handles
+    with qtbot.waitSignal(handles[0].done, timeout=30_000):
+        pass
+    assert asked == ["ab" * 32]
+    assert queue.shutdown()
