@@ -19,6 +19,7 @@ The small API, in the order a caller uses it:
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -53,6 +54,8 @@ class ClipService(EngineHost):
                  tracks: Any = None, registry: EngineRegistry | None = None) -> None:
         super().__init__(models, history, registry)
         self.tracks = tracks  # a TrackService: the analysis comes from its cache
+        self._read_lock = threading.Lock()
+        self._identified: tuple[tuple[str, int, int], Any] | None = None
 
     # -- the track --------------------------------------------------------------------------
     def _audio(self) -> Any:
@@ -77,9 +80,25 @@ class ClipService(EngineHost):
         report(Progress(1.0, "Done"))
         return found
 
+    def _identify(self, track: str) -> Any:
+        """The track's info (with its content hash) and tags, read once per version of the
+        file: the proposal, the title and the record of a clip hash the track once."""
+        try:
+            stat = os.stat(track)
+        except OSError:
+            return self.tracks.identify(track)  # the one sentence for a file that has gone
+        key = (os.path.abspath(track), stat.st_mtime_ns, stat.st_size)
+        with self._read_lock:
+            if self._identified is not None and self._identified[0] == key:
+                return self._identified[1]
+        loaded = self.tracks.identify(track)
+        with self._read_lock:
+            self._identified = (key, loaded)
+        return loaded
+
     def _analysis(self, track: str, cancel: threading.Event | None) -> Any:
         if self.tracks is not None:
-            loaded = self.tracks.identify(track)
+            loaded = self._identify(track)
             return self.tracks.analyse(track, loaded.info.content_hash, cancel=cancel)
         from albumstudio.audio.analysis import analyze_file
 
@@ -92,7 +111,7 @@ class ClipService(EngineHost):
 
         if self.tracks is None:
             return cover_release(_empty_release(), track).title, ""
-        loaded = self.tracks.identify(track)
+        loaded = self._identify(track)
         edits = self.tracks.edits(loaded.info.content_hash)
         tags = cover_release(edits.release or loaded.tags, track)
         return tags.title, tags.artist
@@ -193,7 +212,7 @@ class ClipService(EngineHost):
         if self.tracks is None or not track:
             return ""
         try:
-            return str(self.tracks.identify(track).info.content_hash)
+            return str(self._identify(track).info.content_hash)
         except UserFacingError:
             return ""
 
