@@ -234,7 +234,8 @@ class MainWindow(QMainWindow):
             return
         tags = self.session.tags
         shown = self.covers.current  # the cover on the canvas: (png, seed, request)
-        self.kit_dialog = KitDialog(self.runner, self.services, self.session.path,
+        # on the model queue: the kit may run the super-resolution model, one model job at a time
+        self.kit_dialog = KitDialog(self.model_queue, self.services, self.session.path,
                                     self.reference.path, tags.title, tags.artist, self,
                                     cover=(shown[0], shown[2]) if shown else None)
         self.kit_dialog.open()

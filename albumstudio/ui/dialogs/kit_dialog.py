@@ -1,8 +1,8 @@
 """File › Export Release Kit…: choose a distributor profile, see the checks, write the folder.
 
 The dialog holds no domain state of its own: it builds a :class:`KitRequest` from its fields
-and runs the same :class:`KitService` the ``albumstudio kit`` command runs, on the window's job
-runner. The checklist (pass/fail with the reason for each) appears as soon as the cover is
+and runs the same :class:`KitService` the ``albumstudio kit`` command runs, on the window's model
+queue (the kit may run the super-resolution model: one model job at a time). The checklist (pass/fail with the reason for each) appears as soon as the cover is
 checked; the folder is written only when no check fails, with progress, and the dialog ends
 with "Open folder".
 """
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from albumstudio.core.distributors import profiles
 from albumstudio.core.errors import InputError, Problem
 from albumstudio.core.jobs import Progress
+from albumstudio.jobs.model_queue import ModelQueue
 from albumstudio.jobs.runner import JobContext, JobHandle, JobRunner
 
 MARKS = {"pass": "✓", "FAIL": "✗", "warn": "!"}
@@ -52,7 +53,8 @@ class KitDialog(QDialog):
     written = Signal(object)  # the KitResult
     problem = Signal(object)  # Problem
 
-    def __init__(self, runner: JobRunner, services: Any, track: str, image: str | None = None,
+    def __init__(self, runner: JobRunner | ModelQueue, services: Any, track: str,
+                 image: str | None = None,
                  title: str = "", artist: str = "", parent: QWidget | None = None,
                  cover: tuple[bytes, dict[str, Any] | None] | None = None) -> None:
         super().__init__(parent)
