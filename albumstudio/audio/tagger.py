@@ -146,10 +146,12 @@ def _tag_spectrogram(rep: np.ndarray, model: str, cancel: threading.Event | None
 
 
 class _Predictions:
-    """Batches predicted in the order given, on up to ``workers`` threads of their own at
-    background priority (``jobs/priority.py``: the waveform and the analysis come first;
-    numpy's products let go of the interpreter lock). ``limited`` runs one batch at a time
-    until ``widen()``: while the analysis has the other core."""
+    """Batches predicted in the order given, on up to ``workers`` threads of their own
+    (numpy's products let go of the interpreter lock). ``limited`` runs one batch at a time
+    until ``widen()``: while the analysis has the other core. The workers keep the normal
+    priority: a lowered one (nice +10 per thread on Linux) was measured slower in the window
+    (drop → tags median 2.6 s against 2.36 s), the other threads waiting for the interpreter
+    lock while a descheduled worker held it."""
 
     def __init__(self, net: Any, workers: int, limited: bool = False) -> None:
         self._net, self._workers = net, max(1, workers)
@@ -181,10 +183,7 @@ class _Predictions:
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
-            from albumstudio.jobs.priority import lower_this_thread
-
-            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="musicnn",
-                                            initializer=lower_this_thread)
+            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="musicnn")
         self._rows.append(self._pool.submit(self._predict, batch))
 
     def _predict(self, batch: np.ndarray) -> np.ndarray:
@@ -228,8 +227,7 @@ class TagStream:
     soon as it is complete, and returns what ``tag_samples`` returns for the whole signal (the
     same frames and the same batches), or None when aborted. Overlapping the tagger's network
     with the analysis uses the second core while the first one decodes; set ``spare_core``
-    when the analysis ends, and the rest of the batches run on two workers. The network's
-    workers run at background priority: what the decode and the analysis leave of the cores.
+    when the analysis ends, and the rest of the batches run on two workers.
     """
 
     _ABORT = object()

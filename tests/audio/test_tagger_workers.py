@@ -1,22 +1,19 @@
-"""The tagger's network runs on workers of its own at background priority, one batch at a time
-while the analysis has the other core and two once it ends, with the rows in order."""
+"""The tagger's network runs on workers of its own, one batch at a time while the analysis has
+the other core and two once it ends, with the rows in order and the streamed tags equal to the
+whole signal's."""
 
-import sys
 import threading
 import time
 
 import numpy as np
-import pytest
 
 from albumstudio.audio import tagger
-from albumstudio.jobs.priority import BACKGROUND_NICE, lower_this_thread, thread_nice
 
 
 class _Watching:
-    """A net that records the nice value and the concurrency its predictions ran at."""
+    """A net that records the concurrency its predictions ran at."""
 
     def __init__(self, seconds: float = 0.0) -> None:
-        self.nice: list[int | None] = []
         self.running = self.most = 0
         self._lock = threading.Lock()
         self._seconds = seconds
@@ -25,7 +22,6 @@ class _Watching:
         with self._lock:
             self.running += 1
             self.most = max(self.most, self.running)
-            self.nice.append(thread_nice())
         time.sleep(self._seconds)
         with self._lock:
             self.running -= 1
@@ -34,19 +30,6 @@ class _Watching:
 
 def _batches(count: int) -> list[np.ndarray]:
     return [np.full((2, 187, 96), i, np.float32) for i in range(count)]
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
-def test_the_networks_workers_run_below_the_callers_priority():
-    net = _Watching()
-    with tagger._Predictions(net, 2) as predictions:
-        for batch in _batches(4):
-            predictions.submit(batch)
-        rows = list(predictions.in_order(None))
-    caller = thread_nice()
-    assert net.nice and all(n == min(19, caller + BACKGROUND_NICE) for n in net.nice)
-    assert thread_nice() == caller  # the caller's own priority is untouched
-    assert [float(r[0, 0]) for r in rows] == [0.0, 1.0, 2.0, 3.0]  # in the order given
 
 
 def test_limited_predictions_run_one_at_a_time_until_widened():
@@ -63,11 +46,6 @@ def test_limited_predictions_run_one_at_a_time_until_widened():
         rows = list(predictions.in_order(None, widen_when=widen))
     assert float(first[0, 0]) == 0.0 and len(rows) == 10
     assert net.most == 2  # both cores once the analysis ended
-
-
-def test_lowering_a_thread_is_refused_quietly_where_it_cannot_be_done(monkeypatch):
-    monkeypatch.setattr(sys, "platform", "win32")
-    assert lower_this_thread() is False and thread_nice() is None
 
 
 def test_streamed_tags_still_equal_whole_signal_tags():
