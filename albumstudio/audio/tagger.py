@@ -146,23 +146,13 @@ def _tag_spectrogram(rep: np.ndarray, model: str, cancel: threading.Event | None
 
 
 class _Predictions:
-    """Batches predicted in the order given, on up to ``workers`` threads of their own
-    (numpy's products let go of the interpreter lock). ``limited`` runs one batch at a time
-    until ``widen()``: while the analysis has the other core. The workers keep the normal
-    priority: a lowered one (nice +10 per thread on Linux) was measured slower in the window
-    (drop → tags median 2.6 s against 2.36 s), the other threads waiting for the interpreter
-    lock while a descheduled worker held it."""
+    """Batches predicted in the order given: inline (``predict``) or on up to ``workers``
+    threads of their own (``submit``; numpy's products let go of the interpreter lock)."""
 
-    def __init__(self, net: Any, workers: int, limited: bool = False) -> None:
-        self._net, self._workers = net, max(1, workers)
+    def __init__(self, net: Any, workers: int) -> None:
+        self._net, self._workers = net, workers
         self._pool: Any = None
-        self._rows: list[Any] = []  # futures of arrays
-        self._gate = threading.Semaphore(self._workers)
-        self._held = 0
-        if limited:
-            for _ in range(self._workers - 1):
-                self._gate.acquire()
-                self._held += 1
+        self._rows: list[Any] = []  # arrays, or futures of arrays
         self.segments = 0  # patches handed over so far
 
     def __enter__(self) -> _Predictions:
@@ -172,41 +162,35 @@ class _Predictions:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def widen(self) -> None:
-        """From now on up to ``workers`` batches at a time."""
-        while self._held:
-            self._held -= 1
-            self._gate.release()
+    def predict(self, batch: np.ndarray) -> None:
+        self.segments += batch.shape[0]
+        self._rows.append(self._net.predict(batch))
 
     def submit(self, batch: np.ndarray) -> None:
+        if self._workers < 2:
+            self.predict(batch)
+            return
         self.segments += batch.shape[0]
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="musicnn")
-        self._rows.append(self._pool.submit(self._predict, batch))
-
-    def _predict(self, batch: np.ndarray) -> np.ndarray:
-        with self._gate:
-            return self._net.predict(batch)
+        self._rows.append(self._pool.submit(self._net.predict, batch))
 
     def count(self) -> int:
         return len(self._rows)
 
-    def in_order(self, cancel: threading.Event | None,
-                 widen_when: threading.Event | None = None) -> Iterator[np.ndarray]:
+    def in_order(self, cancel: threading.Event | None) -> Iterator[np.ndarray]:
         """Every row so far, in order, waiting for those still running (CancelledError on
-        cancel); ``widen()`` as soon as ``widen_when`` is set."""
+        cancel)."""
         from concurrent.futures import Future
         from concurrent.futures import TimeoutError as Timeout
 
         for row in self._rows:
             while isinstance(row, Future):
                 _check(cancel)
-                if widen_when is not None and widen_when.is_set():
-                    self.widen()
                 try:
-                    row = row.result(timeout=0.05 if widen_when is not None else 0.2)
+                    row = row.result(timeout=0.2)
                 except Timeout:
                     continue
             yield row
@@ -268,18 +252,18 @@ class TagStream:
         cancel = cancel or self._cancel
 
         net = _loaded_model(self.model, self._models)
-        with one_blas_thread(), _Predictions(net, WORKERS, limited=True) as predictions:
+        with one_blas_thread(), _Predictions(net, WORKERS) as predictions:
             if not self._read(predictions, progress, cancel):
                 return None
-            rows = list(predictions.in_order(cancel, self.spare_core))
+            rows = list(predictions.in_order(cancel))
         _check(cancel)
         return _result(self.model, rows)
 
     def _read(self, predictions: _Predictions, progress: Progress | None,
               cancel: threading.Event | None) -> bool:
-        """Make the log-mel rows of what is fed and hand each batch to the workers as it is
-        complete: one batch at a time while the analysis runs (it has the other core), two
-        once it has ended (``spare_core``: the backlog then has both). False when aborted."""
+        """Make the log-mel rows of what is fed and predict each batch as it is complete:
+        inline while the analysis runs (it has the other core), on the workers once it has
+        ended (``spare_core``: the backlog then has both). False when aborted."""
         import queue
 
         from albumstudio.audio import musicnn_input as mi
@@ -321,17 +305,16 @@ class TagStream:
                 rep = np.concatenate(frames) if len(frames) > 1 else frames[0]
                 take = min(batch_frames, buffered // mi.N_FRAMES * mi.N_FRAMES)
                 if self.spare_core.is_set():
-                    predictions.widen()
-                predictions.submit(mi.patches(rep[:take]))
+                    predictions.submit(mi.patches(rep[:take]))
+                else:
+                    predictions.predict(mi.patches(rep[:take]))
                 frames, buffered = [rep[take:]], buffered - take
                 if progress is not None:
                     progress(0.0, f"Tagging {predictions.segments} segments")
             if last:
                 break
         if not predictions.count():  # shorter than one patch: repeat-padded, as tag_samples
-            predictions.submit(mi.patches(np.concatenate(frames)))
-        if self.spare_core.is_set():
-            predictions.widen()
+            predictions.predict(mi.patches(np.concatenate(frames)))
         return True
 
 
