@@ -43,7 +43,7 @@ from albumstudio.core.text import display_name
 from albumstudio.export.kit_checks import NEAR_DUPLICATE_BITS, hash_distance, read_ledger
 from albumstudio.export.kit_writer import KIT_TEMP_PREFIX, MANIFEST
 from albumstudio.export.safe_names import kit_folder_name, safe_component
-from albumstudio.services.kit import ENGINES, STEPS, KitRequest, PreparedKit
+from albumstudio.services.kit import ENGINES, KitRequest, PreparedKit, kit_steps
 from albumstudio.store.paths import DataPaths
 
 RAY_INSTALL = "pip install 'albumstudio[cluster]'"
@@ -181,9 +181,11 @@ class _StageClock:
         self.stages: dict[str, float] = {}
         self.name = ""
         self.at = time.perf_counter()
+        self.names = kit_steps()  # the kit's own steps, registered targets' included
 
     def __call__(self, report: Any) -> None:
-        name = STEPS[report.step - 1] if report.step else ""
+        step = report.step
+        name = self.names[step - 1] if 0 < step <= len(self.names) else ""
         if name != self.name:
             self.stop()
             self.name = name
