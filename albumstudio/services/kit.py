@@ -225,6 +225,9 @@ class KitService:
     def targets(self, request: KitRequest) -> list[KitTarget]:
         """The export targets this kit writes (InputError for an unknown one, or one that
         lacks what it needs)."""
+        if not request.clip and request.targets is not None and "clip" in request.targets:
+            raise InputError("The clip is both asked for and left out: drop 'clip' from the "
+                             "targets or leave out --no-clip.")
         chosen = kit_targets().chosen(request.targets,
                                       lambda name: getattr(request, name, None) is not None)
         return [t for t in chosen if request.clip or t.name != "clip"]
