@@ -43,6 +43,7 @@ class CaptionSession(QObject):
         self.captions: TrackCaptions | None = None
         self.handle: JobHandle | None = None
         self._kept_for: str | None = None  # the track whose kept captions are being looked up
+        self._captioning_for: str | None = None  # the track a run was started for
 
     def missing(self) -> str | None:
         return self.service.missing()
@@ -74,7 +75,8 @@ class CaptionSession(QObject):
         handle = self.queue.submit("captioning the music", run, key=JOB_KEY)
         handle.partial.connect(lambda text: self.estimated.emit(str(text)))
         handle.progress.connect(self._on_progress)
-        handle.finished.connect(self._on_finished)
+        self._captioning_for = track
+        handle.finished.connect(lambda result: self._on_captioned(track, result))
         handle.failed.connect(self.failed.emit)
         handle.cancelled.connect(lambda: self.status_changed.emit("Captioning cancelled."))
         self.handle = handle
@@ -96,6 +98,12 @@ class CaptionSession(QObject):
         handle.finished.connect(lambda found: self._on_kept(track, found))
         return handle
 
+    def _on_captioned(self, track: str, result: TrackCaptions) -> None:
+        """A run's captions, unless another track was opened since it started (a result that
+        was already on its way when ``clear`` cancelled the run)."""
+        if self._captioning_for == track:
+            self._on_finished(result)
+
     def _on_kept(self, track: str, found: TrackCaptions | None) -> None:
         if found is not None and self._kept_for == track and self.captions is None:
             self._on_finished(found)
@@ -107,7 +115,7 @@ class CaptionSession(QObject):
     def clear(self) -> None:
         """Forget the captions (another track was opened)."""
         self.cancel()
-        self._kept_for = None
+        self._kept_for = self._captioning_for = None
         self.captions = None
         self.captions_changed.emit(None)
 
