@@ -11,16 +11,18 @@ from albumstudio.ui.caption_session import CaptionSession
 
 
 class _Quick:
-    """A caption service whose run returns at once and says when it has."""
+    """A caption service whose run says it has started and returns when released."""
 
     def __init__(self) -> None:
         self.ran = threading.Event()
+        self.release = threading.Event()
 
     def missing(self):
         return None
 
     def caption(self, track, **kwargs):
         self.ran.set()
+        self.release.wait(10)
         return f"captions of {track}"
 
 
@@ -35,6 +37,7 @@ def test_a_finished_run_is_not_shown_after_a_new_track_opens(qtbot):
     while not service.ran.is_set() and time.monotonic() < deadline:
         QApplication.processEvents()  # the queue starts the run
     assert service.ran.is_set()
+    service.release.set()
     time.sleep(0.2)  # the run has returned; its result waits for the event loop
     session.clear()  # the next track opens first
     qtbot.wait(300)
