@@ -91,11 +91,11 @@ class _StateSpaceFilter:
             powers.append(a @ powers[-1])
         impulse = np.array([d] + [float(c @ powers[j] @ b) for j in range(n - 1)])
         index = np.arange(n)[:, None] - np.arange(n)[None, :]
-        self._toeplitz_t = np.ascontiguousarray(
+        self._toeplitz_t: np.ndarray = np.ascontiguousarray(
             np.where(index >= 0, impulse[np.maximum(index, 0)], 0.0).T, dtype=dtype)
-        self._free_t = np.ascontiguousarray(np.stack([c @ powers[i] for i in range(n)]).T,
-                                            dtype=dtype)  # (d, n)
-        self._gather_t = np.ascontiguousarray(
+        self._free_t: np.ndarray = np.ascontiguousarray(
+            np.stack([c @ powers[i] for i in range(n)]).T, dtype=dtype)  # (d, n)
+        self._gather_t: np.ndarray = np.ascontiguousarray(
             np.stack([powers[n - 1 - m] @ b for m in range(n)]), dtype=dtype)  # (n, d)
         self._chunk_power = powers[n]
         self._groups: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -148,7 +148,7 @@ class _StateSpaceFilter:
         chunks = x[:, : whole * n].reshape(lanes * whole, n)
         u = (chunks @ self._gather_t).reshape(lanes, whole, -1).astype(np.float64)
         starts = self._starts(self._chunk_power, u, self.state)  # (lanes, whole + 1, d)
-        out = np.empty((lanes, frames), dtype=self._dtype)
+        out: np.ndarray = np.empty((lanes, frames), dtype=self._dtype)
         body = chunks @ self._toeplitz_t
         body += starts[:, :-1].reshape(lanes * whole, -1).astype(self._dtype) @ self._free_t
         out[:, : whole * n] = body.reshape(lanes, whole * n)
