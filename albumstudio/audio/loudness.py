@@ -140,7 +140,8 @@ class _StateSpaceFilter:
         return np.concatenate([inner.reshape(lanes, whole * g, dim), rest], axis=1)
 
     def run(self, x: np.ndarray) -> np.ndarray:
-        """Filter (channels, frames) float64 samples, continuing from the last call."""
+        """Filter (channels, frames) samples, continuing from the last call; the output is in
+        the filter's product type (``dtype``)."""
         n = self.CHUNK
         x = np.ascontiguousarray(x, dtype=self._dtype)
         lanes, frames = x.shape

@@ -48,21 +48,14 @@ class _Buffers:
     """Scratch arrays for the front end's window rows and products, grown as needed."""
 
     def __init__(self) -> None:
-        self._columns = np.empty(0, dtype=np.float32)
-        self._products = np.empty(0, dtype=np.float32)
+        self._arrays: dict[str, np.ndarray] = {}
 
-    def columns(self, rows: int, width: int) -> np.ndarray:
-        if self._columns.size < rows * width:
-            self._columns = np.empty(rows * width, dtype=np.float32)
-        return self._columns[:rows * width].reshape(rows, width)
-
-    def maxima(self, rows: int, width: int) -> np.ndarray:
-        return np.empty((rows, width), dtype=np.float32)
-
-    def products(self, rows: int, width: int) -> np.ndarray:
-        if self._products.size < rows * width:
-            self._products = np.empty(rows * width, dtype=np.float32)
-        return self._products[:rows * width].reshape(rows, width)
+    def take(self, name: str, rows: int, width: int) -> np.ndarray:
+        """A (rows, width) float32 view of the scratch array ``name``."""
+        array = self._arrays.get(name)
+        if array is None or array.size < rows * width:
+            array = self._arrays[name] = np.empty(rows * width, dtype=np.float32)
+        return array[:rows * width].reshape(rows, width)
 
 
 class NumpyMusicnn:
@@ -134,14 +127,14 @@ class NumpyMusicnn:
         width = kernel.shape[1]
         windows = np.lib.stride_tricks.sliding_window_view(source, (kt, km), axis=(1, 2))
         step = max(1, _FRONT_ROWS // positions)
-        maxima = buffers.maxima(frames, width)  # contiguous: measured faster than the slice
+        maxima = np.empty((frames, width), dtype=np.float32)  # faster than the slice
         for b in range(batch):
             for first in range(0, frames, step):
                 last = min(frames, first + step)
                 rows = (last - first) * positions
-                cols = buffers.columns(rows, kt * km)
+                cols = buffers.take("columns", rows, kt * km)
                 cols.reshape(last - first, positions, kt, km)[...] = windows[b, first:last]
-                z = np.matmul(cols, kernel, out=buffers.products(rows, width))
+                z = np.matmul(cols, kernel, out=buffers.take("products", rows, width))
                 np.max(z.reshape(last - first, positions, width), axis=1,
                        out=maxima[first:last])
             peak[b] = maxima[:, :out_channels]
@@ -154,16 +147,16 @@ class NumpyMusicnn:
         batch, mels = source.shape[0], source.shape[2]
         frames, out_channels, width = peak.shape[1], peak.shape[2], kernel.shape[1]
         step = max(1, _TEMPORAL_ROWS // frames)
-        maxima = buffers.maxima(frames, width)
+        maxima = np.empty((frames, width), dtype=np.float32)
         for b in range(batch):
             bands = np.ascontiguousarray(source[b].T)  # (mels, frames + kt - 1)
             windows = np.lib.stride_tricks.sliding_window_view(bands, kt, axis=1)
             for first in range(0, mels, step):
                 last = min(mels, first + step)
                 rows = (last - first) * frames
-                cols = buffers.columns(rows, kt)
+                cols = buffers.take("columns", rows, kt)
                 cols.reshape(last - first, frames, kt)[...] = windows[first:last]
-                z = np.matmul(cols, kernel, out=buffers.products(rows, width))
+                z = np.matmul(cols, kernel, out=buffers.take("products", rows, width))
                 z = z.reshape(last - first, frames, width)
                 if first == 0:
                     np.max(z, axis=0, out=maxima)

@@ -6,12 +6,11 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
 from albumstudio.audio.decode import no_audio_error, open_audio, quoted_name, vanished_error
-from albumstudio.audio.shared_decode import SharedDecode
 from albumstudio.core.errors import CancelledError
 from albumstudio.core.peaks import PeakBuilder, PeakPyramid
 from albumstudio.core.text import format_time
@@ -19,6 +18,8 @@ from albumstudio.core.track import AudioInfo
 from albumstudio.store.cache import ContentCache
 from albumstudio.store.files import hash_stream
 
+if TYPE_CHECKING:
+    from albumstudio.audio.shared_decode import SharedDecode
 
 class _CancellableReader:
     """Lets ``hash_stream`` notice the cancel flag between 1 MiB chunks."""

@@ -49,7 +49,8 @@ class CaptionSession(QObject):
         return self.service.missing()
 
     def estimate(self, duration_s: float) -> str:
-        """What to say before a run: the CPU estimate, or "" on a GPU."""
+        """What to say before a run: the CPU estimate, or "" on a GPU. Finding the device
+        imports torch (and starts CUDA): ``start`` calls this on the model queue."""
         device = self.service.device_for("auto")
         return "" if device != "cpu" else self.service.estimate(duration_s, device)
 
@@ -65,10 +66,9 @@ class CaptionSession(QObject):
         service = self.service
 
         def run(ctx: JobContext) -> TrackCaptions:
-            if duration_s is not None:
-                device = service.device_for("auto")
-                if device == "cpu":
-                    ctx.partial(service.estimate(duration_s, device))
+            estimate = self.estimate(duration_s) if duration_s is not None else ""
+            if estimate:
+                ctx.partial(estimate)
             return service.caption(track, seed=seed, description=description,
                                    progress=ctx.progress, cancel=ctx.cancel)
 
