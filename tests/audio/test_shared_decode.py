@@ -6,13 +6,13 @@ import threading
 import numpy as np
 import pytest
 
-from albumstudio.audio import decode
 from albumstudio.audio.analysis import analyze_file
 from albumstudio.audio.peaks import compute_peaks
 from albumstudio.audio.shared_decode import SharedDecode
 from albumstudio.core.errors import CancelledError, InputError
 from albumstudio.core.track import AudioInfo
 from albumstudio.store.cache import ContentCache
+from tests.support.decodes import count_decodes
 from tests.support.synth import music, write
 
 KEY = "5e" * 32  # a content hash
@@ -22,18 +22,6 @@ KEY = "5e" * 32  # a content hash
 def track(tmp_path):
     # stereo MP3 of 20 s: more than one analysis batch, decoded by libsndfile's mpg123
     return write(tmp_path / "shared.mp3", music(20.0, sr=44100, bpm=118), 44100)
-
-
-def _count_decodes(monkeypatch):
-    decodes = []
-    real = decode.AudioReader.blocks
-
-    def counted(self, *args, **kwargs):
-        decodes.append(self.info.path)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(decode.AudioReader, "blocks", counted)
-    return decodes
 
 
 def _both(track, shared, tmp_path, analysis_cache=None):
@@ -58,7 +46,7 @@ def test_the_shared_blocks_give_the_files_own_analysis_in_one_decode(track, tmp_
                                                                      monkeypatch):
     alone: list[np.ndarray] = []
     expected = analyze_file(str(track), tagger_audio=alone)
-    decodes = _count_decodes(monkeypatch)
+    decodes = count_decodes(monkeypatch)
     shared = SharedDecode()
     out = _both(track, shared, tmp_path)
     assert out["analysis"].to_dict() == expected.to_dict()  # the same blocks: the same bytes
@@ -70,7 +58,7 @@ def test_the_shared_blocks_give_the_files_own_analysis_in_one_decode(track, tmp_
 def test_peaks_from_the_cache_leave_the_analysis_its_own_decode(track, tmp_path, monkeypatch):
     expected = analyze_file(str(track))
     _both(track, SharedDecode(), tmp_path)  # fills the peaks cache
-    decodes = _count_decodes(monkeypatch)
+    decodes = count_decodes(monkeypatch)
     out = _both(track, SharedDecode(), tmp_path)
     assert out["analysis"].to_dict() == expected.to_dict()
     assert len(decodes) == 1  # the analysis's: the peaks came from the cache
@@ -79,7 +67,7 @@ def test_peaks_from_the_cache_leave_the_analysis_its_own_decode(track, tmp_path,
 def test_a_track_over_the_budget_is_decoded_twice_and_nothing_is_held(track, tmp_path,
                                                                       monkeypatch):
     expected = analyze_file(str(track))
-    decodes = _count_decodes(monkeypatch)
+    decodes = count_decodes(monkeypatch)
     shared = SharedDecode(budget_bytes=1024)  # as an hour-long track against 256 MB
     out = _both(track, shared, tmp_path)
     assert out["analysis"].to_dict() == expected.to_dict()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from albumstudio.audio import decode
 from albumstudio.audio.tagger import tag_file
 from albumstudio.core.model_cache import ModelCache
 from albumstudio.services.tracks import TrackService
 from albumstudio.store.paths import DataPaths
+from tests.support.decodes import count_decodes
 from tests.support.synth import music, write
 
 
@@ -18,14 +18,7 @@ def _service(tmp_path) -> TrackService:
 
 def test_read_decodes_the_track_once_and_tags_as_a_separate_decode_does(tmp_path, monkeypatch):
     track = write(tmp_path / "song.flac", music(14.0, sr=44100, bpm=100.0), 44100)
-    decodes = []
-    blocks = decode.AudioReader.blocks
-
-    def counted(self, *args, **kwargs):
-        decodes.append(self.info.path)
-        return blocks(self, *args, **kwargs)
-
-    monkeypatch.setattr(decode.AudioReader, "blocks", counted)
+    decodes = count_decodes(monkeypatch)
     reading = _service(tmp_path).read(str(track))
     assert len(decodes) == 1
     separate = tag_file(str(track))  # decodes again, with decode_all's own resampler

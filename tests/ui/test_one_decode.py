@@ -3,19 +3,16 @@ result is what the command line reads from the same file."""
 
 import numpy as np
 
-from albumstudio.audio import decode
 from albumstudio.services.tracks import TrackService
 from albumstudio.store.paths import DataPaths
+from tests.support.decodes import count_decodes
 from tests.support.synth import music, write
 
 
 def test_a_dropped_track_is_decoded_once_and_read_as_the_cli_reads_it(window, qtbot, tmp_path,
                                                                       monkeypatch):
     track = write(tmp_path / "once.mp3", music(14.0, sr=44100, bpm=126), 44100)
-    decodes = []
-    real = decode.AudioReader.blocks
-    monkeypatch.setattr(decode.AudioReader, "blocks",
-                        lambda self, *a, **k: decodes.append(1) or real(self, *a, **k))
+    decodes = count_decodes(monkeypatch)
     with qtbot.waitSignal(window.session.analysed, timeout=90000):
         window.open_path(str(track))
     qtbot.waitUntil(lambda: window.session.music_tags is not None, timeout=60000)
