@@ -50,9 +50,7 @@ ENGINES = ("design", "diffusion")
 COVER_STEPS = ("reading the track", "making the cover", "exporting the cover",
                "checking the cover")
 LAST_STEP = "writing the folder"
-# the steps with the built-in targets (kit_steps() adds those of targets registered later)
-STEPS = (*COVER_STEPS, "making the QR poster", "making the clip", LAST_STEP)
-__all__ = ["CLIP_FORMAT", "CLIP_SECONDS", "ENGINES", "STEPS", "KitCheckError", "KitRequest",
+__all__ = ["CLIP_FORMAT", "CLIP_SECONDS", "ENGINES", "KitCheckError", "KitRequest",
            "KitResult", "KitService", "PreparedKit", "kit_steps"]
 
 

@@ -2,9 +2,9 @@
 
 The dialog holds no domain state of its own: it builds a :class:`KitRequest` from its fields
 and runs the same :class:`KitService` the ``albumstudio kit`` command runs, on the window's model
-queue (the kit may run the super-resolution model: one model job at a time). The checklist (pass/fail with the reason for each) appears as soon as the cover is
-checked; the folder is written only when no check fails, with progress, and the dialog ends
-with "Open folder".
+queue (the kit may run the super-resolution model: one model job at a time). The checklist
+(pass/fail with the reason for each) appears as soon as the cover is checked; the folder is
+written only when no check fails, with progress, and the dialog ends with "Open folder".
 """
 
 from __future__ import annotations
