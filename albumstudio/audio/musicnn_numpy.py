@@ -14,6 +14,7 @@ map: the max where the scale is positive, the min where it is negative).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,6 +89,13 @@ class NumpyMusicnn:
         self._pool = _bn(w, "pool_bn")
         self._dense = (w["dense.weight"].T.copy(), w["dense.bias"], _bn(w, "dense_bn"))
         self._logits = (w["logits.weight"].T.copy(), w["logits.bias"])
+        self._scratch = threading.local()  # each thread's window rows and products
+
+    def _buffers(self) -> _Buffers:
+        buffers = getattr(self._scratch, "buffers", None)
+        if buffers is None:
+            buffers = self._scratch.buffers = _Buffers()
+        return buffers
 
     def _front_end(self, x: np.ndarray) -> np.ndarray:
         """(batch, frames, 561): each front-end conv's max over the mel axis, then its batch
@@ -100,7 +108,7 @@ class NumpyMusicnn:
         trail_max = max(trail for *_, (_, trail), _ in self._front)
         padded = np.zeros((batch, lead_max + frames + trail_max, mels), dtype=np.float32)
         padded[:, lead_max:lead_max + frames] = x  # once, for every conv
-        buffers = _Buffers()
+        buffers = self._buffers()
         first_channel = 0
         for _, kernel, bias, bn, sign, (lead, trail), km in self._front:
             kt = lead + trail + 1
@@ -182,9 +190,14 @@ class NumpyMusicnn:
             out += products[:, dt:dt + frames, dt]
         return out
 
-    def logits(self, batch: np.ndarray) -> np.ndarray:
-        x = self._input(np.asarray(batch, dtype=np.float32), axis=0)
-        front = self._front_end(x)
+    def features(self, batch: np.ndarray) -> np.ndarray:
+        """(patches, frames, 561): the front end of (patches, 187, 96). Each patch's rows are
+        computed apart from the others', so a batch's patches may be computed one by one, on
+        any thread, and give the same bits as the batch at once."""
+        return self._front_end(self._input(np.asarray(batch, dtype=np.float32), axis=0))
+
+    def head_logits(self, front: np.ndarray) -> np.ndarray:
+        """The mid-end and back-end on a batch's front end: (patches, tags) logits."""
         outs = [front]
         previous = front
         for i, (kernel, bias, bn) in enumerate(self._mid):
@@ -200,9 +213,16 @@ class NumpyMusicnn:
         weight, bias = self._logits
         return hidden @ weight + bias
 
+    def head(self, front: np.ndarray) -> np.ndarray:
+        """Tag probabilities (patches, tags) float32 from a batch's front end."""
+        return (1.0 / (1.0 + np.exp(-self.head_logits(front)))).astype(np.float32)
+
+    def logits(self, batch: np.ndarray) -> np.ndarray:
+        return self.head_logits(self.features(batch))
+
     def predict(self, batch: np.ndarray) -> np.ndarray:
         """Tag probabilities (patches, tags) float32."""
-        return (1.0 / (1.0 + np.exp(-self.logits(batch)))).astype(np.float32)
+        return self.head(self.features(batch))
 
 
 def load_model(path: str) -> NumpyMusicnn:
