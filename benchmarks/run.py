@@ -212,11 +212,13 @@ def gui_4min(track: Path, ready: bool = False) -> dict:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from albumstudio.audio.blas import one_thread_for_the_process
     from albumstudio.store.paths import default_paths
     from albumstudio.ui.main_window import MainWindow
     from albumstudio.ui.theme import apply_dark_theme
     from benchmarks.stall import StallClock
 
+    one_thread_for_the_process()  # as `albumstudio` does before it opens the window
     app = QApplication.instance() or QApplication([])
     apply_dark_theme(app)
     window = MainWindow(default_paths().ensure())

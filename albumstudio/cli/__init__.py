@@ -354,6 +354,9 @@ def cmd_cover(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from albumstudio.audio.blas import one_thread_for_the_process
+
+    one_thread_for_the_process()  # before numpy loads, when it has not yet
     parser = build_parser()
     args = parser.parse_args(argv)
     from albumstudio.core.errors import CancelledError, UserFacingError

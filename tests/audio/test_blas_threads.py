@@ -109,3 +109,60 @@ def test_a_cancel_while_workers_predict_stops_the_tags():
         tagger.tag_samples(_signal(3 * 40, 5), cancel=cancel, progress=progress)
     assert progress_seen and progress_seen[0] < 1.0
     assert not blas.held()
+
+
+def _fresh(code: str, **env: str) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    environment.update(env)
+    out = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True,
+                         text=True, timeout=120, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+_REPORT = """
+import json, os
+import numpy as np
+from threadpoolctl import threadpool_info
+np.ones((300, 300)) @ np.ones((300, 300))
+blas = {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+print(json.dumps({"blas": sorted(blas), "threads": len(os.listdir("/proc/self/task")),
+                  "env": os.environ.get("OPENBLAS_NUM_THREADS")}))
+"""
+
+
+def test_the_process_runs_blas_on_one_thread_and_starts_no_blas_worker():
+    seen = _fresh("from albumstudio.audio.blas import one_thread_for_the_process\n"
+                  "one_thread_for_the_process()\n" + _REPORT)
+    if not seen["blas"]:
+        pytest.skip("numpy has no BLAS that threadpoolctl can see")
+    assert seen == {"blas": [1], "threads": 1, "env": "1"}
+
+
+def test_numpy_loaded_first_is_limited_from_the_main_thread():
+    seen = _fresh("import numpy\nfrom albumstudio.audio.blas import one_thread_for_the_process\n"
+                  "one_thread_for_the_process()\n" + _REPORT)
+    if not seen["blas"]:
+        pytest.skip("numpy has no BLAS that threadpoolctl can see")
+    assert seen["blas"] == [1]
+
+
+def test_a_thread_count_the_user_chose_is_kept():
+    seen = _fresh("from albumstudio.audio.blas import one_thread_for_the_process\n"
+                  "one_thread_for_the_process()\n" + _REPORT, OPENBLAS_NUM_THREADS="2")
+    if not seen["blas"]:
+        pytest.skip("numpy has no BLAS that threadpoolctl can see")
+    assert seen["blas"] == [2] and seen["env"] == "2"
+
+
+def test_the_command_line_sets_it_before_numpy_loads():
+    seen = _fresh("from albumstudio.cli import main\n"
+                  "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+                  + _REPORT)  # one thread: OpenBLAS was loaded after the setting
+    if not seen["blas"]:
+        pytest.skip("numpy has no BLAS that threadpoolctl can see")
+    assert seen == {"blas": [1], "threads": 1, "env": "1"}
