@@ -90,7 +90,7 @@ def prepare_while_idle(window: MainWindow) -> None:
 def run_gui(argv: list[str] | None = None, exit_after_paint: bool = False,
             track: str | None = None) -> int:
     """Open the main window (optionally a track); with ``exit_after_paint`` print timing JSON and quit."""
-    from albumstudio.audio.blas import one_thread_for_the_process
+    from albumstudio.core.blas_threads import one_thread_for_the_process
     from albumstudio.core.errors import UserFacingError
 
     one_thread_for_the_process()  # the command line did already, unless run_gui is called alone

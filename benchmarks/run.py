@@ -212,7 +212,7 @@ def gui_4min(track: Path, ready: bool = False) -> dict:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from albumstudio.audio.blas import one_thread_for_the_process
+    from albumstudio.core.blas_threads import one_thread_for_the_process
     from albumstudio.store.paths import default_paths
     from albumstudio.ui.main_window import MainWindow
     from albumstudio.ui.theme import apply_dark_theme

@@ -48,37 +48,6 @@ def one_blas_thread() -> Iterator[None]:
                 _limits = None
 
 
-def one_thread_for_the_process() -> None:
-    """Run every BLAS product of this process on one thread (the window and the commands call
-    this first): the app's work already runs on threads of its own, one per core, and
-    OpenBLAS's own worker, started with numpy, spun beside them. In the window, between a
-    drop and the tags, that worker took 0.7-1.0 s of CPU on a 2-core machine while the
-    counted limit above was held, and the waveform, the analysis and the tags all came later
-    (paired runs: drop → analysis 1.65-1.88 s with it, 1.12-1.57 s without). Before numpy
-    is loaded the environment says so, and OpenBLAS starts no thread at all; once it is
-    loaded, the limit is set from the main thread and kept. An OPENBLAS_NUM_THREADS the user
-    set is left as it is."""
-    import os
-    import sys
-
-    if "OPENBLAS_NUM_THREADS" in os.environ and not _ours_in_environment:
-        return
-    _set_in_environment()
-    if "numpy" in sys.modules and threading.current_thread() is threading.main_thread():
-        _limit_to_one()  # never restored: see the module's notes on the main thread
-
-
-_ours_in_environment = False
-
-
-def _set_in_environment() -> None:
-    global _ours_in_environment
-    import os
-
-    os.environ["OPENBLAS_NUM_THREADS"] = "1"
-    _ours_in_environment = True
-
-
 def held() -> bool:
     """Whether some thread holds the limit now (for the tests)."""
     return _depth > 0

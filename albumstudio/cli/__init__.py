@@ -354,7 +354,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from albumstudio.audio.blas import one_thread_for_the_process
+    from albumstudio.core.blas_threads import one_thread_for_the_process
 
     one_thread_for_the_process()  # before numpy loads, when it has not yet
     parser = build_parser()

@@ -136,7 +136,7 @@ print(json.dumps({"blas": sorted(blas), "threads": len(os.listdir("/proc/self/ta
 
 
 def test_the_process_runs_blas_on_one_thread_and_starts_no_blas_worker():
-    seen = _fresh("from albumstudio.audio.blas import one_thread_for_the_process\n"
+    seen = _fresh("from albumstudio.core.blas_threads import one_thread_for_the_process\n"
                   "one_thread_for_the_process()\n" + _REPORT)
     if not seen["blas"]:
         pytest.skip("numpy has no BLAS that threadpoolctl can see")
@@ -144,7 +144,7 @@ def test_the_process_runs_blas_on_one_thread_and_starts_no_blas_worker():
 
 
 def test_numpy_loaded_first_is_limited_from_the_main_thread():
-    seen = _fresh("import numpy\nfrom albumstudio.audio.blas import one_thread_for_the_process\n"
+    seen = _fresh("import numpy\nfrom albumstudio.core.blas_threads import one_thread_for_the_process\n"
                   "one_thread_for_the_process()\n" + _REPORT)
     if not seen["blas"]:
         pytest.skip("numpy has no BLAS that threadpoolctl can see")
@@ -152,7 +152,7 @@ def test_numpy_loaded_first_is_limited_from_the_main_thread():
 
 
 def test_a_thread_count_the_user_chose_is_kept():
-    seen = _fresh("from albumstudio.audio.blas import one_thread_for_the_process\n"
+    seen = _fresh("from albumstudio.core.blas_threads import one_thread_for_the_process\n"
                   "one_thread_for_the_process()\n" + _REPORT, OPENBLAS_NUM_THREADS="2")
     if not seen["blas"]:
         pytest.skip("numpy has no BLAS that threadpoolctl can see")
