@@ -14,6 +14,9 @@ thread's products, except that once the main thread has set it, a later setting 
 thread no longer does, not even for its own products (the tagger's workers then ran on two
 OpenBLAS threads again after a command's analysis on the main thread had set it and put it
 back). So every holder sets it, and a last holder on the main thread leaves it at one.
+
+The window and the commands also hold the whole process to one BLAS thread from their start
+(``albumstudio.core.blas_threads``): these holds were not enough on their own.
 """
 
 from __future__ import annotations
