@@ -63,11 +63,12 @@ def display_problem(env: dict[str, str] | None = None, platform: str | None = No
 
 
 def prepare_while_idle(window: MainWindow) -> None:
-    """What a shown window does when no track was asked for, on its job runner: tidy the data
-    folder, import the analysis (one run on a short clip), then, if no track has been opened
-    by then, load the music tagger (after 1 s), and import the cover libraries (after 4 s).
-    A track dropped later finds these done; the window benchmark's "ready" figures start
-    from here too (benchmarks/run.py, gui_4min)."""
+    """What a shown window does while idle, on its job runner: tidy the data folder, import
+    the analysis (one run on a short clip) unless a track is open, then, if none has been
+    opened by then, load the music tagger (after 1 s), and import the cover libraries (after
+    4 s). A track dropped later finds these done; the window benchmark's "ready" figures start
+    from here too (benchmarks/run.py, gui_4min). With a track asked for at start-up, this
+    runs once that track's jobs are done (``after_current_jobs``)."""
     from PySide6.QtCore import QTimer
 
     from albumstudio.services.covers import preload_diffusion_libraries
@@ -76,15 +77,36 @@ def prepare_while_idle(window: MainWindow) -> None:
     tracks = window.services.tracks
     services = window.services
     window.runner.submit("tidying up", lambda ctx: services.tidy(), key="tidy")
-    # the analysis is plain numpy (nothing compiled, #9 and #11): warming it up only
-    # imports its modules (and scipy's FFT) while the window is idle
-    window.runner.submit("preparing the analyser",
-                         lambda ctx: warm_up_analysis(ctx.cancel), key="warm-up")
+    if window.session.path is None:  # a track opened at start-up has imported it already
+        # the analysis is plain numpy (nothing compiled, #9 and #11): warming it up only
+        # imports its modules (and scipy's FFT) while the window is idle
+        window.runner.submit("preparing the analyser",
+                             lambda ctx: warm_up_analysis(ctx.cancel), key="warm-up")
     QTimer.singleShot(1000, lambda: window.session.path is None and window.runner.submit(
         "preparing the music tagger", lambda ctx: tracks.preload_tagger(), key="preload"))
     QTimer.singleShot(4000, lambda: window.runner.submit(
         "preparing the cover models", lambda ctx: preload_diffusion_libraries(ctx.cancel),
         key="preload-diffusion"))
+
+
+def after_current_jobs(window: MainWindow, then: Callable[[], object]) -> None:
+    """Call ``then`` once the window's job runner has nothing left (checked twice a second):
+    with a track opened at start-up, the idle preparations (the data folder's tidying, the
+    cover libraries' import) come after its waveform, analysis and tags instead of beside
+    them, and are no longer skipped for that session."""
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer(window)
+    timer.setInterval(500)
+
+    def check() -> None:
+        if window.runner.active_count() == 0:
+            timer.stop()
+            timer.deleteLater()
+            then()
+
+    timer.timeout.connect(check)
+    timer.start()
 
 
 def run_gui(argv: list[str] | None = None, exit_after_paint: bool = False,
@@ -144,6 +166,7 @@ def run_gui(argv: list[str] | None = None, exit_after_paint: bool = False,
         window.player.check_device()
         if track:
             window.open_path(track)
+            after_current_jobs(window, lambda: prepare_while_idle(window))
             return
         prepare_while_idle(window)
 
