@@ -4,10 +4,6 @@ Posted here to the application instance offscreen, as Qt's Cocoa plugin posts it
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 from PySide6.QtCore import QCoreApplication, QUrl
@@ -16,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from albumstudio.app import file_open_handler
 from tests.support import synth
+from tests.support.fresh_window import run_window_script
 
 
 def test_a_file_open_event_opens_the_track(window, qtbot, tmp_path):
@@ -76,9 +73,5 @@ def test_the_window_started_by_run_gui_opens_a_file_open_event(tmp_path):
         run_gui()
         print(json.dumps(seen))
     """)
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", ALBUMSTUDIO_HOME=str(tmp_path / "home"))
-    result = subprocess.run([sys.executable, "-c", script, str(track)], env=env,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-3000:]
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    seen = run_window_script(script, track, tmp_path / "home")
     assert seen.get("title", "").startswith("Finder.wav")

@@ -3,13 +3,10 @@ still does its idle work, after the track's own jobs: here the data folder's tid
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 from tests.support import synth
+from tests.support.fresh_window import run_window_script
 
 
 def test_a_window_started_with_a_track_tidies_the_data_folder_after_the_track_is_read(tmp_path):
@@ -51,11 +48,7 @@ def test_a_window_started_with_a_track_tidies_the_data_folder_after_the_track_is
         run_gui(track=track)
         print(json.dumps(seen))
     """)
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", ALBUMSTUDIO_HOME=str(tmp_path / "home"))
-    result = subprocess.run([sys.executable, "-c", script, str(track)], env=env,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-3000:]
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    seen = run_window_script(script, track, tmp_path / "home")
     assert seen.get("tidied") and seen.get("track_open"), seen
     # the tidying waited for the track's jobs: the analysis was shown before the sweep
     assert seen.get("analysed_while_stale_was_there") is True, seen
