@@ -11,8 +11,7 @@
   batch size of 2 (target ≤ 1.0 s);
 - ``--only precision``: why the network stays in float32 numpy — the PyTorch port in bfloat16
   (autocast, and oneDNN's bf16 arithmetic on float32 tensors, both on AMX where the processor
-  has it) against the float32 probabilities (the tests allow 1e-3 against the original), and
-  the error-free three-product bf16 split of the front end's products with its time;
+  has it) against the float32 probabilities (the tests allow 1e-3 against the original);
 - ``--only window``: drop → waveform, analysis and tags in the real window on the same MP3,
   each run a fresh process with an empty data folder (targets ≤ 1.5 s / ≤ 2.5 s), dropped into
   a window that has done its idle start-up work, and into one just shown, in turn;
@@ -185,66 +184,16 @@ def precision(track: Path) -> dict:
         with torch.backends.mkldnn.flags(enabled=True, fp32_precision="bf16"):
             return musicnn.predict(port, x)
 
-    split = _Bf16x3(reference)
     warnings.filterwarnings("ignore", message="TF32 acceleration")  # oneDNN's note on GPUs
     with one_blas_thread():  # every row on one core: numpy as the app runs it
         for name, predict in (("numpy_float32", reference.predict),
                               ("torch_float32", lambda x: musicnn.predict(port, x)),
-                              ("torch_autocast_bf16", autocast), ("onednn_bf16_math", fpmath),
-                              ("front_end_bf16x3_split", split.predict)):
+                              ("torch_autocast_bf16", autocast), ("onednn_bf16_math", fpmath)):
             wall, cpu, got = timed(predict)
             rows[name] = {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
                           "max_abs_probability_error": float(np.abs(got - want).max())}
     amx = getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
     return {"patches": int(len(batch)), "amx_bf16": bool(amx), "tolerance": 1e-3, "rows": rows}
-
-
-class _Bf16x3:
-    """The numpy network with its front-end products as three bf16 products in float32
-    accumulation (x_hi·w_hi + x_hi·w_lo + x_lo·w_hi, oneDNN's bf16 arithmetic: no output
-    rounding), the windows made with torch: as accurate as float32 here, but not faster."""
-
-    def __init__(self, net) -> None:  # noqa: ANN001 - a NumpyMusicnn
-        import torch
-
-        self._net, self._torch = net, torch
-        self._kernels = []
-        for _, kernel, *_ in net._front:
-            k = torch.from_numpy(kernel)
-            hi = k.bfloat16().float()
-            self._kernels.append(torch.cat([hi, (k - hi).bfloat16().float(), hi]).contiguous())
-
-    def _front_end(self, x: np.ndarray) -> np.ndarray:
-        torch = self._torch
-        batch, frames, mels = x.shape
-        feats = []
-        for (_, _, bias, bn, sign, (lead, trail), km), k in zip(self._net._front,
-                                                                 self._kernels, strict=True):
-            padded = torch.nn.functional.pad(torch.from_numpy(x), (0, 0, lead, trail))
-            hi = padded.bfloat16().float()
-            lo = (padded - hi).bfloat16().float()
-            kt, positions = lead + trail + 1, mels - km + 1
-            hi_w, lo_w = (t.unfold(1, kt, 1).unfold(2, km, 1) for t in (hi, lo))
-            peak = torch.empty(batch, frames, k.shape[1])
-            step = max(1, 4000 // positions)
-            with torch.backends.mkldnn.flags(enabled=True, fp32_precision="bf16"):
-                for b in range(batch):
-                    for first in range(0, frames, step):
-                        last = min(frames, first + step)
-                        a = hi_w[b, first:last].reshape(-1, kt * km)
-                        c = lo_w[b, first:last].reshape(-1, kt * km)
-                        z = torch.cat([a, a, c], 1) @ k
-                        peak[b, first:last] = z.view(last - first, positions, -1).amax(1)
-            feats.append(bn(np.maximum(peak.numpy() * sign + bias, 0.0), axis=2))
-        return np.concatenate(feats, axis=2)
-
-    def predict(self, batch: np.ndarray) -> np.ndarray:
-        net = self._net
-        net._front_end = self._front_end  # this instance only
-        try:
-            return net.predict(batch)
-        finally:
-            del net._front_end
 
 
 def window(track: Path, runs: int) -> dict:

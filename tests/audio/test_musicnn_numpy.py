@@ -38,3 +38,33 @@ def test_tagging_in_a_fresh_process_never_imports_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=300, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("frames", [1, 9, 33, 187])
+def test_front_end_equals_the_direct_convolutions_at_any_length(frames):
+    """The mel-DFT timbral products and the blocked temporal products against the plain
+    sliding-window sums (float64), at frame counts off the step and the block."""
+    net = tagger._load(tagger.DEFAULT_MODEL)
+    from importlib import resources
+
+    from safetensors.numpy import load_file
+
+    with resources.as_file(tagger._resource(f"{tagger.DEFAULT_MODEL}.safetensors")) as path:
+        w = load_file(str(path))
+    x = np.random.default_rng(frames).standard_normal((2, frames, 96)).astype(np.float32) * 2
+    got = net.features(x)
+    normed = net._input(x.astype(np.float64), axis=0)
+    first = 0
+    for name in musicnn_numpy.FRONT:
+        kernel = w[f"{name}.weight"][:, 0].astype(np.float64)  # (channels, kt, km)
+        channels, kt, km = kernel.shape
+        lead = 3 if name.startswith("timbral") else (kt - 1) // 2
+        padded = np.zeros((2, frames + kt - 1, 96))
+        padded[:, lead:lead + frames] = normed
+        windows = np.lib.stride_tricks.sliding_window_view(padded, (kt, km), axis=(1, 2))
+        z = np.einsum("btpij,cij->btpc", windows, kernel) + w[f"{name}.bias"]
+        bn = musicnn_numpy._bn(w, f"{name}_bn")
+        want = np.max(bn(np.maximum(z, 0.0), axis=3), axis=2)  # the BN after the max, as a max
+        np.testing.assert_allclose(got[:, :, first:first + channels], want, atol=2e-4, rtol=1e-5)
+        first += channels
+    assert first == got.shape[2]
