@@ -36,8 +36,9 @@ TIMBRAL = ("timbral_74", "timbral_77")
 FRONT = (*TIMBRAL, *(f"temporal_{k}" for k in TEMPORAL_KERNELS))
 TIMBRAL_FRAMES = 7  # the timbral kernels' length in frames, padded (3, 3) for 'same' output
 # frames per step of the timbral products: the step's coefficients (2 x 98 x 204 floats a
-# frame) stay in cache between the two products; 16-48 measured alike, 8 and 96+ slower
-_TIMBRAL_STEP = 32
+# frame) stay in cache between the two products; with both workers busy, 24 measured 3-5 %
+# faster than 16 and 32 (paired runs), 8 and 48+ slower
+_TIMBRAL_STEP = 24
 # output frames per temporal product row: 4-8 measured fastest (16 slower for the 32-frame
 # kernel, 2 for the others)
 _TEMPORAL_BLOCK = 8
