@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.bytecode import as_installed
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -105,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--old", type=Path, metavar="DIR",
                         help="another copy of the source to pair every run with")
     args = parser.parse_args(argv)
+    as_installed(*([Path(args.old)] if args.old else []))
     print(json.dumps({"kit": kit(args.runs, args.minutes, args.old)}, indent=2))
     return 0
 

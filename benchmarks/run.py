@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.bytecode import as_installed
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -323,6 +325,7 @@ def main() -> int:
                         help="run only the track figures (first paint included), only the cover "
                              "figures, or only the CLI's fresh-process figures")
     args = parser.parse_args()
+    as_installed()
     if args.only == "covers":
         print(json.dumps({"machine": {"cpus": os.cpu_count()}, "covers": covers()}, indent=2))
         return 0

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.bytecode import as_installed
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -278,6 +280,7 @@ def main() -> int:
                         default=None)
     parser.add_argument("--with-tags", action="store_true", help="tag each tempo case too")
     args = parser.parse_args()
+    as_installed()
     results: dict = {"machine": {"cpus": os.cpu_count()}}
     with tempfile.TemporaryDirectory() as tmp:
         track = write_mp3(Path(tmp) / "four-minutes.mp3")
