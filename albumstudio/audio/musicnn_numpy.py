@@ -35,9 +35,9 @@ TEMPORAL_KERNELS = (128, 64, 32)
 TIMBRAL = ("timbral_74", "timbral_77")
 FRONT = (*TIMBRAL, *(f"temporal_{k}" for k in TEMPORAL_KERNELS))
 TIMBRAL_FRAMES = 7  # the timbral kernels' length in frames, padded (3, 3) for 'same' output
-# frames per step of the timbral products: the step's coefficients (2 x 98 x 204 floats a
-# frame) stay in cache between the two products; with both workers busy, 24 measured 3-5 %
-# faster than 16 and 32 (paired runs), 8 and 48+ slower
+# frames per step of the timbral products: a step's coefficients (98 x 204 floats a frame,
+# one convolution at a time) stay in cache between the two products; with both workers busy,
+# 24-32 measured fastest (paired runs), 16 and 48 5-10 % slower
 _TIMBRAL_STEP = 24
 # output frames per temporal product row: 4-8 measured fastest (16 slower for the 32-frame
 # kernel, 2 for the others)
@@ -82,6 +82,8 @@ class _MelTimbral:
     and imaginary parts of 49 bins); per bin, a product of the 7 frames' coefficients (14 reals)
     with the kernels' (a complex product written as a real 14 x 2C matrix); then one real matrix
     (positions x 98, the inverse DFT's valid rows) for every frame and channel; then the max.
+    One convolution at a time: with both of its coefficients in cache at once, the tags took
+    10-16 % more CPU on two busy workers (paired runs).
     """
 
     def __init__(self, kernels: list[np.ndarray], mels: int) -> None:
@@ -132,12 +134,12 @@ class _MelTimbral:
         for first in range(0, frames, _TIMBRAL_STEP):
             last = min(frames, first + _TIMBRAL_STEP)
             n = last - first
-            coefficients = buffers.take("coefficients", parts * 2 * bins * n, channels)
-            z = coefficients.reshape(parts, bins, 2, n, channels)
-            np.matmul(windows[None, :, None, first:last], self.weights, out=z)
-            for part, inverse in enumerate(self.inverse):
+            for part, inverse in enumerate(self.inverse):  # one at a time: half the cache
+                z = buffers.take("coefficients", 2 * bins * n, channels)
+                np.matmul(windows[:, None, first:last], self.weights[part],
+                          out=z.reshape(bins, 2, n, channels))
                 positions = inverse.shape[0]
-                values = np.matmul(inverse, z[part].reshape(2 * bins, n * channels),
+                values = np.matmul(inverse, z.reshape(2 * bins, n * channels),
                                    out=buffers.take("positions", positions, n * channels))
                 np.max(values.reshape(positions, n, channels), axis=0,
                        out=peaks[part][first:last])
