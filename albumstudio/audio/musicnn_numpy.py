@@ -6,7 +6,7 @@ with), with the front end's convolutions rewritten so they cost less than half t
 - **The timbral convolutions** (7 frames x 38 or 67 mel bins, then the max over the mel
   positions) run in the mel axis's Fourier basis. A 96-point real DFT of each frame turns the
   mel correlation into one complex product per frequency bin, so each bin is a small product
-  over the 7 frames (14 real inputs, both convolutions' 408 channels at once); one shared
+  over the 7 frames (14 real inputs, 408 real outputs per convolution); one shared
   matrix takes the 98 coefficients back to the valid mel positions (59 and 30), whose max is
   kept. A circular transform as long as the mel axis is exact on the valid positions, so this
   is the same convolution in other arithmetic: 0.87 GFLOP a patch instead of 2.27.
