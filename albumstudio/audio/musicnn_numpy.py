@@ -123,7 +123,6 @@ class _MelTimbral:
         i's max over the mel positions."""
         frames = source.shape[0] - TIMBRAL_FRAMES + 1
         bins, channels = self.bins, self.channels[0]
-        parts = len(self.inverse)
         spectra = np.matmul(source, self.forward,
                             out=buffers.take("spectra", source.shape[0], 2 * bins))
         per_bin = spectra.reshape(-1, bins, 2).transpose(1, 0, 2)  # (bins, frames + 6, 2)
