@@ -64,9 +64,12 @@ def test_encoder_outputs_equal_the_authors_code(real_architecture):
         hidden, embs = real_architecture.encode(audio)
     rows = REFERENCE["rows"]
     assert list(embs.shape) == REFERENCE["audio_embs_shape"]
-    np.testing.assert_allclose(embs[:, rows].numpy(), stored["audio_embs"], rtol=1e-5, atol=1e-4)
-    np.testing.assert_allclose(hidden[:, rows].numpy(), stored["encoder_out"], rtol=1e-5,
-                               atol=1e-4)
+    # float32 through five 768-channel convolutions and the encoder: the fixture was written
+    # on an AVX-512 machine, and an AVX2 one's kernels sum in another order (up to 6e-4 on
+    # values near 17, 1e-4 relative); a wrong layer or weight is off by whole units
+    np.testing.assert_allclose(embs[:, rows].numpy(), stored["audio_embs"], rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(hidden[:, rows].numpy(), stored["encoder_out"], rtol=1e-4,
+                               atol=1e-3)
     np.testing.assert_allclose(embs.double().sum(dim=(1, 2)).numpy(),
                                REFERENCE["audio_embs_sum"], rtol=1e-6)
     np.testing.assert_allclose(hidden.double().sum(dim=(1, 2)).numpy(),

@@ -70,7 +70,12 @@ def test_tags_made_while_the_audio_arrives_equal_tags_of_the_whole_signal():
         sizes = [int(s) for s in rng.integers(1, 30000, size=8)]
         whole, streamed = tag_samples(samples), _streamed(samples, sizes)
         assert np.array(streamed.taggram).shape == np.array(whole.taggram).shape, n
-        np.testing.assert_array_equal(np.array(streamed.taggram), np.array(whole.taggram))
+        # the same frames and batches; the last bit may differ: OpenBLAS's kernels for the
+        # mel filter product sum a chunk's last columns in another order on some processors
+        # (AVX2), and the stream's chunks are not the whole signal's. A frame or a patch out of
+        # place moves the probabilities by far more (tests/audio/test_musicnn.py)
+        np.testing.assert_allclose(np.array(streamed.taggram), np.array(whole.taggram),
+                                   rtol=0, atol=1e-6)
 
 
 def test_an_aborted_stream_gives_nothing_and_a_cancelled_one_says_so():
