@@ -72,6 +72,11 @@ class _Conv:
     sign: np.ndarray  # +1 where the batch norm's scale is positive (max), -1 (min) elsewhere
     first_channel: int
 
+    @property
+    def channels(self) -> slice:
+        """Its channels in the front end's output."""
+        return slice(self.first_channel, self.first_channel + self.bias.size)
+
 
 class _MelTimbral:
     """Both timbral convolutions, max over the mel positions, in the mel axis's DFT basis.
@@ -99,10 +104,8 @@ class _MelTimbral:
             inverse[j] = np.fft.irfft(unit, n=mels)
         self.forward = forward.astype(np.float32)
         self.bins = bins
-        self.channels = [kernel.shape[0] for kernel in kernels]
-        if len(set(self.channels)) != 1:
-            raise ValueError("the timbral kernels must have as many channels each")
-        weights, self.inverse = [], []
+        # per convolution: (bin, output re/im, 14, channels) weights and (positions, 98) inverse
+        self.parts: list[tuple[np.ndarray, np.ndarray]] = []
         for kernel in kernels:  # (channels, frames, km), signed
             channels, frames, km = kernel.shape
             padded = np.zeros((channels, frames, mels))
@@ -113,16 +116,15 @@ class _MelTimbral:
             block = np.zeros((bins, 2, frames, 2, channels))
             block[:, 0, :, 0], block[:, 0, :, 1] = u, v
             block[:, 1, :, 0], block[:, 1, :, 1] = -v, u
-            weights.append(block.reshape(bins, 2, frames * 2, channels))
-            self.inverse.append(np.ascontiguousarray(inverse[:, :mels - km + 1].T)
-                                .astype(np.float32))
-        self.weights = np.ascontiguousarray(np.stack(weights)).astype(np.float32)
+            self.parts.append((block.reshape(bins, 2, frames * 2, channels).astype(np.float32),
+                               np.ascontiguousarray(inverse[:, :mels - km + 1].T)
+                               .astype(np.float32)))
 
     def __call__(self, source: np.ndarray, peaks: list[np.ndarray], buffers: _Buffers) -> None:
         """``source`` (frames + 6, mels) for one patch; ``peaks[i]`` (frames, C) gets kernel
         i's max over the mel positions."""
         frames = source.shape[0] - TIMBRAL_FRAMES + 1
-        bins, channels = self.bins, self.channels[0]
+        bins = self.bins
         spectra = np.matmul(source, self.forward,
                             out=buffers.take("spectra", source.shape[0], 2 * bins))
         per_bin = spectra.reshape(-1, bins, 2).transpose(1, 0, 2)  # (bins, frames + 6, 2)
@@ -133,15 +135,16 @@ class _MelTimbral:
         for first in range(0, frames, _TIMBRAL_STEP):
             last = min(frames, first + _TIMBRAL_STEP)
             n = last - first
-            for part, inverse in enumerate(self.inverse):  # one at a time: half the cache
+            # one convolution at a time: half the cache
+            for (weights, inverse), peak in zip(self.parts, peaks, strict=True):
+                channels = weights.shape[-1]
                 z = buffers.take("coefficients", 2 * bins * n, channels)
-                np.matmul(windows[:, None, first:last], self.weights[part],
+                np.matmul(windows[:, None, first:last], weights,
                           out=z.reshape(bins, 2, n, channels))
                 positions = inverse.shape[0]
                 values = np.matmul(inverse, z.reshape(2 * bins, n * channels),
                                    out=buffers.take("positions", positions, n * channels))
-                np.max(values.reshape(positions, n, channels), axis=0,
-                       out=peaks[part][first:last])
+                np.max(values.reshape(positions, n, channels), axis=0, out=peak[first:last])
 
 
 class _Temporal:
@@ -216,7 +219,7 @@ class NumpyMusicnn:
         self._channels = first_channel
         # the max of the negated kernel is minus the min: each kernel is signed by its channel's
         self._timbral = _MelTimbral(
-            [w[f"{conv.name}.weight"][:, 0].astype(np.float64) * conv.sign[:, None, None]
+            [w[f"{conv.name}.weight"][:, 0] * conv.sign[:, None, None]
              for conv in self._convs[:len(TIMBRAL)]], N_MELS)
         self._temporal = [_Temporal(w[f"{conv.name}.weight"] * conv.sign[:, None, None, None])
                           for conv in self._convs[len(TIMBRAL):]]
@@ -244,27 +247,26 @@ class NumpyMusicnn:
             raise ValueError(f"musicnn reads {N_MELS} mel bands, not {mels}")
         out = np.empty((batch, frames, self._channels), dtype=np.float32)
         lead = TIMBRAL_FRAMES // 2
+        # every band's frames, 'same'-padded for the longest kernel, zero past the last block's
+        # samples; a shorter kernel reads the same bands from its own offset
         longest = max(temporal.length for temporal in self._temporal)
+        band_lead = (longest - 1) // 2
+        width = band_lead + -(-frames // _TEMPORAL_BLOCK) * _TEMPORAL_BLOCK + longest
         buffers = self._buffers()
         for b in range(batch):
-            peaks = [out[b, :, conv.first_channel:conv.first_channel + conv.bias.size]
-                     for conv in self._convs]
+            peaks = [out[b, :, conv.channels] for conv in self._convs]
             framed = buffers.take("framed", frames + TIMBRAL_FRAMES - 1, mels)
             framed.fill(0.0)
             framed[lead:lead + frames] = x[b]
             self._timbral(framed, peaks[:len(TIMBRAL)], buffers)
-            # every band's frames, 'same'-padded for the longest kernel, zero past the last
-            # block's samples; a shorter kernel reads the same bands from its own offset
-            blocks = -(-frames // _TEMPORAL_BLOCK)
-            width = (longest - 1) // 2 + blocks * _TEMPORAL_BLOCK + longest
             bands = buffers.take("bands", mels, width)
             bands.fill(0.0)
-            bands[:, (longest - 1) // 2:(longest - 1) // 2 + frames] = x[b].T
+            bands[:, band_lead:band_lead + frames] = x[b].T
             for temporal, peak in zip(self._temporal, peaks[len(TIMBRAL):], strict=True):
-                offset = (longest - 1) // 2 - (temporal.length - 1) // 2
+                offset = band_lead - (temporal.length - 1) // 2
                 temporal(bands[:, offset:], frames, peak, buffers)
         for conv in self._convs:
-            peak = out[:, :, conv.first_channel:conv.first_channel + conv.bias.size]
+            peak = out[:, :, conv.channels]
             peak *= conv.sign  # the max of the negated kernel is minus the min: back to z
             peak += conv.bias
             np.maximum(peak, 0.0, out=peak)
