@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--old", type=Path, metavar="DIR",
                         help="another copy of the source to pair every run with")
     args = parser.parse_args(argv)
-    as_installed(*([Path(args.old)] if args.old else []))
+    as_installed(*([args.old] if args.old else []))
     print(json.dumps({"kit": kit(args.runs, args.minutes, args.old)}, indent=2))
     return 0
 

@@ -68,3 +68,9 @@ def test_front_end_equals_the_direct_convolutions_at_any_length(frames):
         np.testing.assert_allclose(got[:, :, first:first + channels], want, atol=2e-4, rtol=1e-5)
         first += channels
     assert first == got.shape[2]
+
+
+def test_a_spectrogram_of_other_mel_bands_is_refused_in_one_sentence():
+    net = tagger._load(tagger.DEFAULT_MODEL)
+    with pytest.raises(ValueError, match=r"^musicnn reads 96 mel bands, not 80$"):
+        net.features(np.zeros((1, 187, 80), dtype=np.float32))
