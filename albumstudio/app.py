@@ -79,7 +79,7 @@ def prepare_while_idle(window: MainWindow) -> None:
     window.runner.submit("tidying up", lambda ctx: services.tidy(), key="tidy")
     if window.session.path is None:  # a track opened at start-up has imported it already
         # the analysis is plain numpy (nothing compiled, #9 and #11): warming it up only
-        # imports its modules (and scipy's FFT) while the window is idle
+        # imports its modules (and loads scipy's FFT extension) while the window is idle
         window.runner.submit("preparing the analyser",
                              lambda ctx: warm_up_analysis(ctx.cancel), key="warm-up")
     QTimer.singleShot(1000, lambda: window.session.path is None and window.runner.submit(
