@@ -150,6 +150,8 @@ def test_the_bundle_carries_its_own_python_qt_codecs_and_nothing_needless(exe: P
     assert (internal / "albumstudio" / "resources" / "models.json").is_file()
     assert list((internal / "albumstudio" / "resources" / "fonts").iterdir())
     assert list((internal / "albumstudio" / "resources" / "musicnn").iterdir())
+    # where audio/fft.py loads scipy's FFT extension from, without importing scipy.fft
+    assert list((internal / "scipy" / "fft" / "_pocketfft").glob("pypocketfft*.so"))
     cuda = [n for n in names if n.startswith(("libcudart", "libcublas", "libnccl", "libcudnn",
                                                "libtorch_cuda", "libc10_cuda"))]
     assert cuda == []
@@ -266,7 +268,7 @@ def test_a_track_dragged_from_another_app_onto_the_window_opens(exe: Path, home:
 
 def test_headless_analyze_and_cover_in_the_user_data_folders(exe: Path, home: Path,
                                                              track: Path, tmp_path: Path):
-    """No display, no Python: the analysis (numpy DSP, the musicnn tagger on torch) and a
+    """No display, no Python: the analysis (numpy DSP, the musicnn tagger in numpy) and a
     design cover; the history lands where the pip install keeps it (platformdirs)."""
     result = run(exe, home, "analyze", track, "--json")
     assert result.returncode == 0, result.stderr[-3000:]
