@@ -1,5 +1,5 @@
 import sys
 
-from albumstudio.cli import main
+from albumstudio.cli import entry
 
-sys.exit(main())
+sys.exit(entry())

@@ -9,7 +9,7 @@ file with an extension (no command has one) opens that track, as ``--open`` does
 import os
 import sys
 
-from albumstudio.cli import main
+from albumstudio.cli import entry
 
 
 def arguments(argv: list[str]) -> list[str]:
@@ -20,4 +20,4 @@ def arguments(argv: list[str]) -> list[str]:
 
 
 if __name__ == "__main__":
-    sys.exit(main(arguments(sys.argv[1:])))
+    sys.exit(entry(arguments(sys.argv[1:])))

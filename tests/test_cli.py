@@ -118,3 +118,21 @@ def test_odd_names_and_formats_work(tmp_path, data_home):
     report = json.loads(result.stdout)
     assert report["channels"] == 8 and report["sample_rate"] == 96000
     assert "\ufffd" in report["file"]
+
+
+def test_the_entry_point_returns_mains_code_and_leaves_the_heap_to_the_exit(tmp_path,
+                                                                             data_home):
+    """``entry`` (the scripts, ``-m``, the bundle) freezes the heap after ``main`` so the
+    interpreter's finalisation does not collect it; the code and the output are main's."""
+    code = ("import gc, sys\n"
+            "from albumstudio.cli import entry\n"
+            "code = entry(sys.argv[1:])\n"
+            "print(code, gc.get_freeze_count() > 1000)\n")
+    env = dict(os.environ, ALBUMSTUDIO_HOME=str(data_home))
+    missing = subprocess.run([sys.executable, "-c", code, "analyze", str(tmp_path / "no.wav")],
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert missing.stdout.split() == ["2", "True"]
+    assert missing.stderr.startswith("albumstudio: error:")
+    track = synth.write(tmp_path / "beat.wav", synth.music(4.0, sr=22050, bpm=120), 22050)
+    done = run_cli("analyze", track, "--json", env_home=data_home)
+    assert done.returncode == 0 and json.loads(done.stdout)["analysis"]["duration"] > 3.9
