@@ -221,6 +221,12 @@ def gui_4min(track: Path, ready: bool = False) -> dict:
     from benchmarks.stall import StallClock
 
     one_thread_for_the_process()  # as `albumstudio` does before it opens the window
+    try:  # as it does since #9's allocator change (absent in older trees run for pairs)
+        from albumstudio.core.allocator import keep_freed_blocks_for_reuse
+    except ImportError:
+        pass
+    else:
+        keep_freed_blocks_for_reuse()
     app = QApplication.instance() or QApplication([])
     apply_dark_theme(app)
     window = MainWindow(default_paths().ensure())

@@ -105,7 +105,9 @@ def in_process(track: Path, runs: int) -> dict:
     from albumstudio.audio.analysis import analyze_file
     from albumstudio.audio.decode import decode_all
     from albumstudio.audio.musicnn_input import log_mel, patches
+    from albumstudio.core.allocator import keep_freed_blocks_for_reuse
 
+    keep_freed_blocks_for_reuse()  # as the window's process does from its start
     tagger.preload()  # the weights, as the window does while idle
     decode, analysis, tags, model_new, model_old = [], [], [], [], []
     model_cpu: list[float] = []
