@@ -22,6 +22,7 @@ import numpy as np
 from albumstudio.audio import dsp
 from albumstudio.audio.loudness import LoudnessMeter, TruePeakMeter
 from albumstudio.audio.metre import choose_level
+from albumstudio.audio.mix import finite, mono_mix
 from albumstudio.audio.music_features import (
     CURVE_HOP_S,
     checkerboard_novelty,
@@ -68,6 +69,7 @@ STREAM_SHARE = 0.6  # of the progress bar, for reading and metering
 BATCH_FRAMES = 1 << 18  # frames metered at a time (about 6 s at 44.1 kHz)
 TAGGER_RATE = 16000  # musicnn's rate (albumstudio.audio.musicnn_input.SR)
 MAX_TAGGER_AUDIO_S = 1800.0  # longer tracks are decoded again for the tagger (memory)
+MAX_KEPT_MIX_S = 900.0  # the analysis rate's mix is handed on up to this length (80 MB)
 
 def _check(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
@@ -132,9 +134,7 @@ def _batched(blocks: Iterable[np.ndarray], channels: int,
             raise ValueError(f"expected (frames, {channels}) blocks, got shape {block.shape}")
         if block.shape[0] == 0:
             continue
-        if not np.isfinite(block).all():
-            block = np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0)
-        pending.append(block)
+        pending.append(finite(block))
         size += block.shape[0]
         if size >= BATCH_FRAMES:
             yield pending[0] if len(pending) == 1 else np.concatenate(pending)
@@ -178,11 +178,7 @@ def _stream(
     for block in _batched(blocks, channels, cancel):
         loudness.add(block)
         peak.add(block)
-        mono = block[:, 0].copy()
-        for lane in range(1, channels):  # much faster than mean(axis=1) over 2 columns
-            mono += block[:, lane]
-        if channels > 1:
-            mono *= np.float32(1.0 / channels)
+        mono = mono_mix(block)
         mono_all.append(resampler.resample_chunk(mono) if resampler else mono)
         if tagger is not None:
             tagger[1].append(tagger[0].resample_chunk(mono) if tagger[0] else mono)
@@ -356,6 +352,7 @@ def analyze_stream(
     total_frames: int = 0,
     tagger_audio: list[np.ndarray] | None = None,
     tagger_feed: TaggerFeed | None = None,
+    keep_mix: list[np.ndarray] | None = None,
 ) -> AnalysisResult:
     """Analyse a track given as (frames, channels) float32 blocks, in one pass.
 
@@ -365,7 +362,9 @@ def analyze_stream(
     0, energy 0 and empty curves; a clip under a second gets loudness, peak and energy only.
     ``tagger_audio``, when given, receives the mono mix at TAGGER_RATE (for ``tag_file``);
     ``tagger_feed`` receives it chunk by chunk while the track is read, then None (for a
-    ``tagger.TagStream`` on another thread).
+    ``tagger.TagStream`` on another thread). ``keep_mix`` receives the mono mix at
+    ANALYSIS_RATE (tracks up to MAX_KEPT_MIX_S), the one ``decode_all(path, ANALYSIS_RATE,
+    mono=True)`` gives, so the clip's highlight needs no decode of its own.
     """
     if sample_rate <= 0 or channels <= 0:
         raise ValueError("sample rate and channel count must be positive")
@@ -373,7 +372,7 @@ def analyze_stream(
 
     with one_blas_thread():  # its many small products (see audio/blas.py)
         return _analyze_stream(blocks, sample_rate, channels, progress, cancel, total_frames,
-                               tagger_audio, tagger_feed)
+                               tagger_audio, tagger_feed, keep_mix)
 
 
 def _analyze_stream(
@@ -385,12 +384,15 @@ def _analyze_stream(
     total_frames: int,
     tagger_audio: list[np.ndarray] | None,
     tagger_feed: TaggerFeed | None = None,
+    keep_mix: list[np.ndarray] | None = None,
 ) -> AnalysisResult:
     stages = _Stages(progress, cancel)
     stages.report(0.0, "Measuring loudness")
     frames, lufs, dbtp, y = _stream(blocks, sample_rate, channels, stages, cancel, total_frames,
                                     tagger_audio, tagger_feed)
     duration = frames / sample_rate
+    if keep_mix is not None and y.size <= MAX_KEPT_MIX_S * ANALYSIS_RATE:
+        keep_mix.append(y)  # read only from here on
     stages.done("read+meter+resample", STREAM_SHARE, "Analysing the spectrum")
 
     n_bins = max(1, math.ceil(y.size / (CURVE_HOP_S * ANALYSIS_RATE)))
@@ -429,6 +431,7 @@ def analyze_file(
     tagger_audio: list[np.ndarray] | None = None,
     tagger_feed: TaggerFeed | None = None,
     shared: SharedDecode | None = None,
+    keep_mix: list[np.ndarray] | None = None,
 ) -> AnalysisResult:
     """Analyse an audio file, or return the cached result for ``content_hash``.
 
@@ -453,13 +456,13 @@ def analyze_file(
         info = shared.info(cancel) if shared is not None else None
         if shared is not None and info is not None:
             result = _analyze_info(info, shared.blocks(cancel), progress, cancel, tagger_audio,
-                                   tagger_feed)
+                                   tagger_feed, keep_mix)
         else:
             from albumstudio.audio.decode import open_audio
 
             with open_audio(path) as reader:
                 result = _analyze_info(reader.info, reader.blocks(), progress, cancel,
-                                       tagger_audio, tagger_feed)
+                                       tagger_audio, tagger_feed, keep_mix)
     finally:
         if shared is not None:
             shared.decline()  # read to the end, not needed, or stopped: let it go
@@ -470,8 +473,9 @@ def analyze_file(
 
 def _analyze_info(info: AudioInfo, blocks: Iterable[np.ndarray], progress: Progress | None,
                   cancel: threading.Event | None, tagger_audio: list[np.ndarray] | None,
-                  tagger_feed: TaggerFeed | None) -> AnalysisResult:
+                  tagger_feed: TaggerFeed | None,
+                  keep_mix: list[np.ndarray] | None = None) -> AnalysisResult:
     keep = tagger_audio if info.frames <= MAX_TAGGER_AUDIO_S * info.sample_rate else None
     return analyze_stream(blocks, info.sample_rate, info.channels, progress=progress,
                           cancel=cancel, total_frames=info.frames, tagger_audio=keep,
-                          tagger_feed=tagger_feed)
+                          tagger_feed=tagger_feed, keep_mix=keep_mix)

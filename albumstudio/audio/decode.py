@@ -22,6 +22,7 @@ from albumstudio.audio.decode_errors import GuardedFile as _GuardedFile
 from albumstudio.audio.decode_errors import input_error as _error
 from albumstudio.audio.decode_errors import no_audio_error, quoted_name, vanished_error
 from albumstudio.audio.decode_errors import os_reason as _reason
+from albumstudio.audio.mix import finite, mono_mix
 from albumstudio.audio.pyav_backend import PyAVDecoder, probe_pyav
 from albumstudio.audio.soundfile_backend import SoundfileDecoder, open_soundfile
 from albumstudio.core import formats
@@ -169,7 +170,7 @@ def decode_all(path: str, target_sr: int | None = None, mono: bool = False,
                 raise CancelledError()
             decoded += block.shape[0]
             if mono:
-                block = block.mean(axis=1, dtype=np.float32)
+                block = mono_mix(finite(block))
             if resampler is not None:
                 block = resampler.resample_chunk(block)
             out.append(block)

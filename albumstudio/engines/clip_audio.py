@@ -137,6 +137,15 @@ class TrackAudio:
             self._kept = (key, samples) if samples.shape[0] <= KEEP_MONO_S * rate else None
         return samples, rate
 
+    def offer(self, path: str, samples: np.ndarray) -> None:
+        """The mono mix at HIGHLIGHT_RATE that ``path``'s analysis made (the one ``mono``
+        would decode: ``audio/mix.py``), kept as ``mono`` keeps its own."""
+        key = _key(path)
+        with self._lock:
+            self._lengths[key] = samples.shape[0] / HIGHLIGHT_RATE
+            if samples.shape[0] <= KEEP_MONO_S * HIGHLIGHT_RATE:
+                self._kept = (key, samples)
+
     def duration(self, path: str, cancel: threading.Event | None = None) -> float:
         with self._lock:
             known = self._lengths.get(_key(path))

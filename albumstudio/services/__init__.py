@@ -65,11 +65,13 @@ class Services:
     def plan_cover(self, track: str, settings: CoverRequest, *, image: str | None = None,
                    style: str = "", preset: str | None = None,
                    release: dict[str, str] | None = None,
-                   progress: ProgressFn | None = None) -> tuple[CoverPlan, str]:
+                   progress: ProgressFn | None = None,
+                   keep_mix: bool = False) -> tuple[CoverPlan, str]:
         """The cover request for files on disk, made the way the window makes it (its picture
         words, its starting crop, the track's saved edits); the plan and the track's content
         hash. Everything that can fail fast (the engine, its limits and models, the picture)
-        is checked before the track is read."""
+        is checked before the track is read. ``keep_mix``: the analysis's mono mix is kept
+        for the clip that follows (``TrackService.take_mix``)."""
         from albumstudio.services.pictures import describe_picture, load_reference
 
         self.covers.preflight(settings)
@@ -78,7 +80,7 @@ class Services:
             picture = load_reference(image)
             settings = replace(settings, image_path=image, crop=picture.default_crop)
             words = describe_picture(picture, picture.default_crop, self.models).text
-        reading = self.tracks.read(track, progress=progress)
+        reading = self.tracks.read(track, progress=progress, keep_mix=keep_mix)
         facts = reading.facts()
         if release:
             facts = replace(facts, release=replace(facts.release, **release))

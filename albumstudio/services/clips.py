@@ -58,11 +58,17 @@ class ClipService(EngineHost):
         self._identified: tuple[tuple[str, int, int], Any] | None = None
 
     # -- the track --------------------------------------------------------------------------
-    def _audio(self) -> Any:
-        return self.engine("highlight").audio
+    def _audio(self, track: str) -> Any:
+        """The highlight engine's reader of tracks, given the mono mix that the track's
+        analysis kept for it, if any (a kit reads its track once for the cover and the clip)."""
+        audio = self.engine("highlight").audio
+        mix = self.tracks.take_mix(track) if self.tracks is not None else None
+        if mix is not None:
+            audio.offer(track, mix)
+        return audio
 
     def duration(self, track: str, cancel: threading.Event | None = None) -> float:
-        return float(self._audio().duration(track, cancel))
+        return float(self._audio(track).duration(track, cancel))
 
     def propose(self, track: str, seconds: float, progress: ProgressFn | None = None,
                 cancel: threading.Event | None = None) -> Any:
@@ -71,7 +77,7 @@ class ClipService(EngineHost):
 
         report = progress or (lambda p: None)
         report(Progress(0.0, "Reading the track"))
-        samples, rate = self._audio().mono(track, cancel)
+        samples, rate = self._audio(track).mono(track, cancel)
         check_length(samples.shape[0] / rate, seconds)
         report(Progress(0.3, "Analysing the track"))
         analysis = self._analysis(track, cancel)

@@ -276,7 +276,8 @@ class KitService:
                 def make_cover() -> JobRecord:
                     return record
             else:
-                made, track_hash = self._plan(request, chosen, steps)
+                made, track_hash = self._plan(request, chosen, steps,
+                                              keep_mix=any(t.name == "clip" for t in targets))
                 fields = ReleaseFields(
                     title=made.request.title or title_from_file(request.track),
                     artist=made.request.artist, album=made.request.title,
@@ -315,6 +316,7 @@ class KitService:
                     prepared.notes.extend(context.notes)
         finally:
             self._abandon(early)
+            self.services.tracks.take_mix(request.track)  # not held past the kit if unused
         return prepared
 
     @staticmethod
@@ -341,9 +343,11 @@ class KitService:
                                       notes=notes))
         return _Background(run, target.name), notes
 
-    def _plan(self, request: KitRequest, chosen: DistributorProfile,
-              steps: _Steps) -> tuple[Any, str]:
-        """The cover request, planned from the track as the ``cover`` command plans it."""
+    def _plan(self, request: KitRequest, chosen: DistributorProfile, steps: _Steps,
+              keep_mix: bool = False) -> tuple[Any, str]:
+        """The cover request, planned from the track as the ``cover`` command plans it; with
+        ``keep_mix`` (a clip follows) the analysis's mono mix is kept for the clip's highlight,
+        so the track is decoded once for both."""
         settings = self.services.covers.registry.new_request(
             request.engine, seed=request.seed, image_path=request.image)
         if request.engine == "design":
@@ -353,7 +357,7 @@ class KitService:
         steps.start("reading the track")
         return self.services.plan_cover(request.track, settings, image=request.image,
                                         style=request.style, release=release,
-                                        progress=steps.inner())
+                                        progress=steps.inner(), keep_mix=keep_mix)
 
     def _given_cover(self, request: KitRequest) -> JobRecord:
         """A job record for the cover the artist chose in the window (the request that made

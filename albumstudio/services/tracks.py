@@ -9,6 +9,7 @@ progress line for the CLI. Either way the result is the same :class:`TrackReadin
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -152,6 +153,8 @@ class TrackService:
         # the 16 kHz mono mix the last analysis made, kept for the tagging step that follows
         self._tagger_audio: tuple[str, np.ndarray] | None = None
         self._tagger_audio_lock = threading.Lock()
+        # the analysis rate's mono mix of the last track read with ``keep_mix`` (a kit's clip)
+        self._mix: tuple[str, np.ndarray] | None = None
 
     def probe(self, path: str) -> AudioInfo:
         """A header read: InputError with one sentence for anything that is not a usable track."""
@@ -206,20 +209,25 @@ class TrackService:
     def analyse(self, path: str, content_hash: str, progress: ProgressFn | None = None,
                 cancel: threading.Event | None = None,
                 tags: TagStream | None = None,
-                shared: SharedDecode | None = None) -> AnalysisResult:
+                shared: SharedDecode | None = None,
+                keep_mix: bool = False) -> AnalysisResult:
         """The track's figures (cached). The decode for them also keeps the tagger's signal,
         so the ``tag`` step after it reads no file, or, given ``tags`` (``tag_stream``),
         feeds it to that stream as it is decoded, for tags made at the same time on
         another thread (``tag(..., stream=tags)``). With ``shared``, the blocks of the
-        ``load`` running beside it are analysed instead of a decode of its own."""
+        ``load`` running beside it are analysed instead of a decode of its own. With
+        ``keep_mix``, the mono mix the analysis made is kept for ``take_mix`` (none when the
+        figures come from the cache)."""
         from albumstudio.audio.analysis import analyze_file
 
         audio: list[np.ndarray] = []
+        mix: list[np.ndarray] | None = [] if keep_mix else None
         try:
             result = analyze_file(path, cache=ContentCache(self.paths.analysis, ".json"),
                                   content_hash=content_hash, progress=_fraction(progress),
                                   cancel=cancel, tagger_audio=None if tags else audio,
-                                  tagger_feed=tags.feed if tags else None, shared=shared)
+                                  tagger_feed=tags.feed if tags else None, shared=shared,
+                                  keep_mix=mix)
         except BaseException:
             if tags is not None:
                 tags.fail()
@@ -232,7 +240,17 @@ class TrackService:
         if audio and content_hash:
             with self._tagger_audio_lock:
                 self._tagger_audio = (content_hash, audio[0])
+        if mix:
+            with self._tagger_audio_lock:
+                self._mix = (os.path.abspath(path), mix[0])
         return result
+
+    def take_mix(self, path: str) -> np.ndarray | None:
+        """The mono mix at the analysis's rate that an ``analyse(..., keep_mix=True)`` of
+        ``path`` made (given once, then let go), or None."""
+        with self._tagger_audio_lock:
+            kept, self._mix = self._mix, None
+        return kept[1] if kept is not None and kept[0] == os.path.abspath(path) else None
 
     def _take_tagger_audio(self, content_hash: str) -> np.ndarray | None:
         with self._tagger_audio_lock:
@@ -279,8 +297,9 @@ class TrackService:
         preload(model or default_model("tagger"), self.models)
 
     def read(self, path: str, tag_model: str | None = None, progress: ProgressFn | None = None,
-             cancel: threading.Event | None = None) -> TrackReading:
-        """Every step in a row (the CLI's path): identify, edits, analysis, tags."""
+             cancel: threading.Event | None = None, keep_mix: bool = False) -> TrackReading:
+        """Every step in a row (the CLI's path): identify, edits, analysis, tags; ``keep_mix``
+        as for ``analyse``."""
         steps = (("Reading the track", 0.0, 0.05), ("Analysing", 0.05, 0.6),
                  ("Tagging the music", 0.65, 0.35))
 
@@ -304,7 +323,8 @@ class TrackService:
                                                 stream))
             tagging.start()
         try:
-            analysis = self.analyse(path, content_hash, part(1), cancel, tags=stream)
+            analysis = self.analyse(path, content_hash, part(1), cancel, tags=stream,
+                                    keep_mix=keep_mix)
         except BaseException:
             if tagging is not None:
                 tagging.join()  # the stream was told the analysis failed: it ends at once

@@ -51,3 +51,38 @@ def test_a_track_changed_on_disk_is_read_again(services, hashed, tmp_path):
     second, _ = services.clips.make(str(track), str(tmp_path / "b.wav"), 5.0, start=1.0)
     assert first.track_hash != second.track_hash
     assert second.track_hash == files.hash_file(str(track))
+
+
+def test_a_kit_decodes_its_track_once_for_the_cover_and_the_clip(services, tmp_path,
+                                                                  monkeypatch):
+    """The kit's analysis keeps its mono mix for the clip's highlight (#9: a kit decoded its
+    track twice); the highlight is the one a process that decodes the track finds."""
+    from albumstudio.audio import decode
+    from albumstudio.services.kit import KitRequest, KitService
+
+    track = str(synth.write(tmp_path / "song.wav",
+                            synth.music(40.0, sr=44100, bpm=100, seed=5), 44100))
+    whole: list[str] = []
+    original = decode.decode_all
+
+    def counting(path, *args, **kwargs):
+        whole.append(str(path))
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(decode, "decode_all", counting)
+    out = tmp_path / "out"
+    out.mkdir()
+    prepared = KitService(services).prepare(KitRequest(
+        track=track, out=str(out), title="Night", artist="Luma",
+        targets=("cover-jpeg", "clip"), record=False))
+    assert prepared.clip is not None and prepared.clip.request["proposed"]
+    assert whole == []  # the analysis's own decode only
+    assert services.tracks.take_mix(track) is None  # handed over, not held twice
+
+    fresh = Services.open(default_paths().ensure())
+    try:
+        found = fresh.clips.propose(track, 30.0)
+    finally:
+        fresh.close()
+    assert whole == [track]
+    assert prepared.clip.request["start_s"] == found.start_s
