@@ -11,7 +11,9 @@ less CPU of 1.8-2.2 s (``benchmarks/track_understanding.py``, fresh processes in
 
 Both figures bound what is kept: a block of 32 MB or more is mapped on its own and returned
 when freed (a decoded track, a cover's tensors), and at most 64 MB of free space at the top
-of each heap is held back. Nothing changes where the allocator is not glibc's, or where the
+of each heap (the main one and each thread's) is held back. These are the values glibc's own
+moving thresholds reach once any 32 MB block has been freed; they are now set from the start
+instead of being lowered again by the next smaller block. Nothing changes where the allocator is not glibc's, or where the
 person set ``MALLOC_MMAP_THRESHOLD_`` or ``MALLOC_TRIM_THRESHOLD_`` themselves.
 """
 
