@@ -1,19 +1,19 @@
 """glibc's allocator told to keep freed blocks for reuse (the window and the commands set it first).
 
 The analysis works in chunks of 2-16 MB arrays (a chunk's frames, their spectrum, its power,
-the tempogram's autocorrelations), made and freed again and again. glibc's default moves its
-threshold for ``mmap`` up to the size of the last such block freed, and its trim threshold to
-twice that; a chunk frees three or four of them at once, so the top of the heap went back to
-the kernel after almost every chunk and the next chunk's pages were faulted in and zeroed
-again. A 4-minute track's analysis took 78,000 page faults; with blocks under 32 MB kept on the
+the tempogram's autocorrelations), made and freed again and again. glibc's default raises its
+threshold for ``mmap`` to the largest such block freed, and its trim threshold to twice that;
+a chunk frees three or four of them at once, so the top of the heap went back to the kernel
+after almost every chunk and the next chunk's pages were faulted in and zeroed again. A 4-minute track's analysis took 78,000 page faults; with blocks under 32 MB kept on the
 heap and up to 64 MB of free heap kept before it is returned, it takes 16,000, and 0.2-0.4 s
 less CPU of 1.8-2.2 s (``benchmarks/track_understanding.py``, fresh processes in turn).
 
 Both figures bound what is kept: a block of 32 MB or more is mapped on its own and returned
 when freed (a decoded track, a cover's tensors), and at most 64 MB of free space at the top
-of each heap (the main one and each thread's) is held back. These are the values glibc's own
-moving thresholds reach once any 32 MB block has been freed; they are now set from the start
-instead of being lowered again by the next smaller block. Nothing changes where the allocator is not glibc's, or where the
+of each heap (the main one and each thread's) is held back. glibc's own moving thresholds
+reach these values once a 32 MB block has been freed; until then its trim threshold is twice
+the largest mapped block freed so far (32 MB after the analysis's 16 MB arrays), which three
+such arrays freed together pass. Nothing changes where the allocator is not glibc's, or where the
 person set ``MALLOC_MMAP_THRESHOLD_`` or ``MALLOC_TRIM_THRESHOLD_`` themselves.
 """
 
