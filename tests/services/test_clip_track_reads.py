@@ -20,18 +20,23 @@ def services():
     opened.close()
 
 
-@pytest.fixture
-def hashed(monkeypatch):
-    """The paths hashed whole, in order."""
+def _calls(monkeypatch, module, name: str) -> list[str]:
+    """The paths ``module.name(path, ...)`` is called with from now on, in order."""
     seen: list[str] = []
-    original = files.hash_file
+    original = getattr(module, name)
 
     def counting(path, *args, **kwargs):
         seen.append(str(path))
         return original(path, *args, **kwargs)
 
-    monkeypatch.setattr(files, "hash_file", counting)
+    monkeypatch.setattr(module, name, counting)
     return seen
+
+
+@pytest.fixture
+def hashed(monkeypatch):
+    """The paths hashed whole, in order."""
+    return _calls(monkeypatch, files, "hash_file")
 
 
 def test_a_clip_hashes_its_track_once(services, hashed, tmp_path):
@@ -62,14 +67,7 @@ def test_a_kit_decodes_its_track_once_for_the_cover_and_the_clip(services, tmp_p
 
     track = str(synth.write(tmp_path / "song.wav",
                             synth.music(40.0, sr=44100, bpm=100, seed=5), 44100))
-    whole: list[str] = []
-    original = decode.decode_all
-
-    def counting(path, *args, **kwargs):
-        whole.append(str(path))
-        return original(path, *args, **kwargs)
-
-    monkeypatch.setattr(decode, "decode_all", counting)
+    whole = _calls(monkeypatch, decode, "decode_all")
     out = tmp_path / "out"
     out.mkdir()
     prepared = KitService(services).prepare(KitRequest(
