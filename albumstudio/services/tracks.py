@@ -152,7 +152,7 @@ class TrackService:
         self.edits_store = TrackEditsStore(paths.track_edits)
         # the 16 kHz mono mix the last analysis made, kept for the tagging step that follows
         self._tagger_audio: tuple[str, np.ndarray] | None = None
-        self._tagger_audio_lock = threading.Lock()
+        self._kept_lock = threading.Lock()  # guards both kept signals
         # the analysis rate's mono mix of the last track read with ``keep_mix`` (a kit's clip)
         self._mix: tuple[str, np.ndarray] | None = None
 
@@ -238,22 +238,22 @@ class TrackService:
         if tags is not None and not tags.closed.is_set():
             tags.abort()  # the figures came from the cache: the stream was fed nothing
         if audio and content_hash:
-            with self._tagger_audio_lock:
+            with self._kept_lock:
                 self._tagger_audio = (content_hash, audio[0])
         if mix:
-            with self._tagger_audio_lock:
+            with self._kept_lock:
                 self._mix = (os.path.abspath(path), mix[0])
         return result
 
     def take_mix(self, path: str) -> np.ndarray | None:
         """The mono mix at the analysis's rate that an ``analyse(..., keep_mix=True)`` of
         ``path`` made (given once, then let go), or None."""
-        with self._tagger_audio_lock:
+        with self._kept_lock:
             kept, self._mix = self._mix, None
         return kept[1] if kept is not None and kept[0] == os.path.abspath(path) else None
 
     def _take_tagger_audio(self, content_hash: str) -> np.ndarray | None:
-        with self._tagger_audio_lock:
+        with self._kept_lock:
             kept, self._tagger_audio = self._tagger_audio, None
         return kept[1] if kept is not None and kept[0] == content_hash else None
 
