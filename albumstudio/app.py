@@ -112,12 +112,10 @@ def after_current_jobs(window: MainWindow, then: Callable[[], object]) -> None:
 def run_gui(argv: list[str] | None = None, exit_after_paint: bool = False,
             track: str | None = None) -> int:
     """Open the main window (optionally a track); with ``exit_after_paint`` print timing JSON and quit."""
-    from albumstudio.core.allocator import keep_freed_blocks_for_reuse
-    from albumstudio.core.blas_threads import one_thread_for_the_process
     from albumstudio.core.errors import UserFacingError
+    from albumstudio.core.process import prepare_process
 
-    one_thread_for_the_process()  # the command line did already, unless run_gui is called alone
-    keep_freed_blocks_for_reuse()  # the same
+    prepare_process()  # the command line did already, unless run_gui is called alone
     problem = display_problem()
     if problem:
         raise UserFacingError(problem)

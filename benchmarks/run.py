@@ -220,13 +220,12 @@ def gui_4min(track: Path, ready: bool = False) -> dict:
     from albumstudio.ui.theme import apply_dark_theme
     from benchmarks.stall import StallClock
 
-    one_thread_for_the_process()  # as `albumstudio` does before it opens the window
-    try:  # as it does since #9's allocator change (absent in older trees run for pairs)
-        from albumstudio.core.allocator import keep_freed_blocks_for_reuse
-    except ImportError:
-        pass
+    try:  # as `albumstudio` does before it opens the window
+        from albumstudio.core.process import prepare_process
+    except ImportError:  # an older tree, run for pairs
+        one_thread_for_the_process()
     else:
-        keep_freed_blocks_for_reuse()
+        prepare_process()
     app = QApplication.instance() or QApplication([])
     apply_dark_theme(app)
     window = MainWindow(default_paths().ensure())

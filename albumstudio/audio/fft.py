@@ -92,19 +92,13 @@ def _native(x: np.ndarray, least: type) -> np.ndarray:
 def _to_length(x: np.ndarray, n: int, axis: int) -> np.ndarray:
     """``x`` cut or zero-padded to ``n`` along ``axis`` (scipy.fft's ``n=``)."""
     have = x.shape[axis]
-    if have == n:
-        return x
-    if have > n:
+    if have >= n:
         index = [slice(None)] * x.ndim
         index[axis] = slice(0, n)
         return x[tuple(index)]
-    shape = list(x.shape)
-    shape[axis] = n
-    out = np.zeros(shape, dtype=x.dtype)
-    index = [slice(None)] * x.ndim
-    index[axis] = slice(0, have)
-    out[tuple(index)] = x
-    return out
+    pad = [(0, 0)] * x.ndim
+    pad[axis] = (0, n - have)
+    return np.pad(x, pad)
 
 
 def rfft(x: np.ndarray, n: int | None = None, axis: int = -1) -> np.ndarray:

@@ -354,11 +354,9 @@ def cmd_cover(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from albumstudio.core.allocator import keep_freed_blocks_for_reuse
-    from albumstudio.core.blas_threads import one_thread_for_the_process
+    from albumstudio.core.process import prepare_process
 
-    one_thread_for_the_process()  # before numpy loads, when it has not yet
-    keep_freed_blocks_for_reuse()
+    prepare_process()  # before numpy loads, when it has not yet
     parser = build_parser()
     args = parser.parse_args(argv)
     from albumstudio.core.errors import CancelledError, UserFacingError
