@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -78,6 +79,90 @@ class _Conv:
         return slice(self.first_channel, self.first_channel + self.bias.size)
 
 
+class _Native:
+    """The compiled front-end kernels (``_musicnn_kernels.c``), one call per convolution and
+    patch through ctypes, which lets go of the interpreter lock while they run."""
+
+    def __init__(self, module: Any) -> None:
+        import ctypes
+
+        c_int, c_long, c_ptr = ctypes.c_int, ctypes.c_long, ctypes.c_void_p
+        timbral = ctypes.CFUNCTYPE(c_int, c_ptr, c_int, c_int, c_int, c_ptr, c_ptr, c_int,
+                                   c_int, c_ptr, c_long, c_ptr)
+        temporal = ctypes.CFUNCTYPE(c_int, c_ptr, c_int, c_long, c_int, c_ptr, c_int, c_int,
+                                    c_ptr, c_long)
+        self._timbral = timbral(module.timbral_peaks)
+        self._temporal = temporal(module.temporal_peaks)
+        self.tile: int = module.TILE
+        self.rows: int = module.ROWS
+        self.frame_block: int = module.FRAME_BLOCK
+        self.temporal_channels: int = module.TEMPORAL_CHANNELS
+        self.temporal_frames: int = module.TEMPORAL_FRAMES
+
+    @staticmethod
+    def _check_peak(peak: np.ndarray, frames: int) -> None:
+        assert peak.dtype == np.float32 and peak.strides[1] == 4 and peak.shape[0] == frames
+
+    def timbral(self, windows: np.ndarray, weights: np.ndarray, inverse: np.ndarray,
+                peak: np.ndarray, scratch: np.ndarray) -> None:
+        """``windows`` (bins, frames, taps); ``weights`` (tiles, 2 x bins, taps, tile);
+        ``inverse`` (blocks, 2 x bins, rows); ``peak`` (frames, C): float32 rows whose
+        channels are contiguous."""
+        bins, frames, taps = windows.shape
+        for array in (windows, weights, inverse, scratch):
+            assert array.dtype == np.float32 and array.flags.c_contiguous
+        self._check_peak(peak, frames)
+        assert weights.shape[1:] == (2 * bins, taps, self.tile)
+        assert weights.shape[0] * self.tile >= peak.shape[1]
+        assert inverse.shape[1:] == (2 * bins, self.rows)
+        assert scratch.size >= 2 * bins * self.frame_block * self.tile
+        status = self._timbral(windows.ctypes.data, bins, frames, taps, weights.ctypes.data,
+                               inverse.ctypes.data, inverse.shape[0] * self.rows, peak.shape[1],
+                               peak.ctypes.data, peak.strides[0] // 4, scratch.ctypes.data)
+        if status != 0:
+            raise ValueError("the timbral kernel was given shapes it is not written for")
+
+    def temporal(self, bands: np.ndarray, weights: np.ndarray, peak: np.ndarray) -> None:
+        """``bands`` (count, width) rows from the kernel's first tap, each readable (zero) up to
+        the frames rounded up to ``temporal_frames`` plus the length - 1; ``weights`` (tiles,
+        length, temporal_channels); ``peak`` (frames, C)."""
+        frames = peak.shape[0]
+        assert bands.dtype == np.float32 and bands.strides[1] == 4
+        assert weights.dtype == np.float32 and weights.flags.c_contiguous
+        assert weights.shape[2] == self.temporal_channels
+        assert weights.shape[0] * self.temporal_channels >= peak.shape[1]
+        self._check_peak(peak, frames)
+        length = weights.shape[1]
+        whole = -(-frames // self.temporal_frames) * self.temporal_frames
+        assert bands.shape[1] >= whole + length - 1
+        status = self._temporal(bands.ctypes.data, bands.shape[0], bands.strides[0] // 4,
+                                frames, weights.ctypes.data, length, peak.shape[1],
+                                peak.ctypes.data, peak.strides[0] // 4)
+        if status != 0:
+            raise ValueError("the temporal kernel was given shapes it is not written for")
+
+
+_native_lock = threading.Lock()
+_native_loaded: list[_Native | None] = []
+
+
+def _native_kernels() -> _Native | None:
+    """The compiled kernels where they were built and this processor has AVX2 and FMA, else
+    None (numpy's products run: the same sums in another order)."""
+    with _native_lock:
+        if not _native_loaded:
+            kernels = None
+            try:
+                from albumstudio.audio import _musicnn_kernels  # type: ignore[attr-defined]
+
+                if _musicnn_kernels.available:
+                    kernels = _Native(_musicnn_kernels)
+            except ImportError:  # not built here (no C compiler at install): numpy's products
+                kernels = None
+            _native_loaded.append(kernels)
+        return _native_loaded[0]
+
+
 class _MelTimbral:
     """Both timbral convolutions, max over the mel positions, in the mel axis's DFT basis.
 
@@ -91,7 +176,9 @@ class _MelTimbral:
     10-16 % more CPU on two busy workers (paired runs).
     """
 
-    def __init__(self, kernels: list[np.ndarray], mels: int) -> None:
+    def __init__(self, kernels: list[np.ndarray], mels: int, native: bool | None = None) -> None:
+        """``native``: use the compiled kernel (None: where it is built and the processor
+        runs it; False: the numpy products)."""
         bins = mels // 2 + 1
         eye = np.eye(mels)
         spectra = np.fft.rfft(eye, axis=1)  # row m: the DFT of the unit frame at bin m
@@ -119,6 +206,25 @@ class _MelTimbral:
             self.parts.append((block.reshape(bins, 2, frames * 2, channels).astype(np.float32),
                                np.ascontiguousarray(inverse[:, :mels - km + 1].T)
                                .astype(np.float32)))
+        self._native = _native_kernels() if native is not False else None
+        # the compiled kernel's layouts: per channel tile, each coefficient row's 14 x 16
+        # weights; the inverse's positions in blocks of a register tile's rows, each block
+        # (coefficients, rows), the last position repeated up to whole blocks
+        self._native_parts: list[tuple[np.ndarray, np.ndarray]] = []
+        if self._native is not None:
+            tile, rows = self._native.tile, self._native.rows
+            for weights, inverse in self.parts:
+                bins_, _, taps, channels = weights.shape
+                tiles = -(-channels // tile)
+                padded = np.zeros((bins_ * 2, taps, tiles * tile), dtype=np.float32)
+                padded[..., :channels] = weights.reshape(bins_ * 2, taps, channels)
+                per_tile = padded.reshape(bins_ * 2, taps, tiles, tile).transpose(2, 0, 1, 3)
+                positions = inverse.shape[0]
+                whole = -(-positions // rows) * rows
+                rows_ = np.concatenate([inverse, np.repeat(inverse[-1:], whole - positions, 0)])
+                blocks = rows_.reshape(whole // rows, rows, -1).transpose(0, 2, 1)
+                self._native_parts.append((np.ascontiguousarray(per_tile),
+                                           np.ascontiguousarray(blocks)))
 
     def __call__(self, source: np.ndarray, peaks: list[np.ndarray], buffers: _Buffers) -> None:
         """``source`` (frames + 6, mels) for one patch; ``peaks[i]`` (frames, C) gets kernel
@@ -132,6 +238,12 @@ class _MelTimbral:
         windows = buffers.take("windows", bins * frames, TIMBRAL_FRAMES * 2)
         windows.reshape(bins, frames, TIMBRAL_FRAMES, 2)[...] = taps.transpose(0, 1, 3, 2)
         windows = windows.reshape(bins, frames, TIMBRAL_FRAMES * 2)
+        if self._native is not None:
+            native = self._native
+            scratch = buffers.take("native", 2 * bins * native.frame_block, native.tile)
+            for (weights, inverse), peak in zip(self._native_parts, peaks, strict=True):
+                native.timbral(windows, weights, inverse, peak, scratch)
+            return
         for first in range(0, frames, _TIMBRAL_STEP):
             last = min(frames, first + _TIMBRAL_STEP)
             n = last - first
@@ -152,9 +264,17 @@ class _Temporal:
     row gives ``_TEMPORAL_BLOCK`` consecutive frames, against a banded (block + k - 1, block x
     C) weight matrix."""
 
-    def __init__(self, kernel: np.ndarray) -> None:
+    def __init__(self, kernel: np.ndarray, native: _Native | None = None) -> None:
         channels, length = kernel.shape[0], kernel.shape[2]
         self.length, self.channels = length, channels
+        self._native = native
+        if native is not None:  # the compiled kernel's (tiles, length, channels a tile)
+            size = native.temporal_channels
+            tiles = -(-channels // size)
+            padded = np.zeros((length, tiles * size), dtype=np.float32)
+            padded[:, :channels] = kernel[:, 0, :, 0].T
+            self.native_weights = np.ascontiguousarray(
+                padded.reshape(length, tiles, size).transpose(1, 0, 2))
         block = _TEMPORAL_BLOCK
         banded = np.zeros((block + length - 1, block, channels), dtype=np.float32)
         taps = kernel[:, 0, :, 0].T  # (length, channels)
@@ -166,6 +286,9 @@ class _Temporal:
                  buffers: _Buffers) -> None:
         """``bands`` (mels, >= blocks x block + k - 1) zero past the patch's padded frames;
         ``peak`` (frames, C) gets the max over the bands."""
+        if self._native is not None:
+            self._native.temporal(bands, self.native_weights, peak)
+            return
         mels, block = bands.shape[0], _TEMPORAL_BLOCK
         blocks = -(-frames // block)
         width = block + self.length - 1
@@ -204,7 +327,8 @@ class _Buffers:
 class NumpyMusicnn:
     """A loaded musicnn: ``predict(batch)`` gives tag probabilities for (patches, 187, 96)."""
 
-    def __init__(self, weights: dict[str, np.ndarray]) -> None:
+    def __init__(self, weights: dict[str, np.ndarray], native: bool | None = None) -> None:
+        """``native``: the timbral front end's compiled kernel (None: where it runs here)."""
         w = {k: np.asarray(v, dtype=np.float32) for k, v in weights.items()
              if not k.endswith("num_batches_tracked")}
         self._input = _bn(w, "input_bn")
@@ -220,9 +344,14 @@ class NumpyMusicnn:
         # the max of the negated kernel is minus the min: each kernel is signed by its channel's
         self._timbral = _MelTimbral(
             [w[f"{conv.name}.weight"][:, 0] * conv.sign[:, None, None]
-             for conv in self._convs[:len(TIMBRAL)]], N_MELS)
-        self._temporal = [_Temporal(w[f"{conv.name}.weight"] * conv.sign[:, None, None, None])
+             for conv in self._convs[:len(TIMBRAL)]], N_MELS, native)
+        native_temporal = _native_kernels() if native is not False else None
+        self._temporal = [_Temporal(w[f"{conv.name}.weight"] * conv.sign[:, None, None, None],
+                                    native_temporal)
                           for conv in self._convs[len(TIMBRAL):]]
+        # the bands' frames are read up to whole blocks of either path, plus the kernel
+        self._frame_round = max(_TEMPORAL_BLOCK, native_temporal.temporal_frames
+                                if native_temporal is not None else 1)
         self._mid = []
         for i in (1, 2, 3):
             kernel = w[f"midend_{i}.weight"]  # (out, in, k): as (in, k * out), tap-major
@@ -251,7 +380,7 @@ class NumpyMusicnn:
         # samples; a shorter kernel reads the same bands from its own offset
         longest = max(temporal.length for temporal in self._temporal)
         band_lead = (longest - 1) // 2
-        width = band_lead + -(-frames // _TEMPORAL_BLOCK) * _TEMPORAL_BLOCK + longest
+        width = band_lead + -(-frames // self._frame_round) * self._frame_round + longest
         buffers = self._buffers()
         for b in range(batch):
             peaks = [out[b, :, conv.channels] for conv in self._convs]

@@ -1,0 +1,294 @@
+/* musicnn's timbral front end in one pass per convolution, for processors with AVX2 and FMA.
+ *
+ * The numpy front end (albumstudio/audio/musicnn_numpy.py) computes each timbral convolution
+ * in the mel axis's DFT basis: per DFT bin a product of 7 frames' coefficients (14 reals) with
+ * the kernels' (14 x 2 reals a channel), then one matrix from the 98 coefficients back to the
+ * valid mel positions, then the max over the positions. Through numpy and OpenBLAS a third of
+ * that time is not arithmetic: each of the 98 small products per step is a library call that
+ * zeroes its output, then copies (packs) both operands, and the positions are written out in
+ * full before their max is taken.
+ *
+ * Here the same arithmetic runs tile by tile (16 channels, 12 frames): the 98 coefficient rows
+ * of a tile (75 KB) stay in the core's cache between the product that makes them and the
+ * inverse that reads them, the positions' values stay in registers, and only each frame's max
+ * is stored. The sums are the numpy front end's in another order (float32 throughout), so the
+ * two agree to rounding (tests/audio/test_musicnn_kernels.py).
+ *
+ * It is a Python extension only so that it installs, and is bundled, like any other module:
+ * its one function is called through ctypes (which lets go of the interpreter lock, so both
+ * tagging workers run it at once) from the address the module publishes. Where the compiler is
+ * not GCC or Clang on x86, or the processor lacks AVX2 or FMA, `available` is 0 and the numpy
+ * front end runs instead.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <math.h>
+#include <stddef.h>
+
+#define TILE 16        /* channels per tile: two 8-float vectors */
+#define ROWS 6         /* frames (product) or positions (inverse) per register tile */
+#define FRAME_BLOCK 12 /* frames per tile of coefficients */
+#define TEMPORAL_CHANNELS 6 /* channels per register tile of the temporal kernels */
+#define TEMPORAL_FRAMES 16  /* frames per register tile: two vectors */
+
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define HAVE_KERNELS 1
+#include <immintrin.h>
+
+#define FAST __attribute__((target("avx2,fma")))
+
+/* ROWS x 16 of  z[j] = windows[b] (ROWS x taps) @ weights[j] (taps x 16), the accumulators in
+ * registers (written out, not as an array, so that the compiler keeps them there) */
+FAST static inline void product_tile(const float *a, int taps, const float *w, float *z,
+                                     size_t z_row) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    for (int k = 0; k < taps; k++) {
+        const __m256 w0 = _mm256_loadu_ps(w + k * TILE);
+        const __m256 w1 = _mm256_loadu_ps(w + k * TILE + 8);
+        __m256 x;
+#define ROW(i, r0, r1)                                   \
+        x = _mm256_broadcast_ss(a + (i) * taps + k);     \
+        r0 = _mm256_fmadd_ps(x, w0, r0);                 \
+        r1 = _mm256_fmadd_ps(x, w1, r1);
+        ROW(0, c00, c01) ROW(1, c10, c11) ROW(2, c20, c21)
+        ROW(3, c30, c31) ROW(4, c40, c41) ROW(5, c50, c51)
+#undef ROW
+    }
+    _mm256_storeu_ps(z + 0 * z_row, c00); _mm256_storeu_ps(z + 0 * z_row + 8, c01);
+    _mm256_storeu_ps(z + 1 * z_row, c10); _mm256_storeu_ps(z + 1 * z_row + 8, c11);
+    _mm256_storeu_ps(z + 2 * z_row, c20); _mm256_storeu_ps(z + 2 * z_row + 8, c21);
+    _mm256_storeu_ps(z + 3 * z_row, c30); _mm256_storeu_ps(z + 3 * z_row + 8, c31);
+    _mm256_storeu_ps(z + 4 * z_row, c40); _mm256_storeu_ps(z + 4 * z_row + 8, c41);
+    _mm256_storeu_ps(z + 5 * z_row, c50); _mm256_storeu_ps(z + 5 * z_row + 8, c51);
+}
+
+/* One row of the same (the frames past the last whole tile). */
+FAST static inline void product_row(const float *a, int taps, const float *w, float *z) {
+    __m256 c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps();
+    for (int k = 0; k < taps; k++) {
+        const __m256 x = _mm256_broadcast_ss(a + k);
+        c0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + k * TILE), c0);
+        c1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + k * TILE + 8), c1);
+    }
+    _mm256_storeu_ps(z, c0);
+    _mm256_storeu_ps(z + 8, c1);
+}
+
+/* The max over ROWS positions of  sum_j inverse[j][i] z[j] (16 channels, one frame), folded
+ * into (m0, m1); ``inverse`` is one block of ROWS positions, (coefficients, ROWS), and ``z``
+ * the frame's coefficient rows of 16, one after the other. */
+FAST static inline void inverse_rows(const float *inverse, int coefficients, const float *z,
+                                     __m256 *m0, __m256 *m1) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    for (int j = 0; j < coefficients; j++) {
+        const __m256 z0 = _mm256_loadu_ps(z + j * TILE);
+        const __m256 z1 = _mm256_loadu_ps(z + j * TILE + 8);
+        const float *row = inverse + j * ROWS;
+        __m256 v;
+#define ROW(i, r0, r1)                        \
+        v = _mm256_broadcast_ss(row + (i));   \
+        r0 = _mm256_fmadd_ps(v, z0, r0);      \
+        r1 = _mm256_fmadd_ps(v, z1, r1);
+        ROW(0, c00, c01) ROW(1, c10, c11) ROW(2, c20, c21)
+        ROW(3, c30, c31) ROW(4, c40, c41) ROW(5, c50, c51)
+#undef ROW
+    }
+    *m0 = _mm256_max_ps(*m0, _mm256_max_ps(_mm256_max_ps(c00, c10), _mm256_max_ps(c20, c30)));
+    *m0 = _mm256_max_ps(*m0, _mm256_max_ps(c40, c50));
+    *m1 = _mm256_max_ps(*m1, _mm256_max_ps(_mm256_max_ps(c01, c11), _mm256_max_ps(c21, c31)));
+    *m1 = _mm256_max_ps(*m1, _mm256_max_ps(c41, c51));
+}
+
+/* One timbral convolution of one patch: peak[f][c] = max over the valid mel positions.
+ *
+ * windows:   (bins, frames, taps) float32: each bin's `taps` reals for frames f .. f + 6
+ * weights:   (tiles, coefficients, taps, 16): per channel tile, each coefficient row's kernel
+ *            (coefficients = 2 x bins: the real and imaginary part of each bin's product)
+ * inverse:   (positions / ROWS, coefficients, ROWS): the inverse DFT's valid rows, transposed
+ *            block by block; positions is a multiple of ROWS (the last valid row repeated: the
+ *            max is the same)
+ * peak:      frames rows of `peak_stride` floats; channels [0, channels) are written
+ * scratch:   coefficients x FRAME_BLOCK x 16 floats
+ * Returns 0, or -1 where the shapes are not the ones this kernel is written for.
+ */
+FAST static int timbral_peaks(const float *windows, int bins, int frames, int taps,
+                              const float *weights, const float *inverse, int positions,
+                              int channels, float *peak, long peak_stride, float *scratch) {
+    const int coefficients = 2 * bins;
+    const size_t z_row = (size_t)coefficients * TILE;  /* a frame's coefficient rows */
+    const int tiles = (channels + TILE - 1) / TILE;
+    if (positions % ROWS != 0 || frames < 1 || taps < 1 || bins < 1 || channels < 1)
+        return -1;
+    for (int t = 0; t < tiles; t++) {
+        const float *w_tile = weights + (size_t)t * coefficients * taps * TILE;
+        const int valid = channels - t * TILE < TILE ? channels - t * TILE : TILE;
+        for (int f0 = 0; f0 < frames; f0 += FRAME_BLOCK) {
+            const int nf = frames - f0 < FRAME_BLOCK ? frames - f0 : FRAME_BLOCK;
+            for (int j = 0; j < coefficients; j++) {
+                const float *a = windows + ((size_t)(j / 2) * frames + f0) * taps;
+                const float *w = w_tile + (size_t)j * taps * TILE;
+                float *z = scratch + (size_t)j * TILE;  /* frame f's rows at f * z_row */
+                int f = 0;
+                for (; f + ROWS <= nf; f += ROWS)
+                    product_tile(a + (size_t)f * taps, taps, w, z + f * z_row, z_row);
+                for (; f < nf; f++)
+                    product_row(a + (size_t)f * taps, taps, w, z + f * z_row);
+            }
+            for (int f = 0; f < nf; f++) {
+                __m256 m0 = _mm256_set1_ps(-INFINITY), m1 = _mm256_set1_ps(-INFINITY);
+                for (int p0 = 0; p0 < positions; p0 += ROWS)
+                    inverse_rows(inverse + (size_t)p0 * coefficients, coefficients,
+                                 scratch + f * z_row, &m0, &m1);
+                float *out = peak + (size_t)(f0 + f) * peak_stride + (size_t)t * TILE;
+                if (valid == TILE) {
+                    _mm256_storeu_ps(out, m0);
+                    _mm256_storeu_ps(out + 8, m1);
+                } else {
+                    float lane[TILE];
+                    _mm256_storeu_ps(lane, m0);
+                    _mm256_storeu_ps(lane + 8, m1);
+                    for (int c = 0; c < valid; c++)
+                        out[c] = lane[c];
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+
+/* 16 frames x 6 channels of one band's  sum_k x[f + k] w[k][c]  (w: this tile's (length, 6)),
+ * folded into the running max over the bands, m (6 channels x 2 vectors of frames). */
+FAST static inline void temporal_tile(const float *x, const float *w, int length, __m256 *m) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    for (int k = 0; k < length; k++) {
+        const __m256 x0 = _mm256_loadu_ps(x + k);
+        const __m256 x1 = _mm256_loadu_ps(x + k + 8);
+        const float *row = w + k * TEMPORAL_CHANNELS;
+        __m256 v;
+#define ROW(i, r0, r1)                        \
+        v = _mm256_broadcast_ss(row + (i));   \
+        r0 = _mm256_fmadd_ps(v, x0, r0);      \
+        r1 = _mm256_fmadd_ps(v, x1, r1);
+        ROW(0, c00, c01) ROW(1, c10, c11) ROW(2, c20, c21)
+        ROW(3, c30, c31) ROW(4, c40, c41) ROW(5, c50, c51)
+#undef ROW
+    }
+    m[0] = _mm256_max_ps(m[0], c00); m[1] = _mm256_max_ps(m[1], c01);
+    m[2] = _mm256_max_ps(m[2], c10); m[3] = _mm256_max_ps(m[3], c11);
+    m[4] = _mm256_max_ps(m[4], c20); m[5] = _mm256_max_ps(m[5], c21);
+    m[6] = _mm256_max_ps(m[6], c30); m[7] = _mm256_max_ps(m[7], c31);
+    m[8] = _mm256_max_ps(m[8], c40); m[9] = _mm256_max_ps(m[9], c41);
+    m[10] = _mm256_max_ps(m[10], c50); m[11] = _mm256_max_ps(m[11], c51);
+}
+
+/* One temporal convolution (length frames x 1 band) of one patch, the max over the bands:
+ * peak[f][c] = max_b sum_k bands[b][f + k] w[k][c].
+ *
+ * bands:  (count, band_stride) float32: each band's frames from this kernel's first tap; read
+ *         up to frame (frames rounded up to 16) + length - 1, zero past the patch
+ * w:      (tiles, length, 6): the kernels, channels in tiles of 6 (zero past the last)
+ * peak:   frames rows of `peak_stride` floats; channels [0, channels) are written
+ * Returns 0, or -1 for shapes it is not written for.
+ */
+FAST static int temporal_peaks(const float *bands, int count, long band_stride, int frames,
+                               const float *w, int length, int channels, float *peak,
+                               long peak_stride) {
+    const int tiles = (channels + TEMPORAL_CHANNELS - 1) / TEMPORAL_CHANNELS;
+    if (count < 1 || frames < 1 || length < 1 || channels < 1 ||
+        band_stride < (long)((frames + TEMPORAL_FRAMES - 1) / TEMPORAL_FRAMES) *
+                          TEMPORAL_FRAMES + length - 1)
+        return -1;
+    for (int t = 0; t < tiles; t++) {
+        const float *w_tile = w + (size_t)t * length * TEMPORAL_CHANNELS;
+        const int first = t * TEMPORAL_CHANNELS;
+        const int valid = channels - first < TEMPORAL_CHANNELS ? channels - first
+                                                                : TEMPORAL_CHANNELS;
+        for (int f0 = 0; f0 < frames; f0 += TEMPORAL_FRAMES) {
+            __m256 m[12];
+            for (int i = 0; i < 12; i++)
+                m[i] = _mm256_set1_ps(-INFINITY);
+            for (int b = 0; b < count; b++)
+                temporal_tile(bands + (size_t)b * band_stride + f0, w_tile, length, m);
+            float lane[TEMPORAL_CHANNELS][TEMPORAL_FRAMES];
+            for (int c = 0; c < TEMPORAL_CHANNELS; c++) {
+                _mm256_storeu_ps(lane[c], m[2 * c]);
+                _mm256_storeu_ps(lane[c] + 8, m[2 * c + 1]);
+            }
+            const int nf = frames - f0 < TEMPORAL_FRAMES ? frames - f0 : TEMPORAL_FRAMES;
+            for (int f = 0; f < nf; f++) {
+                float *out = peak + (size_t)(f0 + f) * peak_stride + first;
+                for (int c = 0; c < valid; c++)
+                    out[c] = lane[c][f];
+            }
+        }
+    }
+    return 0;
+}
+
+static int available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+#else
+#define HAVE_KERNELS 0
+
+static int timbral_peaks(const float *windows, int bins, int frames, int taps,
+                         const float *weights, const float *inverse_t, int positions,
+                         int channels, float *peak, long peak_stride, float *scratch) {
+    (void)windows; (void)bins; (void)frames; (void)taps; (void)weights; (void)inverse_t;
+    (void)positions; (void)channels; (void)peak; (void)peak_stride; (void)scratch;
+    return -1;
+}
+
+static int temporal_peaks(const float *bands, int count, long band_stride, int frames,
+                          const float *w, int length, int channels, float *peak,
+                          long peak_stride) {
+    (void)bands; (void)count; (void)band_stride; (void)frames; (void)w; (void)length;
+    (void)channels; (void)peak; (void)peak_stride;
+    return -1;
+}
+
+static int available(void) { return 0; }
+#endif
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_musicnn_kernels",
+    "musicnn's front end for AVX2 processors (called through ctypes).", -1, NULL, NULL, NULL,
+    NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__musicnn_kernels(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddIntConstant(m, "available", available()) < 0 ||
+        PyModule_AddIntConstant(m, "TILE", TILE) < 0 ||
+        PyModule_AddIntConstant(m, "ROWS", ROWS) < 0 ||
+        PyModule_AddIntConstant(m, "FRAME_BLOCK", FRAME_BLOCK) < 0 ||
+        PyModule_AddIntConstant(m, "TEMPORAL_CHANNELS", TEMPORAL_CHANNELS) < 0 ||
+        PyModule_AddIntConstant(m, "TEMPORAL_FRAMES", TEMPORAL_FRAMES) < 0 ||
+        PyModule_AddObject(m, "timbral_peaks", PyLong_FromVoidPtr((void *)&timbral_peaks)) < 0 ||
+        PyModule_AddObject(m, "temporal_peaks", PyLong_FromVoidPtr((void *)&temporal_peaks)) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
