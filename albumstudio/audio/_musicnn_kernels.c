@@ -27,8 +27,10 @@
 #include <stddef.h>
 
 #define TILE 16        /* channels per tile: two 8-float vectors */
-#define ROWS 6         /* frames (product) or positions (inverse) per register tile */
+#define ROWS 6         /* frames per register tile of the products */
 #define FRAME_BLOCK 12 /* frames per tile of coefficients */
+#define INVERSE_ROWS 5 /* base positions per register tile of the inverse */
+#define MAX_BASE 50    /* base positions at most (N/4 + 1 for a 196-bin frame) */
 #define TEMPORAL_CHANNELS 6 /* channels per register tile of the temporal kernels */
 #define TEMPORAL_FRAMES 16  /* frames per register tile: two vectors */
 
@@ -80,63 +82,93 @@ FAST static inline void product_row(const float *a, int taps, const float *w, fl
     _mm256_storeu_ps(z + 8, c1);
 }
 
-/* The max over ROWS positions of  sum_j inverse[j][i] z[j] (16 channels, one frame), folded
- * into (m0, m1); ``inverse`` is one block of ROWS positions, (coefficients, ROWS), and ``z``
- * the frame's coefficient rows of 16, one after the other. */
-FAST static inline void inverse_rows(const float *inverse, int coefficients, const float *z,
-                                     __m256 *m0, __m256 *m1) {
+/* INVERSE_ROWS x 16 of  sum_j inverse[j][i] z[j]: one block of base positions of one group's
+ * partial sum (``inverse`` (count, INVERSE_ROWS); ``z`` the group's coefficient rows of 16). */
+FAST static inline void inverse_tile(const float *inverse, int count, const float *z,
+                                     float *out) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
     __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-    for (int j = 0; j < coefficients; j++) {
+    for (int j = 0; j < count; j++) {
         const __m256 z0 = _mm256_loadu_ps(z + j * TILE);
         const __m256 z1 = _mm256_loadu_ps(z + j * TILE + 8);
-        const float *row = inverse + j * ROWS;
+        const float *row = inverse + j * INVERSE_ROWS;
         __m256 v;
 #define ROW(i, r0, r1)                        \
         v = _mm256_broadcast_ss(row + (i));   \
         r0 = _mm256_fmadd_ps(v, z0, r0);      \
         r1 = _mm256_fmadd_ps(v, z1, r1);
-        ROW(0, c00, c01) ROW(1, c10, c11) ROW(2, c20, c21)
-        ROW(3, c30, c31) ROW(4, c40, c41) ROW(5, c50, c51)
+        ROW(0, c00, c01) ROW(1, c10, c11) ROW(2, c20, c21) ROW(3, c30, c31) ROW(4, c40, c41)
 #undef ROW
     }
-    *m0 = _mm256_max_ps(*m0, _mm256_max_ps(_mm256_max_ps(c00, c10), _mm256_max_ps(c20, c30)));
-    *m0 = _mm256_max_ps(*m0, _mm256_max_ps(c40, c50));
-    *m1 = _mm256_max_ps(*m1, _mm256_max_ps(_mm256_max_ps(c01, c11), _mm256_max_ps(c21, c31)));
-    *m1 = _mm256_max_ps(*m1, _mm256_max_ps(c41, c51));
+    _mm256_storeu_ps(out + 0 * TILE, c00); _mm256_storeu_ps(out + 0 * TILE + 8, c01);
+    _mm256_storeu_ps(out + 1 * TILE, c10); _mm256_storeu_ps(out + 1 * TILE + 8, c11);
+    _mm256_storeu_ps(out + 2 * TILE, c20); _mm256_storeu_ps(out + 2 * TILE + 8, c21);
+    _mm256_storeu_ps(out + 3 * TILE, c30); _mm256_storeu_ps(out + 3 * TILE + 8, c31);
+    _mm256_storeu_ps(out + 4 * TILE, c40); _mm256_storeu_ps(out + 4 * TILE + 8, c41);
 }
 
 /* One timbral convolution of one patch: peak[f][c] = max over the valid mel positions.
  *
- * windows:   (bins, frames, taps) float32: each bin's `taps` reals for frames f .. f + 6
- * weights:   (tiles, coefficients, taps, 16): per channel tile, each coefficient row's kernel
- *            (coefficients = 2 x bins: the real and imaginary part of each bin's product)
- * inverse:   (positions / ROWS, coefficients, ROWS): the inverse DFT's valid rows, transposed
- *            block by block; positions is a multiple of ROWS (the last valid row repeated: the
- *            max is the same)
- * peak:      frames rows of `peak_stride` floats; channels [0, channels) are written
- * scratch:   coefficients x FRAME_BLOCK x 16 floats
+ * The coefficient rows come in four groups: the real parts of the even DFT bins, their
+ * imaginary parts, then the odd bins' real and imaginary parts (the imaginary parts of bins 0
+ * and N/2 are always zero and left out). Each group's inverse DFT, a cosine or a sine sum, is
+ * taken at the base positions p = 0 .. N/4 only (the partial sums Ec, Es, Oc, Os); the
+ * transform's symmetries give the frame at four positions from them:
+ *     y[p] = Ec + Es + Oc + Os          y[N/2 + p] = Ec + Es - Oc - Os
+ *     y[N/2 - p] = Ec - Es - Oc + Os    y[N - p] = Ec - Es + Oc - Os
+ * (even bins repeat every N/2 positions and odd ones change sign; cosines are even and sines
+ * odd about 0 and N/2), so the inverse costs a quarter of the positions' products.
+ *
+ * windows:    (bins, frames, taps) float32: each bin's `taps` reals for frames f .. f + 6
+ * weights:    (tiles, coefficients, taps, 16): per channel tile, each coefficient row's kernel
+ * bin_index:  (coefficients,) the bin whose windows each coefficient row reads
+ * counts:     (4,) the groups' coefficient rows, in order (they sum to coefficients)
+ * inverse:    per group, (base / INVERSE_ROWS, count, INVERSE_ROWS): its rows of the inverse
+ *             DFT at the base positions, block by block
+ * half:       N/2; base = N/4 + 1 rounded up to whole INVERSE_ROWS (positions past N/4 give
+ *             duplicates, harmless to a max); valid: the positions 0 .. valid - 1 kept
+ * peak:       frames rows of `peak_stride` floats; channels [0, channels) are written
+ * scratch:    coefficients x FRAME_BLOCK x 16 floats
  * Returns 0, or -1 where the shapes are not the ones this kernel is written for.
  */
 FAST static int timbral_peaks(const float *windows, int bins, int frames, int taps,
-                              const float *weights, const float *inverse, int positions,
-                              int channels, float *peak, long peak_stride, float *scratch) {
-    const int coefficients = 2 * bins;
+                              const float *weights, const int *bin_index, int coefficients,
+                              const int *counts, const float *inverse, int half, int base,
+                              int valid, int channels, float *peak, long peak_stride,
+                              float *scratch) {
     const size_t z_row = (size_t)coefficients * TILE;  /* a frame's coefficient rows */
     const int tiles = (channels + TILE - 1) / TILE;
-    if (positions % ROWS != 0 || frames < 1 || taps < 1 || bins < 1 || channels < 1)
+    float partial[4][MAX_BASE * TILE];
+    const float *group_inverse[4];
+    int group_first[4];
+    int total = 0;
+    size_t offset = 0;
+    if (base % INVERSE_ROWS != 0 || base > MAX_BASE || base < 1 || frames < 1 || taps < 1 ||
+        bins < 1 || channels < 1 || valid < 1 || valid > 2 * half || coefficients < 1)
         return -1;
+    for (int g = 0; g < 4; g++) {
+        if (counts[g] < 1)
+            return -1;
+        group_first[g] = total;
+        group_inverse[g] = inverse + offset;
+        total += counts[g];
+        offset += (size_t)counts[g] * base;
+    }
+    if (total != coefficients)
+        return -1;
+    for (int j = 0; j < coefficients; j++)
+        if (bin_index[j] < 0 || bin_index[j] >= bins)
+            return -1;
     for (int t = 0; t < tiles; t++) {
         const float *w_tile = weights + (size_t)t * coefficients * taps * TILE;
-        const int valid = channels - t * TILE < TILE ? channels - t * TILE : TILE;
+        const int kept = channels - t * TILE < TILE ? channels - t * TILE : TILE;
         for (int f0 = 0; f0 < frames; f0 += FRAME_BLOCK) {
             const int nf = frames - f0 < FRAME_BLOCK ? frames - f0 : FRAME_BLOCK;
             for (int j = 0; j < coefficients; j++) {
-                const float *a = windows + ((size_t)(j / 2) * frames + f0) * taps;
+                const float *a = windows + ((size_t)bin_index[j] * frames + f0) * taps;
                 const float *w = w_tile + (size_t)j * taps * TILE;
                 float *z = scratch + (size_t)j * TILE;  /* frame f's rows at f * z_row */
                 int f = 0;
@@ -146,19 +178,45 @@ FAST static int timbral_peaks(const float *windows, int bins, int frames, int ta
                     product_row(a + (size_t)f * taps, taps, w, z + f * z_row);
             }
             for (int f = 0; f < nf; f++) {
+                const float *z = scratch + f * z_row;
+                for (int g = 0; g < 4; g++)
+                    for (int p0 = 0; p0 < base; p0 += INVERSE_ROWS)
+                        inverse_tile(group_inverse[g] + (size_t)p0 * counts[g], counts[g],
+                                     z + (size_t)group_first[g] * TILE, partial[g] + p0 * TILE);
                 __m256 m0 = _mm256_set1_ps(-INFINITY), m1 = _mm256_set1_ps(-INFINITY);
-                for (int p0 = 0; p0 < positions; p0 += ROWS)
-                    inverse_rows(inverse + (size_t)p0 * coefficients, coefficients,
-                                 scratch + f * z_row, &m0, &m1);
+                for (int p = 0; p < base; p++) {
+                    for (int h = 0; h < 2; h++) {
+                        const int at = p * TILE + h * 8;
+                        const __m256 ec = _mm256_loadu_ps(partial[0] + at);
+                        const __m256 es = _mm256_loadu_ps(partial[1] + at);
+                        const __m256 oc = _mm256_loadu_ps(partial[2] + at);
+                        const __m256 os = _mm256_loadu_ps(partial[3] + at);
+                        const __m256 p1 = _mm256_add_ps(ec, es), m1_ = _mm256_sub_ps(ec, es);
+                        const __m256 p2 = _mm256_add_ps(oc, os), m2_ = _mm256_sub_ps(oc, os);
+                        __m256 best = _mm256_set1_ps(-INFINITY);
+                        if (p < valid)
+                            best = _mm256_max_ps(best, _mm256_add_ps(p1, p2));
+                        if (half + p < valid)
+                            best = _mm256_max_ps(best, _mm256_sub_ps(p1, p2));
+                        if (half - p >= 0 && half - p < valid)
+                            best = _mm256_max_ps(best, _mm256_sub_ps(m1_, m2_));
+                        if (2 * half - p < valid)
+                            best = _mm256_max_ps(best, _mm256_add_ps(m1_, m2_));
+                        if (h == 0)
+                            m0 = _mm256_max_ps(m0, best);
+                        else
+                            m1 = _mm256_max_ps(m1, best);
+                    }
+                }
                 float *out = peak + (size_t)(f0 + f) * peak_stride + (size_t)t * TILE;
-                if (valid == TILE) {
+                if (kept == TILE) {
                     _mm256_storeu_ps(out, m0);
                     _mm256_storeu_ps(out + 8, m1);
                 } else {
                     float lane[TILE];
                     _mm256_storeu_ps(lane, m0);
                     _mm256_storeu_ps(lane + 8, m1);
-                    for (int c = 0; c < valid; c++)
+                    for (int c = 0; c < kept; c++)
                         out[c] = lane[c];
                 }
             }
@@ -166,7 +224,6 @@ FAST static int timbral_peaks(const float *windows, int bins, int frames, int ta
     }
     return 0;
 }
-
 
 /* 16 frames x 6 channels of one band's  sum_k x[f + k] w[k][c]  (w: this tile's (length, 6)),
  * folded into the running max over the bands, m (6 channels x 2 vectors of frames). */
@@ -251,10 +308,13 @@ static int available(void) {
 #define HAVE_KERNELS 0
 
 static int timbral_peaks(const float *windows, int bins, int frames, int taps,
-                         const float *weights, const float *inverse_t, int positions,
-                         int channels, float *peak, long peak_stride, float *scratch) {
-    (void)windows; (void)bins; (void)frames; (void)taps; (void)weights; (void)inverse_t;
-    (void)positions; (void)channels; (void)peak; (void)peak_stride; (void)scratch;
+                         const float *weights, const int *bin_index, int coefficients,
+                         const int *counts, const float *inverse, int half, int base,
+                         int valid, int channels, float *peak, long peak_stride,
+                         float *scratch) {
+    (void)windows; (void)bins; (void)frames; (void)taps; (void)weights; (void)bin_index;
+    (void)coefficients; (void)counts; (void)inverse; (void)half; (void)base; (void)valid;
+    (void)channels; (void)peak; (void)peak_stride; (void)scratch;
     return -1;
 }
 
@@ -283,6 +343,8 @@ PyMODINIT_FUNC PyInit__musicnn_kernels(void) {
         PyModule_AddIntConstant(m, "TILE", TILE) < 0 ||
         PyModule_AddIntConstant(m, "ROWS", ROWS) < 0 ||
         PyModule_AddIntConstant(m, "FRAME_BLOCK", FRAME_BLOCK) < 0 ||
+        PyModule_AddIntConstant(m, "INVERSE_ROWS", INVERSE_ROWS) < 0 ||
+        PyModule_AddIntConstant(m, "MAX_BASE", MAX_BASE) < 0 ||
         PyModule_AddIntConstant(m, "TEMPORAL_CHANNELS", TEMPORAL_CHANNELS) < 0 ||
         PyModule_AddIntConstant(m, "TEMPORAL_FRAMES", TEMPORAL_FRAMES) < 0 ||
         PyModule_AddObject(m, "timbral_peaks", PyLong_FromVoidPtr((void *)&timbral_peaks)) < 0 ||

@@ -87,14 +87,15 @@ class _Native:
         import ctypes
 
         c_int, c_long, c_ptr = ctypes.c_int, ctypes.c_long, ctypes.c_void_p
-        timbral = ctypes.CFUNCTYPE(c_int, c_ptr, c_int, c_int, c_int, c_ptr, c_ptr, c_int,
-                                   c_int, c_ptr, c_long, c_ptr)
+        timbral = ctypes.CFUNCTYPE(c_int, c_ptr, c_int, c_int, c_int, c_ptr, c_ptr, c_int, c_ptr,
+                                   c_ptr, c_int, c_int, c_int, c_int, c_ptr, c_long, c_ptr)
         temporal = ctypes.CFUNCTYPE(c_int, c_ptr, c_int, c_long, c_int, c_ptr, c_int, c_int,
                                     c_ptr, c_long)
         self._timbral = timbral(module.timbral_peaks)
         self._temporal = temporal(module.temporal_peaks)
         self.tile: int = module.TILE
-        self.rows: int = module.ROWS
+        self.inverse_rows: int = module.INVERSE_ROWS
+        self.max_base: int = module.MAX_BASE
         self.frame_block: int = module.FRAME_BLOCK
         self.temporal_channels: int = module.TEMPORAL_CHANNELS
         self.temporal_frames: int = module.TEMPORAL_FRAMES
@@ -103,22 +104,27 @@ class _Native:
     def _check_peak(peak: np.ndarray, frames: int) -> None:
         assert peak.dtype == np.float32 and peak.strides[1] == 4 and peak.shape[0] == frames
 
-    def timbral(self, windows: np.ndarray, weights: np.ndarray, inverse: np.ndarray,
-                peak: np.ndarray, scratch: np.ndarray) -> None:
-        """``windows`` (bins, frames, taps); ``weights`` (tiles, 2 x bins, taps, tile);
-        ``inverse`` (blocks, 2 x bins, rows); ``peak`` (frames, C): float32 rows whose
-        channels are contiguous."""
+    def timbral(self, windows: np.ndarray, weights: np.ndarray, plan: _NativeTimbralPlan,
+                valid: int, peak: np.ndarray, scratch: np.ndarray) -> None:
+        """``windows`` (bins, frames, taps); ``weights`` (tiles, coefficients, taps, tile) in
+        the plan's coefficient order; ``valid`` positions; ``peak`` (frames, C): float32 rows
+        whose channels are contiguous."""
         bins, frames, taps = windows.shape
-        for array in (windows, weights, inverse, scratch):
+        coefficients = plan.bin_index.size
+        for array in (windows, weights, plan.inverse, scratch):
             assert array.dtype == np.float32 and array.flags.c_contiguous
+        assert plan.bin_index.dtype == np.int32 and plan.counts.dtype == np.int32
+        assert int(plan.bin_index.max()) < bins and int(plan.counts.sum()) == coefficients
+        assert plan.inverse.size == coefficients * plan.base
         self._check_peak(peak, frames)
-        assert weights.shape[1:] == (2 * bins, taps, self.tile)
+        assert weights.shape[1:] == (coefficients, taps, self.tile)
         assert weights.shape[0] * self.tile >= peak.shape[1]
-        assert inverse.shape[1:] == (2 * bins, self.rows)
-        assert scratch.size >= 2 * bins * self.frame_block * self.tile
+        assert scratch.size >= coefficients * self.frame_block * self.tile
         status = self._timbral(windows.ctypes.data, bins, frames, taps, weights.ctypes.data,
-                               inverse.ctypes.data, inverse.shape[0] * self.rows, peak.shape[1],
-                               peak.ctypes.data, peak.strides[0] // 4, scratch.ctypes.data)
+                               plan.bin_index.ctypes.data, coefficients, plan.counts.ctypes.data,
+                               plan.inverse.ctypes.data, plan.half, plan.base, valid,
+                               peak.shape[1], peak.ctypes.data, peak.strides[0] // 4,
+                               scratch.ctypes.data)
         if status != 0:
             raise ValueError("the timbral kernel was given shapes it is not written for")
 
@@ -161,6 +167,53 @@ def _native_kernels() -> _Native | None:
                 kernels = None
             _native_loaded.append(kernels)
         return _native_loaded[0]
+
+
+class _NativeTimbralPlan:
+    """The compiled timbral kernel's layouts of both convolutions.
+
+    Its coefficient rows come in four groups, the even bins' real and imaginary parts, then the
+    odd bins' (the imaginary parts of bin 0 and bin N/2 are always zero: left out); each group's
+    inverse DFT is kept at the base positions 0 .. N/4 only, in blocks of the kernel's register
+    rows (see ``timbral_peaks`` in ``_musicnn_kernels.c`` for the symmetries that give the other
+    positions). Per convolution: its weights per channel tile, each coefficient row's taps x
+    tile, and how many positions are valid.
+    """
+
+    def __init__(self, parts: list[tuple[np.ndarray, np.ndarray]], inverse: np.ndarray,
+                 mels: int, native: _Native) -> None:
+        coefficients, bins = inverse.shape[0], inverse.shape[0] // 2
+        self.half = mels // 2
+        live = [j for j in range(coefficients) if np.abs(inverse[j]).max() > 1e-12]
+        groups = [[j for j in live if (j // 2) % 2 == parity and j % 2 == part]
+                  for parity in (0, 1) for part in (0, 1)]
+        order = [j for group in groups for j in group]
+        rows = native.inverse_rows
+        self.base = -(-(mels // 4 + 1) // rows) * rows
+        if self.base > native.max_base or self.base > mels:
+            raise ValueError("the timbral kernel is not written for this many mel bands")
+        self.counts = np.array([len(group) for group in groups], dtype=np.int32)
+        self.bin_index = np.array([j // 2 for j in order], dtype=np.int32)
+        self.inverse = np.ascontiguousarray(np.concatenate([
+            inverse[group][:, :self.base].reshape(len(group), self.base // rows, rows)
+            .transpose(1, 0, 2).reshape(-1) for group in groups]), dtype=np.float32)
+        self.convolutions: list[tuple[np.ndarray, int]] = []
+        tile = native.tile
+        for weights, valid_rows in parts:
+            taps, channels = weights.shape[2], weights.shape[3]
+            rows_ = weights.reshape(bins * 2, taps, channels)[order]
+            tiles = -(-channels // tile)
+            padded = np.zeros((len(order), taps, tiles * tile), dtype=np.float32)
+            padded[..., :channels] = rows_
+            per_tile = padded.reshape(len(order), taps, tiles, tile).transpose(2, 0, 1, 3)
+            self.convolutions.append((np.ascontiguousarray(per_tile), valid_rows.shape[0]))
+
+    def run(self, native: _Native, windows: np.ndarray, peaks: list[np.ndarray],
+            buffers: _Buffers) -> None:
+        coefficients = self.bin_index.size
+        scratch = buffers.take("native", coefficients * native.frame_block, native.tile)
+        for (weights, valid), peak in zip(self.convolutions, peaks, strict=True):
+            native.timbral(windows, weights, self, valid, peak, scratch)
 
 
 class _MelTimbral:
@@ -206,25 +259,9 @@ class _MelTimbral:
             self.parts.append((block.reshape(bins, 2, frames * 2, channels).astype(np.float32),
                                np.ascontiguousarray(inverse[:, :mels - km + 1].T)
                                .astype(np.float32)))
-        self._native = _native_kernels() if native is not False else None
-        # the compiled kernel's layouts: per channel tile, each coefficient row's 14 x 16
-        # weights; the inverse's positions in blocks of a register tile's rows, each block
-        # (coefficients, rows), the last position repeated up to whole blocks
-        self._native_parts: list[tuple[np.ndarray, np.ndarray]] = []
-        if self._native is not None:
-            tile, rows = self._native.tile, self._native.rows
-            for weights, inverse in self.parts:
-                bins_, _, taps, channels = weights.shape
-                tiles = -(-channels // tile)
-                padded = np.zeros((bins_ * 2, taps, tiles * tile), dtype=np.float32)
-                padded[..., :channels] = weights.reshape(bins_ * 2, taps, channels)
-                per_tile = padded.reshape(bins_ * 2, taps, tiles, tile).transpose(2, 0, 1, 3)
-                positions = inverse.shape[0]
-                whole = -(-positions // rows) * rows
-                rows_ = np.concatenate([inverse, np.repeat(inverse[-1:], whole - positions, 0)])
-                blocks = rows_.reshape(whole // rows, rows, -1).transpose(0, 2, 1)
-                self._native_parts.append((np.ascontiguousarray(per_tile),
-                                           np.ascontiguousarray(blocks)))
+        self._native = _native_kernels() if native is not False and mels % 4 == 0 else None
+        self._native_plan = (_NativeTimbralPlan(self.parts, inverse, mels, self._native)
+                             if self._native is not None else None)
 
     def __call__(self, source: np.ndarray, peaks: list[np.ndarray], buffers: _Buffers) -> None:
         """``source`` (frames + 6, mels) for one patch; ``peaks[i]`` (frames, C) gets kernel
@@ -238,11 +275,8 @@ class _MelTimbral:
         windows = buffers.take("windows", bins * frames, TIMBRAL_FRAMES * 2)
         windows.reshape(bins, frames, TIMBRAL_FRAMES, 2)[...] = taps.transpose(0, 1, 3, 2)
         windows = windows.reshape(bins, frames, TIMBRAL_FRAMES * 2)
-        if self._native is not None:
-            native = self._native
-            scratch = buffers.take("native", 2 * bins * native.frame_block, native.tile)
-            for (weights, inverse), peak in zip(self._native_parts, peaks, strict=True):
-                native.timbral(windows, weights, inverse, peak, scratch)
+        if self._native is not None and self._native_plan is not None:
+            self._native_plan.run(self._native, windows, peaks, buffers)
             return
         for first in range(0, frames, _TIMBRAL_STEP):
             last = min(frames, first + _TIMBRAL_STEP)

@@ -94,14 +94,25 @@ def test_shapes_the_kernels_are_not_written_for_are_refused():
     if native is None:
         pytest.skip("the compiled kernels do not run here")
     windows = np.zeros((49, 4, 14), dtype=np.float32)
-    weights = np.zeros((1, 98, 14, 16), dtype=np.float32)
-    inverse = np.zeros((98, 5), dtype=np.float32)  # 5 positions: not whole register rows
+    weights = np.zeros((1, 96, 14, 16), dtype=np.float32)
+    bin_index = np.zeros(96, dtype=np.int32)
+    counts = np.array([25, 23, 24, 24], dtype=np.int32)
+    inverse = np.zeros(96 * 25, dtype=np.float32)
     peak = np.zeros((4, 16), dtype=np.float32)
-    scratch = np.zeros(98 * native.frame_block * native.tile, dtype=np.float32)
-    status = native._timbral(windows.ctypes.data, 49, 4, 14, weights.ctypes.data,
-                             inverse.ctypes.data, 5, 16, peak.ctypes.data, 16,
-                             scratch.ctypes.data)
-    assert status == -1
+    scratch = np.zeros(96 * native.frame_block * native.tile, dtype=np.float32)
+
+    def timbral(base: int = 25, counts: np.ndarray = counts, bin_index: np.ndarray = bin_index,
+                valid: int = 59) -> int:
+        return native._timbral(windows.ctypes.data, 49, 4, 14, weights.ctypes.data,
+                               bin_index.ctypes.data, 96, counts.ctypes.data,
+                               inverse.ctypes.data, 48, base, valid, 16, peak.ctypes.data, 16,
+                               scratch.ctypes.data)
+
+    assert timbral() == 0
+    assert timbral(base=24) == -1  # not whole register rows
+    assert timbral(counts=np.array([25, 23, 24, 23], dtype=np.int32)) == -1  # not 96 rows
+    assert timbral(bin_index=np.full(96, 49, dtype=np.int32)) == -1  # past the last bin
+    assert timbral(valid=97) == -1  # more positions than the frame has
     bands = np.zeros((96, 10), dtype=np.float32)  # too short for 4 frames of a 32-frame kernel
     taps = np.zeros((1, 32, native.temporal_channels), dtype=np.float32)
     status = native._temporal(bands.ctypes.data, 96, 10, 4, taps.ctypes.data, 32, 6,
