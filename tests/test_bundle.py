@@ -152,8 +152,8 @@ def test_the_bundle_carries_its_own_python_qt_codecs_and_nothing_needless(exe: P
     assert list((internal / "albumstudio" / "resources" / "musicnn").iterdir())
     # where audio/fft.py loads scipy's FFT extension from, without importing scipy.fft
     assert list((internal / "scipy" / "fft" / "_pocketfft").glob("pypocketfft*.so"))
-    # the tagger's compiled front end (audio/_musicnn_kernels.c), built by the install
-    assert list((internal / "albumstudio" / "audio").glob("_musicnn_kernels*.so"))
+    # the audio layer's compiled kernels (audio/_kernels.c), built by the install
+    assert list((internal / "albumstudio" / "audio").glob("_kernels*.so"))
     cuda = [n for n in names if n.startswith(("libcudart", "libcublas", "libnccl", "libcudnn",
                                                "libtorch_cuda", "libc10_cuda"))]
     assert cuda == []

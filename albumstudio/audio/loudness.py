@@ -191,9 +191,18 @@ class LoudnessMeter:
         if sample_rate <= 0 or channels <= 0:
             raise ValueError("sample rate and channel count must be positive")
         self.channels = channels
-        # float32 products inside each 32-sample chunk (half the time of float64), the chunk
-        # states carried in float64: the same loudness to within 1e-4 LU
-        self._filter = _StateSpaceFilter(k_weighting_sos(sample_rate), channels, np.float32)
+        from albumstudio.audio.kernels import kernels
+
+        sos = k_weighting_sos(sample_rate)
+        # the compiled K-weighting where the install built it (sosfilt's arithmetic, one sample
+        # at a time in double: 6-10x faster), else the state-space filter, with float32
+        # products inside each 32-sample chunk (half the time of float64) and the chunk states
+        # carried in float64: the same loudness to within 1e-4 LU
+        self._kernels = kernels()
+        self._sos = np.ascontiguousarray(sos)
+        self._state = np.zeros((channels, 4), dtype=np.float64)  # sosfilt's (z1, z2) a section
+        self._filter = (_StateSpaceFilter(sos, channels, np.float32) if self._kernels is None
+                        else None)
         self._weights = channel_weights(channels)
         self._step = max(1, round(sample_rate / 10))  # 100 ms: a quarter of a gating block
         self._partial_sum = 0.0
@@ -205,8 +214,13 @@ class LoudnessMeter:
         block = _as_frames(block, self.channels)
         if block.shape[0] == 0:
             return
-        filtered = self._filter.run(block.T)
-        energy = self._weights @ np.square(filtered, dtype=np.float64)
+        if self._kernels is not None:
+            energy = self._kernels.k_weighted_energy(np.asarray(block, dtype=np.float32),
+                                                     self._sos, self._state, self._weights)
+        else:
+            assert self._filter is not None
+            filtered = self._filter.run(block.T)
+            energy = self._weights @ np.square(filtered, dtype=np.float64)
         start = 0
         if self._partial_len:
             take = min(self._step - self._partial_len, energy.size)

@@ -1,4 +1,4 @@
-"""The tagger's compiled front end (audio/_musicnn_kernels.c) against numpy's products."""
+"""The tagger's compiled front end (audio/_kernels.c) against numpy's products."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
-from albumstudio.audio import musicnn_numpy, tagger
+from albumstudio.audio import kernels, musicnn_numpy, tagger
 
 
 def _cpu_flags() -> set[str]:
@@ -35,10 +35,10 @@ def test_the_kernels_are_built_and_run_on_this_processor():
     FMA runs it: the tags are not silently back on numpy's slower products."""
     if not sys.platform.startswith("linux") or not {"avx2", "fma"} <= _cpu_flags():
         pytest.skip("the kernels are written for x86 processors with AVX2 and FMA")
-    from albumstudio.audio import _musicnn_kernels  # type: ignore[attr-defined]
+    from albumstudio.audio import _kernels  # type: ignore[attr-defined]
 
-    assert _musicnn_kernels.available == 1
-    assert musicnn_numpy._native_kernels() is not None
+    assert _kernels.simd == 1
+    assert kernels.simd_kernels() is not None
     assert tagger._load(tagger.DEFAULT_MODEL)._timbral._native is not None
 
 
@@ -46,7 +46,7 @@ def test_the_kernels_are_built_and_run_on_this_processor():
 def test_the_compiled_front_end_equals_numpys_products(weights, frames):
     """Frame counts off every tile (6 and 12 frames, 16 for the temporal kernels), and inputs
     large enough for other signs at the max; the same sums in another order."""
-    if musicnn_numpy._native_kernels() is None:
+    if kernels.simd_kernels() is None:
         pytest.skip("the compiled kernels do not run here")
     native = musicnn_numpy.NumpyMusicnn(weights)
     plain = musicnn_numpy.NumpyMusicnn(weights, native=False)
@@ -59,7 +59,7 @@ def test_the_compiled_front_end_equals_numpys_products(weights, frames):
 
 
 def test_probabilities_with_and_without_the_kernels(weights):
-    if musicnn_numpy._native_kernels() is None:
+    if kernels.simd_kernels() is None:
         pytest.skip("the compiled kernels do not run here")
     batch = np.random.default_rng(7).standard_normal((3, 187, 96)).astype(np.float32)
     native = musicnn_numpy.NumpyMusicnn(weights).predict(batch)
@@ -90,7 +90,7 @@ def test_two_threads_at_once_give_each_ones_own_answer(weights):
 
 
 def test_shapes_the_kernels_are_not_written_for_are_refused():
-    native = musicnn_numpy._native_kernels()
+    native = kernels.simd_kernels()
     if native is None:
         pytest.skip("the compiled kernels do not run here")
     windows = np.zeros((49, 4, 14), dtype=np.float32)
@@ -124,10 +124,10 @@ def test_without_the_extension_numpys_products_give_the_tags(weights, monkeypatc
     """An install without a C compiler (the extension is optional): the numpy front end."""
     import albumstudio.audio
 
-    monkeypatch.setitem(sys.modules, "albumstudio.audio._musicnn_kernels", None)
-    monkeypatch.delattr(albumstudio.audio, "_musicnn_kernels", raising=False)
-    monkeypatch.setattr(musicnn_numpy, "_native_loaded", [])
-    assert musicnn_numpy._native_kernels() is None
+    monkeypatch.setitem(sys.modules, "albumstudio.audio._kernels", None)
+    monkeypatch.delattr(albumstudio.audio, "_kernels", raising=False)
+    monkeypatch.setattr(kernels, "_loaded", [])
+    assert kernels.kernels() is None and kernels.simd_kernels() is None
     net = musicnn_numpy.NumpyMusicnn(weights)
     assert net._timbral._native is None
     assert all(temporal._native is None for temporal in net._temporal)

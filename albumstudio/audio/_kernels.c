@@ -1,24 +1,27 @@
-/* musicnn's timbral front end in one pass per convolution, for processors with AVX2 and FMA.
+/* The audio layer's compiled kernels, called through ctypes (albumstudio/audio/kernels.py).
  *
- * The numpy front end (albumstudio/audio/musicnn_numpy.py) computes each timbral convolution
- * in the mel axis's DFT basis: per DFT bin a product of 7 frames' coefficients (14 reals) with
- * the kernels' (14 x 2 reals a channel), then one matrix from the 98 coefficients back to the
- * valid mel positions, then the max over the positions. Through numpy and OpenBLAS a third of
- * that time is not arithmetic: each of the 98 small products per step is a library call that
- * zeroes its output, then copies (packs) both operands, and the positions are written out in
- * full before their max is taken.
+ * It is a Python extension only so that it installs, and is bundled, like any other module: the
+ * functions are called through ctypes (which lets go of the interpreter lock, so the tagging
+ * workers and the analysis run them at once) from the addresses the module publishes. The
+ * extension is optional: where it is not built, numpy's versions run.
  *
- * Here the same arithmetic runs tile by tile (16 channels, 12 frames): the 98 coefficient rows
- * of a tile (75 KB) stay in the core's cache between the product that makes them and the
- * inverse that reads them, the positions' values stay in registers, and only each frame's max
- * is stored. The sums are the numpy front end's in another order (float32 throughout), so the
- * two agree to rounding (tests/audio/test_musicnn_kernels.py).
+ * musicnn's front end (for processors with AVX2 and FMA; `simd` is 0 elsewhere). The numpy
+ * front end (albumstudio/audio/musicnn_numpy.py) computes each timbral convolution in the mel
+ * axis's DFT basis: per DFT bin a product of 7 frames' coefficients (14 reals) with the
+ * kernels' (14 x 2 reals a channel), then the inverse DFT back to the valid mel positions, then
+ * the max over the positions. Through numpy and OpenBLAS a third of that time is not
+ * arithmetic: each of the 98 small products per step is a library call that zeroes its
+ * output, then copies (packs) both operands, and the positions are written out in full before
+ * their max is taken. Here the same arithmetic runs tile by tile (16 channels, 12 frames): a
+ * tile's coefficient rows (72 KB) stay in the core's cache between the product that makes them
+ * and the inverse that reads them, the positions' values stay in registers, and only each
+ * frame's max is stored; the temporal convolutions likewise. The sums are the numpy front
+ * end's in another order (float32 throughout), so the two agree to rounding
+ * (tests/audio/test_musicnn_kernels.py).
  *
- * It is a Python extension only so that it installs, and is bundled, like any other module:
- * its one function is called through ctypes (which lets go of the interpreter lock, so both
- * tagging workers run it at once) from the address the module publishes. Where the compiler is
- * not GCC or Clang on x86, or the processor lacks AVX2 or FMA, `available` is 0 and the numpy
- * front end runs instead.
+ * The loudness meter's K-weighting (portable C, every processor): the two biquads per
+ * channel in double, one sample at a time, as scipy's sosfilt does; numpy's version runs them
+ * as products over 32-sample chunks (tests/audio/test_loudness_kernels.py).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -35,7 +38,6 @@
 #define TEMPORAL_FRAMES 16  /* frames per register tile: two vectors */
 
 #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-#define HAVE_KERNELS 1
 #include <immintrin.h>
 
 #define FAST __attribute__((target("avx2,fma")))
@@ -299,13 +301,12 @@ FAST static int temporal_peaks(const float *bands, int count, long band_stride, 
     return 0;
 }
 
-static int available(void) {
+static int simd_available(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
 #else
-#define HAVE_KERNELS 0
 
 static int timbral_peaks(const float *windows, int bins, int frames, int taps,
                          const float *weights, const int *bin_index, int coefficients,
@@ -326,20 +327,77 @@ static int temporal_peaks(const float *bands, int count, long band_stride, int f
     return -1;
 }
 
-static int available(void) { return 0; }
+static int simd_available(void) { return 0; }
 #endif
 
+/* One channel, or a pair of channels (pair: the second at x + offset_b), through two biquad
+ * sections in transposed direct form II, the states in locals; energy[f] gets (or, with
+ * accumulate, adds) the channels' weighted squares. */
+static void k_weighted_pair(const float *x, long frames, long frame_stride, long offset_b,
+                            const double *q, double *za, double *zb, double wa, double wb,
+                            double *energy, int pair, int accumulate) {
+    const double b0 = q[0], b1 = q[1], b2 = q[2], a1 = q[4], a2 = q[5];
+    const double c0 = q[6], c1 = q[7], c2 = q[8], d1 = q[10], d2 = q[11];
+    double a10 = za[0], a11 = za[1], a20 = za[2], a21 = za[3];
+    double b10 = zb[0], b11 = zb[1], b20 = zb[2], b21 = zb[3];
+    for (long f = 0; f < frames; f++) {
+        const float *row = x + f * frame_stride;
+        const double v = row[0];
+        const double y = b0 * v + a10;
+        a10 = b1 * v - a1 * y + a11;
+        a11 = b2 * v - a2 * y;
+        const double u = c0 * y + a20;
+        a20 = c1 * y - d1 * u + a21;
+        a21 = c2 * y - d2 * u;
+        double e = wa * u * u;
+        if (pair) {
+            const double v2 = row[offset_b];
+            const double y2 = b0 * v2 + b10;
+            b10 = b1 * v2 - a1 * y2 + b11;
+            b11 = b2 * v2 - a2 * y2;
+            const double u2 = c0 * y2 + b20;
+            b20 = c1 * y2 - d1 * u2 + b21;
+            b21 = c2 * y2 - d2 * u2;
+            e += wb * u2 * u2;
+        }
+        energy[f] = accumulate ? energy[f] + e : e;
+    }
+    za[0] = a10; za[1] = a11; za[2] = a20; za[3] = a21;
+    if (pair) {
+        zb[0] = b10; zb[1] = b11; zb[2] = b20; zb[3] = b21;
+    }
+}
+
+/* The K-weighted, channel-weighted energy of each frame of a float32 block:
+ * energy[f] = sum_c weights[c] y_c[f]^2, y_c channel c through the two sections of `sos`
+ * (2 x 6: b0 b1 b2 a0 a1 a2, a0 = 1). Channel c of frame f is x[f * frame_stride +
+ * c * channel_stride]; `state` (channels, 2 sections, z1 z2) is carried in and out, laid out
+ * as sosfilt's. Returns 0, or -1 for shapes it is not written for. */
+static int k_weighted_energy(const float *x, long frames, int channels, long frame_stride,
+                             long channel_stride, const double *sos, int sections,
+                             double *state, const double *weights, double *energy) {
+    if (channels < 1 || sections != 2 || frames < 0)
+        return -1;
+    for (int c = 0; c < channels; c += 2) {
+        const int pair = c + 1 < channels;
+        k_weighted_pair(x + (size_t)c * channel_stride, frames, frame_stride, channel_stride,
+                        sos, state + (size_t)c * 4, state + (size_t)(c + pair) * 4, weights[c],
+                        pair ? weights[c + 1] : 0.0, energy, pair, c > 0);
+    }
+    return 0;
+}
+
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_musicnn_kernels",
-    "musicnn's front end for AVX2 processors (called through ctypes).", -1, NULL, NULL, NULL,
+    PyModuleDef_HEAD_INIT, "_kernels",
+    "The audio layer's compiled kernels (called through ctypes).", -1, NULL, NULL, NULL,
     NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__musicnn_kernels(void) {
+PyMODINIT_FUNC PyInit__kernels(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddIntConstant(m, "available", available()) < 0 ||
+    if (PyModule_AddIntConstant(m, "simd", simd_available()) < 0 ||
         PyModule_AddIntConstant(m, "TILE", TILE) < 0 ||
         PyModule_AddIntConstant(m, "ROWS", ROWS) < 0 ||
         PyModule_AddIntConstant(m, "FRAME_BLOCK", FRAME_BLOCK) < 0 ||
@@ -348,7 +406,9 @@ PyMODINIT_FUNC PyInit__musicnn_kernels(void) {
         PyModule_AddIntConstant(m, "TEMPORAL_CHANNELS", TEMPORAL_CHANNELS) < 0 ||
         PyModule_AddIntConstant(m, "TEMPORAL_FRAMES", TEMPORAL_FRAMES) < 0 ||
         PyModule_AddObject(m, "timbral_peaks", PyLong_FromVoidPtr((void *)&timbral_peaks)) < 0 ||
-        PyModule_AddObject(m, "temporal_peaks", PyLong_FromVoidPtr((void *)&temporal_peaks)) < 0) {
+        PyModule_AddObject(m, "temporal_peaks", PyLong_FromVoidPtr((void *)&temporal_peaks)) < 0 ||
+        PyModule_AddObject(m, "k_weighted_energy",
+                           PyLong_FromVoidPtr((void *)&k_weighted_energy)) < 0) {
         Py_DECREF(m);
         return NULL;
     }
