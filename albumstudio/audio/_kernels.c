@@ -19,15 +19,17 @@
  * end's in another order (float32 throughout), so the two agree to rounding
  * (tests/audio/test_musicnn_kernels.py).
  *
- * The loudness meter's K-weighting (portable C, every processor): the two biquads per
- * channel in double, one sample at a time, as scipy's sosfilt does; numpy's version runs them
- * as products over 32-sample chunks (tests/audio/test_loudness_kernels.py).
+ * The loudness meters (portable C, every processor): the K-weighting's two biquads per
+ * channel in double, one sample at a time, as scipy's sosfilt does (numpy's version runs them
+ * as products over 32-sample chunks), and the true peak's interpolation, window by window
+ * where a sample could beat the peak (tests/audio/test_loudness_kernels.py).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #define TILE 16        /* channels per tile: two 8-float vectors */
 #define ROWS 6         /* frames per register tile of the products */
@@ -387,6 +389,60 @@ static int k_weighted_energy(const float *x, long frames, int channels, long fra
     return 0;
 }
 
+/* The true peak of a block (4x oversampled, BS.1770's annex): the largest |sample| and
+ * |interpolated value| so far. `phases` (count, taps) gives the values between the samples
+ * from the window of `taps` samples ending at each one; `history` (channels, taps - 1) holds
+ * each channel's samples before the block and is updated; `peak` is carried in and out. A
+ * window is computed only when it holds a sample loud enough, times `bound` (the largest sum
+ * of |taps|), to beat the peak so far: no other can. Returns 0, -1 for shapes it is not
+ * written for, -2 when out of memory. */
+static int true_peak(const float *x, long frames, int channels, long frame_stride,
+                     long channel_stride, float *history, const float *phases, int count,
+                     int taps, double bound, double *peak) {
+    const int lead = taps - 1;
+    if (channels < 1 || frames < 0 || count < 1 || taps < 2)
+        return -1;
+    float *lane = (float *)malloc(sizeof(float) * (size_t)(frames + lead));
+    if (lane == NULL)
+        return -2;
+    double best = *peak;
+    for (int c = 0; c < channels; c++) {
+        float *kept = history + (size_t)c * lead;
+        long last_loud = -1;
+        for (int i = 0; i < lead; i++) {
+            lane[i] = kept[i];
+            if (fabs((double)kept[i]) * bound > best)
+                last_loud = i;
+        }
+        const float *in = x + (size_t)c * channel_stride;
+        for (long k = 0; k < frames; k++)
+            lane[lead + k] = in[k * frame_stride];
+        for (long k = 0; k < frames; k++) {
+            const double sample = fabs((double)lane[lead + k]);
+            if (sample > best)
+                best = sample;
+            if (sample * bound > best)
+                last_loud = lead + k;
+            if (last_loud < k)
+                continue;
+            const float *window = lane + k;
+            for (int p = 0; p < count; p++) {
+                const float *h = phases + (size_t)p * taps;
+                double sum = 0.0;
+                for (int t = 0; t < taps; t++)
+                    sum += (double)window[t] * (double)h[t];
+                if (fabs(sum) > best)
+                    best = fabs(sum);
+            }
+        }
+        for (int i = 0; i < lead; i++)
+            kept[i] = lane[frames + i];
+    }
+    free(lane);
+    *peak = best;
+    return 0;
+}
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_kernels",
     "The audio layer's compiled kernels (called through ctypes).", -1, NULL, NULL, NULL,
@@ -408,7 +464,8 @@ PyMODINIT_FUNC PyInit__kernels(void) {
         PyModule_AddObject(m, "timbral_peaks", PyLong_FromVoidPtr((void *)&timbral_peaks)) < 0 ||
         PyModule_AddObject(m, "temporal_peaks", PyLong_FromVoidPtr((void *)&temporal_peaks)) < 0 ||
         PyModule_AddObject(m, "k_weighted_energy",
-                           PyLong_FromVoidPtr((void *)&k_weighted_energy)) < 0) {
+                           PyLong_FromVoidPtr((void *)&k_weighted_energy)) < 0 ||
+        PyModule_AddObject(m, "true_peak", PyLong_FromVoidPtr((void *)&true_peak)) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -35,6 +35,9 @@ class Kernels:
         self._timbral = timbral(module.timbral_peaks)
         self._temporal = temporal(module.temporal_peaks)
         self._energy = energy(module.k_weighted_energy)
+        peak = ctypes.CFUNCTYPE(c_int, c_ptr, c_long, c_int, c_long, c_long, c_ptr, c_ptr, c_int,
+                                c_int, ctypes.c_double, c_ptr)
+        self._true_peak = peak(module.true_peak)
         self.tile: int = module.TILE
         self.frame_block: int = module.FRAME_BLOCK
         self.inverse_rows: int = module.INVERSE_ROWS
@@ -112,6 +115,31 @@ class Kernels:
         if status != 0:
             raise ValueError("the K-weighting kernel was given shapes it is not written for")
         return energy
+
+
+    def true_peak(self, block: np.ndarray, history: np.ndarray, phases: np.ndarray,
+                  bound: float, peak: float) -> float:
+        """The true peak so far: ``peak`` against the (frames, channels) float32 ``block``'s
+        samples and the values ``phases`` (count, taps) interpolates between them, reading
+        ``history`` (channels, taps - 1), the samples before the block, which is updated."""
+        frames, channels = block.shape
+        import ctypes
+
+        assert block.dtype == np.float32 and block.strides[0] % 4 == 0
+        assert block.strides[1] % 4 == 0
+        assert phases.dtype == np.float32 and phases.flags.c_contiguous
+        assert history.dtype == np.float32 and history.flags.c_contiguous
+        assert history.shape == (channels, phases.shape[1] - 1)
+        result = ctypes.c_double(peak)
+        status = self._true_peak(block.ctypes.data, frames, channels, block.strides[0] // 4,
+                                 block.strides[1] // 4, history.ctypes.data, phases.ctypes.data,
+                                 phases.shape[0], phases.shape[1], bound,
+                                 ctypes.addressof(result))
+        if status == -2:
+            raise MemoryError("no memory for the true-peak meter's block")
+        if status != 0:
+            raise ValueError("the true-peak kernel was given shapes it is not written for")
+        return result.value
 
 
 def kernels() -> Kernels | None:

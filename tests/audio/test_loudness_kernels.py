@@ -1,4 +1,4 @@
-"""The loudness meter's compiled K-weighting (audio/_kernels.c) against sosfilt and numpy's."""
+"""The loudness meters' compiled kernels (audio/_kernels.c) against sosfilt and numpy's."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def test_the_meter_reads_the_same_loudness_with_and_without_the_kernel(monkeypat
     assert compiled == pytest.approx(lufs(), abs=1e-4)
 
 
-def test_shapes_the_kernel_is_not_written_for_are_refused():
+def test_shapes_the_kernels_are_not_written_for_are_refused():
     compiled = _compiled()
     x = np.zeros((10, 2), dtype=np.float32)
     state = np.zeros((2, 4))
@@ -73,3 +73,46 @@ def test_shapes_the_kernel_is_not_written_for_are_refused():
     status = compiled._energy(x.ctypes.data, 10, 2, 2, 1, sos.ctypes.data, 4, state.ctypes.data,
                               channel_weights(2).ctypes.data, energy.ctypes.data)
     assert status == -1
+    history = np.zeros((2, 16), dtype=np.float32)
+    phases = np.zeros((3, 1), dtype=np.float32)  # one tap: no window to interpolate
+    import ctypes
+
+    result = ctypes.c_double(0.0)
+    status = compiled._true_peak(x.ctypes.data, 10, 2, 2, 1, history.ctypes.data,
+                                 phases.ctypes.data, 3, 1, 1.0, ctypes.addressof(result))
+    assert status == -1
+
+
+@pytest.mark.parametrize("block", [5, 16, 1000, 65536])
+@pytest.mark.parametrize("channels", [1, 2, 6])
+def test_the_true_peak_is_numpys_in_any_blocks(monkeypatch, block, channels):
+    """Blocks shorter than the filter's history too, and quiet channels beside loud ones."""
+    from albumstudio.audio.loudness import TruePeakMeter
+
+    _compiled()
+    mono = music(2, sr=44100, seed=channels)[:, 0] * 1.3  # crests between samples past 0 dBFS
+    clip = np.stack([mono * (0.5 ** c) for c in range(channels)], axis=1).astype(np.float32)
+
+    def peak() -> float:
+        meter = TruePeakMeter(44100, channels)
+        for first in range(0, len(clip), block):
+            meter.add(clip[first:first + block])
+        return meter.peak()
+
+    compiled = peak()
+    monkeypatch.setattr(kernels, "_loaded", [None])
+    assert compiled == pytest.approx(peak(), rel=1e-6)
+    assert compiled >= float(np.abs(clip).max())
+
+
+def test_the_true_peak_reads_a_strided_block():
+    from albumstudio.audio.loudness import TruePeakMeter
+
+    _compiled()
+    clip = (music(1, sr=48000, seed=9)[:, 0] * 0.8).astype(np.float32)
+    wide = np.zeros((len(clip), 4), dtype=np.float32)
+    wide[:, 1] = clip
+    strided, packed = TruePeakMeter(48000, 1), TruePeakMeter(48000, 1)
+    strided.add(wide[:, 1:2])
+    packed.add(np.ascontiguousarray(clip[:, None]))
+    assert strided.peak() == packed.peak()
