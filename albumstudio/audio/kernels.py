@@ -2,13 +2,15 @@
 
 The extension is optional: an install without a C compiler has none, and numpy's versions
 run (the same results to rounding, slower). musicnn's front-end kernels are written for x86
-processors with AVX2 and FMA (``Kernels.simd``); the loudness meter's K-weighting is portable C.
+processors with AVX2 and FMA (``Kernels.simd``); the loudness meters' K-weighting and true peak
+are portable C.
 ctypes lets go of the interpreter lock while a kernel runs, so the tagging workers and the
 analysis run theirs at once.
 """
 
 from __future__ import annotations
 
+import ctypes
 import threading
 from typing import Any
 
@@ -22,8 +24,6 @@ class Kernels:
     """The extension's functions with their ctypes prototypes and the layouts they expect."""
 
     def __init__(self, module: Any) -> None:
-        import ctypes
-
         c_int, c_long, c_ptr = ctypes.c_int, ctypes.c_long, ctypes.c_void_p
         self.simd = bool(module.simd)
         timbral = ctypes.CFUNCTYPE(c_int, c_ptr, c_int, c_int, c_int, c_ptr, c_ptr, c_int, c_ptr,
@@ -48,6 +48,13 @@ class Kernels:
     @staticmethod
     def _check_peak(peak: np.ndarray, frames: int) -> None:
         assert peak.dtype == np.float32 and peak.strides[1] == 4 and peak.shape[0] == frames
+
+    @staticmethod
+    def _strides(block: np.ndarray) -> tuple[int, int]:
+        """A (frames, channels) float32 block's strides in floats: frame, channel."""
+        assert block.dtype == np.float32
+        assert block.strides[0] % 4 == 0 and block.strides[1] % 4 == 0
+        return block.strides[0] // 4, block.strides[1] // 4
 
     def timbral(self, windows: np.ndarray, weights: np.ndarray, bin_index: np.ndarray,
                 counts: np.ndarray, inverse: np.ndarray, half: int, base: int, valid: int,
@@ -102,20 +109,18 @@ class Kernels:
         through the two biquads ``sos``, continuing from ``state`` (channels, 4), which is
         updated (sosfilt's layout)."""
         frames, channels = block.shape
-        assert block.dtype == np.float32 and block.strides[1] % 4 == 0
-        assert block.strides[0] % 4 == 0
+        frame_stride, channel_stride = self._strides(block)
         assert sos.shape == (2, 6) and sos.dtype == np.float64 and sos.flags.c_contiguous
         assert state.shape == (channels, 4) and state.dtype == np.float64
         assert state.flags.c_contiguous
         assert weights.shape == (channels,) and weights.dtype == np.float64
         energy = np.empty(frames, dtype=np.float64)
-        status = self._energy(block.ctypes.data, frames, channels, block.strides[0] // 4,
-                              block.strides[1] // 4, sos.ctypes.data, 2, state.ctypes.data,
+        status = self._energy(block.ctypes.data, frames, channels, frame_stride,
+                              channel_stride, sos.ctypes.data, 2, state.ctypes.data,
                               weights.ctypes.data, energy.ctypes.data)
         if status != 0:
             raise ValueError("the K-weighting kernel was given shapes it is not written for")
         return energy
-
 
     def true_peak(self, block: np.ndarray, history: np.ndarray, phases: np.ndarray,
                   bound: float, peak: float) -> float:
@@ -123,16 +128,13 @@ class Kernels:
         samples and the values ``phases`` (count, taps) interpolates between them, reading
         ``history`` (channels, taps - 1), the samples before the block, which is updated."""
         frames, channels = block.shape
-        import ctypes
-
-        assert block.dtype == np.float32 and block.strides[0] % 4 == 0
-        assert block.strides[1] % 4 == 0
+        frame_stride, channel_stride = self._strides(block)
         assert phases.dtype == np.float32 and phases.flags.c_contiguous
         assert history.dtype == np.float32 and history.flags.c_contiguous
         assert history.shape == (channels, phases.shape[1] - 1)
         result = ctypes.c_double(peak)
-        status = self._true_peak(block.ctypes.data, frames, channels, block.strides[0] // 4,
-                                 block.strides[1] // 4, history.ctypes.data, phases.ctypes.data,
+        status = self._true_peak(block.ctypes.data, frames, channels, frame_stride,
+                                 channel_stride, history.ctypes.data, phases.ctypes.data,
                                  phases.shape[0], phases.shape[1], bound,
                                  ctypes.addressof(result))
         if status == -2:

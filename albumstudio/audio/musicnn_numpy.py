@@ -96,6 +96,7 @@ class _NativeTimbralPlan:
 
     def __init__(self, parts: list[tuple[np.ndarray, np.ndarray]], inverse: np.ndarray,
                  mels: int, native: Kernels) -> None:
+        self.native = native
         coefficients, bins = inverse.shape[0], inverse.shape[0] // 2
         self.half = mels // 2
         live = [j for j in range(coefficients) if np.abs(inverse[j]).max() > 1e-12]
@@ -122,9 +123,8 @@ class _NativeTimbralPlan:
             per_tile = padded.reshape(len(order), taps, tiles, tile).transpose(2, 0, 1, 3)
             self.convolutions.append((np.ascontiguousarray(per_tile), valid_rows.shape[0]))
 
-    def run(self, native: Kernels, windows: np.ndarray, peaks: list[np.ndarray],
-            buffers: _Buffers) -> None:
-        coefficients = self.bin_index.size
+    def run(self, windows: np.ndarray, peaks: list[np.ndarray], buffers: _Buffers) -> None:
+        native, coefficients = self.native, self.bin_index.size
         scratch = buffers.take("native", coefficients * native.frame_block, native.tile)
         for (weights, valid), peak in zip(self.convolutions, peaks, strict=True):
             native.timbral(windows, weights, self.bin_index, self.counts, self.inverse,
@@ -144,9 +144,10 @@ class _MelTimbral:
     10-16 % more CPU on two busy workers (paired runs).
     """
 
-    def __init__(self, kernels: list[np.ndarray], mels: int, native: bool | None = None) -> None:
-        """``native``: use the compiled kernel (None: where it is built and the processor
-        runs it; False: the numpy products)."""
+    def __init__(self, kernels: list[np.ndarray], mels: int,
+                 native: Kernels | None = None) -> None:
+        """``native``: the compiled kernels (``simd_kernels()``), or None for numpy's
+        products."""
         bins = mels // 2 + 1
         eye = np.eye(mels)
         spectra = np.fft.rfft(eye, axis=1)  # row m: the DFT of the unit frame at bin m
@@ -174,9 +175,13 @@ class _MelTimbral:
             self.parts.append((block.reshape(bins, 2, frames * 2, channels).astype(np.float32),
                                np.ascontiguousarray(inverse[:, :mels - km + 1].T)
                                .astype(np.float32)))
-        self._native = simd_kernels() if native is not False and mels % 4 == 0 else None
-        self._native_plan = (_NativeTimbralPlan(self.parts, inverse, mels, self._native)
-                             if self._native is not None else None)
+        self._native_plan = (_NativeTimbralPlan(self.parts, inverse, mels, native)
+                             if native is not None and mels % 4 == 0 else None)
+
+    @property
+    def _native(self) -> Kernels | None:
+        """The compiled kernels this front end runs on, or None (numpy's products)."""
+        return self._native_plan.native if self._native_plan is not None else None
 
     def __call__(self, source: np.ndarray, peaks: list[np.ndarray], buffers: _Buffers) -> None:
         """``source`` (frames + 6, mels) for one patch; ``peaks[i]`` (frames, C) gets kernel
@@ -190,8 +195,8 @@ class _MelTimbral:
         windows = buffers.take("windows", bins * frames, TIMBRAL_FRAMES * 2)
         windows.reshape(bins, frames, TIMBRAL_FRAMES, 2)[...] = taps.transpose(0, 1, 3, 2)
         windows = windows.reshape(bins, frames, TIMBRAL_FRAMES * 2)
-        if self._native is not None and self._native_plan is not None:
-            self._native_plan.run(self._native, windows, peaks, buffers)
+        if self._native_plan is not None:
+            self._native_plan.run(windows, peaks, buffers)
             return
         for first in range(0, frames, _TIMBRAL_STEP):
             last = min(frames, first + _TIMBRAL_STEP)
@@ -224,6 +229,7 @@ class _Temporal:
             padded[:, :channels] = kernel[:, 0, :, 0].T
             self.native_weights = np.ascontiguousarray(
                 padded.reshape(length, tiles, size).transpose(1, 0, 2))
+            return
         block = _TEMPORAL_BLOCK
         banded = np.zeros((block + length - 1, block, channels), dtype=np.float32)
         taps = kernel[:, 0, :, 0].T  # (length, channels)
@@ -277,7 +283,9 @@ class NumpyMusicnn:
     """A loaded musicnn: ``predict(batch)`` gives tag probabilities for (patches, 187, 96)."""
 
     def __init__(self, weights: dict[str, np.ndarray], native: bool | None = None) -> None:
-        """``native``: the timbral front end's compiled kernel (None: where it runs here)."""
+        """``native``: the front end's compiled kernels (None: where they run here; False:
+        numpy's products)."""
+        compiled = simd_kernels() if native is not False else None
         w = {k: np.asarray(v, dtype=np.float32) for k, v in weights.items()
              if not k.endswith("num_batches_tracked")}
         self._input = _bn(w, "input_bn")
@@ -293,14 +301,13 @@ class NumpyMusicnn:
         # the max of the negated kernel is minus the min: each kernel is signed by its channel's
         self._timbral = _MelTimbral(
             [w[f"{conv.name}.weight"][:, 0] * conv.sign[:, None, None]
-             for conv in self._convs[:len(TIMBRAL)]], N_MELS, native)
-        native_temporal = simd_kernels() if native is not False else None
+             for conv in self._convs[:len(TIMBRAL)]], N_MELS, compiled)
         self._temporal = [_Temporal(w[f"{conv.name}.weight"] * conv.sign[:, None, None, None],
-                                    native_temporal)
+                                    compiled)
                           for conv in self._convs[len(TIMBRAL):]]
         # the bands' frames are read up to whole blocks of either path, plus the kernel
-        self._frame_round = max(_TEMPORAL_BLOCK, native_temporal.temporal_frames
-                                if native_temporal is not None else 1)
+        self._frame_round = max(_TEMPORAL_BLOCK,
+                                compiled.temporal_frames if compiled is not None else 1)
         self._mid = []
         for i in (1, 2, 3):
             kernel = w[f"midend_{i}.weight"]  # (out, in, k): as (in, k * out), tap-major
